@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// createKey creates a tenant (if needed) and a new key, printing the key alone on the last line.
+func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("keys create", stderr)
+	tenant := fs.String("tenant", "", "tenant name (created if it does not exist)")
+	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *tenant == "" {
+		return errors.New("--tenant is required")
+	}
+	store, err := openStore(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc, err := vigil.NewService(store, vigil.Options{})
+	if err != nil {
+		return err
+	}
+	key, err := svc.CreateKey(ctx, *tenant)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "API key for tenant %q (shown only once):\n%s\n", *tenant, key)
+	return nil
+}

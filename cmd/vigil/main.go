@@ -1,0 +1,56 @@
+// Command vigil is the Vigil compliance server: a self-hosted, Flagright-compatible API for
+// consumer and business users and their lifecycle events.
+//
+//	vigil serve [--listen ADDR] [--db DSN]        run the server (env VIGIL_LISTEN, VIGIL_DB)
+//	vigil keys create --tenant NAME [--db DSN]    create a tenant's API key
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "vigil:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Vigil: a self-hosted, Flagright-compatible compliance server.
+
+Usage:
+  vigil serve [--listen ADDR] [--db DSN] [--max-body BYTES]
+  vigil keys create --tenant NAME [--db DSN]
+
+DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
+`
+
+// run executes one command line. ready, when not nil, receives the address the server listens on.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr, ready)
+	case "keys":
+		if len(args) < 2 || args[1] != "create" {
+			fmt.Fprint(stderr, usage)
+			return fmt.Errorf("unknown keys command; use: vigil keys create --tenant NAME")
+		}
+		return createKey(ctx, args[2:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}

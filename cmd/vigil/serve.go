@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/vigil-aml/vigil/internal/httpapi"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// shutdownGrace is how long in-flight requests get to finish on SIGINT/SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	fs := newFlagSet("serve", stderr)
+	listen := fs.String("listen", envOr("VIGIL_LISTEN", defaultListen), "address to listen on")
+	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
+	maxBody := fs.Int64("max-body", httpapi.DefaultMaxBody, "largest single request body in bytes")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	store, err := openStore(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc, err := vigil.NewService(store, vigil.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	key, err := svc.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("create the first API key: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	if key != "" {
+		fmt.Fprintf(stdout, `Created tenant %q and its first API key. It is shown only this once; store it now:
+
+    %s
+
+Send it in the x-api-key header, for example:
+
+    curl -H 'x-api-key: %s' http://%s/consumer/users/some-user-id
+
+Create more keys with: vigil keys create --tenant NAME --db %s
+`, vigil.DefaultTenant, key, key, addr, *dsn)
+	}
+	srv := &http.Server{
+		Handler:           httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, Logger: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("vigil is serving", "addr", addr, "db", *dsn)
+	if ready != nil {
+		ready <- addr
+	}
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

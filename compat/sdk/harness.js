@@ -1,0 +1,359 @@
+// Test harness for the Flagright Node SDK compatibility suite.
+//
+// startVigil() creates two tenants' API keys, starts `vigil serve` on a free
+// loopback port with a fresh SQLite database, waits for /healthz and returns
+// the SDK clients a customer would build, plus a few raw-HTTP helpers for the
+// requests the SDK cannot express (it validates enums client-side, strips
+// unknown keys and has no changeUserId).
+
+import { spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+
+import { FlagrightClient, FlagrightError, Flagright } from "flagright";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Request options for every SDK call: no retry, so a 5xx or 429 is never hidden. */
+export const NO_RETRY = Object.freeze({ maxRetries: 0, timeoutInSeconds: 15 });
+
+export const MIN_TS = 315529200000;
+export const MAX_TS = 4133890801000;
+
+// ---------------------------------------------------------------------------
+// Every HTTP response this process sees (SDK and raw fetch alike) is recorded,
+// so a test can assert that the server never answered 5xx, even on a path the
+// SDK would otherwise retry. The SDK calls the global `fetch` on Node >= 18.
+const seen = [];
+let nextUnchecked = 0;
+if (!globalThis.fetch.__vigilRecorder) {
+  const realFetch = globalThis.fetch;
+  const recording = async (input, init) => {
+    const res = await realFetch(input, init);
+    seen.push({ method: init?.method ?? "GET", url: String(input?.url ?? input), status: res.status });
+    return res;
+  };
+  recording.__vigilRecorder = true;
+  globalThis.fetch = recording;
+}
+
+/** Fails if any response since the previous call had a 5xx status. */
+export function assertNo5xxSinceLastCheck() {
+  const fresh = seen.slice(nextUnchecked);
+  nextUnchecked = seen.length;
+  const bad = fresh.filter((r) => r.status >= 500);
+  assert.deepEqual(bad, [], `server answered 5xx: ${JSON.stringify(bad)}`);
+}
+
+// ---------------------------------------------------------------------------
+
+/** A unique id for one test's user or event. */
+export function uid(prefix = "sdk") {
+  return `${prefix}-${randomUUID()}`;
+}
+
+/** Drops keys whose value is undefined (the SDK's parsed objects keep them). */
+export function plain(value) {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+export function specDir() {
+  return path.resolve(process.env.VIGIL_SPEC_DIR ?? path.join(here, "../../../shared/spec"));
+}
+
+export function readFixture(rel) {
+  const file = path.join(specDir(), rel);
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read spec fixture ${file} (set VIGIL_SPEC_DIR to the spec folder): ${err.message}`);
+  }
+}
+
+function vigilBin() {
+  const bin = process.env.VIGIL_BIN;
+  if (!bin) {
+    throw new Error(
+      "VIGIL_BIN is not set. Build the server and point VIGIL_BIN at it, e.g.\n" +
+        "  (cd ../.. && go build -o /tmp/vigil ./cmd/vigil) && VIGIL_BIN=/tmp/vigil npm test",
+    );
+  }
+  const abs = path.resolve(bin);
+  if (!fs.existsSync(abs)) throw new Error(`VIGIL_BIN=${bin}: no such file`);
+  return abs;
+}
+
+function createKey(bin, db, tenant) {
+  const args = ["keys", "create", "--tenant", tenant, "--db", db];
+  const r = spawnSync(bin, args, { encoding: "utf8", timeout: 30_000 });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      `${bin} ${args.join(" ")} failed (${r.error?.message ?? `exit ${r.status}, signal ${r.signal}`})\n` +
+        `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
+    );
+  }
+  const lines = r.stdout.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (lines.length === 0) throw new Error(`${bin} ${args.join(" ")} printed no key\nstderr:\n${r.stderr}`);
+  return lines[lines.length - 1];
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The SDK client exactly as the SDK's README builds it, pointed at Vigil. */
+export function makeClient(baseUrl, apiKey) {
+  return new FlagrightClient({ environment: baseUrl, apiKey });
+}
+
+/**
+ * Starts a Vigil server with a fresh database.
+ * @returns {Promise<{baseUrl, apiKey, otherApiKey, client, otherClient, api, rawRequest, stop}>}
+ */
+export async function startVigil() {
+  const bin = vigilBin();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-sdk-"));
+  const db = `sqlite:${path.join(tmp, "vigil.db")}`;
+  const apiKey = createKey(bin, db, "sdk");
+  const otherApiKey = createKey(bin, db, "other");
+  assert.notEqual(apiKey, otherApiKey, "two tenants got the same API key");
+
+  const port = await freePort();
+  const listen = `127.0.0.1:${port}`;
+  const baseUrl = `http://${listen}`;
+  const child = spawn(bin, ["serve", "--listen", listen, "--db", db], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const keep = (chunk) => {
+    output += chunk.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  let exited = null;
+  const exitPromise = new Promise((resolve) => {
+    child.on("exit", (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    });
+  });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.on("exit", killOnExit);
+
+  const deadline = Date.now() + 15_000;
+  let lastProblem = "no attempt yet";
+  for (;;) {
+    if (exited) {
+      process.off("exit", killOnExit);
+      throw new Error(`vigil serve exited early (${JSON.stringify(exited)}) — its output:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+      lastProblem = `GET /healthz answered ${res.status}`;
+    } catch (err) {
+      lastProblem = err.cause?.code ?? err.message;
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await exitPromise;
+      process.off("exit", killOnExit);
+      throw new Error(`vigil serve did not become healthy within 15 s (${lastProblem}) — its output:\n${output}`);
+    }
+    await sleep(100);
+  }
+
+  /** Plain HTTP with fetch, for what the SDK cannot send. */
+  async function api(method, urlPath, { body, rawBody, key = apiKey, headers = {} } = {}) {
+    const h = { ...headers };
+    if (key !== null) h["x-api-key"] = key;
+    let payload = rawBody;
+    if (body !== undefined) {
+      payload = JSON.stringify(body);
+      h["content-type"] ??= "application/json";
+    }
+    const res = await fetch(baseUrl + urlPath, { method, headers: h, body: payload, redirect: "manual" });
+    const text = await res.text();
+    let json;
+    try {
+      json = text.length ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, text, json };
+  }
+
+  /**
+   * node:http request for bodies fetch handles badly (oversized bodies the
+   * server answers before reading them). Sends the headers first and, if
+   * `waitBeforeBodyMs` is set, waits that long for an early answer before
+   * sending any body byte; stops writing as soon as an answer arrives.
+   * Resolves with {status, headers, text, json, bodyBytesSent}.
+   */
+  function rawRequest(method, urlPath, { headers = {}, chunks = [], key = apiKey, waitBeforeBodyMs = 0 } = {}) {
+    return new Promise((resolve, reject) => {
+      const h = { ...headers };
+      if (key !== null) h["x-api-key"] = key;
+      const req = http.request(`${baseUrl}${urlPath}`, { method, headers: h, agent: false });
+      let responded = false;
+      let settled = false;
+      let bodyBytesSent = 0;
+      let onResponse;
+      const responseArrived = new Promise((r) => (onResponse = r));
+      req.on("response", (res) => {
+        responded = true;
+        onResponse();
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => (text += d));
+        res.on("end", () => {
+          settled = true;
+          req.destroy();
+          let json;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode, headers: res.headers, text, json, bodyBytesSent });
+        });
+        res.on("error", (err) => !settled && reject(err));
+      });
+      req.on("error", (err) => {
+        // The server may stop reading the upload once it has answered; fail only if no answer comes.
+        setTimeout(() => !settled && !responded && reject(err), 2000);
+      });
+      req.flushHeaders();
+      (async () => {
+        if (waitBeforeBodyMs > 0) await Promise.race([sleep(waitBeforeBodyMs), responseArrived]);
+        for (const c of chunks) {
+          if (responded || req.destroyed) return;
+          bodyBytesSent += Buffer.byteLength(c);
+          if (!req.write(c)) {
+            await new Promise((r) => {
+              const done = () => {
+                req.off("drain", done);
+                req.off("close", done);
+                r();
+              };
+              req.on("drain", done);
+              req.on("close", done);
+            });
+          }
+        }
+        if (!responded && !req.destroyed) req.end();
+      })().catch(() => {});
+    });
+  }
+
+  async function stop() {
+    process.off("exit", killOnExit);
+    if (!exited) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exitPromise;
+      clearTimeout(timer);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+    return { ...exited, output };
+  }
+
+  return {
+    baseUrl,
+    apiKey,
+    otherApiKey,
+    client: makeClient(baseUrl, apiKey),
+    otherClient: makeClient(baseUrl, otherApiKey),
+    api,
+    rawRequest,
+    stop,
+    output: () => output,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Assertions shared by the test files.
+
+const SEVERITY = { ALLOW: 0, FLAG: 1, SUSPEND: 2, BLOCK: 3 };
+
+/**
+ * Rule results: both lists are arrays, every hit rule was executed and hit,
+ * and, when `status` is present (or required), it is the most severe hit action.
+ */
+export function assertRuleResults(res, { statusRequired = false } = {}) {
+  assert.ok(Array.isArray(res.executedRules), `executedRules is not an array: ${JSON.stringify(res.executedRules)}`);
+  assert.ok(Array.isArray(res.hitRules), `hitRules is not an array: ${JSON.stringify(res.hitRules)}`);
+  const executed = new Map(res.executedRules.map((r) => [r.ruleInstanceId, r]));
+  for (const hit of res.hitRules) {
+    const ex = executed.get(hit.ruleInstanceId);
+    assert.ok(ex, `hit rule ${hit.ruleInstanceId} is not among executedRules`);
+    assert.equal(ex.ruleHit, true, `hit rule ${hit.ruleInstanceId} has ruleHit=${ex.ruleHit} in executedRules`);
+  }
+  if (statusRequired || res.status !== undefined) {
+    const expected = res.hitRules.reduce(
+      (worst, r) => ((SEVERITY[r.ruleAction] ?? 0) > SEVERITY[worst] ? r.ruleAction : worst),
+      "ALLOW",
+    );
+    assert.equal(res.status, expected, "status must be the most severe hit action (ALLOW when nothing hit)");
+  }
+}
+
+function isJsonContentType(ct) {
+  return typeof ct === "string" && /^application\/(.+\+)?json\b/i.test(ct);
+}
+
+/** A raw error response: the status, a JSON content type, a string `message`. */
+export function assertErrorResponse(res, status, what = "") {
+  assert.equal(res.status, status, `${what} expected ${status}, got ${res.status}: ${res.text}`);
+  const ct = typeof res.headers.get === "function" ? res.headers.get("content-type") : res.headers["content-type"];
+  assert.ok(isJsonContentType(ct), `${what} error content-type is ${ct}, want JSON`);
+  assert.ok(res.json && typeof res.json === "object", `${what} error body is not a JSON object: ${res.text}`);
+  assert.equal(typeof res.json.message, "string", `${what} error body has no string message: ${res.text}`);
+  assert.ok(res.json.message.length > 0, `${what} error message is empty`);
+}
+
+/**
+ * Awaits an SDK call that must fail with `status`; returns the error.
+ * `cls` is the SDK's typed error class when the SDK has one for that status.
+ */
+export async function expectSdkError(promise, status, cls) {
+  let err;
+  try {
+    const value = await promise;
+    assert.fail(`expected HTTP ${status}, but the call succeeded with ${JSON.stringify(value)}`);
+  } catch (e) {
+    if (e instanceof assert.AssertionError) throw e;
+    err = e;
+  }
+  assert.ok(err instanceof FlagrightError, `expected a FlagrightError, got ${err?.constructor?.name}: ${err?.message}`);
+  assert.equal(err.statusCode, status, `expected HTTP ${status}, got ${err.statusCode}: ${err.message}`);
+  if (cls) assert.ok(err instanceof cls, `expected ${cls.name}, got ${err.constructor.name}`);
+  assert.equal(typeof err.body?.message, "string", `error body has no string message: ${JSON.stringify(err.body)}`);
+  const ct = err.rawResponse?.headers?.get?.("content-type");
+  assert.ok(isJsonContentType(ct), `error content-type is ${ct}, want JSON`);
+  return err;
+}
+
+/** The lines of a validationErrors string. */
+export function validationLines(body) {
+  assert.equal(typeof body?.validationErrors, "string", `validationErrors is not a string: ${JSON.stringify(body)}`);
+  return body.validationErrors.split("\n").filter((l) => l.length > 0);
+}
+
+export { Flagright, FlagrightError, FlagrightClient };

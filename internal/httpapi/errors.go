@@ -1,0 +1,56 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// errorBody is Flagright's ApiErrorResponse.
+type errorBody struct {
+	Message          string `json:"message"`
+	ValidationErrors string `json:"validationErrors,omitempty"`
+}
+
+// statusByCode is the one table from domain error codes to HTTP statuses.
+var statusByCode = map[vigil.Code]int{
+	vigil.CodeInvalid:      http.StatusBadRequest,
+	vigil.CodeUnauthorized: http.StatusUnauthorized,
+	vigil.CodeNotFound:     http.StatusNotFound,
+	vigil.CodeConflict:     http.StatusConflict,
+	vigil.CodeTooLarge:     http.StatusRequestEntityTooLarge,
+}
+
+// writeError answers with err's status and message. Errors that are not a *vigil.Error or a
+// *schema.DecodeError are internal: they are logged and answered 500 without detail.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var ve *vigil.Error
+	var de *schema.DecodeError
+	switch {
+	case errors.As(err, &ve):
+		writeJSON(w, statusByCode[ve.Code], errorBody{Message: ve.Message, ValidationErrors: ve.ValidationErrors()})
+	case errors.As(err, &de):
+		writeJSON(w, http.StatusBadRequest, errorBody{Message: de.Reason, ValidationErrors: de.Reason})
+	default:
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeJSON(w, http.StatusInternalServerError, errorBody{Message: "Internal server error; the request was not applied"})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"message":"Internal server error"}`)
+	}
+	writeRaw(w, status, body)
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}

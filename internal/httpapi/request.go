@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// readObject reads a size-limited body and decodes it strictly as a JSON object.
+func readObject(w http.ResponseWriter, r *http.Request, limit int64) (schema.Object, error) {
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(limit)
+		}
+		return nil, &vigil.Error{Code: vigil.CodeInvalid, Message: "The request body could not be read"}
+	}
+	return schema.DecodeObject(data)
+}
+
+func tooLarge(limit int64) error {
+	return &vigil.Error{Code: vigil.CodeTooLarge,
+		Message: fmt.Sprintf("The request body is larger than the limit of %d bytes", limit)}
+}
+
+// flagSet names the BooleanString query flags an endpoint takes.
+type flagSet struct {
+	lockKYC, lockCRA, validateUserID, convert, rename bool
+}
+
+var (
+	userFlags  = flagSet{lockKYC: true, lockCRA: true, validateUserID: true}
+	eventFlags = flagSet{lockKYC: true, lockCRA: true, convert: true, rename: true}
+)
+
+// parseFlags reads the endpoint's flags. Each must be "true" or "false", and a flag given twice
+// must agree with itself; unknown query parameters are ignored.
+func parseFlags(q url.Values, set flagSet) (vigil.Flags, error) {
+	var f vigil.Flags
+	var problems []string
+	get := func(name string) *bool {
+		vals, ok := q[name]
+		if !ok {
+			return nil
+		}
+		v := vals[0]
+		for _, other := range vals[1:] {
+			if other != v {
+				problems = append(problems, fmt.Sprintf("%s: is given twice with different values", name))
+				return nil
+			}
+		}
+		switch v {
+		case "true", "false":
+			b := v == "true"
+			return &b
+		}
+		problems = append(problems, fmt.Sprintf("%s: %q is not one of true, false", name, v))
+		return nil
+	}
+	isTrue := func(b *bool) bool { return b != nil && *b }
+	if set.lockKYC {
+		f.LockKYCRiskLevel = get("lockKycRiskLevel")
+	}
+	if set.lockCRA {
+		f.LockCRARiskLevel = get("lockCraRiskLevel")
+	}
+	if set.validateUserID {
+		f.ValidateUserID = get("validateUserId")
+	}
+	if set.convert {
+		f.AllowUserTypeConversion = isTrue(get("allowUserTypeConversion"))
+	}
+	if set.rename {
+		f.ChangeUserID = isTrue(get("changeUserId"))
+	}
+	if problems != nil {
+		return f, &vigil.Error{Code: vigil.CodeInvalid, Message: problems[0], Problems: problems}
+	}
+	return f, nil
+}

@@ -1,0 +1,211 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// DefaultMaxBody is the default limit of a single request's body.
+const DefaultMaxBody = 1 << 20
+
+// Options configures the API handler.
+type Options struct {
+	// MaxBody limits single-request bodies in bytes; 0 means DefaultMaxBody.
+	MaxBody int64
+	Logger  *slog.Logger
+}
+
+// api holds what every handler needs.
+type api struct {
+	svc     *vigil.Service
+	maxBody int64
+	log     *slog.Logger
+}
+
+// route is one path with the handler for each method it serves.
+type route struct {
+	path    string
+	methods map[string]http.HandlerFunc
+}
+
+// New returns the HTTP handler of the whole API.
+func New(svc *vigil.Service, opts Options) http.Handler {
+	a := &api{svc: svc, maxBody: opts.MaxBody, log: opts.Logger}
+	if a.maxBody <= 0 {
+		a.maxBody = DefaultMaxBody
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	routes := []route{
+		{"/healthz", map[string]http.HandlerFunc{"GET": a.healthz}},
+		{"/openapi.json", map[string]http.HandlerFunc{"GET": a.openAPI}},
+	}
+	for _, k := range []struct {
+		kind  vigil.Kind
+		users string
+		event string
+	}{
+		{vigil.Consumer, "/consumer/users", "/events/consumer/user"},
+		{vigil.Business, "/business/users", "/events/business/user"},
+	} {
+		routes = append(routes,
+			route{k.users, map[string]http.HandlerFunc{"POST": a.authed(a.createUser(k.kind))}},
+			route{k.users + "/{userId}", map[string]http.HandlerFunc{"GET": a.authed(a.getUser(k.kind))}},
+			route{k.event, map[string]http.HandlerFunc{"POST": a.authed(a.createEvent(k.kind))}},
+			route{k.event + "/{eventId}", map[string]http.HandlerFunc{"GET": a.authed(a.getEvent(k.kind))}},
+		)
+	}
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		var allowed []string
+		for method, h := range rt.methods {
+			mux.HandleFunc(method+" "+rt.path, h)
+			allowed = append(allowed, method)
+		}
+		mux.HandleFunc(rt.path, methodNotAllowed(strings.Join(allowed, ", ")))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, errorBody{Message: fmt.Sprintf("No route for %s %s", r.Method, r.URL.Path)})
+	})
+	return a.recoverer(a.logRequests(mux))
+}
+
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: fmt.Sprintf("Method %s is not allowed here; use %s", r.Method, allow)})
+	}
+}
+
+type tenantKey struct{}
+
+// authed resolves the x-api-key header to a tenant before the handler runs.
+func (a *api) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		t, err := a.svc.Authenticate(r.Context(), r.Header.Get("x-api-key"))
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, t)))
+	}
+}
+
+func tenantOf(r *http.Request) vigil.Tenant { return r.Context().Value(tenantKey{}).(vigil.Tenant) }
+
+func (a *api) healthz(w http.ResponseWriter, r *http.Request) {
+	writeRaw(w, http.StatusOK, []byte(`{"status":"ok"}`))
+}
+
+func (a *api) openAPI(w http.ResponseWriter, r *http.Request) {
+	writeRaw(w, http.StatusOK, schema.OpenAPI())
+}
+
+func (a *api) createUser(kind vigil.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		flags, err := parseFlags(r.URL.Query(), userFlags)
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		body, err := readObject(w, r, a.maxBody)
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		reply, err := a.svc.CreateUser(r.Context(), tenantOf(r), kind, body, flags)
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		writeRaw(w, http.StatusCreated, reply)
+	}
+}
+
+func (a *api) getUser(kind vigil.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		reply, err := a.svc.User(r.Context(), tenantOf(r), kind, r.PathValue("userId"))
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		writeRaw(w, http.StatusOK, reply)
+	}
+}
+
+func (a *api) createEvent(kind vigil.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		flags, err := parseFlags(r.URL.Query(), eventFlags)
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		body, err := readObject(w, r, a.maxBody)
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		reply, err := a.svc.ApplyEvent(r.Context(), tenantOf(r), kind, body, flags)
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		w.Header().Set("Location", reply.Location)
+		writeRaw(w, http.StatusCreated, reply.Body)
+	}
+}
+
+func (a *api) getEvent(kind vigil.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		reply, err := a.svc.Event(r.Context(), tenantOf(r), kind, r.PathValue("eventId"))
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		writeRaw(w, http.StatusOK, reply)
+	}
+}
+
+// statusRecorder remembers the status a handler wrote, for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (a *api) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		a.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "duration", time.Since(start))
+	})
+}
+
+// recoverer turns a panic in a handler into a logged 500 without detail.
+func (a *api) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				writeError(w, r, a.log, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,81 @@
+package schema
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"sort"
+	"strconv"
+)
+
+// Encode serialises a JSON tree (or any value encoding/json accepts) without HTML escaping, with
+// object keys sorted, and without a trailing newline.
+func Encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Fingerprint hashes a JSON tree so that two values equal as JSON (whatever their key order,
+// white space or number spelling) have the same fingerprint. Extra strings (such as the effective
+// query flags of a request) take part in the hash.
+func Fingerprint(v any, extra ...string) [32]byte {
+	var buf bytes.Buffer
+	writeCanonical(&buf, v)
+	for _, s := range extra {
+		buf.WriteByte(0)
+		buf.WriteString(s)
+	}
+	return sha256.Sum256(buf.Bytes())
+}
+
+func writeCanonical(buf *bytes.Buffer, v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		buf.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString(strconv.Quote(k))
+			buf.WriteByte(':')
+			writeCanonical(buf, t[k])
+		}
+		buf.WriteByte('}')
+	case []any:
+		buf.WriteByte('[')
+		for i, e := range t {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeCanonical(buf, e)
+		}
+		buf.WriteByte(']')
+	case json.Number:
+		if f, err := t.Float64(); err == nil {
+			buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		} else {
+			buf.WriteString(string(t))
+		}
+	case float64:
+		buf.WriteString(strconv.FormatFloat(t, 'g', -1, 64))
+	case string:
+		buf.WriteString(strconv.Quote(t))
+	case bool:
+		buf.WriteString(strconv.FormatBool(t))
+	case nil:
+		buf.WriteString("null")
+	default:
+		b, _ := json.Marshal(t)
+		buf.Write(b)
+	}
+}

@@ -1,0 +1,238 @@
+// Package sqlite is Vigil's embedded Store on SQLite (modernc.org/sqlite, pure Go) in WAL mode
+// with synchronous=FULL, so a committed write survives a crash or power loss.
+//
+// One goroutine owns the only write connection. Concurrent Update calls queue up and the writer
+// runs every waiting unit in one transaction, each under its own savepoint, then commits once:
+// many requests share one fsync (group commit) and per-user writes are serialised for free.
+// Reads use a separate pool and never wait for the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// maxGroup bounds how many units share one transaction.
+const maxGroup = 256
+
+// Store implements vigil.Store on one SQLite file.
+type Store struct {
+	read  *sql.DB
+	write *sql.DB
+	queue chan *unit
+	done  chan struct{}
+
+	mu     sync.RWMutex
+	closed bool
+}
+
+type unit struct {
+	ctx    context.Context
+	fn     func(vigil.Tx) error
+	result chan error
+}
+
+var _ vigil.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path and applies migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty database path")
+	}
+	params := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)"} {
+		params.Add("_pragma", p)
+	}
+	params.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + params.Encode()
+	write, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, write); err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(8)
+	read.SetMaxIdleConns(8)
+	s := &Store{read: read, write: write, queue: make(chan *unit, maxGroup), done: make(chan struct{})}
+	go s.run()
+	return s, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlite: migrations table: %w", err)
+	}
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		base := strings.TrimPrefix(f, "migrations/")
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("sqlite: migration %s: name must start with a number", f)
+		}
+		if err := applyMigration(ctx, db, version, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, version int, file string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: migration %d: %w", version, err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: migration %d: %w", version, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	script, err := migrations.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+		return fmt.Errorf("sqlite: migration %d: %w", version, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		version, time.Now().UnixMilli()); err != nil {
+		return fmt.Errorf("sqlite: migration %d: %w", version, err)
+	}
+	return tx.Commit()
+}
+
+// Update queues fn for the writer and waits until its transaction has committed (or failed).
+func (s *Store) Update(ctx context.Context, fn func(vigil.Tx) error) error {
+	u := &unit{ctx: ctx, fn: fn, result: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return errors.New("sqlite: store is closed")
+	}
+	select {
+	case s.queue <- u:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	s.mu.RUnlock()
+	// Once queued, wait for the outcome even if ctx ends: the unit may already be committed.
+	return <-u.result
+}
+
+// run is the writer: it takes every unit waiting, runs them in one transaction and commits.
+func (s *Store) run() {
+	defer close(s.done)
+	for u := range s.queue {
+		group := []*unit{u}
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case next, ok := <-s.queue:
+				if !ok {
+					break drain
+				}
+				group = append(group, next)
+			default:
+				break drain
+			}
+		}
+		s.commit(group)
+	}
+}
+
+func (s *Store) commit(group []*unit) {
+	results := make([]error, len(group))
+	err := s.runGroup(group, results)
+	for i, u := range group {
+		if results[i] == nil && err != nil {
+			results[i] = fmt.Errorf("sqlite: commit: %w", err)
+		}
+		u.result <- results[i]
+	}
+}
+
+func (s *Store) runGroup(group []*unit, results []error) error {
+	ctx := context.Background()
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for i, u := range group {
+		if err := u.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT unit"); err != nil {
+			return err
+		}
+		results[i] = runUnit(u, &sqlTx{tx: tx})
+		if results[i] != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO unit"); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE unit"); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// runUnit runs one unit, turning a panic into that unit's error so the others still commit.
+func runUnit(u *unit, tx *sqlTx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sqlite: unit panicked: %v", r)
+		}
+	}()
+	return u.fn(tx)
+}
+
+// Close stops accepting writes, waits for queued ones and closes the database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.queue)
+	s.mu.Unlock()
+	<-s.done
+	return errors.Join(s.read.Close(), s.write.Close())
+}

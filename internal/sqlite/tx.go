@@ -1,0 +1,170 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// querier is what reads need from either a transaction or the read pool.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// sqlTx implements vigil.Tx inside the writer's transaction.
+type sqlTx struct {
+	tx *sql.Tx
+}
+
+const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, max_timestamp, last_seq, created_at, updated_at`
+
+const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''), coalesce(event_id, ''),
+	body, request_hash, evaluation, response, created_at`
+
+func (t *sqlTx) TenantByName(ctx context.Context, name string) (vigil.Tenant, error) {
+	var tn vigil.Tenant
+	err := t.tx.QueryRowContext(ctx, `SELECT id, name, created_at FROM tenants WHERE name = ?`, name).
+		Scan(&tn.ID, &tn.Name, &tn.CreatedAt)
+	return tn, notFound(err)
+}
+
+func (t *sqlTx) CreateTenant(ctx context.Context, tn vigil.Tenant) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`,
+		tn.ID, tn.Name, tn.CreatedAt)
+	return duplicate(err)
+}
+
+func (t *sqlTx) CreateKey(ctx context.Context, k vigil.APIKey) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES (?, ?, ?)`,
+		k.Hash, k.TenantID, k.CreatedAt)
+	return duplicate(err)
+}
+
+// LockUser needs no lock: the single writer already serialises every write.
+func (t *sqlTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.UserRecord, error) {
+	return readUser(ctx, t.tx, tenantID, userID)
+}
+
+func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.MaxTimestamp, u.LastSeq,
+		u.CreatedAt, u.UpdatedAt)
+	return duplicate(err)
+}
+
+func (t *sqlTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?,
+		max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`,
+		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
+	if err != nil {
+		return duplicate(err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return vigil.ErrNotFound
+	}
+	return nil
+}
+
+func (t *sqlTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
+		coalesce(event_id, ''), body FROM user_entries WHERE tenant_id = ? AND user_uid = ? ORDER BY seq`, tenantID, userUID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vigil.Entry
+	for rows.Next() {
+		var e vigil.Entry
+		var typ, kind string
+		if err := rows.Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &kind, &e.EventID, &e.Body); err != nil {
+			return nil, err
+		}
+		e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(kind)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
+	return readEvent(ctx, t.tx, tenantID, kind, eventID)
+}
+
+func (t *sqlTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO user_entries (tenant_id, user_uid, seq, type, timestamp, event_kind,
+		event_id, body, request_hash, evaluation, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
+		e.Body, e.RequestHash, e.Evaluation, e.Response, e.CreatedAt)
+	return duplicate(err)
+}
+
+// TenantByKeyHash implements vigil.Store.
+func (s *Store) TenantByKeyHash(ctx context.Context, keyHash []byte) (vigil.Tenant, error) {
+	var tn vigil.Tenant
+	err := s.read.QueryRowContext(ctx, `SELECT t.id, t.name, t.created_at FROM api_keys k
+		JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ?`, keyHash).Scan(&tn.ID, &tn.Name, &tn.CreatedAt)
+	return tn, notFound(err)
+}
+
+// CountKeys implements vigil.Store.
+func (s *Store) CountKeys(ctx context.Context) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM api_keys`).Scan(&n)
+	return n, err
+}
+
+// User implements vigil.Store.
+func (s *Store) User(ctx context.Context, tenantID, userID string) (vigil.UserRecord, error) {
+	return readUser(ctx, s.read, tenantID, userID)
+}
+
+// Event implements vigil.Store.
+func (s *Store) Event(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
+	return readEvent(ctx, s.read, tenantID, kind, eventID)
+}
+
+func readUser(ctx context.Context, q querier, tenantID, userID string) (vigil.UserRecord, error) {
+	var u vigil.UserRecord
+	var kind string
+	err := q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = ? AND user_id = ?`, tenantID, userID).
+		Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile, &u.Evaluation, &u.MaxTimestamp, &u.LastSeq,
+			&u.CreatedAt, &u.UpdatedAt)
+	u.Kind = vigil.Kind(kind)
+	return u, notFound(err)
+}
+
+func readEvent(ctx context.Context, q querier, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
+	var e vigil.Entry
+	var typ, ekind string
+	err := q.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM user_entries
+		WHERE tenant_id = ? AND event_kind = ? AND event_id = ?`, tenantID, string(kind), eventID).
+		Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &ekind, &e.EventID, &e.Body, &e.RequestHash,
+			&e.Evaluation, &e.Response, &e.CreatedAt)
+	e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(ekind)
+	return e, notFound(err)
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return vigil.ErrNotFound
+	}
+	return err
+}
+
+// duplicate maps a uniqueness violation to vigil.ErrDuplicate.
+func duplicate(err error) error {
+	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		return errors.Join(vigil.ErrDuplicate, err)
+	}
+	return err
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

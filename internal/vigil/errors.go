@@ -1,0 +1,62 @@
+package vigil
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// Code classifies an error for the client; the HTTP layer maps each code to one status.
+type Code int
+
+// The error codes a client can see.
+const (
+	CodeInvalid Code = iota + 1
+	CodeUnauthorized
+	CodeNotFound
+	CodeConflict
+	CodeTooLarge
+)
+
+// Error is an error whose message is safe to show to a client.
+type Error struct {
+	Code    Code
+	Message string
+	// Problems lists every validation problem as "path: reason", sorted by path.
+	Problems []string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// ErrNotFound is returned by a Store when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrDuplicate is returned by a Store when an insert collides with a unique key (a concurrent
+// writer in another process got there first); the service retries the whole unit.
+var ErrDuplicate = errors.New("duplicate key")
+
+// invalid builds a 400 from validation problems; the message is the first problem.
+func invalid(problems []schema.Problem) *Error {
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.String()
+	}
+	return &Error{Code: CodeInvalid, Message: lines[0], Problems: lines}
+}
+
+func invalidf(path, format string, args ...any) *Error {
+	return invalid([]schema.Problem{{Path: path, Reason: fmt.Sprintf(format, args...)}})
+}
+
+func notFoundf(format string, args ...any) *Error {
+	return &Error{Code: CodeNotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+func conflictf(format string, args ...any) *Error {
+	return &Error{Code: CodeConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+// ValidationErrors joins the problems as the wire's single validationErrors string.
+func (e *Error) ValidationErrors() string { return strings.Join(e.Problems, "\n") }

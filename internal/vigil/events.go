@@ -1,0 +1,193 @@
+package vigil
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"sort"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// EventReply is the answer to a user event.
+type EventReply struct {
+	// Body is the wire JSON: the user after the event with this evaluation's results.
+	Body []byte
+	// Location is the path of the event (its eventId percent-encoded).
+	Location string
+	// Replayed is true when an identical earlier request was answered again.
+	Replayed bool
+}
+
+// ApplyEvent handles POST /events/consumer/user and POST /events/business/user. body is the
+// decoded request body; it is modified.
+func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body schema.Object, flags Flags) (EventReply, error) {
+	n := names[kind]
+	fingerprint := schema.Fingerprint(body, flags.canonical())
+	patch, problems := s.checkEvent(n, body, flags)
+	if problems != nil {
+		return EventReply{}, invalid(problems)
+	}
+	eventID, clientID := body["eventId"].(string)
+	if !clientID {
+		eventID = s.newID()
+		body["eventId"] = eventID
+	}
+	var hash []byte
+	if clientID {
+		hash = fingerprint[:]
+	}
+	location := n.eventPath + url.PathEscape(eventID)
+	userID := body["userId"].(string)
+	eventJSON := mustEncode(body)
+	ts := millis(body["timestamp"])
+
+	var reply EventReply
+	err := s.write(ctx, func(tx Tx) error {
+		reply = EventReply{Location: location}
+		if clientID {
+			seen, err := tx.EventByID(ctx, tenant.ID, kind, eventID)
+			if err == nil {
+				if !bytes.Equal(seen.RequestHash, hash) {
+					return conflictf("eventId %q was already used for a different request; use a new eventId for a new event", eventID)
+				}
+				reply.Body, reply.Replayed = seen.Response, true
+				return nil
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		rec, err := tx.LockUser(ctx, tenant.ID, userID)
+		if errors.Is(err, ErrNotFound) {
+			return notFoundf("No %s with userId %q; create the user before sending its events", n.noun, userID)
+		}
+		if err != nil {
+			return err
+		}
+		if rec.Kind != kind {
+			if !flags.AllowUserTypeConversion {
+				return invalidf("userId", "%q is a %s; send a %s event, or set allowUserTypeConversion=true to convert it",
+					userID, names[rec.Kind].noun, names[rec.Kind].noun)
+			}
+			return invalidf("userId", "converting a %s into a %s is not supported yet", names[rec.Kind].noun, n.noun)
+		}
+		if flags.ChangeUserID {
+			if err := s.rename(ctx, tx, &rec, body["newUserId"].(string)); err != nil {
+				return err
+			}
+		}
+		entry := Entry{TenantID: tenant.ID, UserUID: rec.UID, Seq: rec.LastSeq + 1, Type: EntryEvent,
+			Timestamp: ts, EventKind: kind, EventID: eventID, Body: eventJSON, RequestHash: hash,
+			CreatedAt: s.nowMillis()}
+		previous, err := decodeStored(rec.Profile)
+		if err != nil {
+			return err
+		}
+		var current schema.Object
+		var history []Entry
+		if ts >= rec.MaxTimestamp {
+			current = schema.MergePatch(previous, patch)
+		} else {
+			// A late event: insert it at its place and refold, so it never overrides a later one.
+			if history, err = tx.Entries(ctx, tenant.ID, rec.UID); err != nil {
+				return err
+			}
+			if current, err = fold(append(history, entry)); err != nil {
+				return err
+			}
+		}
+		current["userId"] = rec.UserID
+		if problems := s.validator.Validate(n.profileSchema, current, schema.Full, n.attributes); problems != nil {
+			return invalid(problems)
+		}
+		ev := s.evaluate(evaluationInput{kind: kind, previous: previous, current: current, event: body, history: history})
+		profileJSON := mustEncode(current)
+		evJSON := mustEncode(ev)
+		entry.Evaluation = evJSON
+		entry.Response = withFields(profileJSON, evJSON)
+		rec.Profile, rec.Evaluation = profileJSON, evJSON
+		rec.MaxTimestamp, rec.LastSeq, rec.UpdatedAt = max(rec.MaxTimestamp, ts), entry.Seq, entry.CreatedAt
+		if err := tx.UpdateUser(ctx, rec); err != nil {
+			return err
+		}
+		if err := tx.InsertEntry(ctx, entry); err != nil {
+			return err
+		}
+		reply.Body = entry.Response
+		return nil
+	})
+	return reply, err
+}
+
+// checkEvent validates an event body: the event in full, its patch with every field optional,
+// and the flags. It returns the patch (nulls kept: they remove fields) and the problems.
+func (s *Service) checkEvent(n wireNames, body schema.Object, flags Flags) (schema.Object, []schema.Problem) {
+	rawPatch, hasPatch := body[n.attributes]
+	delete(body, n.attributes)
+	schema.StripNulls(body)
+	problems := s.validator.Validate(n.eventSchema, body, schema.Full, "")
+	var patch schema.Object
+	if hasPatch && rawPatch != nil {
+		var ok bool
+		if patch, ok = rawPatch.(schema.Object); !ok {
+			problems = append(problems, schema.Problem{Path: n.attributes, Reason: "must be an object"})
+		} else {
+			body[n.attributes] = patch
+			stripped := schema.StripNulls(schema.DeepCopy(patch))
+			problems = append(problems, s.validator.Validate(n.patchSchema, stripped, schema.Patch, n.attributes)...)
+			for _, f := range immutableInPatch {
+				if _, set := patch[f]; set {
+					problems = append(problems, schema.Problem{Path: n.attributes + "." + f,
+						Reason: "is set by the server or at creation and cannot be changed by an event"})
+				}
+			}
+		}
+	}
+	if _, ok := body["newUserId"]; flags.ChangeUserID && !ok {
+		problems = append(problems, schema.Problem{Path: "newUserId", Reason: "is required with changeUserId=true"})
+	}
+	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Path < problems[j].Path })
+	return patch, problems
+}
+
+// rename gives a user a new userId; its history moves with it (entries reference the UID).
+func (s *Service) rename(ctx context.Context, tx Tx, rec *UserRecord, newUserID string) error {
+	if newUserID == rec.UserID {
+		return nil
+	}
+	_, err := tx.LockUser(ctx, rec.TenantID, newUserID)
+	if err == nil {
+		return conflictf("newUserId %q is already taken by another user", newUserID)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	rec.UserID = newUserID
+	return nil
+}
+
+// Event handles GET /events/consumer/user/{eventId} and GET /events/business/user/{eventId}: the
+// event as received plus the rule and risk results computed when it was applied.
+func (s *Service) Event(ctx context.Context, tenant Tenant, kind Kind, eventID string) ([]byte, error) {
+	e, err := s.store.Event(ctx, tenant.ID, kind, eventID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, notFoundf("No %s event with eventId %q", names[kind].noun, eventID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ev eventEvaluation
+	if err := json.Unmarshal(e.Evaluation, &ev); err != nil {
+		return nil, err
+	}
+	if ev.ExecutedRules == nil {
+		ev.ExecutedRules = []schema.Object{}
+	}
+	if ev.HitRules == nil {
+		ev.HitRules = []schema.Object{}
+	}
+	return withFields(e.Body, mustEncode(ev)), nil
+}

@@ -1,0 +1,96 @@
+package vigil
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// sortForFold puts a history in fold order: the creation first, then by timestamp, ties by
+// arrival.
+func sortForFold(entries []Entry) {
+	sort.SliceStable(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if (a.Type == EntryCreate) != (b.Type == EntryCreate) {
+			return a.Type == EntryCreate
+		}
+		if a.Timestamp != b.Timestamp {
+			return a.Timestamp < b.Timestamp
+		}
+		return a.Seq < b.Seq
+	})
+}
+
+// fold computes a profile from a whole history, in fold order.
+func fold(entries []Entry) (schema.Object, error) {
+	sortForFold(entries)
+	var profile schema.Object
+	for _, e := range entries {
+		var err error
+		if profile, err = applyEntry(profile, e); err != nil {
+			return nil, err
+		}
+	}
+	if profile == nil {
+		return nil, fmt.Errorf("history has no creation entry")
+	}
+	return profile, nil
+}
+
+// applyEntry applies one history entry to a profile and returns the new profile; profile is not
+// modified.
+func applyEntry(profile schema.Object, e Entry) (schema.Object, error) {
+	body, err := decodeStored(e.Body)
+	if err != nil {
+		return nil, fmt.Errorf("entry %d: %w", e.Seq, err)
+	}
+	switch e.Type {
+	case EntryCreate:
+		return body, nil
+	case EntryUpdate:
+		return replaceTopLevel(profile, body), nil
+	case EntryEvent:
+		patch, _ := body[names[e.EventKind].attributes].(schema.Object)
+		if patch == nil {
+			return profile, nil
+		}
+		return schema.MergePatch(profile, patch), nil
+	}
+	return nil, fmt.Errorf("entry %d: unknown type %q", e.Seq, e.Type)
+}
+
+// replaceTopLevel returns profile with each top-level field of body replacing the stored one;
+// fields body omits are kept.
+func replaceTopLevel(profile, body schema.Object) schema.Object {
+	out := make(schema.Object, len(profile)+len(body))
+	for k, v := range profile {
+		out[k] = v
+	}
+	for k, v := range body {
+		out[k] = v
+	}
+	return out
+}
+
+// decodeStored decodes JSON the service wrote itself.
+func decodeStored(data []byte) (schema.Object, error) {
+	obj, err := schema.DecodeObject(data)
+	if err != nil {
+		return nil, fmt.Errorf("stored JSON: %w", err)
+	}
+	return obj, nil
+}
+
+// millis reads an epoch-milliseconds field that validation has already checked.
+func millis(v any) int64 {
+	switch n := v.(type) {
+	case json.Number:
+		f, _ := n.Float64()
+		return int64(f)
+	case float64:
+		return int64(n)
+	}
+	return 0
+}

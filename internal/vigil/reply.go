@@ -1,0 +1,66 @@
+package vigil
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// serverOwned are fields only the server writes. A create body that carries them has them
+// dropped; an event patch that carries them is refused.
+var serverOwned = []string{"executedRules", "hitRules", "riskScoreDetails", "status", "message"}
+
+// immutableInPatch are fields an event may not change.
+var immutableInPatch = append([]string{"userId", "createdTimestamp"}, serverOwned...)
+
+// createResponse is the wire shape of ConsumerUsersCreateResponse / BusinessUsersCreateResponse.
+type createResponse struct {
+	UserID string `json:"userId"`
+	Evaluation
+	Message string `json:"message,omitempty"`
+}
+
+// eventEvaluation is the part of an Evaluation that an event's GET carries.
+type eventEvaluation struct {
+	ExecutedRules    []schema.Object `json:"executedRules"`
+	HitRules         []schema.Object `json:"hitRules"`
+	RiskScoreDetails schema.Object   `json:"riskScoreDetails,omitempty"`
+}
+
+// withFields returns the JSON object doc with the members of the JSON object extra appended.
+// The two must not share keys (profiles never carry server-owned fields).
+func withFields(doc, extra []byte) []byte {
+	if len(extra) <= 2 {
+		return doc
+	}
+	if len(doc) <= 2 {
+		return extra
+	}
+	out := make([]byte, 0, len(doc)+len(extra))
+	out = append(out, doc[:len(doc)-1]...)
+	out = append(out, ',')
+	return append(out, extra[1:]...)
+}
+
+func mustEncode(v any) []byte {
+	b, err := schema.Encode(v)
+	if err != nil {
+		panic(fmt.Sprintf("vigil: encode %T: %v", v, err)) // only JSON trees and our own structs reach here
+	}
+	return b
+}
+
+func decodeEvaluation(data []byte) (Evaluation, error) {
+	var ev Evaluation
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return ev, fmt.Errorf("stored evaluation: %w", err)
+	}
+	if ev.ExecutedRules == nil {
+		ev.ExecutedRules = []schema.Object{}
+	}
+	if ev.HitRules == nil {
+		ev.HitRules = []schema.Object{}
+	}
+	return ev, nil
+}

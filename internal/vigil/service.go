@@ -1,0 +1,79 @@
+package vigil
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// Service is Vigil's business logic: every create, update and event goes through it.
+type Service struct {
+	store     Store
+	validator *schema.Validator
+	now       func() time.Time
+	newID     func() string
+	log       *slog.Logger
+}
+
+// Options configures a Service. Zero values pick the real clock, random ids and slog's default.
+type Options struct {
+	Now    func() time.Time
+	NewID  func() string
+	Logger *slog.Logger
+}
+
+// NewService builds the service on a store, compiling the wire schemas once.
+func NewService(store Store, opts Options) (*Service, error) {
+	v, err := schema.NewValidator(schemaNames()...)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{store: store, validator: v, now: opts.Now, newID: opts.NewID, log: opts.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.newID == nil {
+		s.newID = RandomUUID
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s, nil
+}
+
+// RandomUUID returns a random (version 4) UUID.
+func RandomUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// maxAttempts bounds how often a unit is retried after losing a uniqueness race to a writer in
+// another process.
+const maxAttempts = 3
+
+// write runs one unit of work through the store, retrying when a concurrent writer took a
+// unique key first (the retry then sees that writer's row).
+func (s *Service) write(ctx context.Context, fn func(Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		err = s.store.Update(ctx, fn)
+		if !errors.Is(err, ErrDuplicate) {
+			return err
+		}
+	}
+	return fmt.Errorf("gave up after %d uniqueness conflicts: %w", maxAttempts, err)
+}
+
+func (s *Service) nowMillis() int64 { return s.now().UnixMilli() }

@@ -1,0 +1,119 @@
+package vigil
+
+import "context"
+
+// Store persists tenants, keys, users and their history. Implementations live in their own
+// packages (sqlite, postgres) and all pass the conformance suite in internal/storetest.
+type Store interface {
+	// Update runs fn in a write transaction and returns once its writes are durable. A store may
+	// run the fns of several concurrent callers in one transaction (group commit); each fn is
+	// isolated, so an fn that returns an error has none of its writes kept and does not affect
+	// the others. fn may run more than once if the store must retry; it must not keep state
+	// across runs except through its return.
+	Update(ctx context.Context, fn func(Tx) error) error
+
+	// TenantByKeyHash finds the tenant that owns an API key, or ErrNotFound.
+	TenantByKeyHash(ctx context.Context, keyHash []byte) (Tenant, error)
+	// CountKeys counts API keys across every tenant.
+	CountKeys(ctx context.Context) (int, error)
+	// User reads a user by its client id, or ErrNotFound.
+	User(ctx context.Context, tenantID, userID string) (UserRecord, error)
+	// Event reads an event entry by its eventId within the events of one kind, or ErrNotFound.
+	Event(ctx context.Context, tenantID string, kind Kind, eventID string) (Entry, error)
+
+	// Close waits for writes in flight and releases the store.
+	Close() error
+}
+
+// Tx is the view of a write transaction. Reads through a Tx see the transaction's own writes.
+type Tx interface {
+	// TenantByName finds a tenant, or ErrNotFound.
+	TenantByName(ctx context.Context, name string) (Tenant, error)
+	CreateTenant(ctx context.Context, t Tenant) error
+	CreateKey(ctx context.Context, k APIKey) error
+
+	// LockUser reads a user for update: until the transaction ends no other writer changes it.
+	// It returns ErrNotFound when the tenant has no user with that id.
+	LockUser(ctx context.Context, tenantID, userID string) (UserRecord, error)
+	// InsertUser creates a user; ErrDuplicate if the id was taken concurrently.
+	InsertUser(ctx context.Context, u UserRecord) error
+	// UpdateUser replaces a user's row, found by its UID.
+	UpdateUser(ctx context.Context, u UserRecord) error
+
+	// Entries lists a user's history in arrival order (by Seq), without responses.
+	Entries(ctx context.Context, tenantID, userUID string) ([]Entry, error)
+	// EventByID finds an event entry by eventId among the events of one kind, or ErrNotFound.
+	EventByID(ctx context.Context, tenantID string, kind Kind, eventID string) (Entry, error)
+	// InsertEntry appends to a user's history; ErrDuplicate if its eventId was taken concurrently.
+	InsertEntry(ctx context.Context, e Entry) error
+}
+
+// Tenant is one isolated customer of a Vigil server.
+type Tenant struct {
+	ID        string
+	Name      string
+	CreatedAt int64
+}
+
+// APIKey is the stored form of a key: only its SHA-256, never the key.
+type APIKey struct {
+	Hash      []byte
+	TenantID  string
+	CreatedAt int64
+}
+
+// UserRecord is a user's current state.
+type UserRecord struct {
+	TenantID string
+	// UID is Vigil's own id for the user; it never changes, so a rename is one row update.
+	UID    string
+	UserID string
+	Kind   Kind
+	// Profile is the current profile as JSON: the fold of the history.
+	Profile []byte
+	// Evaluation is the JSON of the latest rule and risk results (see Evaluation).
+	Evaluation []byte
+	// MaxTimestamp is the largest ordering timestamp among the history after the creation; an
+	// event at or after it folds incrementally, an earlier one refolds the history.
+	MaxTimestamp int64
+	// LastSeq is the Seq of the newest entry.
+	LastSeq   int64
+	CreatedAt int64
+	UpdatedAt int64
+}
+
+// EntryType says what an entry of a user's history is.
+type EntryType string
+
+// The kinds of history entry.
+const (
+	// EntryCreate is the first entry: the create body.
+	EntryCreate EntryType = "CREATE"
+	// EntryEvent is a user event: its patch is body[attributes].
+	EntryEvent EntryType = "EVENT"
+	// EntryUpdate is a re-POST with validateUserId=false: its top-level fields replace.
+	EntryUpdate EntryType = "UPDATE"
+)
+
+// Entry is one element of a user's history.
+type Entry struct {
+	TenantID string
+	UserUID  string
+	// Seq is the arrival order within the user, from 1.
+	Seq  int64
+	Type EntryType
+	// Timestamp orders the entry in the fold (epoch ms); ties go by Seq.
+	Timestamp int64
+	// EventKind is the kind of the endpoint an event was posted to (its eventId namespace).
+	EventKind Kind
+	EventID   string
+	// Body is the create or update body, or the event as received (with its eventId).
+	Body []byte
+	// RequestHash fingerprints the request for idempotent replay (events with a client eventId).
+	RequestHash []byte
+	// Evaluation is the JSON of the rule and risk results computed when the entry was applied.
+	Evaluation []byte
+	// Response is the first response body, replayed for an identical retry.
+	Response  []byte
+	CreatedAt int64
+}

@@ -1,0 +1,114 @@
+package vigil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// CreateUser handles POST /consumer/users and POST /business/users: it creates the user, or, for
+// a userId that exists, answers with the stored result (validateUserId absent or true) or
+// updates the user (validateUserId=false). body is the decoded request body; it is modified.
+// The reply is the wire JSON of the create response.
+func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body schema.Object, flags Flags) ([]byte, error) {
+	n := names[kind]
+	schema.StripNulls(body)
+	for _, f := range serverOwned {
+		delete(body, f)
+	}
+	if problems := s.validator.Validate(n.profileSchema, body, schema.Full, ""); problems != nil {
+		return nil, invalid(problems)
+	}
+	userID := body["userId"].(string)
+	bodyJSON := mustEncode(body)
+	var reply []byte
+	err := s.write(ctx, func(tx Tx) error {
+		rec, err := tx.LockUser(ctx, tenant.ID, userID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			reply, err = s.insertUser(ctx, tx, tenant, kind, body, bodyJSON)
+			return err
+		case err != nil:
+			return err
+		case rec.Kind != kind:
+			return invalidf("userId", "%q is already a %s; a %s create cannot overwrite it (convert it with an event and allowUserTypeConversion=true)",
+				userID, names[rec.Kind].noun, n.noun)
+		case flags.validateUserID():
+			ev, err := decodeEvaluation(rec.Evaluation)
+			if err != nil {
+				return err
+			}
+			reply = mustEncode(createResponse{UserID: userID, Evaluation: ev,
+				Message: fmt.Sprintf("User %q already exists; its attributes were not saved. Send a user event to change it, or repeat the request with validateUserId=false to update it.", userID)})
+			return nil
+		}
+		reply, err = s.updateUser(ctx, tx, rec, body, bodyJSON)
+		return err
+	})
+	return reply, err
+}
+
+func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, kind Kind, body schema.Object, bodyJSON []byte) ([]byte, error) {
+	now := s.nowMillis()
+	entry := Entry{TenantID: tenant.ID, Seq: 1, Type: EntryCreate, Timestamp: millis(body["createdTimestamp"]),
+		Body: bodyJSON, CreatedAt: now}
+	ev := s.evaluate(evaluationInput{kind: kind, current: body, history: []Entry{entry}})
+	evJSON := mustEncode(ev)
+	rec := UserRecord{TenantID: tenant.ID, UID: s.newID(), UserID: body["userId"].(string), Kind: kind,
+		Profile: bodyJSON, Evaluation: evJSON, LastSeq: 1, CreatedAt: now, UpdatedAt: now}
+	entry.UserUID, entry.Evaluation = rec.UID, evJSON
+	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: ev})
+	entry.Response = reply
+	if err := tx.InsertUser(ctx, rec); err != nil {
+		return nil, err
+	}
+	if err := tx.InsertEntry(ctx, entry); err != nil {
+		return nil, err
+	}
+	return reply, nil
+}
+
+// updateUser applies a re-POST with validateUserId=false: it enters the history after every
+// entry already there (at the later of now and the newest entry's timestamp).
+func (s *Service) updateUser(ctx context.Context, tx Tx, rec UserRecord, body schema.Object, bodyJSON []byte) ([]byte, error) {
+	n := names[rec.Kind]
+	previous, err := decodeStored(rec.Profile)
+	if err != nil {
+		return nil, err
+	}
+	current := replaceTopLevel(previous, body)
+	if problems := s.validator.Validate(n.profileSchema, current, schema.Full, ""); problems != nil {
+		return nil, invalid(problems)
+	}
+	now := s.nowMillis()
+	entry := Entry{TenantID: rec.TenantID, UserUID: rec.UID, Seq: rec.LastSeq + 1, Type: EntryUpdate,
+		Timestamp: max(now, rec.MaxTimestamp), Body: bodyJSON, CreatedAt: now}
+	ev := s.evaluate(evaluationInput{kind: rec.Kind, previous: previous, current: current})
+	entry.Evaluation = mustEncode(ev)
+	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: ev})
+	entry.Response = reply
+	rec.Profile, rec.Evaluation = mustEncode(current), entry.Evaluation
+	rec.MaxTimestamp, rec.LastSeq, rec.UpdatedAt = entry.Timestamp, entry.Seq, now
+	if err := tx.UpdateUser(ctx, rec); err != nil {
+		return nil, err
+	}
+	if err := tx.InsertEntry(ctx, entry); err != nil {
+		return nil, err
+	}
+	return reply, nil
+}
+
+// User handles GET /consumer/users/{userId} and GET /business/users/{userId}: the current
+// profile with the stored results of the latest evaluation.
+func (s *Service) User(ctx context.Context, tenant Tenant, kind Kind, userID string) ([]byte, error) {
+	rec, err := s.store.User(ctx, tenant.ID, userID)
+	if errors.Is(err, ErrNotFound) || (err == nil && rec.Kind != kind) {
+		return nil, notFoundf("No %s with userId %q", names[kind].noun, userID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return withFields(rec.Profile, rec.Evaluation), nil
+}
