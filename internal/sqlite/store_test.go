@@ -1,0 +1,137 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestDurabilitySettings(t *testing.T) {
+	s := openTemp(t)
+	for _, db := range []*struct {
+		name string
+	}{{"write"}, {"read"}} {
+		conn := s.write
+		if db.name == "read" {
+			conn = s.read
+		}
+		var mode string
+		var sync int
+		if err := conn.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.QueryRow("PRAGMA synchronous").Scan(&sync); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "wal" || sync != 2 {
+			t.Errorf("%s connection: journal_mode=%s synchronous=%d, want wal and 2 (FULL)", db.name, mode, sync)
+		}
+	}
+}
+
+func tenantUnit(name string) func(vigil.Tx) error {
+	return func(tx vigil.Tx) error {
+		return tx.CreateTenant(context.Background(), vigil.Tenant{ID: name, Name: name})
+	}
+}
+
+// TestGroupIsolation runs many units concurrently, some failing or panicking, and checks that
+// exactly the good ones are committed.
+func TestGroupIsolation(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("t%03d", i)
+			errs[i] = s.Update(ctx, func(tx vigil.Tx) error {
+				if err := tenantUnit(name)(tx); err != nil {
+					return err
+				}
+				switch i % 10 {
+				case 3:
+					return errors.New("refused")
+				case 7:
+					panic("boom")
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		failing := i%10 == 3 || i%10 == 7
+		if failing != (err != nil) {
+			t.Fatalf("unit %d: err = %v, want failure %v", i, err, failing)
+		}
+		var got vigil.Tenant
+		lookup := s.Update(ctx, func(tx vigil.Tx) error {
+			var err error
+			got, err = tx.TenantByName(ctx, fmt.Sprintf("t%03d", i))
+			return err
+		})
+		if failing != errors.Is(lookup, vigil.ErrNotFound) {
+			t.Fatalf("unit %d: tenant lookup = %v, %v; failing units must leave nothing", i, got, lookup)
+		}
+	}
+}
+
+func TestDuplicateMapsToErrDuplicate(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	if err := s.Update(ctx, tenantUnit("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, tenantUnit("a")); !errors.Is(err, vigil.ErrDuplicate) {
+		t.Fatalf("second insert: %v, want ErrDuplicate", err)
+	}
+}
+
+func TestReopenKeepsCommittedWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "test.db")
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, tenantUnit("kept")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, tenantUnit("late")); err == nil {
+		t.Fatal("Update after Close succeeded")
+	}
+	s, err = Open(ctx, path) // migrations run again and must be a no-op
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Update(ctx, func(tx vigil.Tx) error {
+		_, err := tx.TenantByName(ctx, "kept")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("after reopen: %v", err)
+	}
+}
