@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeEndToEnd runs the real command: keys create, then serve on a free port, then a
+// create, an event and a read over HTTP, then a graceful shutdown.
+func TestServeEndToEnd(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
+	ctx := context.Background()
+
+	var out bytes.Buffer
+	if err := run(ctx, []string{"keys", "create", "--tenant", "e2e", "--db", dsn}, &out, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	key := lines[len(lines)-1]
+	if !strings.HasPrefix(key, "vgl_") || len(key) < 40 {
+		t.Fatalf("last line %q is not a key", key)
+	}
+
+	serveCtx, stop := context.WithCancel(ctx)
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var serveOut bytes.Buffer
+	go func() {
+		done <- run(serveCtx, []string{"serve", "--listen", "127.0.0.1:0", "--db", dsn}, &serveOut, io.Discard, ready)
+	}()
+	var base string
+	select {
+	case addr := <-ready:
+		base = "http://" + addr
+	case err := <-done:
+		t.Fatalf("serve ended early: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	if strings.Contains(serveOut.String(), "vgl_") {
+		t.Fatalf("serve printed a new key although one existed: %s", serveOut.String())
+	}
+
+	call := func(method, path, body string, want int) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("x-api-key", key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Fatalf("%s %s = %d %s, want %d", method, path, res.StatusCode, data, want)
+		}
+	}
+	call("GET", "/healthz", "", 200)
+	call("POST", "/consumer/users", `{"userId":"u1","createdTimestamp":1700000000000}`, 201)
+	call("POST", "/events/consumer/user", `{"userId":"u1","timestamp":1700000000001,"updatedConsumerUserAttributes":{"occupation":"pilot"}}`, 201)
+	call("GET", "/consumer/users/u1", "", 200)
+
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after shutdown", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
+
+// TestFirstStartCreatesDefaultKey checks that a first start on an empty database prints a key.
+func TestFirstStartCreatesDefaultKey(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
+	ctx, stop := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() { done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", dsn}, &out, io.Discard, ready) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("serve ended early: %v", err)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `tenant "default"`) || !strings.Contains(out.String(), "vgl_") || !strings.Contains(out.String(), "x-api-key") {
+		t.Fatalf("first start printed %q; want the default tenant's key and how to use it", out.String())
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{nil, {"nope"}, {"keys"}, {"keys", "create"}, {"serve", "--db", "mysql://x"}} {
+		if err := run(context.Background(), args, io.Discard, io.Discard, nil); err == nil {
+			t.Errorf("run(%q) succeeded, want an error", args)
+		}
+	}
+}
