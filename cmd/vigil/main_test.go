@@ -84,7 +84,9 @@ func TestFirstStartCreatesDefaultKey(t *testing.T) {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	var out bytes.Buffer
-	go func() { done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", dsn}, &out, io.Discard, ready) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", dsn}, &out, io.Discard, ready)
+	}()
 	select {
 	case <-ready:
 	case err := <-done:
