@@ -395,3 +395,33 @@ func TestAuthenticate(t *testing.T) {
 		}
 	}
 }
+
+func TestRacingCreatesMakeOneUser(t *testing.T) {
+	f := newFixture(t)
+	const n = 32
+	var wg sync.WaitGroup
+	replies := make(chan schema.Object, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reply, err := f.svc.CreateUser(context.Background(), f.tenant, vigil.Consumer, obj(t, baseUser), vigil.Flags{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			replies <- obj(t, string(reply))
+		}()
+	}
+	wg.Wait()
+	close(replies)
+	created := 0
+	for r := range replies {
+		if _, exists := r["message"]; !exists {
+			created++
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d of %d racing creates created the user, want exactly 1", created, n)
+	}
+}
