@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/vigil-aml/vigil/internal/postgres"
 	"github.com/vigil-aml/vigil/internal/sqlite"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
@@ -39,7 +40,7 @@ func openStore(ctx context.Context, dsn string) (vigil.Store, error) {
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
 		return sqlite.Open(ctx, path)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return nil, fmt.Errorf("PostgreSQL is not supported by this build yet; use a sqlite: DSN")
+		return postgres.Open(ctx, dsn)
 	}
-	return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH", dsn)
+	return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", dsn)
 }

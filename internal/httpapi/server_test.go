@@ -14,7 +14,7 @@ import (
 
 	"github.com/vigil-aml/vigil/internal/httpapi"
 	"github.com/vigil-aml/vigil/internal/schema"
-	"github.com/vigil-aml/vigil/internal/sqlite"
+	"github.com/vigil-aml/vigil/internal/storetest"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -23,13 +23,10 @@ type testServer struct {
 	key string
 }
 
-func newServer(t *testing.T) *testServer {
+func newServer(t *testing.T, b storetest.Backend) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := b.Open(t)
 	svc, err := vigil.NewService(store, vigil.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +38,6 @@ func newServer(t *testing.T) *testServer {
 	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{}))
 	t.Cleanup(func() {
 		srv.Close()
-		store.Close()
 	})
 	return &testServer{Server: srv, key: key}
 }
@@ -114,116 +110,122 @@ func assertError(t *testing.T, r response, status int) schema.Object {
 const user = `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"}}`
 
 func TestCreateGetAndEvent(t *testing.T) {
-	s := newServer(t)
-	r := s.post(t, "/consumer/users", user)
-	if r.status != http.StatusCreated {
-		t.Fatalf("create: %d %s", r.status, r.body)
-	}
-	want := `{"userId":"u1","executedRules":[],"hitRules":[],"status":"ALLOW"}`
-	if string(r.body) != want {
-		t.Fatalf("create body = %s, want %s", r.body, want)
-	}
-	r = s.post(t, "/events/consumer/user", `{"userId":"u1","eventId":"ev 1/ü","timestamp":1700000001000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE","reason":"KYC done"}}}`)
-	if r.status != http.StatusCreated {
-		t.Fatalf("event: %d %s", r.status, r.body)
-	}
-	if loc := r.header.Get("Location"); loc != "/events/consumer/user/ev%201%2F%C3%BC" {
-		t.Fatalf("Location = %q", loc)
-	}
-	ev := r.object(t)
-	if ev["userStateDetails"].(schema.Object)["state"] != "ACTIVE" || ev["userId"] != "u1" {
-		t.Fatalf("event response is not the updated user: %s", r.body)
-	}
-	r = s.get(t, "/consumer/users/u1")
-	if r.status != http.StatusOK {
-		t.Fatalf("get: %d %s", r.status, r.body)
-	}
-	got := r.object(t)
-	if got["userStateDetails"].(schema.Object)["reason"] != "KYC done" || got["status"] != "ALLOW" {
-		t.Fatalf("get body = %s", r.body)
-	}
-	r = s.get(t, "/events/consumer/user/ev%201%2F%C3%BC")
-	if r.status != http.StatusOK {
-		t.Fatalf("get event: %d %s", r.status, r.body)
-	}
-	if e := r.object(t); e["eventId"] != "ev 1/ü" || e["executedRules"] == nil || e["hitRules"] == nil {
-		t.Fatalf("get event body = %s", r.body)
-	}
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		r := s.post(t, "/consumer/users", user)
+		if r.status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		want := `{"userId":"u1","executedRules":[],"hitRules":[],"status":"ALLOW"}`
+		if string(r.body) != want {
+			t.Fatalf("create body = %s, want %s", r.body, want)
+		}
+		r = s.post(t, "/events/consumer/user", `{"userId":"u1","eventId":"ev 1/ü","timestamp":1700000001000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE","reason":"KYC done"}}}`)
+		if r.status != http.StatusCreated {
+			t.Fatalf("event: %d %s", r.status, r.body)
+		}
+		if loc := r.header.Get("Location"); loc != "/events/consumer/user/ev%201%2F%C3%BC" {
+			t.Fatalf("Location = %q", loc)
+		}
+		ev := r.object(t)
+		if ev["userStateDetails"].(schema.Object)["state"] != "ACTIVE" || ev["userId"] != "u1" {
+			t.Fatalf("event response is not the updated user: %s", r.body)
+		}
+		r = s.get(t, "/consumer/users/u1")
+		if r.status != http.StatusOK {
+			t.Fatalf("get: %d %s", r.status, r.body)
+		}
+		got := r.object(t)
+		if got["userStateDetails"].(schema.Object)["reason"] != "KYC done" || got["status"] != "ALLOW" {
+			t.Fatalf("get body = %s", r.body)
+		}
+		r = s.get(t, "/events/consumer/user/ev%201%2F%C3%BC")
+		if r.status != http.StatusOK {
+			t.Fatalf("get event: %d %s", r.status, r.body)
+		}
+		if e := r.object(t); e["eventId"] != "ev 1/ü" || e["executedRules"] == nil || e["hitRules"] == nil {
+			t.Fatalf("get event body = %s", r.body)
+		}
+	})
 }
 
 func TestEventReplayAndConflict(t *testing.T) {
-	s := newServer(t)
-	s.post(t, "/consumer/users", user)
-	ev := `{"userId":"u1","eventId":"e1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"tags":[{"key":"a","value":"1"}]}}`
-	first := s.post(t, "/events/consumer/user", ev)
-	again := s.post(t, "/events/consumer/user", ev)
-	if again.status != http.StatusCreated || !bytes.Equal(first.body, again.body) || first.header.Get("Location") != again.header.Get("Location") {
-		t.Fatalf("replay: %d %s (first %s)", again.status, again.body, first.body)
-	}
-	assertError(t, s.post(t, "/events/consumer/user?lockKycRiskLevel=true", ev), http.StatusConflict)
-	assertError(t, s.post(t, "/events/consumer/user", strings.Replace(ev, `"1"`, `"2"`, 1)), http.StatusConflict)
-	if tags := s.get(t, "/consumer/users/u1").object(t)["tags"].([]any); len(tags) != 1 || tags[0].(schema.Object)["value"] != "1" {
-		t.Fatalf("tags = %v, want the first event applied once", tags)
-	}
-	// A generated eventId: every request is new, each with its own Location.
-	r1 := s.post(t, "/events/consumer/user", `{"userId":"u1","timestamp":1700000002000}`)
-	r2 := s.post(t, "/events/consumer/user", `{"userId":"u1","timestamp":1700000002000}`)
-	if r1.status != 201 || r2.status != 201 || r1.header.Get("Location") == r2.header.Get("Location") {
-		t.Fatalf("generated ids: %d %q, %d %q", r1.status, r1.header.Get("Location"), r2.status, r2.header.Get("Location"))
-	}
-	if r := s.get(t, r1.header.Get("Location")); r.status != http.StatusOK {
-		t.Fatalf("GET of a generated Location: %d %s", r.status, r.body)
-	}
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		s.post(t, "/consumer/users", user)
+		ev := `{"userId":"u1","eventId":"e1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"tags":[{"key":"a","value":"1"}]}}`
+		first := s.post(t, "/events/consumer/user", ev)
+		again := s.post(t, "/events/consumer/user", ev)
+		if again.status != http.StatusCreated || !bytes.Equal(first.body, again.body) || first.header.Get("Location") != again.header.Get("Location") {
+			t.Fatalf("replay: %d %s (first %s)", again.status, again.body, first.body)
+		}
+		assertError(t, s.post(t, "/events/consumer/user?lockKycRiskLevel=true", ev), http.StatusConflict)
+		assertError(t, s.post(t, "/events/consumer/user", strings.Replace(ev, `"1"`, `"2"`, 1)), http.StatusConflict)
+		if tags := s.get(t, "/consumer/users/u1").object(t)["tags"].([]any); len(tags) != 1 || tags[0].(schema.Object)["value"] != "1" {
+			t.Fatalf("tags = %v, want the first event applied once", tags)
+		}
+		// A generated eventId: every request is new, each with its own Location.
+		r1 := s.post(t, "/events/consumer/user", `{"userId":"u1","timestamp":1700000002000}`)
+		r2 := s.post(t, "/events/consumer/user", `{"userId":"u1","timestamp":1700000002000}`)
+		if r1.status != 201 || r2.status != 201 || r1.header.Get("Location") == r2.header.Get("Location") {
+			t.Fatalf("generated ids: %d %q, %d %q", r1.status, r1.header.Get("Location"), r2.status, r2.header.Get("Location"))
+		}
+		if r := s.get(t, r1.header.Get("Location")); r.status != http.StatusOK {
+			t.Fatalf("GET of a generated Location: %d %s", r.status, r.body)
+		}
+	})
 }
 
 // TestBadInputWritesNothing sends every kind of bad request and checks the error and that the
 // user it names was never created.
 func TestBadInputWritesNothing(t *testing.T) {
-	s := newServer(t)
-	big := `{"userId":"big","createdTimestamp":1700000000000,"occupation":"` + strings.Repeat("x", 3<<20) + `"}`
-	tests := []struct {
-		name, path, body string
-		header           map[string]string
-		status           int
-		wantValidation   string // substring of validationErrors
-	}{
-		{"malformed JSON", "/consumer/users", `{"userId":"bad",`, nil, 400, "malformed JSON"},
-		{"not an object", "/consumer/users", `["bad"]`, nil, 400, "JSON object"},
-		{"duplicate key", "/consumer/users", `{"userId":"bad","userId":"bad2","createdTimestamp":1700000000000}`, nil, 400, "duplicate"},
-		{"invalid UTF-8", "/consumer/users", "{\"userId\":\"bad\",\"createdTimestamp\":1700000000000,\"occupation\":\"\xff\"}", nil, 400, "malformed JSON"},
-		{"wrong type", "/consumer/users", `{"userId":"bad","createdTimestamp":"yesterday"}`, nil, 400, "createdTimestamp: must be a number"},
-		{"timestamp too early", "/consumer/users", `{"userId":"bad","createdTimestamp":315529199999}`, nil, 400, "createdTimestamp: 315529199999 is below the minimum 315529200000"},
-		{"timestamp too late", "/consumer/users", `{"userId":"bad","createdTimestamp":4133890801001}`, nil, 400, "createdTimestamp: 4133890801001 is above the maximum"},
-		{"bad enum", "/consumer/users", `{"userId":"bad","createdTimestamp":1700000000000,"userDetails":{"countryOfResidence":"XX"}}`, nil, 400, "userDetails.countryOfResidence"},
-		{"missing required", "/consumer/users", `{"userId":"bad"}`, nil, 400, "createdTimestamp: is required"},
-		{"null required", "/consumer/users", `{"userId":"bad","createdTimestamp":null}`, nil, 400, "createdTimestamp: is required"},
-		{"control character in userId", "/consumer/users", `{"userId":"bad\u0007","createdTimestamp":1700000000000}`, nil, 400, "userId: must not contain control characters"},
-		{"userId too long", "/consumer/users", `{"userId":"` + strings.Repeat("b", 257) + `","createdTimestamp":1700000000000}`, nil, 400, "userId: must be at most 256"},
-		{"payment item without method", "/consumer/users", `{"userId":"bad","createdTimestamp":1700000000000,"savedPaymentDetails":[{"cardLast4Digits":"1234"}]}`, nil, 400, "savedPaymentDetails[0].method: is required"},
-		{"bad flag", "/consumer/users?validateUserId=yes", `{"userId":"bad","createdTimestamp":1700000000000}`, nil, 400, "validateUserId"},
-		{"flag twice, different values", "/consumer/users?lockKycRiskLevel=true&lockKycRiskLevel=false", `{"userId":"bad","createdTimestamp":1700000000000}`, nil, 400, "lockKycRiskLevel: is given twice"},
-		{"3 MiB body", "/consumer/users", big, nil, 413, ""},
-		{"missing API key", "/consumer/users", `{"userId":"bad","createdTimestamp":1700000000000}`, map[string]string{"x-api-key": ""}, 401, ""},
-		{"unknown API key", "/consumer/users", `{"userId":"bad","createdTimestamp":1700000000000}`, map[string]string{"x-api-key": "vgl_unknown"}, 401, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := s.do(t, http.MethodPost, tt.path, strings.NewReader(tt.body), tt.header)
-			obj := assertError(t, r, tt.status)
-			if tt.wantValidation != "" {
-				ve, _ := obj["validationErrors"].(string)
-				if !strings.Contains(ve, tt.wantValidation) {
-					t.Fatalf("validationErrors = %q, want it to contain %q", ve, tt.wantValidation)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		big := `{"userId":"big","createdTimestamp":1700000000000,"occupation":"` + strings.Repeat("x", 3<<20) + `"}`
+		tests := []struct {
+			name, path, body string
+			header           map[string]string
+			status           int
+			wantValidation   string // substring of validationErrors
+		}{
+			{"malformed JSON", "/consumer/users", `{"userId":"bad",`, nil, 400, "malformed JSON"},
+			{"not an object", "/consumer/users", `["bad"]`, nil, 400, "JSON object"},
+			{"duplicate key", "/consumer/users", `{"userId":"bad","userId":"bad2","createdTimestamp":1700000000000}`, nil, 400, "duplicate"},
+			{"invalid UTF-8", "/consumer/users", "{\"userId\":\"bad\",\"createdTimestamp\":1700000000000,\"occupation\":\"\xff\"}", nil, 400, "malformed JSON"},
+			{"wrong type", "/consumer/users", `{"userId":"bad","createdTimestamp":"yesterday"}`, nil, 400, "createdTimestamp: must be a number"},
+			{"timestamp too early", "/consumer/users", `{"userId":"bad","createdTimestamp":315529199999}`, nil, 400, "createdTimestamp: 315529199999 is below the minimum 315529200000"},
+			{"timestamp too late", "/consumer/users", `{"userId":"bad","createdTimestamp":4133890801001}`, nil, 400, "createdTimestamp: 4133890801001 is above the maximum"},
+			{"bad enum", "/consumer/users", `{"userId":"bad","createdTimestamp":1700000000000,"userDetails":{"countryOfResidence":"XX"}}`, nil, 400, "userDetails.countryOfResidence"},
+			{"missing required", "/consumer/users", `{"userId":"bad"}`, nil, 400, "createdTimestamp: is required"},
+			{"null required", "/consumer/users", `{"userId":"bad","createdTimestamp":null}`, nil, 400, "createdTimestamp: is required"},
+			{"control character in userId", "/consumer/users", `{"userId":"bad\u0007","createdTimestamp":1700000000000}`, nil, 400, "userId: must not contain control characters"},
+			{"userId too long", "/consumer/users", `{"userId":"` + strings.Repeat("b", 257) + `","createdTimestamp":1700000000000}`, nil, 400, "userId: must be at most 256"},
+			{"payment item without method", "/consumer/users", `{"userId":"bad","createdTimestamp":1700000000000,"savedPaymentDetails":[{"cardLast4Digits":"1234"}]}`, nil, 400, "savedPaymentDetails[0].method: is required"},
+			{"bad flag", "/consumer/users?validateUserId=yes", `{"userId":"bad","createdTimestamp":1700000000000}`, nil, 400, "validateUserId"},
+			{"flag twice, different values", "/consumer/users?lockKycRiskLevel=true&lockKycRiskLevel=false", `{"userId":"bad","createdTimestamp":1700000000000}`, nil, 400, "lockKycRiskLevel: is given twice"},
+			{"3 MiB body", "/consumer/users", big, nil, 413, ""},
+			{"missing API key", "/consumer/users", `{"userId":"bad","createdTimestamp":1700000000000}`, map[string]string{"x-api-key": ""}, 401, ""},
+			{"unknown API key", "/consumer/users", `{"userId":"bad","createdTimestamp":1700000000000}`, map[string]string{"x-api-key": "vgl_unknown"}, 401, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := s.do(t, http.MethodPost, tt.path, strings.NewReader(tt.body), tt.header)
+				obj := assertError(t, r, tt.status)
+				if tt.wantValidation != "" {
+					ve, _ := obj["validationErrors"].(string)
+					if !strings.Contains(ve, tt.wantValidation) {
+						t.Fatalf("validationErrors = %q, want it to contain %q", ve, tt.wantValidation)
+					}
+					if first := strings.SplitN(ve, "\n", 2)[0]; obj["message"] != first {
+						t.Fatalf("message = %q, want the first problem %q", obj["message"], first)
+					}
 				}
-				if first := strings.SplitN(ve, "\n", 2)[0]; obj["message"] != first {
-					t.Fatalf("message = %q, want the first problem %q", obj["message"], first)
+				for _, id := range []string{"bad", "big", "bad2"} {
+					assertError(t, s.get(t, "/consumer/users/"+id), http.StatusNotFound)
 				}
-			}
-			for _, id := range []string{"bad", "big", "bad2"} {
-				assertError(t, s.get(t, "/consumer/users/"+id), http.StatusNotFound)
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 // chunkedReader hides the length of a body so it is sent chunked.
@@ -232,111 +234,121 @@ type chunkedReader struct{ r io.Reader }
 func (c chunkedReader) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 func TestChunkedBodyOverTheLimit(t *testing.T) {
-	s := newServer(t)
-	body := `{"userId":"big","createdTimestamp":1700000000000,"occupation":"` + strings.Repeat("x", 2<<20) + `"}`
-	r := s.do(t, http.MethodPost, "/consumer/users", chunkedReader{strings.NewReader(body)}, nil)
-	assertError(t, r, http.StatusRequestEntityTooLarge)
-	assertError(t, s.get(t, "/consumer/users/big"), http.StatusNotFound)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		body := `{"userId":"big","createdTimestamp":1700000000000,"occupation":"` + strings.Repeat("x", 2<<20) + `"}`
+		r := s.do(t, http.MethodPost, "/consumer/users", chunkedReader{strings.NewReader(body)}, nil)
+		assertError(t, r, http.StatusRequestEntityTooLarge)
+		assertError(t, s.get(t, "/consumer/users/big"), http.StatusNotFound)
+	})
 }
 
 func TestRouterErrorsAreJSON(t *testing.T) {
-	s := newServer(t)
-	tests := []struct {
-		method, path string
-		status       int
-	}{
-		{"GET", "/nowhere", 404},
-		{"DELETE", "/consumer/users", 405},
-		{"PUT", "/consumer/users/u1", 405},
-		{"POST", "/healthz", 405},
-		{"GET", "/consumer/users/nobody", 404},
-		{"GET", "/events/consumer/user/nothing", 404},
-	}
-	for _, tt := range tests {
-		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			assertError(t, s.do(t, tt.method, tt.path, nil, nil), tt.status)
-		})
-	}
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		tests := []struct {
+			method, path string
+			status       int
+		}{
+			{"GET", "/nowhere", 404},
+			{"DELETE", "/consumer/users", 405},
+			{"PUT", "/consumer/users/u1", 405},
+			{"POST", "/healthz", 405},
+			{"GET", "/consumer/users/nobody", 404},
+			{"GET", "/events/consumer/user/nothing", 404},
+		}
+		for _, tt := range tests {
+			t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+				assertError(t, s.do(t, tt.method, tt.path, nil, nil), tt.status)
+			})
+		}
+	})
 }
 
 func TestPublicEndpoints(t *testing.T) {
-	s := newServer(t)
-	for _, path := range []string{"/healthz", "/openapi.json"} {
-		r := s.do(t, http.MethodGet, path, nil, map[string]string{"x-api-key": ""})
-		if r.status != http.StatusOK || !json.Valid(r.body) {
-			t.Fatalf("GET %s: %d", path, r.status)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		for _, path := range []string{"/healthz", "/openapi.json"} {
+			r := s.do(t, http.MethodGet, path, nil, map[string]string{"x-api-key": ""})
+			if r.status != http.StatusOK || !json.Valid(r.body) {
+				t.Fatalf("GET %s: %d", path, r.status)
+			}
 		}
-	}
-	var doc struct {
-		OpenAPI string         `json:"openapi"`
-		Paths   map[string]any `json:"paths"`
-	}
-	if err := json.Unmarshal(s.get(t, "/openapi.json").body, &doc); err != nil || doc.OpenAPI != "3.1.0" {
-		t.Fatalf("openapi.json: %v %q", err, doc.OpenAPI)
-	}
-	for _, p := range []string{"/consumer/users", "/consumer/users/{userId}", "/events/consumer/user", "/events/consumer/user/{eventId}"} {
-		if _, ok := doc.Paths[p]; !ok {
-			t.Errorf("openapi.json lacks %s", p)
+		var doc struct {
+			OpenAPI string         `json:"openapi"`
+			Paths   map[string]any `json:"paths"`
 		}
-	}
+		if err := json.Unmarshal(s.get(t, "/openapi.json").body, &doc); err != nil || doc.OpenAPI != "3.1.0" {
+			t.Fatalf("openapi.json: %v %q", err, doc.OpenAPI)
+		}
+		for _, p := range []string{"/consumer/users", "/consumer/users/{userId}", "/events/consumer/user", "/events/consumer/user/{eventId}"} {
+			if _, ok := doc.Paths[p]; !ok {
+				t.Errorf("openapi.json lacks %s", p)
+			}
+		}
+	})
 }
 
 func TestUnknownFieldsAndNullsAndQueryParameters(t *testing.T) {
-	s := newServer(t)
-	r := s.post(t, "/consumer/users?_krsOnly=true&someday=1", `{"userId":"u1","createdTimestamp":1700000000000,"futureField":{"x":[1,2]},"occupation":null,"hitRules":[{"bogus":true}],"status":"BLOCK"}`)
-	if r.status != http.StatusCreated {
-		t.Fatalf("create: %d %s", r.status, r.body)
-	}
-	got := s.get(t, "/consumer/users/u1").object(t)
-	if _, ok := got["occupation"]; ok {
-		t.Errorf("null occupation was stored: %v", got)
-	}
-	if got["status"] != "ALLOW" || len(got["hitRules"].([]any)) != 0 {
-		t.Errorf("server-owned fields were taken from input: %v", got)
-	}
-	if f, ok := got["futureField"].(schema.Object); !ok || len(f["x"].([]any)) != 2 {
-		t.Errorf("unknown field lost: %v", got)
-	}
-	// In a patch, null removes; server-owned fields are refused.
-	s.post(t, "/events/consumer/user", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"futureField":null,"occupation":"pilot"}}`)
-	got = s.get(t, "/consumer/users/u1").object(t)
-	if _, ok := got["futureField"]; ok || got["occupation"] != "pilot" {
-		t.Errorf("after null patch: %v", got)
-	}
-	obj := assertError(t, s.post(t, "/events/consumer/user", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"userId":"u2","riskScoreDetails":{}}}`), 400)
-	if ve := obj["validationErrors"].(string); !strings.Contains(ve, "updatedConsumerUserAttributes.riskScoreDetails") || !strings.Contains(ve, "updatedConsumerUserAttributes.userId") {
-		t.Errorf("validationErrors = %q", ve)
-	}
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		r := s.post(t, "/consumer/users?_krsOnly=true&someday=1", `{"userId":"u1","createdTimestamp":1700000000000,"futureField":{"x":[1,2]},"occupation":null,"hitRules":[{"bogus":true}],"status":"BLOCK"}`)
+		if r.status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		got := s.get(t, "/consumer/users/u1").object(t)
+		if _, ok := got["occupation"]; ok {
+			t.Errorf("null occupation was stored: %v", got)
+		}
+		if got["status"] != "ALLOW" || len(got["hitRules"].([]any)) != 0 {
+			t.Errorf("server-owned fields were taken from input: %v", got)
+		}
+		if f, ok := got["futureField"].(schema.Object); !ok || len(f["x"].([]any)) != 2 {
+			t.Errorf("unknown field lost: %v", got)
+		}
+		// In a patch, null removes; server-owned fields are refused.
+		s.post(t, "/events/consumer/user", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"futureField":null,"occupation":"pilot"}}`)
+		got = s.get(t, "/consumer/users/u1").object(t)
+		if _, ok := got["futureField"]; ok || got["occupation"] != "pilot" {
+			t.Errorf("after null patch: %v", got)
+		}
+		obj := assertError(t, s.post(t, "/events/consumer/user", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"userId":"u2","riskScoreDetails":{}}}`), 400)
+		if ve := obj["validationErrors"].(string); !strings.Contains(ve, "updatedConsumerUserAttributes.riskScoreDetails") || !strings.Contains(ve, "updatedConsumerUserAttributes.userId") {
+			t.Errorf("validationErrors = %q", ve)
+		}
+	})
 }
 
 // TestFixtureRoundTrip posts the SDK's maximal consumer profile and reads every field back.
 func TestFixtureRoundTrip(t *testing.T) {
-	path := filepath.Join(specDir(t), "fixtures/flagright-examples/retrieve-a-consumer-user-example-1.response-body.json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := schema.DecodeObject(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"executedRules", "hitRules", "riskScoreDetails"} {
-		delete(body, f)
-	}
-	body["activatedTimestamp"] = json.Number("1700000000000")
-	sent, _ := schema.Encode(body)
-	s := newServer(t)
-	if r := s.post(t, "/consumer/users", string(sent)); r.status != http.StatusCreated {
-		t.Fatalf("create: %d %s", r.status, r.body)
-	}
-	got := s.get(t, "/consumer/users/"+body["userId"].(string)).object(t)
-	for k, want := range body {
-		if schema.Fingerprint(got[k]) != schema.Fingerprint(want) {
-			g, _ := schema.Encode(got[k])
-			w, _ := schema.Encode(want)
-			t.Errorf("field %s: got %s, want %s", k, g, w)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		path := filepath.Join(specDir(t), "fixtures/flagright-examples/retrieve-a-consumer-user-example-1.response-body.json")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		body, err := schema.DecodeObject(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"executedRules", "hitRules", "riskScoreDetails"} {
+			delete(body, f)
+		}
+		body["activatedTimestamp"] = json.Number("1700000000000")
+		sent, _ := schema.Encode(body)
+		s := newServer(t, b)
+		if r := s.post(t, "/consumer/users", string(sent)); r.status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		got := s.get(t, "/consumer/users/"+body["userId"].(string)).object(t)
+		for k, want := range body {
+			if schema.Fingerprint(got[k]) != schema.Fingerprint(want) {
+				g, _ := schema.Encode(got[k])
+				w, _ := schema.Encode(want)
+				t.Errorf("field %s: got %s, want %s", k, g, w)
+			}
+		}
+	})
 }
 
 // specDir finds the shared spec: VIGIL_SPEC_DIR, or ../shared/spec beside the repository. CI

@@ -4,32 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vigil-aml/vigil/internal/schema"
-	"github.com/vigil-aml/vigil/internal/sqlite"
+	"github.com/vigil-aml/vigil/internal/storetest"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
 // fixture is a service on a real SQLite file with a fixed clock and predictable ids.
 type fixture struct {
 	svc    *vigil.Service
-	store  *sqlite.Store
+	store  vigil.Store
 	tenant vigil.Tenant
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, b storetest.Backend) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := b.Open(t)
 	var n atomic.Int64
 	svc, err := vigil.NewService(store, vigil.Options{
 		Now:   func() time.Time { return time.UnixMilli(1_800_000_000_000) },
@@ -101,327 +96,353 @@ func stateEvent(id string, ts int64, st string) string {
 }
 
 func TestFoldOrder(t *testing.T) {
-	type ev struct {
-		ts    int64
-		state string
-	}
-	tests := []struct {
-		name   string
-		events []ev
-		want   string
-	}{
-		{"in order", []ev{{1700000001000, "ACTIVE"}, {1700000002000, "BLOCKED"}}, "BLOCKED"},
-		{"late event does not override a later one", []ev{{1700000002000, "BLOCKED"}, {1700000001000, "ACTIVE"}}, "BLOCKED"},
-		{"late event lands between", []ev{{1700000001000, "ACTIVE"}, {1700000003000, "SUSPENDED"}, {1700000002000, "BLOCKED"}}, "SUSPENDED"},
-		{"ties go by arrival", []ev{{1700000001000, "ACTIVE"}, {1700000001000, "DORMANT"}}, "DORMANT"},
-		{"event before the creation still follows it", []ev{{1600000000000, "ACTIVE"}}, "ACTIVE"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.create(t, baseUser, vigil.Flags{})
-			for i, e := range tt.events {
-				if _, err := f.event(t, stateEvent(fmt.Sprint("e", i), e.ts, e.state), vigil.Flags{}); err != nil {
-					t.Fatalf("event %d: %v", i, err)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		type ev struct {
+			ts    int64
+			state string
+		}
+		tests := []struct {
+			name   string
+			events []ev
+			want   string
+		}{
+			{"in order", []ev{{1700000001000, "ACTIVE"}, {1700000002000, "BLOCKED"}}, "BLOCKED"},
+			{"late event does not override a later one", []ev{{1700000002000, "BLOCKED"}, {1700000001000, "ACTIVE"}}, "BLOCKED"},
+			{"late event lands between", []ev{{1700000001000, "ACTIVE"}, {1700000003000, "SUSPENDED"}, {1700000002000, "BLOCKED"}}, "SUSPENDED"},
+			{"ties go by arrival", []ev{{1700000001000, "ACTIVE"}, {1700000001000, "DORMANT"}}, "DORMANT"},
+			{"event before the creation still follows it", []ev{{1600000000000, "ACTIVE"}}, "ACTIVE"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				f := newFixture(t, b)
+				f.create(t, baseUser, vigil.Flags{})
+				for i, e := range tt.events {
+					if _, err := f.event(t, stateEvent(fmt.Sprint("e", i), e.ts, e.state), vigil.Flags{}); err != nil {
+						t.Fatalf("event %d: %v", i, err)
+					}
 				}
-			}
-			if got := state(f.profile(t, "u1")); got != tt.want {
-				t.Fatalf("state = %v, want %s", got, tt.want)
-			}
-		})
-	}
+				if got := state(f.profile(t, "u1")); got != tt.want {
+					t.Fatalf("state = %v, want %s", got, tt.want)
+				}
+			})
+		}
+	})
 }
 
 func TestLateEventRefoldMergesFields(t *testing.T) {
-	f := newFixture(t)
-	f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada","lastName":"L"}}}`, vigil.Flags{})
-	mustEvent := func(body string) {
-		if _, err := f.event(t, body, vigil.Flags{}); err != nil {
-			t.Fatal(err)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada","lastName":"L"}}}`, vigil.Flags{})
+		mustEvent := func(body string) {
+			if _, err := f.event(t, body, vigil.Flags{}); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	mustEvent(`{"userId":"u1","timestamp":1700000003000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"lastName":"Lovelace"}}}}`)
-	// Late: its lastName is overridden by the later event, its middleName survives.
-	mustEvent(`{"userId":"u1","timestamp":1700000002000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"lastName":"X","middleName":"K"}}}}`)
-	name := f.profile(t, "u1")["userDetails"].(schema.Object)["name"].(schema.Object)
-	if name["firstName"] != "Ada" || name["lastName"] != "Lovelace" || name["middleName"] != "K" {
-		t.Fatalf("name = %v", name)
-	}
+		mustEvent(`{"userId":"u1","timestamp":1700000003000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"lastName":"Lovelace"}}}}`)
+		// Late: its lastName is overridden by the later event, its middleName survives.
+		mustEvent(`{"userId":"u1","timestamp":1700000002000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"lastName":"X","middleName":"K"}}}}`)
+		name := f.profile(t, "u1")["userDetails"].(schema.Object)["name"].(schema.Object)
+		if name["firstName"] != "Ada" || name["lastName"] != "Lovelace" || name["middleName"] != "K" {
+			t.Fatalf("name = %v", name)
+		}
+	})
 }
 
 func TestEventIdempotency(t *testing.T) {
-	f := newFixture(t)
-	f.create(t, baseUser, vigil.Flags{})
-	first, err := f.event(t, stateEvent("e1", 1700000001000, "ACTIVE"), vigil.Flags{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	yes := true
-	tests := []struct {
-		name     string
-		body     string
-		flags    vigil.Flags
-		wantCode vigil.Code // 0: replay
-	}{
-		{"identical", stateEvent("e1", 1700000001000, "ACTIVE"), vigil.Flags{}, 0},
-		{"same JSON value, other key order and spelling",
-			`{"timestamp":1.700000001e12,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE"}},"userId":"u1","eventId":"e1"}`, vigil.Flags{}, 0},
-		{"different body", stateEvent("e1", 1700000001000, "BLOCKED"), vigil.Flags{}, vigil.CodeConflict},
-		{"different flags", stateEvent("e1", 1700000001000, "ACTIVE"), vigil.Flags{LockKYCRiskLevel: &yes}, vigil.CodeConflict},
-		{"another user", `{"eventId":"e1","userId":"u2","timestamp":1700000001000}`, vigil.Flags{}, vigil.CodeConflict},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			reply, err := f.event(t, tt.body, tt.flags)
-			if tt.wantCode != 0 {
-				if codeOf(err) != tt.wantCode {
-					t.Fatalf("err = %v, want code %d", err, tt.wantCode)
-				}
-				return
-			}
-			if err != nil || !reply.Replayed || string(reply.Body) != string(first.Body) || reply.Location != first.Location {
-				t.Fatalf("replay = %+v, %v; want the first response %s", reply, err, first.Body)
-			}
-		})
-	}
-	if got := state(f.profile(t, "u1")); got != "ACTIVE" {
-		t.Fatalf("state after conflicts = %v, want ACTIVE", got)
-	}
-}
-
-func TestGeneratedEventIDs(t *testing.T) {
-	f := newFixture(t)
-	f.create(t, baseUser, vigil.Flags{})
-	body := `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"tags":[{"key":"k","value":"v"}]}}`
-	a, err := f.event(t, body, vigil.Flags{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.event(t, body, vigil.Flags{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Location == b.Location || a.Replayed || b.Replayed {
-		t.Fatalf("two events without eventId got %q and %q (replayed %v, %v)", a.Location, b.Location, a.Replayed, b.Replayed)
-	}
-}
-
-func TestCreateExistingUser(t *testing.T) {
-	no, yes := false, true
-	tests := []struct {
-		name      string
-		flags     vigil.Flags
-		wantState string
-		wantMsg   bool
-	}{
-		{"validateUserId absent keeps the user", vigil.Flags{}, "CREATED", true},
-		{"validateUserId=true keeps the user", vigil.Flags{ValidateUserID: &yes}, "CREATED", true},
-		{"validateUserId=false updates", vigil.Flags{ValidateUserID: &no}, "ACTIVE", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"},"occupation":"pilot"}`, vigil.Flags{})
-			reply := f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"ACTIVE"}}`, tt.flags)
-			if _, has := reply["message"]; has != tt.wantMsg {
-				t.Fatalf("reply %v: message present = %v, want %v", reply, has, tt.wantMsg)
-			}
-			p := f.profile(t, "u1")
-			if state(p) != tt.wantState || p["occupation"] != "pilot" {
-				t.Fatalf("profile = %v; want state %s and the omitted occupation kept", p, tt.wantState)
-			}
-		})
-	}
-}
-
-func TestUpdateSitsAfterExistingEntries(t *testing.T) {
-	f := newFixture(t)
-	f.create(t, baseUser, vigil.Flags{})
-	// An event dated after the clock: the update must still come after it.
-	if _, err := f.event(t, stateEvent("e1", 1900000000000, "BLOCKED"), vigil.Flags{}); err != nil {
-		t.Fatal(err)
-	}
-	no := false
-	f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"ACTIVE"}}`, vigil.Flags{ValidateUserID: &no})
-	// A late event refolds the history; the update keeps its place after e1.
-	if _, err := f.event(t, stateEvent("e2", 1700000005000, "SUSPENDED"), vigil.Flags{}); err != nil {
-		t.Fatal(err)
-	}
-	if got := state(f.profile(t, "u1")); got != "ACTIVE" {
-		t.Fatalf("state = %v, want ACTIVE (the update is after every entry that existed)", got)
-	}
-}
-
-func TestRejectedWritesChangeNothing(t *testing.T) {
-	f := newFixture(t)
-	f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada"}}}`, vigil.Flags{})
-	// A later event, so that an earlier one is late and refolds the history.
-	if _, err := f.event(t, `{"userId":"u1","timestamp":1700000005000,"updatedConsumerUserAttributes":{"occupation":"pilot"}}`, vigil.Flags{}); err != nil {
-		t.Fatal(err)
-	}
-	before := f.profile(t, "u1")
-	tests := []struct {
-		name, body string
-		wantCode   vigil.Code
-	}{
-		{"bad enum", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"FROZEN"}}}`, vigil.CodeInvalid},
-		{"merged profile invalid", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"firstName":null}}}}`, vigil.CodeInvalid},
-		{"late event makes the refold invalid", `{"userId":"u1","timestamp":1600000000000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"firstName":null}}}}`, vigil.CodeInvalid},
-		{"immutable field", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"createdTimestamp":1700000000001}}`, vigil.CodeInvalid},
-		{"timestamp out of range", `{"userId":"u1","timestamp":1.1}`, vigil.CodeInvalid},
-		{"unknown user", `{"userId":"nobody","timestamp":1700000001000}`, vigil.CodeNotFound},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := f.event(t, tt.body, vigil.Flags{})
-			if codeOf(err) != tt.wantCode {
-				t.Fatalf("err = %v, want code %d", err, tt.wantCode)
-			}
-			if after := f.profile(t, "u1"); schema.Fingerprint(after) != schema.Fingerprint(before) {
-				t.Fatalf("profile changed: %v", after)
-			}
-		})
-	}
-}
-
-func TestValidationReportsEveryProblemWithItsPath(t *testing.T) {
-	f := newFixture(t)
-	_, err := f.svc.CreateUser(context.Background(), f.tenant, vigil.Consumer, obj(t,
-		`{"createdTimestamp":"x","userStateDetails":{"state":"FROZEN"},"savedPaymentDetails":[{"method":"CARD"},{"method":"NOPE"}],"userDetails":{"countryOfResidence":"ZZ"}}`), vigil.Flags{})
-	var ve *vigil.Error
-	if !errors.As(err, &ve) || ve.Code != vigil.CodeInvalid {
-		t.Fatalf("err = %v, want a validation error", err)
-	}
-	wantPaths := []string{"createdTimestamp:", "savedPaymentDetails[1].method:", "userDetails.countryOfResidence:", "userId: is required", "userStateDetails.state:"}
-	if len(ve.Problems) != len(wantPaths) {
-		t.Fatalf("problems = %q, want %d", ve.Problems, len(wantPaths))
-	}
-	for i, p := range wantPaths {
-		if len(ve.Problems[i]) < len(p) || ve.Problems[i][:len(p)] != p {
-			t.Errorf("problem %d = %q, want prefix %q", i, ve.Problems[i], p)
-		}
-	}
-	if ve.Message != ve.Problems[0] {
-		t.Errorf("message = %q, want the first problem", ve.Message)
-	}
-}
-
-func TestRename(t *testing.T) {
-	f := newFixture(t)
-	f.create(t, baseUser, vigil.Flags{})
-	f.create(t, `{"userId":"taken","createdTimestamp":1700000000000}`, vigil.Flags{})
-	rename := vigil.Flags{ChangeUserID: true}
-	if _, err := f.event(t, `{"userId":"u1","timestamp":1700000001000,"newUserId":"taken"}`, rename); codeOf(err) != vigil.CodeConflict {
-		t.Fatalf("rename to a taken id: %v, want conflict", err)
-	}
-	if _, err := f.event(t, `{"userId":"u1","timestamp":1700000001000}`, rename); codeOf(err) != vigil.CodeInvalid {
-		t.Fatalf("rename without newUserId: %v, want invalid", err)
-	}
-	if _, err := f.event(t, `{"eventId":"r1","userId":"u1","timestamp":1700000001000,"newUserId":"u9"}`, rename); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.User(context.Background(), f.tenant, vigil.Consumer, "u1"); codeOf(err) != vigil.CodeNotFound {
-		t.Fatalf("old id: %v, want not found", err)
-	}
-	if p := f.profile(t, "u9"); p["userId"] != "u9" || state(p) != "CREATED" {
-		t.Fatalf("renamed profile = %v", p)
-	}
-	if _, err := f.svc.Event(context.Background(), f.tenant, vigil.Consumer, "r1"); err != nil {
-		t.Fatalf("event after rename: %v", err)
-	}
-}
-
-func TestConcurrentEventsForOneUserAreAllApplied(t *testing.T) {
-	f := newFixture(t)
-	f.create(t, baseUser, vigil.Flags{})
-	const n = 64
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			body := fmt.Sprintf(`{"userId":"u1","timestamp":%d,"updatedConsumerUserAttributes":{"tags":[{"key":"k%d","value":"v"}]}}`, 1700000000000+int64(n-i), i)
-			_, err := f.event(t, body, vigil.Flags{})
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.create(t, baseUser, vigil.Flags{})
+		first, err := f.event(t, stateEvent("e1", 1700000001000, "ACTIVE"), vigil.Flags{})
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if tags := f.profile(t, "u1")["tags"].([]any); len(tags) != n {
-		t.Fatalf("%d tags after %d concurrent events, want every one", len(tags), n)
-	}
+		yes := true
+		tests := []struct {
+			name     string
+			body     string
+			flags    vigil.Flags
+			wantCode vigil.Code // 0: replay
+		}{
+			{"identical", stateEvent("e1", 1700000001000, "ACTIVE"), vigil.Flags{}, 0},
+			{"same JSON value, other key order and spelling",
+				`{"timestamp":1.700000001e12,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE"}},"userId":"u1","eventId":"e1"}`, vigil.Flags{}, 0},
+			{"different body", stateEvent("e1", 1700000001000, "BLOCKED"), vigil.Flags{}, vigil.CodeConflict},
+			{"different flags", stateEvent("e1", 1700000001000, "ACTIVE"), vigil.Flags{LockKYCRiskLevel: &yes}, vigil.CodeConflict},
+			{"another user", `{"eventId":"e1","userId":"u2","timestamp":1700000001000}`, vigil.Flags{}, vigil.CodeConflict},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				reply, err := f.event(t, tt.body, tt.flags)
+				if tt.wantCode != 0 {
+					if codeOf(err) != tt.wantCode {
+						t.Fatalf("err = %v, want code %d", err, tt.wantCode)
+					}
+					return
+				}
+				if err != nil || !reply.Replayed || string(reply.Body) != string(first.Body) || reply.Location != first.Location {
+					t.Fatalf("replay = %+v, %v; want the first response %s", reply, err, first.Body)
+				}
+			})
+		}
+		if got := state(f.profile(t, "u1")); got != "ACTIVE" {
+			t.Fatalf("state after conflicts = %v, want ACTIVE", got)
+		}
+	})
+}
+
+func TestGeneratedEventIDs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.create(t, baseUser, vigil.Flags{})
+		body := `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"tags":[{"key":"k","value":"v"}]}}`
+		first, err := f.event(t, body, vigil.Flags{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := f.event(t, body, vigil.Flags{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Location == second.Location || first.Replayed || second.Replayed {
+			t.Fatalf("two events without eventId got %q and %q (replayed %v, %v)", first.Location, second.Location, first.Replayed, second.Replayed)
+		}
+	})
+}
+
+func TestCreateExistingUser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		no, yes := false, true
+		tests := []struct {
+			name      string
+			flags     vigil.Flags
+			wantState string
+			wantMsg   bool
+		}{
+			{"validateUserId absent keeps the user", vigil.Flags{}, "CREATED", true},
+			{"validateUserId=true keeps the user", vigil.Flags{ValidateUserID: &yes}, "CREATED", true},
+			{"validateUserId=false updates", vigil.Flags{ValidateUserID: &no}, "ACTIVE", false},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				f := newFixture(t, b)
+				f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"},"occupation":"pilot"}`, vigil.Flags{})
+				reply := f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"ACTIVE"}}`, tt.flags)
+				if _, has := reply["message"]; has != tt.wantMsg {
+					t.Fatalf("reply %v: message present = %v, want %v", reply, has, tt.wantMsg)
+				}
+				p := f.profile(t, "u1")
+				if state(p) != tt.wantState || p["occupation"] != "pilot" {
+					t.Fatalf("profile = %v; want state %s and the omitted occupation kept", p, tt.wantState)
+				}
+			})
+		}
+	})
+}
+
+func TestUpdateSitsAfterExistingEntries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.create(t, baseUser, vigil.Flags{})
+		// An event dated after the clock: the update must still come after it.
+		if _, err := f.event(t, stateEvent("e1", 1900000000000, "BLOCKED"), vigil.Flags{}); err != nil {
+			t.Fatal(err)
+		}
+		no := false
+		f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"ACTIVE"}}`, vigil.Flags{ValidateUserID: &no})
+		// A late event refolds the history; the update keeps its place after e1.
+		if _, err := f.event(t, stateEvent("e2", 1700000005000, "SUSPENDED"), vigil.Flags{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := state(f.profile(t, "u1")); got != "ACTIVE" {
+			t.Fatalf("state = %v, want ACTIVE (the update is after every entry that existed)", got)
+		}
+	})
+}
+
+func TestRejectedWritesChangeNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada"}}}`, vigil.Flags{})
+		// A later event, so that an earlier one is late and refolds the history.
+		if _, err := f.event(t, `{"userId":"u1","timestamp":1700000005000,"updatedConsumerUserAttributes":{"occupation":"pilot"}}`, vigil.Flags{}); err != nil {
+			t.Fatal(err)
+		}
+		before := f.profile(t, "u1")
+		tests := []struct {
+			name, body string
+			wantCode   vigil.Code
+		}{
+			{"bad enum", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"FROZEN"}}}`, vigil.CodeInvalid},
+			{"merged profile invalid", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"firstName":null}}}}`, vigil.CodeInvalid},
+			{"late event makes the refold invalid", `{"userId":"u1","timestamp":1600000000000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"firstName":null}}}}`, vigil.CodeInvalid},
+			{"immutable field", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"createdTimestamp":1700000000001}}`, vigil.CodeInvalid},
+			{"timestamp out of range", `{"userId":"u1","timestamp":1.1}`, vigil.CodeInvalid},
+			{"unknown user", `{"userId":"nobody","timestamp":1700000001000}`, vigil.CodeNotFound},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := f.event(t, tt.body, vigil.Flags{})
+				if codeOf(err) != tt.wantCode {
+					t.Fatalf("err = %v, want code %d", err, tt.wantCode)
+				}
+				if after := f.profile(t, "u1"); schema.Fingerprint(after) != schema.Fingerprint(before) {
+					t.Fatalf("profile changed: %v", after)
+				}
+			})
+		}
+	})
+}
+
+func TestValidationReportsEveryProblemWithItsPath(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		_, err := f.svc.CreateUser(context.Background(), f.tenant, vigil.Consumer, obj(t,
+			`{"createdTimestamp":"x","userStateDetails":{"state":"FROZEN"},"savedPaymentDetails":[{"method":"CARD"},{"method":"NOPE"}],"userDetails":{"countryOfResidence":"ZZ"}}`), vigil.Flags{})
+		var ve *vigil.Error
+		if !errors.As(err, &ve) || ve.Code != vigil.CodeInvalid {
+			t.Fatalf("err = %v, want a validation error", err)
+		}
+		wantPaths := []string{"createdTimestamp:", "savedPaymentDetails[1].method:", "userDetails.countryOfResidence:", "userId: is required", "userStateDetails.state:"}
+		if len(ve.Problems) != len(wantPaths) {
+			t.Fatalf("problems = %q, want %d", ve.Problems, len(wantPaths))
+		}
+		for i, p := range wantPaths {
+			if len(ve.Problems[i]) < len(p) || ve.Problems[i][:len(p)] != p {
+				t.Errorf("problem %d = %q, want prefix %q", i, ve.Problems[i], p)
+			}
+		}
+		if ve.Message != ve.Problems[0] {
+			t.Errorf("message = %q, want the first problem", ve.Message)
+		}
+	})
+}
+
+func TestRename(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.create(t, baseUser, vigil.Flags{})
+		f.create(t, `{"userId":"taken","createdTimestamp":1700000000000}`, vigil.Flags{})
+		rename := vigil.Flags{ChangeUserID: true}
+		if _, err := f.event(t, `{"userId":"u1","timestamp":1700000001000,"newUserId":"taken"}`, rename); codeOf(err) != vigil.CodeConflict {
+			t.Fatalf("rename to a taken id: %v, want conflict", err)
+		}
+		if _, err := f.event(t, `{"userId":"u1","timestamp":1700000001000}`, rename); codeOf(err) != vigil.CodeInvalid {
+			t.Fatalf("rename without newUserId: %v, want invalid", err)
+		}
+		if _, err := f.event(t, `{"eventId":"r1","userId":"u1","timestamp":1700000001000,"newUserId":"u9"}`, rename); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.User(context.Background(), f.tenant, vigil.Consumer, "u1"); codeOf(err) != vigil.CodeNotFound {
+			t.Fatalf("old id: %v, want not found", err)
+		}
+		if p := f.profile(t, "u9"); p["userId"] != "u9" || state(p) != "CREATED" {
+			t.Fatalf("renamed profile = %v", p)
+		}
+		if _, err := f.svc.Event(context.Background(), f.tenant, vigil.Consumer, "r1"); err != nil {
+			t.Fatalf("event after rename: %v", err)
+		}
+	})
+}
+
+func TestConcurrentEventsForOneUserAreAllApplied(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.create(t, baseUser, vigil.Flags{})
+		const n = 64
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := fmt.Sprintf(`{"userId":"u1","timestamp":%d,"updatedConsumerUserAttributes":{"tags":[{"key":"k%d","value":"v"}]}}`, 1700000000000+int64(n-i), i)
+				_, err := f.event(t, body, vigil.Flags{})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tags := f.profile(t, "u1")["tags"].([]any); len(tags) != n {
+			t.Fatalf("%d tags after %d concurrent events, want every one", len(tags), n)
+		}
+	})
 }
 
 func TestTenantsAreIsolated(t *testing.T) {
-	f := newFixture(t)
-	f.create(t, baseUser, vigil.Flags{})
-	key, err := f.svc.CreateKey(context.Background(), "other")
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := f.svc.Authenticate(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.User(context.Background(), other, vigil.Consumer, "u1"); codeOf(err) != vigil.CodeNotFound {
-		t.Fatalf("other tenant reads u1: %v, want not found", err)
-	}
-	// The same ids are independent in the other tenant.
-	if _, err := f.svc.CreateUser(context.Background(), other, vigil.Consumer, obj(t, baseUser), vigil.Flags{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.ApplyEvent(context.Background(), other, vigil.Consumer, obj(t, stateEvent("e1", 1700000001000, "BLOCKED")), vigil.Flags{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.event(t, stateEvent("e1", 1700000001000, "ACTIVE"), vigil.Flags{}); err != nil {
-		t.Fatalf("same eventId in the first tenant: %v", err)
-	}
-	if got := state(f.profile(t, "u1")); got != "ACTIVE" {
-		t.Fatalf("first tenant's state = %v", got)
-	}
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.create(t, baseUser, vigil.Flags{})
+		key, err := f.svc.CreateKey(context.Background(), "other")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := f.svc.Authenticate(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.User(context.Background(), other, vigil.Consumer, "u1"); codeOf(err) != vigil.CodeNotFound {
+			t.Fatalf("other tenant reads u1: %v, want not found", err)
+		}
+		// The same ids are independent in the other tenant.
+		if _, err := f.svc.CreateUser(context.Background(), other, vigil.Consumer, obj(t, baseUser), vigil.Flags{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.ApplyEvent(context.Background(), other, vigil.Consumer, obj(t, stateEvent("e1", 1700000001000, "BLOCKED")), vigil.Flags{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.event(t, stateEvent("e1", 1700000001000, "ACTIVE"), vigil.Flags{}); err != nil {
+			t.Fatalf("same eventId in the first tenant: %v", err)
+		}
+		if got := state(f.profile(t, "u1")); got != "ACTIVE" {
+			t.Fatalf("first tenant's state = %v", got)
+		}
+	})
 }
 
 func TestAuthenticate(t *testing.T) {
-	f := newFixture(t)
-	for _, key := range []string{"", "vgl_nope"} {
-		if _, err := f.svc.Authenticate(context.Background(), key); codeOf(err) != vigil.CodeUnauthorized {
-			t.Errorf("Authenticate(%q) = %v, want unauthorized", key, err)
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		for _, key := range []string{"", "vgl_nope"} {
+			if _, err := f.svc.Authenticate(context.Background(), key); codeOf(err) != vigil.CodeUnauthorized {
+				t.Errorf("Authenticate(%q) = %v, want unauthorized", key, err)
+			}
 		}
-	}
+	})
 }
 
 func TestRacingCreatesMakeOneUser(t *testing.T) {
-	f := newFixture(t)
-	const n = 32
-	var wg sync.WaitGroup
-	replies := make(chan schema.Object, n)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			reply, err := f.svc.CreateUser(context.Background(), f.tenant, vigil.Consumer, obj(t, baseUser), vigil.Flags{})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			replies <- obj(t, string(reply))
-		}()
-	}
-	wg.Wait()
-	close(replies)
-	created := 0
-	for r := range replies {
-		if _, exists := r["message"]; !exists {
-			created++
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		const n = 32
+		var wg sync.WaitGroup
+		replies := make(chan schema.Object, n)
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				reply, err := f.svc.CreateUser(context.Background(), f.tenant, vigil.Consumer, obj(t, baseUser), vigil.Flags{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				replies <- obj(t, string(reply))
+			}()
 		}
-	}
-	if created != 1 {
-		t.Fatalf("%d of %d racing creates created the user, want exactly 1", created, n)
-	}
+		wg.Wait()
+		close(replies)
+		created := 0
+		for r := range replies {
+			if _, exists := r["message"]; !exists {
+				created++
+			}
+		}
+		if created != 1 {
+			t.Fatalf("%d of %d racing creates created the user, want exactly 1", created, n)
+		}
+	})
 }

@@ -1,0 +1,174 @@
+// Package postgres is Vigil's production Store on PostgreSQL (pgx v5, pgxpool).
+//
+// Each unit of work is one transaction at READ COMMITTED. Per-user writes are serialised by a
+// row lock (SELECT ... FOR UPDATE on the user), which holds across any number of server
+// processes; uniqueness on (tenant, userId) and (tenant, user type, eventId) decides races
+// between first creates and duplicate events. PostgreSQL's own WAL flushing lets concurrent
+// commits share an fsync. The SQL avoids advisory locks, LOCK TABLE and other features that
+// PostgreSQL-compatible distributed engines (CockroachDB, YugabyteDB, Citus) lack.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// defaultMaxConns is the pool size when the DSN sets no pool_max_conns.
+const defaultMaxConns = 16
+
+// maxTxAttempts bounds retries of a transaction that PostgreSQL aborted for a serialisation
+// failure or a deadlock.
+const maxTxAttempts = 5
+
+// Store implements vigil.Store on a PostgreSQL database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ vigil.Store = (*Store)(nil)
+
+// Open connects to the database named by dsn (a postgres:// URL or key=value string; a
+// search_path parameter selects the schema) and applies migrations. Several processes may open
+// the same database at once.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse DSN: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrate applies the embedded migrations once, whatever the number of processes starting: the
+// row of version 0 in schema_migrations is the lock (a row lock, portable to distributed
+// engines, unlike advisory locks).
+func (s *Store) migrate(ctx context.Context) error {
+	for attempt := 0; ; attempt++ {
+		_, err := s.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+		if err == nil {
+			break
+		}
+		// Two processes creating the table at once: one loses on the catalog's unique index.
+		if attempt > 3 || !isCode(err, "23505", "42P07") {
+			return fmt.Errorf("postgres: migrations table: %w", err)
+		}
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (0, 0)
+		ON CONFLICT (version) DO NOTHING`); err != nil {
+		return fmt.Errorf("postgres: migrations lock row: %w", err)
+	}
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT version FROM schema_migrations WHERE version = 0 FOR UPDATE`); err != nil {
+			return fmt.Errorf("postgres: lock migrations: %w", err)
+		}
+		for _, f := range files {
+			base := strings.TrimPrefix(f, "migrations/")
+			version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+			if err != nil || version == 0 {
+				return fmt.Errorf("postgres: migration %s: name must start with a positive number", f)
+			}
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
+			}
+			script, err := migrations.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, string(script)); err != nil {
+				return fmt.Errorf("postgres: migration %d: %w", version, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
+				version, time.Now().UnixMilli()); err != nil {
+				return fmt.Errorf("postgres: migration %d: %w", version, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Update runs fn in its own transaction and commits it. A transaction that PostgreSQL aborts for
+// a serialisation failure or deadlock is retried from the start.
+func (s *Store) Update(ctx context.Context, fn func(vigil.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxTxAttempts; attempt++ {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			return fn(&pgTx{tx: tx})
+		})
+		if !isCode(err, "40001", "40P01") {
+			return mapError(err)
+		}
+	}
+	return mapError(err)
+}
+
+// Close releases the pool after the transactions in flight.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+func isCode(err error, codes ...string) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	for _, c := range codes {
+		if pe.Code == c {
+			return true
+		}
+	}
+	return false
+}
+
+// mapError turns driver errors the domain cares about into its sentinels.
+func mapError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pgx.ErrNoRows):
+		return vigil.ErrNotFound
+	case isCode(err, "23505"):
+		return errors.Join(vigil.ErrDuplicate, err)
+	}
+	return err
+}

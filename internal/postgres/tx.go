@@ -1,0 +1,150 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// pgTx implements vigil.Tx in one PostgreSQL transaction.
+type pgTx struct {
+	tx pgx.Tx
+}
+
+const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, max_timestamp, last_seq, created_at, updated_at`
+
+const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''), coalesce(event_id, ''),
+	body, request_hash, evaluation, response, created_at`
+
+func (t *pgTx) TenantByName(ctx context.Context, name string) (vigil.Tenant, error) {
+	var tn vigil.Tenant
+	err := t.tx.QueryRow(ctx, `SELECT id, name, created_at FROM tenants WHERE name = $1`, name).
+		Scan(&tn.ID, &tn.Name, &tn.CreatedAt)
+	return tn, mapError(err)
+}
+
+func (t *pgTx) CreateTenant(ctx context.Context, tn vigil.Tenant) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)`, tn.ID, tn.Name, tn.CreatedAt)
+	return mapError(err)
+}
+
+func (t *pgTx) CreateKey(ctx context.Context, k vigil.APIKey) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES ($1, $2, $3)`,
+		k.Hash, k.TenantID, k.CreatedAt)
+	return mapError(err)
+}
+
+// LockUser takes the user's row lock until the transaction ends, so writes to one user are
+// serialised across every server process.
+func (t *pgTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.UserRecord, error) {
+	return readUser(ctx, t.tx, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE`, tenantID, userID)
+}
+
+func (t *pgTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt)
+	return mapError(err)
+}
+
+func (t *pgTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
+	tag, err := t.tx.Exec(ctx, `UPDATE users SET user_id = $1, kind = $2, profile = $3, evaluation = $4,
+		max_timestamp = $5, last_seq = $6, updated_at = $7 WHERE tenant_id = $8 AND uid = $9`,
+		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
+	if err != nil {
+		return mapError(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return vigil.ErrNotFound
+	}
+	return nil
+}
+
+func (t *pgTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {
+	rows, err := t.tx.Query(ctx, `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
+		coalesce(event_id, ''), body FROM user_entries WHERE tenant_id = $1 AND user_uid = $2 ORDER BY seq`, tenantID, userUID)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []vigil.Entry
+	for rows.Next() {
+		var e vigil.Entry
+		var typ, kind string
+		if err := rows.Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &kind, &e.EventID, &e.Body); err != nil {
+			return nil, err
+		}
+		e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(kind)
+		out = append(out, e)
+	}
+	return out, mapError(rows.Err())
+}
+
+func (t *pgTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
+	return readEvent(ctx, t.tx, tenantID, kind, eventID)
+}
+
+func (t *pgTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO user_entries (tenant_id, user_uid, seq, type, timestamp, event_kind,
+		event_id, body, request_hash, evaluation, response, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
+		e.Body, e.RequestHash, e.Evaluation, e.Response, e.CreatedAt)
+	return mapError(err)
+}
+
+// querier is what reads need from a transaction or the pool.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// TenantByKeyHash implements vigil.Store.
+func (s *Store) TenantByKeyHash(ctx context.Context, keyHash []byte) (vigil.Tenant, error) {
+	var tn vigil.Tenant
+	err := s.pool.QueryRow(ctx, `SELECT t.id, t.name, t.created_at FROM api_keys k
+		JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = $1`, keyHash).Scan(&tn.ID, &tn.Name, &tn.CreatedAt)
+	return tn, mapError(err)
+}
+
+// CountKeys implements vigil.Store.
+func (s *Store) CountKeys(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM api_keys`).Scan(&n)
+	return n, mapError(err)
+}
+
+// User implements vigil.Store.
+func (s *Store) User(ctx context.Context, tenantID, userID string) (vigil.UserRecord, error) {
+	return readUser(ctx, s.pool, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+}
+
+// Event implements vigil.Store.
+func (s *Store) Event(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
+	return readEvent(ctx, s.pool, tenantID, kind, eventID)
+}
+
+func readUser(ctx context.Context, q querier, query, tenantID, userID string) (vigil.UserRecord, error) {
+	var u vigil.UserRecord
+	var kind string
+	err := q.QueryRow(ctx, query, tenantID, userID).Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile,
+		&u.Evaluation, &u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt)
+	u.Kind = vigil.Kind(kind)
+	return u, mapError(err)
+}
+
+func readEvent(ctx context.Context, q querier, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
+	var e vigil.Entry
+	var typ, ekind string
+	err := q.QueryRow(ctx, `SELECT `+entryColumns+` FROM user_entries
+		WHERE tenant_id = $1 AND event_kind = $2 AND event_id = $3`, tenantID, string(kind), eventID).
+		Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &ekind, &e.EventID, &e.Body, &e.RequestHash,
+			&e.Evaluation, &e.Response, &e.CreatedAt)
+	e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(ekind)
+	return e, mapError(err)
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

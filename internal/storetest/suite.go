@@ -1,0 +1,293 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// Run is the conformance suite: everything the domain relies on from a Store.
+func Run(t *testing.T, b Backend) {
+	tests := []struct {
+		name string
+		test func(t *testing.T, s vigil.Store)
+	}{
+		{"tenants and keys", testTenantsAndKeys},
+		{"users", testUsers},
+		{"history entries and event ids", testEntries},
+		{"a failed unit writes nothing", testFailedUnit},
+		{"concurrent units on one user are serialised", testSerialisedUser},
+		{"racing inserts of one user", testRacingInserts},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
+	}
+}
+
+func update(t *testing.T, s vigil.Store, fn func(ctx context.Context, tx vigil.Tx) error) error {
+	t.Helper()
+	ctx := context.Background()
+	return s.Update(ctx, func(tx vigil.Tx) error { return fn(ctx, tx) })
+}
+
+func mustUpdate(t *testing.T, s vigil.Store, fn func(ctx context.Context, tx vigil.Tx) error) {
+	t.Helper()
+	if err := update(t, s, fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testTenantsAndKeys(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	if n, err := s.CountKeys(ctx); err != nil || n != 0 {
+		t.Fatalf("CountKeys on an empty store = %d, %v", n, err)
+	}
+	acme := vigil.Tenant{ID: "t1", Name: "acme", CreatedAt: 42}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		if err := tx.CreateTenant(ctx, acme); err != nil {
+			return err
+		}
+		return tx.CreateKey(ctx, vigil.APIKey{Hash: []byte("hash-1"), TenantID: "t1", CreatedAt: 43})
+	})
+	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.CreateTenant(ctx, vigil.Tenant{ID: "t2", Name: "acme"})
+	}); !errors.Is(err, vigil.ErrDuplicate) {
+		t.Fatalf("second tenant named acme: %v, want ErrDuplicate", err)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		got, err := tx.TenantByName(ctx, "acme")
+		if err != nil || got != acme {
+			return fmt.Errorf("TenantByName = %+v, %v", got, err)
+		}
+		if _, err := tx.TenantByName(ctx, "nobody"); !errors.Is(err, vigil.ErrNotFound) {
+			return fmt.Errorf("TenantByName(nobody) = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	if got, err := s.TenantByKeyHash(ctx, []byte("hash-1")); err != nil || got != acme {
+		t.Fatalf("TenantByKeyHash = %+v, %v", got, err)
+	}
+	if _, err := s.TenantByKeyHash(ctx, []byte("nope")); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("TenantByKeyHash(unknown) = %v, want ErrNotFound", err)
+	}
+	if n, err := s.CountKeys(ctx); err != nil || n != 1 {
+		t.Fatalf("CountKeys = %d, %v", n, err)
+	}
+}
+
+func sampleUser(tenant, uid, userID string) vigil.UserRecord {
+	return vigil.UserRecord{TenantID: tenant, UID: uid, UserID: userID, Kind: vigil.Consumer,
+		Profile: []byte(`{"userId":"` + userID + `"}`), Evaluation: []byte(`{"status":"ALLOW"}`),
+		MaxTimestamp: 0, LastSeq: 1, CreatedAt: 1, UpdatedAt: 1}
+}
+
+func testUsers(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	u := sampleUser("t1", "uid-1", "alice")
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		if _, err := tx.LockUser(ctx, "t1", "alice"); !errors.Is(err, vigil.ErrNotFound) {
+			return fmt.Errorf("LockUser before insert = %v, want ErrNotFound", err)
+		}
+		return tx.InsertUser(ctx, u)
+	})
+	if got, err := s.User(ctx, "t1", "alice"); err != nil || !sameUser(got, u) {
+		t.Fatalf("User = %+v, %v; want %+v", got, err, u)
+	}
+	// The same userId in another tenant is another user.
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.InsertUser(ctx, sampleUser("t2", "uid-2", "alice"))
+	})
+	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.InsertUser(ctx, sampleUser("t1", "uid-3", "alice"))
+	}); !errors.Is(err, vigil.ErrDuplicate) {
+		t.Fatalf("duplicate userId: %v, want ErrDuplicate", err)
+	}
+	// An update can rename, change the kind and every column; it is found by UID.
+	renamed := u
+	renamed.UserID, renamed.Kind, renamed.Profile, renamed.Evaluation = "alicia", vigil.Business, []byte(`{"x":1}`), []byte(`{"y":2}`)
+	renamed.MaxTimestamp, renamed.LastSeq, renamed.UpdatedAt = 1700000000000, 7, 99
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		got, err := tx.LockUser(ctx, "t1", "alice")
+		if err != nil || !sameUser(got, u) {
+			return fmt.Errorf("LockUser = %+v, %v", got, err)
+		}
+		return tx.UpdateUser(ctx, renamed)
+	})
+	if _, err := s.User(ctx, "t1", "alice"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("old userId after rename: %v, want ErrNotFound", err)
+	}
+	if got, err := s.User(ctx, "t1", "alicia"); err != nil || !sameUser(got, renamed) {
+		t.Fatalf("renamed user = %+v, %v; want %+v", got, err, renamed)
+	}
+	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.UpdateUser(ctx, sampleUser("t1", "uid-none", "ghost"))
+	}); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("UpdateUser of an unknown UID: %v, want ErrNotFound", err)
+	}
+}
+
+func sameUser(a, b vigil.UserRecord) bool {
+	return a.TenantID == b.TenantID && a.UID == b.UID && a.UserID == b.UserID && a.Kind == b.Kind &&
+		bytes.Equal(a.Profile, b.Profile) && bytes.Equal(a.Evaluation, b.Evaluation) &&
+		a.MaxTimestamp == b.MaxTimestamp && a.LastSeq == b.LastSeq && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt
+}
+
+func testEntries(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	create := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: 1, Type: vigil.EntryCreate, Timestamp: 5, Body: []byte(`{"a":1}`),
+		Evaluation: []byte(`{}`), Response: []byte(`{"r":1}`), CreatedAt: 10}
+	event := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: 2, Type: vigil.EntryEvent, Timestamp: 3, EventKind: vigil.Consumer,
+		EventID: "e1", Body: []byte(`{"b":2}`), RequestHash: []byte{1, 2, 3}, Evaluation: []byte(`{"e":1}`), Response: []byte(`{"r":2}`), CreatedAt: 11}
+	noHash := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: 3, Type: vigil.EntryEvent, Timestamp: 4, EventKind: vigil.Consumer,
+		EventID: "generated", Body: []byte(`{"c":3}`), Evaluation: []byte(`{}`), Response: []byte(`{}`), CreatedAt: 12}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		for _, e := range []vigil.Entry{create, event, noHash} {
+			if err := tx.InsertEntry(ctx, e); err != nil {
+				return err
+			}
+		}
+		// The same eventId is free for the other user type and for another tenant.
+		if err := tx.InsertEntry(ctx, vigil.Entry{TenantID: "t1", UserUID: "uid-9", Seq: 1, Type: vigil.EntryEvent,
+			EventKind: vigil.Business, EventID: "e1", Body: []byte(`{}`), CreatedAt: 1}); err != nil {
+			return err
+		}
+		return tx.InsertEntry(ctx, vigil.Entry{TenantID: "t2", UserUID: "uid-1", Seq: 1, Type: vigil.EntryEvent,
+			EventKind: vigil.Consumer, EventID: "e1", Body: []byte(`{}`), CreatedAt: 1})
+	})
+	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.InsertEntry(ctx, vigil.Entry{TenantID: "t1", UserUID: "uid-2", Seq: 1, Type: vigil.EntryEvent,
+			EventKind: vigil.Consumer, EventID: "e1", Body: []byte(`{}`), CreatedAt: 1})
+	}); !errors.Is(err, vigil.ErrDuplicate) {
+		t.Fatalf("reused eventId: %v, want ErrDuplicate", err)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		got, err := tx.Entries(ctx, "t1", "uid-1")
+		if err != nil {
+			return err
+		}
+		if len(got) != 3 {
+			return fmt.Errorf("Entries = %d entries, want 3", len(got))
+		}
+		for i, want := range []vigil.Entry{create, event, noHash} {
+			g := got[i]
+			if g.Seq != want.Seq || g.Type != want.Type || g.Timestamp != want.Timestamp || g.EventKind != want.EventKind ||
+				g.EventID != want.EventID || !bytes.Equal(g.Body, want.Body) {
+				return fmt.Errorf("entry %d = %+v, want %+v (arrival order)", i, g, want)
+			}
+		}
+		seen, err := tx.EventByID(ctx, "t1", vigil.Consumer, "e1")
+		if err != nil || !sameEntry(seen, event) {
+			return fmt.Errorf("EventByID in tx = %+v, %v", seen, err)
+		}
+		return nil
+	})
+	if got, err := s.Event(ctx, "t1", vigil.Consumer, "e1"); err != nil || !sameEntry(got, event) {
+		t.Fatalf("Event = %+v, %v; want %+v", got, err, event)
+	}
+	if got, err := s.Event(ctx, "t1", vigil.Consumer, "generated"); err != nil || got.RequestHash != nil {
+		t.Fatalf("Event without hash = %+v, %v; want a nil RequestHash", got, err)
+	}
+	if _, err := s.Event(ctx, "t1", vigil.Consumer, "nope"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("Event(unknown) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Event(ctx, "t3", vigil.Consumer, "e1"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("Event in another tenant = %v, want ErrNotFound", err)
+	}
+}
+
+func sameEntry(a, b vigil.Entry) bool {
+	return a.TenantID == b.TenantID && a.UserUID == b.UserUID && a.Seq == b.Seq && a.Type == b.Type &&
+		a.Timestamp == b.Timestamp && a.EventKind == b.EventKind && a.EventID == b.EventID &&
+		bytes.Equal(a.Body, b.Body) && bytes.Equal(a.RequestHash, b.RequestHash) &&
+		bytes.Equal(a.Evaluation, b.Evaluation) && bytes.Equal(a.Response, b.Response) && a.CreatedAt == b.CreatedAt
+}
+
+func testFailedUnit(t *testing.T, s vigil.Store) {
+	refused := errors.New("refused")
+	err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		if err := tx.InsertUser(ctx, sampleUser("t1", "uid-1", "alice")); err != nil {
+			return err
+		}
+		return refused
+	})
+	if !errors.Is(err, refused) {
+		t.Fatalf("Update = %v, want the unit's error", err)
+	}
+	if _, err := s.User(context.Background(), "t1", "alice"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("user of a failed unit: %v, want ErrNotFound", err)
+	}
+}
+
+// testSerialisedUser runs read-modify-write units on one user from many goroutines: with the
+// lock held by LockUser, no increment is lost.
+func testSerialisedUser(t *testing.T, s vigil.Store) {
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.InsertUser(ctx, sampleUser("t1", "uid-1", "alice"))
+	})
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+				u, err := tx.LockUser(ctx, "t1", "alice")
+				if err != nil {
+					return err
+				}
+				u.LastSeq++
+				return tx.UpdateUser(ctx, u)
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if u, err := s.User(context.Background(), "t1", "alice"); err != nil || u.LastSeq != n+1 {
+		t.Fatalf("LastSeq = %d, %v; want %d (no lost update)", u.LastSeq, err, n+1)
+	}
+}
+
+// testRacingInserts checks that concurrent first inserts of one user leave exactly one, and
+// that every loser sees ErrDuplicate (which the service retries).
+func testRacingInserts(t *testing.T, s vigil.Store) {
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+				if _, err := tx.LockUser(ctx, "t1", "alice"); err == nil {
+					return vigil.ErrDuplicate
+				}
+				return tx.InsertUser(ctx, sampleUser("t1", fmt.Sprint("uid-", i), "alice"))
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	won := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, vigil.ErrDuplicate):
+			t.Fatalf("racing insert: %v, want success or ErrDuplicate", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d racing inserts succeeded, want 1", won)
+	}
+}
