@@ -129,7 +129,9 @@ export function makeClient(baseUrl, apiKey) {
 export async function startVigil() {
   const bin = vigilBin();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-sdk-"));
-  const db = `sqlite:${path.join(tmp, "vigil.db")}`;
+  // VIGIL_SDK_DB runs the suite on another database (CI uses it for PostgreSQL); every test
+  // uses fresh ids, so test files can share one database.
+  const db = process.env.VIGIL_SDK_DB || `sqlite:${path.join(tmp, "vigil.db")}`;
   const apiKey = createKey(bin, db, "sdk");
   const otherApiKey = createKey(bin, db, "other");
   assert.notEqual(apiKey, otherApiKey, "two tenants got the same API key");

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vigil-aml/vigil/internal/storetest"
+)
+
+// runMainEnv makes the test binary behave as the vigil command, so tests can start real server
+// processes (race-enabled when the tests are).
+const runMainEnv = "VIGIL_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// serverProcess is a `vigil serve` child process.
+type serverProcess struct {
+	base string
+	cmd  *exec.Cmd
+	logs *bytes.Buffer
+}
+
+func startServer(t *testing.T, dsn string) *serverProcess {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	p := &serverProcess{base: "http://" + addr, logs: &bytes.Buffer{}}
+	p.cmd = exec.Command(os.Args[0], "serve", "--listen", addr, "--db", dsn)
+	p.cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.cmd.Process.Signal(os.Interrupt)
+		p.cmd.Wait()
+		if t.Failed() {
+			t.Logf("server %s output:\n%s", addr, p.logs)
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(p.base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server %s did not become healthy: %v\n%s", addr, err, p.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// ackedEvent is an event a server answered 201.
+type ackedEvent struct {
+	ts    int64
+	state string
+	tag   string
+}
+
+// TestTwoProcessesOnePostgres hammers two server processes on one PostgreSQL database with
+// concurrent, out-of-order events for the same few users, then checks that no acknowledged event
+// was lost and that every profile is the fold of its history in timestamp order.
+func TestTwoProcessesOnePostgres(t *testing.T) {
+	var dsn string
+	for _, b := range storetest.Backends(t) {
+		if b.Name == "postgres" {
+			dsn = b.DSN(t)
+		}
+	}
+	if dsn == "" {
+		t.Skipf("needs PostgreSQL: set %s", storetest.PostgresEnv)
+	}
+	var keyOut bytes.Buffer
+	if err := run(context.Background(), []string{"keys", "create", "--tenant", "multi", "--db", dsn}, &keyOut, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(keyOut.String()[strings.LastIndex(strings.TrimSpace(keyOut.String()), "\n")+1:])
+	servers := []*serverProcess{startServer(t, dsn), startServer(t, dsn)}
+
+	client := &http.Client{Timeout: 30 * time.Second}
+	post := func(base, path, body string) (int, []byte, error) {
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+		req.Header.Set("x-api-key", key)
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer res.Body.Close()
+		data, err := io.ReadAll(res.Body)
+		return res.StatusCode, data, err
+	}
+
+	const users, workers, eventsPerWorker = 6, 16, 60
+	for i := range users {
+		// Both processes race to create every user: one creates, the other is told it exists.
+		for _, s := range servers {
+			body := fmt.Sprintf(`{"userId":"u%d","createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"}}`, i)
+			if code, data, err := post(s.base, "/consumer/users", body); err != nil || code != http.StatusCreated {
+				t.Fatalf("create u%d: %d %s %v", i, code, data, err)
+			}
+		}
+	}
+	states := []string{"ACTIVE", "SUSPENDED", "BLOCKED", "DORMANT", "TERMINATED"}
+	var mu sync.Mutex
+	acked := make([][]ackedEvent, users)
+	var seq atomic.Uint32
+	var failures atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 42))
+			server := servers[w%len(servers)]
+			for range eventsPerWorker {
+				n := seq.Add(1)
+				// A bijection on uint32 scatters timestamps: many events arrive late.
+				ts := 1700000000000 + int64(n*2654435761)
+				user := rng.IntN(users)
+				ev := ackedEvent{ts: ts, state: states[rng.IntN(len(states))], tag: fmt.Sprint("t", n)}
+				body := fmt.Sprintf(`{"eventId":"e%d","userId":"u%d","timestamp":%d,"updatedConsumerUserAttributes":{"userStateDetails":{"state":%q},"tags":[{"key":%q,"value":"x"}]}}`,
+					n, user, ts, ev.state, ev.tag)
+				code, data, err := post(server.base, "/events/consumer/user", body)
+				if err != nil || code != http.StatusCreated {
+					if failures.Add(1) < 5 {
+						t.Errorf("event %d: %d %s %v", n, code, data, err)
+					}
+					continue
+				}
+				mu.Lock()
+				acked[user] = append(acked[user], ev)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if failures.Load() > 0 {
+		t.Fatalf("%d events failed", failures.Load())
+	}
+
+	for i := range users {
+		var profiles []string
+		for _, s := range servers {
+			req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/consumer/users/u%d", s.base, i), nil)
+			req.Header.Set("x-api-key", key)
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			profiles = append(profiles, string(data))
+		}
+		if profiles[0] != profiles[1] {
+			t.Fatalf("u%d differs between the processes:\n%s\n%s", i, profiles[0], profiles[1])
+		}
+		var p struct {
+			UserStateDetails struct{ State string } `json:"userStateDetails"`
+			Tags             []struct{ Key string } `json:"tags"`
+		}
+		if err := json.Unmarshal([]byte(profiles[0]), &p); err != nil {
+			t.Fatal(err)
+		}
+		want := "CREATED"
+		var latest int64
+		tags := map[string]bool{}
+		for _, e := range acked[i] {
+			if e.ts > latest {
+				latest, want = e.ts, e.state
+			}
+			tags[e.tag] = true
+		}
+		if p.UserStateDetails.State != want {
+			t.Errorf("u%d state = %s, want %s (the state of its latest event by timestamp)", i, p.UserStateDetails.State, want)
+		}
+		if len(p.Tags) != len(tags) {
+			t.Errorf("u%d has %d tags, want %d: an acknowledged event was lost", i, len(p.Tags), len(tags))
+		}
+		for _, tag := range p.Tags {
+			if !tags[tag.Key] {
+				t.Errorf("u%d has tag %s that no acknowledged event set", i, tag.Key)
+			}
+		}
+	}
+}
