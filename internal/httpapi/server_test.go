@@ -319,34 +319,74 @@ func TestUnknownFieldsAndNullsAndQueryParameters(t *testing.T) {
 	})
 }
 
-// TestFixtureRoundTrip posts the SDK's maximal consumer profile and reads every field back.
+// TestFixtureRoundTrip posts the SDK's maximal consumer and business profiles and reads every
+// field back.
 func TestFixtureRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		path := filepath.Join(specDir(t), "fixtures/flagright-examples/retrieve-a-consumer-user-example-1.response-body.json")
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
+		tests := []struct{ fixture, create, get string }{
+			{"flagright-examples/retrieve-a-consumer-user-example-1.response-body.json", "/consumer/users", "/consumer/users/"},
+			{"flagright-examples/retrieve-a-business-user-example-2.response-body.json", "/business/users", "/business/users/"},
 		}
-		body, err := schema.DecodeObject(data)
-		if err != nil {
-			t.Fatal(err)
+		for _, tt := range tests {
+			t.Run(tt.create, func(t *testing.T) {
+				s := newServer(t, b) // both fixtures use the same userId
+				data, err := os.ReadFile(filepath.Join(specDir(t), "fixtures", tt.fixture))
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, err := schema.DecodeObject(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range []string{"executedRules", "hitRules", "riskScoreDetails"} {
+					delete(body, f)
+				}
+				body["activatedTimestamp"] = json.Number("1700000000000")
+				sent, _ := schema.Encode(body)
+				if r := s.post(t, tt.create, string(sent)); r.status != http.StatusCreated {
+					t.Fatalf("create: %d %s", r.status, r.body)
+				}
+				got := s.get(t, tt.get+body["userId"].(string)).object(t)
+				for k, want := range body {
+					if schema.Fingerprint(got[k]) != schema.Fingerprint(want) {
+						g, _ := schema.Encode(got[k])
+						w, _ := schema.Encode(want)
+						t.Errorf("field %s: got %s, want %s", k, g, w)
+					}
+				}
+			})
 		}
-		for _, f := range []string{"executedRules", "hitRules", "riskScoreDetails"} {
-			delete(body, f)
-		}
-		body["activatedTimestamp"] = json.Number("1700000000000")
-		sent, _ := schema.Encode(body)
+	})
+}
+
+// TestSDKRequestFixtures sends the Go SDK's own create requests (placeholder timestamps made
+// valid) and checks that they are accepted.
+func TestSDKRequestFixtures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		s := newServer(t, b)
-		if r := s.post(t, "/consumer/users", string(sent)); r.status != http.StatusCreated {
-			t.Fatalf("create: %d %s", r.status, r.body)
-		}
-		got := s.get(t, "/consumer/users/"+body["userId"].(string)).object(t)
-		for k, want := range body {
-			if schema.Fingerprint(got[k]) != schema.Fingerprint(want) {
-				g, _ := schema.Encode(got[k])
-				w, _ := schema.Encode(want)
-				t.Errorf("field %s: got %s, want %s", k, g, w)
-			}
+		for _, name := range []string{"create-a-consumer-user-example-1", "create-a-business-user-example-1"} {
+			t.Run(name, func(t *testing.T) {
+				data, err := os.ReadFile(filepath.Join(specDir(t), "fixtures/sdk-requests", name+".request.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var req struct {
+					Path string        `json:"path"`
+					Body schema.Object `json:"body"`
+				}
+				if err := json.Unmarshal(data, &req); err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range []string{"createdTimestamp", "activatedTimestamp"} {
+					if _, ok := req.Body[f]; ok {
+						req.Body[f] = 1700000000000
+					}
+				}
+				sent, _ := schema.Encode(req.Body)
+				if r := s.post(t, req.Path, string(sent)); r.status != http.StatusCreated {
+					t.Fatalf("POST %s: %d %s", req.Path, r.status, r.body)
+				}
+			})
 		}
 	})
 }

@@ -54,8 +54,9 @@ const (
 // Validator checks JSON trees against the component schemas of the OpenAPI document. It is safe
 // for concurrent use; build it once at start-up.
 type Validator struct {
-	schemas map[string]*jsonschema.Schema
-	printer *message.Printer
+	schemas    map[string]*jsonschema.Schema
+	properties map[string]map[string]bool
+	printer    *message.Printer
 }
 
 // NewValidator compiles the named component schemas of the embedded document.
@@ -68,16 +69,35 @@ func NewValidator(names ...string) (*Validator, error) {
 	if err := c.AddResource(docURL, doc); err != nil {
 		return nil, fmt.Errorf("schema: load openapi.json: %w", err)
 	}
-	v := &Validator{schemas: map[string]*jsonschema.Schema{}, printer: message.NewPrinter(language.English)}
+	var raw struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPIDocument, &raw); err != nil {
+		return nil, fmt.Errorf("schema: parse openapi.json: %w", err)
+	}
+	v := &Validator{schemas: map[string]*jsonschema.Schema{}, properties: map[string]map[string]bool{},
+		printer: message.NewPrinter(language.English)}
 	for _, name := range names {
 		s, err := c.Compile(docURL + "#/components/schemas/" + name)
 		if err != nil {
 			return nil, fmt.Errorf("schema: compile %s: %w", name, err)
 		}
 		v.schemas[name] = s
+		props := map[string]bool{}
+		for p := range raw.Components.Schemas[name].Properties {
+			props[p] = true
+		}
+		v.properties[name] = props
 	}
 	return v, nil
 }
+
+// Properties reports the top-level property names the component schema declares.
+func (v *Validator) Properties(name string) map[string]bool { return v.properties[name] }
 
 // Validate checks doc against the component schema name and returns every problem, sorted by
 // path, with paths prefixed by prefix (e.g. "updatedConsumerUserAttributes"). It returns nil when

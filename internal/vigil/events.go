@@ -67,35 +67,49 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 		if err != nil {
 			return err
 		}
-		if rec.Kind != kind {
-			if !flags.AllowUserTypeConversion {
-				return invalidf("userId", "%q is a %s; send a %s event, or set allowUserTypeConversion=true to convert it",
-					userID, names[rec.Kind].noun, names[rec.Kind].noun)
-			}
-			return invalidf("userId", "converting a %s into a %s is not supported yet", names[rec.Kind].noun, n.noun)
+		converting := rec.Kind != kind
+		if converting && !flags.AllowUserTypeConversion {
+			return invalidf("userId", "%q is a %s; send a %s event, or set allowUserTypeConversion=true to convert it",
+				userID, names[rec.Kind].noun, names[rec.Kind].noun)
 		}
 		if flags.ChangeUserID {
 			if err := s.rename(ctx, tx, &rec, body["newUserId"].(string)); err != nil {
 				return err
 			}
 		}
-		entry := Entry{TenantID: tenant.ID, UserUID: rec.UID, Seq: rec.LastSeq + 1, Type: EntryEvent,
-			Timestamp: ts, EventKind: kind, EventID: eventID, Body: eventJSON, RequestHash: hash,
-			CreatedAt: s.nowMillis()}
 		previous, err := decodeStored(rec.Profile)
 		if err != nil {
 			return err
 		}
+		now := s.nowMillis()
+		seq, orderTs := rec.LastSeq, ts
+		var added []Entry
+		if converting {
+			// A change of type closes the history before it: the conversion and its event enter
+			// after every existing entry, whatever the event's timestamp.
+			orderTs = max(ts, rec.MaxTimestamp)
+			seq++
+			added = append(added, Entry{TenantID: tenant.ID, UserUID: rec.UID, Seq: seq, Type: EntryConvert,
+				Timestamp: orderTs, EventKind: kind, Body: conversionBody(rec.Kind, kind), CreatedAt: now})
+		}
+		entry := Entry{TenantID: tenant.ID, UserUID: rec.UID, Seq: seq + 1, Type: EntryEvent,
+			Timestamp: orderTs, EventKind: kind, EventID: eventID, Body: eventJSON, RequestHash: hash, CreatedAt: now}
 		var current schema.Object
 		var history []Entry
-		if ts >= rec.MaxTimestamp {
-			current = schema.MergePatch(previous, patch)
+		if orderTs >= rec.MaxTimestamp {
+			current = previous
+			if converting {
+				current = s.convert(current, kind)
+			}
+			current = schema.MergePatch(current, patch)
 		} else {
 			// A late event: insert it at its place and refold, so it never overrides a later one.
+			// It never folds before a conversion: the user was another type then.
 			if history, err = tx.Entries(ctx, tenant.ID, rec.UID); err != nil {
 				return err
 			}
-			if current, err = fold(append(history, entry)); err != nil {
+			entry.Timestamp = max(orderTs, lastConversion(history))
+			if current, err = s.fold(append(history, entry)); err != nil {
 				return err
 			}
 		}
@@ -108,13 +122,15 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 		evJSON := mustEncode(ev)
 		entry.Evaluation = evJSON
 		entry.Response = withFields(profileJSON, evJSON)
-		rec.Profile, rec.Evaluation = profileJSON, evJSON
-		rec.MaxTimestamp, rec.LastSeq, rec.UpdatedAt = max(rec.MaxTimestamp, ts), entry.Seq, entry.CreatedAt
+		rec.Kind, rec.Profile, rec.Evaluation = kind, profileJSON, evJSON
+		rec.MaxTimestamp, rec.LastSeq, rec.UpdatedAt = max(rec.MaxTimestamp, entry.Timestamp), entry.Seq, now
 		if err := tx.UpdateUser(ctx, rec); err != nil {
 			return err
 		}
-		if err := tx.InsertEntry(ctx, entry); err != nil {
-			return err
+		for _, e := range append(added, entry) {
+			if err := tx.InsertEntry(ctx, e); err != nil {
+				return err
+			}
 		}
 		reply.Body = entry.Response
 		return nil
@@ -151,6 +167,17 @@ func (s *Service) checkEvent(n wireNames, body schema.Object, flags Flags) (sche
 	}
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Path < problems[j].Path })
 	return patch, problems
+}
+
+// lastConversion is the ordering timestamp of the latest change of type in a history, 0 if none.
+func lastConversion(history []Entry) int64 {
+	var last int64
+	for _, e := range history {
+		if e.Type == EntryConvert {
+			last = max(last, e.Timestamp)
+		}
+	}
+	return last
 }
 
 // rename gives a user a new userId; its history moves with it (entries reference the UID).

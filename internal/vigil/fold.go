@@ -24,12 +24,12 @@ func sortForFold(entries []Entry) {
 }
 
 // fold computes a profile from a whole history, in fold order.
-func fold(entries []Entry) (schema.Object, error) {
+func (s *Service) fold(entries []Entry) (schema.Object, error) {
 	sortForFold(entries)
 	var profile schema.Object
 	for _, e := range entries {
 		var err error
-		if profile, err = applyEntry(profile, e); err != nil {
+		if profile, err = s.applyEntry(profile, e); err != nil {
 			return nil, err
 		}
 	}
@@ -41,7 +41,7 @@ func fold(entries []Entry) (schema.Object, error) {
 
 // applyEntry applies one history entry to a profile and returns the new profile; profile is not
 // modified.
-func applyEntry(profile schema.Object, e Entry) (schema.Object, error) {
+func (s *Service) applyEntry(profile schema.Object, e Entry) (schema.Object, error) {
 	body, err := decodeStored(e.Body)
 	if err != nil {
 		return nil, fmt.Errorf("entry %d: %w", e.Seq, err)
@@ -57,8 +57,28 @@ func applyEntry(profile schema.Object, e Entry) (schema.Object, error) {
 			return profile, nil
 		}
 		return schema.MergePatch(profile, patch), nil
+	case EntryConvert:
+		return s.convert(profile, e.EventKind), nil
 	}
 	return nil, fmt.Errorf("entry %d: unknown type %q", e.Seq, e.Type)
+}
+
+// convert returns the profile of a user that becomes a user of kind to: the fields only the
+// other type knows are dropped; everything else (userId, createdTimestamp, state, KYC status,
+// tags, risk levels, every shared field and unknown fields) is kept.
+func (s *Service) convert(profile schema.Object, to Kind) schema.Object {
+	out := make(schema.Object, len(profile))
+	for k, v := range profile {
+		if !s.foreignFields[to][k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// conversionBody is the stored body of an EntryConvert.
+func conversionBody(from, to Kind) []byte {
+	return mustEncode(map[string]Kind{"from": from, "to": to})
 }
 
 // replaceTopLevel returns profile with each top-level field of body replacing the stored one;

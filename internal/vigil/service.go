@@ -16,6 +16,9 @@ import (
 type Service struct {
 	store     Store
 	validator *schema.Validator
+	// foreignFields lists, per kind, the fields only the other kind's schema knows: a conversion
+	// into that kind drops them from the profile (they stay in the history).
+	foreignFields map[Kind]map[string]bool
 	now       func() time.Time
 	newID     func() string
 	log       *slog.Logger
@@ -34,7 +37,22 @@ func NewService(store Store, opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{store: store, validator: v, now: opts.Now, newID: opts.NewID, log: opts.Logger}
+	s := &Service{store: store, validator: v, foreignFields: map[Kind]map[string]bool{},
+		now: opts.Now, newID: opts.NewID, log: opts.Logger}
+	for kind, n := range names {
+		own := v.Properties(n.profileSchema)
+		s.foreignFields[kind] = map[string]bool{}
+		for other, on := range names {
+			if other == kind {
+				continue
+			}
+			for f := range v.Properties(on.profileSchema) {
+				if !own[f] {
+					s.foreignFields[kind][f] = true
+				}
+			}
+		}
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -53,27 +53,75 @@ func obj(t *testing.T, s string) schema.Object {
 	return o
 }
 
-func (f *fixture) create(t *testing.T, body string, flags vigil.Flags) schema.Object {
+// createAs creates a user of the given kind and fails the test on error.
+func (f *fixture) createAs(t *testing.T, kind vigil.Kind, body string, flags vigil.Flags) schema.Object {
 	t.Helper()
-	reply, err := f.svc.CreateUser(context.Background(), f.tenant, vigil.Consumer, obj(t, body), flags)
+	reply, err := f.svc.CreateUser(context.Background(), f.tenant, kind, obj(t, body), flags)
 	if err != nil {
 		t.Fatalf("create %s: %v", body, err)
 	}
 	return obj(t, string(reply))
 }
 
+func (f *fixture) eventAs(t *testing.T, kind vigil.Kind, body string, flags vigil.Flags) (vigil.EventReply, error) {
+	t.Helper()
+	return f.svc.ApplyEvent(context.Background(), f.tenant, kind, obj(t, body), flags)
+}
+
+func (f *fixture) profileAs(t *testing.T, kind vigil.Kind, userID string) schema.Object {
+	t.Helper()
+	reply, err := f.svc.User(context.Background(), f.tenant, kind, userID)
+	if err != nil {
+		t.Fatalf("get %s %s: %v", kind, userID, err)
+	}
+	return obj(t, string(reply))
+}
+
+// The consumer shorthands most tests use.
+func (f *fixture) create(t *testing.T, body string, flags vigil.Flags) schema.Object {
+	t.Helper()
+	return f.createAs(t, vigil.Consumer, body, flags)
+}
+
 func (f *fixture) event(t *testing.T, body string, flags vigil.Flags) (vigil.EventReply, error) {
 	t.Helper()
-	return f.svc.ApplyEvent(context.Background(), f.tenant, vigil.Consumer, obj(t, body), flags)
+	return f.eventAs(t, vigil.Consumer, body, flags)
 }
 
 func (f *fixture) profile(t *testing.T, userID string) schema.Object {
 	t.Helper()
-	reply, err := f.svc.User(context.Background(), f.tenant, vigil.Consumer, userID)
-	if err != nil {
-		t.Fatalf("get %s: %v", userID, err)
+	return f.profileAs(t, vigil.Consumer, userID)
+}
+
+// kinds lists both user types, for tests that must hold for each.
+var kinds = []vigil.Kind{vigil.Consumer, vigil.Business}
+
+// attributes is the event field that carries a patch for kind.
+func attributes(kind vigil.Kind) string {
+	if kind == vigil.Business {
+		return "updatedBusinessUserAttributes"
 	}
-	return obj(t, string(reply))
+	return "updatedConsumerUserAttributes"
+}
+
+// minimalUser is the smallest valid create body of kind, in state CREATED.
+func minimalUser(kind vigil.Kind, userID string) string {
+	if kind == vigil.Business {
+		return fmt.Sprintf(`{"userId":%q,"createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"},"legalEntity":{"companyGeneralDetails":{"legalName":"Acme GmbH"}}}`, userID)
+	}
+	return fmt.Sprintf(`{"userId":%q,"createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"}}`, userID)
+}
+
+// eventFor is an event of kind for userID with the given patch (JSON, or "" for none).
+func eventFor(kind vigil.Kind, eventID, userID string, ts int64, patch string) string {
+	body := fmt.Sprintf(`{"eventId":%q,"userId":%q,"timestamp":%d`, eventID, userID, ts)
+	if eventID == "" {
+		body = fmt.Sprintf(`{"userId":%q,"timestamp":%d`, userID, ts)
+	}
+	if patch != "" {
+		body += fmt.Sprintf(`,%q:%s`, attributes(kind), patch)
+	}
+	return body + "}"
 }
 
 func state(p schema.Object) any {
@@ -313,33 +361,6 @@ func TestValidationReportsEveryProblemWithItsPath(t *testing.T) {
 		}
 		if ve.Message != ve.Problems[0] {
 			t.Errorf("message = %q, want the first problem", ve.Message)
-		}
-	})
-}
-
-func TestRename(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		f := newFixture(t, b)
-		f.create(t, baseUser, vigil.Flags{})
-		f.create(t, `{"userId":"taken","createdTimestamp":1700000000000}`, vigil.Flags{})
-		rename := vigil.Flags{ChangeUserID: true}
-		if _, err := f.event(t, `{"userId":"u1","timestamp":1700000001000,"newUserId":"taken"}`, rename); codeOf(err) != vigil.CodeConflict {
-			t.Fatalf("rename to a taken id: %v, want conflict", err)
-		}
-		if _, err := f.event(t, `{"userId":"u1","timestamp":1700000001000}`, rename); codeOf(err) != vigil.CodeInvalid {
-			t.Fatalf("rename without newUserId: %v, want invalid", err)
-		}
-		if _, err := f.event(t, `{"eventId":"r1","userId":"u1","timestamp":1700000001000,"newUserId":"u9"}`, rename); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.User(context.Background(), f.tenant, vigil.Consumer, "u1"); codeOf(err) != vigil.CodeNotFound {
-			t.Fatalf("old id: %v, want not found", err)
-		}
-		if p := f.profile(t, "u9"); p["userId"] != "u9" || state(p) != "CREATED" {
-			t.Fatalf("renamed profile = %v", p)
-		}
-		if _, err := f.svc.Event(context.Background(), f.tenant, vigil.Consumer, "r1"); err != nil {
-			t.Fatalf("event after rename: %v", err)
 		}
 	})
 }

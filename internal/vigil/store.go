@@ -93,6 +93,9 @@ const (
 	EntryEvent EntryType = "EVENT"
 	// EntryUpdate is a re-POST with validateUserId=false: its top-level fields replace.
 	EntryUpdate EntryType = "UPDATE"
+	// EntryConvert changes the user's type to EventKind (allowUserTypeConversion); it sits right
+	// before the event that asked for it. Its body is {"from": KIND, "to": KIND}.
+	EntryConvert EntryType = "CONVERT"
 )
 
 // Entry is one element of a user's history.
