@@ -19,9 +19,9 @@ type Service struct {
 	// foreignFields lists, per kind, the fields only the other kind's schema knows: a conversion
 	// into that kind drops them from the profile (they stay in the history).
 	foreignFields map[Kind]map[string]bool
-	now       func() time.Time
-	newID     func() string
-	log       *slog.Logger
+	now           func() time.Time
+	newID         func() string
+	log           *slog.Logger
 }
 
 // Options configures a Service. Zero values pick the real clock, random ids and slog's default.
