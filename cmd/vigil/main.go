@@ -3,6 +3,8 @@
 //
 //	vigil serve [--listen ADDR] [--db DSN]        run the server (env VIGIL_LISTEN, VIGIL_DB)
 //	vigil keys create --tenant NAME [--db DSN]    create a tenant's API key
+//	vigil risk apply --tenant NAME --file F       load a tenant's risk model (YAML or JSON)
+//	vigil risk default                            print the default risk model
 package main
 
 import (
@@ -28,6 +30,8 @@ const usage = `Vigil: a self-hosted, Flagright-compatible compliance server.
 Usage:
   vigil serve [--listen ADDR] [--db DSN] [--max-body BYTES]
   vigil keys create --tenant NAME [--db DSN]
+  vigil risk apply --tenant NAME --file model.yaml [--db DSN]
+  vigil risk default
 
 DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
 `
@@ -47,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			return fmt.Errorf("unknown keys command; use: vigil keys create --tenant NAME")
 		}
 		return createKey(ctx, args[2:], stdout, stderr)
+	case "risk":
+		return riskCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,5 +1,5 @@
 // Consumer user events through the Flagright Node SDK: merge patch, Location,
-// event GET, ordering by timestamp, eventId idempotency.
+// event GET, ordering by timestamp, eventId idempotency, renames (changeUserId).
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 
@@ -9,29 +9,16 @@ import {
   uid,
   plain,
   assertRuleResults,
+  assertProfile,
   expectSdkError,
   assertNo5xxSinceLastCheck,
+  defineRenameTests,
   Flagright,
 } from "./harness.js";
 
 const TS = 1700000000000;
 const EVENT_PATH = "/events/consumer/user/";
 const EVENT_SERVER_FIELDS = new Set(["executedRules", "hitRules", "riskScoreDetails", "status"]);
-const USER_SERVER_FIELDS = new Set(["executedRules", "hitRules", "riskScoreDetails", "status", "riskLevel", "kycRiskLevel", "message"]);
-
-const byKey = (tags) => [...(tags ?? [])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-
-/** `got` holds exactly the profile `want` (tags compared as a set by key) plus server-owned fields. */
-function assertProfile(got, want, what) {
-  const g = plain(got);
-  const w = plain(want);
-  for (const [k, val] of Object.entries(w)) {
-    if (k === "tags") assert.deepEqual(byKey(g.tags), byKey(val), `${what}: tags differ`);
-    else assert.deepEqual(g[k], val, `${what}: field ${k} differs`);
-  }
-  const extra = Object.keys(g).filter((k) => !(k in w) && !USER_SERVER_FIELDS.has(k));
-  assert.deepEqual(extra, [], `${what}: fields present that should not be`);
-}
 
 describe("consumer user events via the SDK", () => {
   let v;
@@ -306,4 +293,6 @@ describe("consumer user events via the SDK", () => {
     assert.equal(later.data.riskLevel, "LOW", "a locked CRA level stays on the profile");
     if (later.data.riskScoreDetails?.craRiskLevel !== undefined) assert.equal(later.data.riskScoreDetails.craRiskLevel, "LOW");
   });
+
+  defineRenameTests(() => v, "consumer");
 });

@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import { it } from "node:test";
 
 import { FlagrightClient, FlagrightError, Flagright } from "flagright";
 
@@ -352,10 +353,209 @@ export async function expectSdkError(promise, status, cls) {
   return err;
 }
 
+// Fields the server owns and adds to a stored profile or an event response.
+export const USER_SERVER_FIELDS = new Set(["executedRules", "hitRules", "riskScoreDetails", "status", "riskLevel", "kycRiskLevel", "message"]);
+
+const byKey = (tags) => [...(tags ?? [])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+/**
+ * `got` holds exactly the profile `want` (top-level tags compared as a set by key) plus
+ * server-owned fields; anything else returned is an error.
+ */
+export function assertProfile(got, want, what) {
+  const g = plain(got);
+  const w = plain(want);
+  for (const [k, val] of Object.entries(w)) {
+    if (k === "tags") assert.deepEqual(byKey(g.tags), byKey(val), `${what}: tags differ`);
+    else assert.deepEqual(g[k], val, `${what}: field ${k} differs`);
+  }
+  const extra = Object.keys(g).filter((k) => !(k in w) && !USER_SERVER_FIELDS.has(k));
+  assert.deepEqual(extra, [], `${what}: fields present that should not be`);
+}
+
 /** The lines of a validationErrors string. */
 export function validationLines(body) {
   assert.equal(typeof body?.validationErrors, "string", `validationErrors is not a string: ${JSON.stringify(body)}`);
   return body.validationErrors.split("\n").filter((l) => l.length > 0);
+}
+
+// ---------------------------------------------------------------------------
+// The two user types, as the wire and the SDK name them.
+
+const KIND_TS = 1700000000000;
+
+export const USER_KINDS = {
+  consumer: {
+    name: "consumer",
+    other: "business",
+    usersPath: "/consumer/users",
+    eventsPath: "/events/consumer/user",
+    attributes: "updatedConsumerUserAttributes",
+    users: (client) => client.consumerUsers,
+    events: (client) => client.consumerUserEvents,
+    /** The smallest valid create body, plus `extra`. */
+    minimal: (userId, extra = {}) => ({ userId, createdTimestamp: KIND_TS, ...extra }),
+  },
+  business: {
+    name: "business",
+    other: "consumer",
+    usersPath: "/business/users",
+    eventsPath: "/events/business/user",
+    attributes: "updatedBusinessUserAttributes",
+    users: (client) => client.businessUsers,
+    events: (client) => client.businessUserEvents,
+    minimal: (userId, extra = {}) => ({
+      userId,
+      createdTimestamp: KIND_TS,
+      legalEntity: { companyGeneralDetails: { legalName: `Company ${userId}` } },
+      ...extra,
+    }),
+  },
+};
+
+/**
+ * Renames (`changeUserId=true` + body `newUserId`, behaviour.md §4) for one user type. SDK 1.8.53
+ * has neither the flag nor the field (it would strip `newUserId`), so the rename requests go over
+ * plain HTTP; everything around them goes through the SDK. Call inside a describe(); `getVigil`
+ * returns the started server.
+ */
+export function defineRenameTests(getVigil, kind) {
+  const K = USER_KINDS[kind];
+  const O = USER_KINDS[K.other];
+  const enc = encodeURIComponent;
+  const ts = KIND_TS;
+
+  async function create(v, k, body) {
+    const res = await k.users(v.client).create({ body }, NO_RETRY).withRawResponse();
+    assert.equal(res.rawResponse.status, 201, `create ${k.name} user`);
+  }
+  const postRaw = (v, query, body) => v.api("POST", `${K.eventsPath}${query}`, { body });
+
+  it(`${kind} rename: changeUserId=true moves the user and its history to newUserId; the old id is 404`, async () => {
+    const v = getVigil();
+    const oldId = uid(`${kind}-old`);
+    const newId = uid(`${kind}-new`);
+    const base = K.minimal(oldId, { userStateDetails: { state: "ACTIVE" }, tags: [{ key: "k1", value: "v1" }] });
+    await create(v, K, base);
+    const before = { userId: oldId, eventId: uid("ev-before"), timestamp: ts + 1000, [K.attributes]: { jurisdiction: "before" } };
+    const beforeRes = await K.events(v.client).create({ body: before }, NO_RETRY);
+
+    const renameEv = {
+      userId: oldId,
+      eventId: uid("ev-rename"),
+      timestamp: ts + 2000,
+      newUserId: newId,
+      [K.attributes]: { jurisdiction: "renamed" },
+    };
+    const res = await postRaw(v, "?changeUserId=true", renameEv);
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.headers.get("location"), `${K.eventsPath}/${enc(renameEv.eventId)}`);
+    const want = { ...base, userId: newId, jurisdiction: "renamed" };
+    assertProfile(res.json, want, "rename response");
+    assertRuleResults(res.json);
+
+    await expectSdkError(K.users(v.client).get(oldId, NO_RETRY), 404);
+    await expectSdkError(O.users(v.client).get(oldId, NO_RETRY), 404);
+    assertProfile(await K.users(v.client).get(newId, NO_RETRY), want, "GET new id");
+
+    // Both events stay readable by eventId, as received.
+    const gotBefore = plain(await K.events(v.client).get(before.eventId, NO_RETRY));
+    for (const [k, val] of Object.entries(before)) assert.deepEqual(gotBefore[k], val, `event before the rename: ${k}`);
+    const gotRename = await v.api("GET", `${K.eventsPath}/${enc(renameEv.eventId)}`);
+    assert.equal(gotRename.status, 200, gotRename.text);
+    for (const [k, val] of Object.entries(renameEv)) assert.deepEqual(gotRename.json[k], val, `rename event: ${k}`);
+
+    // Identical retries replay the stored answers, also after the rename.
+    const replay = await postRaw(v, "?changeUserId=true", renameEv);
+    assert.equal(replay.status, 201, replay.text);
+    assert.deepEqual(replay.json, res.json, "a retried rename replays its first response");
+    assert.equal(replay.headers.get("location"), res.headers.get("location"));
+    assert.deepEqual(plain(await K.events(v.client).create({ body: before }, NO_RETRY)), plain(beforeRes));
+
+    // The new id takes further events; the old one is unknown.
+    const later = await K.events(v.client).create(
+      { body: { userId: newId, eventId: uid("ev-after"), timestamp: ts + 3000, [K.attributes]: { jurisdiction: "after" } } },
+      NO_RETRY,
+    );
+    assertProfile(later, { ...want, jurisdiction: "after" }, "event for the new id");
+    await expectSdkError(
+      K.events(v.client).create({ body: { userId: oldId, eventId: uid("ev-old"), timestamp: ts + 4000 } }, NO_RETRY),
+      404,
+    );
+    assertProfile(await K.users(v.client).get(newId, NO_RETRY), { ...want, jurisdiction: "after" }, "GET new id at the end");
+  });
+
+  for (const takenBy of [K, O]) {
+    it(`${kind} rename to a userId taken by a ${takenBy.name} user is 409 and changes nothing`, async () => {
+      const v = getVigil();
+      const id = uid(`${kind}-mv`);
+      const takenId = uid(`${takenBy.name}-taken`);
+      await create(v, K, K.minimal(id, { jurisdiction: "mine" }));
+      await create(v, takenBy, takenBy.minimal(takenId, { jurisdiction: "theirs" }));
+      const eventId = uid("ev-taken");
+      const res = await postRaw(v, "?changeUserId=true", {
+        userId: id,
+        eventId,
+        timestamp: ts + 1000,
+        newUserId: takenId,
+        [K.attributes]: { jurisdiction: "changed" },
+      });
+      assertErrorResponse(res, 409, "rename onto a taken id:");
+      assert.equal((await K.users(v.client).get(id, NO_RETRY)).jurisdiction, "mine");
+      assert.equal((await takenBy.users(v.client).get(takenId, NO_RETRY)).jurisdiction, "theirs");
+      await expectSdkError(K.events(v.client).get(eventId, NO_RETRY), 404);
+    });
+  }
+
+  const badNewIds = [
+    { name: "without newUserId", extra: {} },
+    { name: "with newUserId null", extra: { newUserId: null } },
+    { name: 'with newUserId ""', extra: { newUserId: "" } },
+    { name: "with a 257-character newUserId", extra: { newUserId: "n".repeat(257) } },
+  ];
+  for (const { name, extra } of badNewIds) {
+    it(`${kind} event with changeUserId=true ${name} is 400 naming newUserId, and changes nothing`, async () => {
+      const v = getVigil();
+      const id = uid(`${kind}-nonew`);
+      await create(v, K, K.minimal(id, { jurisdiction: "kept" }));
+      const eventId = uid("ev-nonew");
+      const res = await postRaw(v, "?changeUserId=true", {
+        userId: id,
+        eventId,
+        timestamp: ts + 1000,
+        [K.attributes]: { jurisdiction: "changed" },
+        ...extra,
+      });
+      assertErrorResponse(res, 400, `rename ${name}:`);
+      const lines = validationLines(res.json);
+      assert.ok(lines.some((l) => l.startsWith("newUserId: ")), `no "newUserId: ..." line in ${JSON.stringify(lines)}`);
+      assert.equal((await K.users(v.client).get(id, NO_RETRY)).jurisdiction, "kept");
+      await expectSdkError(K.events(v.client).get(eventId, NO_RETRY), 404);
+    });
+  }
+
+  for (const query of ["", "?changeUserId=false"]) {
+    it(`${kind} event with newUserId and ${query ? query.slice(1) : "no changeUserId"} ignores newUserId`, async () => {
+      const v = getVigil();
+      const id = uid(`${kind}-keep`);
+      const newId = uid(`${kind}-ignored`);
+      const base = K.minimal(id);
+      await create(v, K, base);
+      const res = await postRaw(v, query, {
+        userId: id,
+        eventId: uid("ev-ignored"),
+        timestamp: ts + 1000,
+        newUserId: newId,
+        [K.attributes]: { jurisdiction: "applied" },
+      });
+      assert.equal(res.status, 201, res.text);
+      const want = { ...base, jurisdiction: "applied" };
+      assertProfile(res.json, want, "event response");
+      assertProfile(await K.users(v.client).get(id, NO_RETRY), want, "GET old id");
+      await expectSdkError(K.users(v.client).get(newId, NO_RETRY), 404);
+      await expectSdkError(O.users(v.client).get(newId, NO_RETRY), 404);
+    });
+  }
 }
 
 export { Flagright, FlagrightError, FlagrightClient };

@@ -13,6 +13,15 @@ import (
 
 // readObject reads a size-limited body and decodes it strictly as a JSON object.
 func readObject(w http.ResponseWriter, r *http.Request, limit int64) (schema.Object, error) {
+	data, err := readBody(w, r, limit)
+	if err != nil {
+		return nil, err
+	}
+	return schema.DecodeObject(data)
+}
+
+// readBody reads a body of at most limit bytes: a declared or actual length over it is 413.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
@@ -24,7 +33,7 @@ func readObject(w http.ResponseWriter, r *http.Request, limit int64) (schema.Obj
 		}
 		return nil, &vigil.Error{Code: vigil.CodeInvalid, Message: "The request body could not be read"}
 	}
-	return schema.DecodeObject(data)
+	return data, nil
 }
 
 func tooLarge(limit int64) error {

@@ -47,6 +47,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	routes := []route{
 		{"/healthz", map[string]http.HandlerFunc{"GET": a.healthz}},
 		{"/openapi.json", map[string]http.HandlerFunc{"GET": a.openAPI}},
+		{"/risk/model", map[string]http.HandlerFunc{"GET": a.authed(a.getRiskModel), "PUT": a.authed(a.putRiskModel)}},
 	}
 	for _, k := range []struct {
 		kind  vigil.Kind
@@ -59,6 +60,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		routes = append(routes,
 			route{k.users, map[string]http.HandlerFunc{"POST": a.authed(a.createUser(k.kind))}},
 			route{k.users + "/{userId}", map[string]http.HandlerFunc{"GET": a.authed(a.getUser(k.kind))}},
+			route{k.users + "/{userId}/risk", map[string]http.HandlerFunc{"GET": a.authed(a.getRisk(k.kind))}},
 			route{k.event, map[string]http.HandlerFunc{"POST": a.authed(a.createEvent(k.kind))}},
 			route{k.event + "/{eventId}", map[string]http.HandlerFunc{"GET": a.authed(a.getEvent(k.kind))}},
 		)
@@ -172,6 +174,41 @@ func (a *api) getEvent(kind vigil.Kind) http.HandlerFunc {
 		}
 		writeRaw(w, http.StatusOK, reply)
 	}
+}
+
+func (a *api) getRisk(kind vigil.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		reply, err := a.svc.ExplainRisk(r.Context(), tenantOf(r), kind, r.PathValue("userId"))
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		writeRaw(w, http.StatusOK, reply)
+	}
+}
+
+func (a *api) getRiskModel(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.RiskModel(r.Context(), tenantOf(r))
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	writeRaw(w, http.StatusOK, reply)
+}
+
+// putRiskModel takes a model as JSON or YAML (so its body is not decoded as JSON here).
+func (a *api) putRiskModel(w http.ResponseWriter, r *http.Request) {
+	data, err := readBody(w, r, a.maxBody)
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	reply, err := a.svc.PutRiskModel(r.Context(), tenantOf(r), data)
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	writeRaw(w, http.StatusOK, reply)
 }
 
 // statusRecorder remembers the status a handler wrote, for the request log.

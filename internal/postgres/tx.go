@@ -12,7 +12,7 @@ type pgTx struct {
 	tx pgx.Tx
 }
 
-const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, max_timestamp, last_seq, created_at, updated_at`
+const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, max_timestamp, last_seq, created_at, updated_at`
 
 const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''), coalesce(event_id, ''),
 	body, request_hash, evaluation, response, created_at`
@@ -42,15 +42,15 @@ func (t *pgTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.Use
 }
 
 func (t *pgTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt)
+	_, err := t.tx.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt)
 	return mapError(err)
 }
 
 func (t *pgTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
-	tag, err := t.tx.Exec(ctx, `UPDATE users SET user_id = $1, kind = $2, profile = $3, evaluation = $4,
-		max_timestamp = $5, last_seq = $6, updated_at = $7 WHERE tenant_id = $8 AND uid = $9`,
-		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
+	tag, err := t.tx.Exec(ctx, `UPDATE users SET user_id = $1, kind = $2, profile = $3, evaluation = $4, risk = $5,
+		max_timestamp = $6, last_seq = $7, updated_at = $8 WHERE tenant_id = $9 AND uid = $10`,
+		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
 	if err != nil {
 		return mapError(err)
 	}
@@ -92,6 +92,21 @@ func (t *pgTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
 	return mapError(err)
 }
 
+func (t *pgTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO risk_models (tenant_id, version, document, updated_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, document = excluded.document,
+		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt)
+	return mapError(err)
+}
+
+// RiskModel implements vigil.Store.
+func (s *Store) RiskModel(ctx context.Context, tenantID string) (vigil.RiskModelRecord, error) {
+	m := vigil.RiskModelRecord{TenantID: tenantID}
+	err := s.pool.QueryRow(ctx, `SELECT version, document, updated_at FROM risk_models WHERE tenant_id = $1`, tenantID).
+		Scan(&m.Version, &m.Document, &m.UpdatedAt)
+	return m, mapError(err)
+}
+
 // querier is what reads need from a transaction or the pool.
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
@@ -126,7 +141,7 @@ func readUser(ctx context.Context, q querier, query, tenantID, userID string) (v
 	var u vigil.UserRecord
 	var kind string
 	err := q.QueryRow(ctx, query, tenantID, userID).Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile,
-		&u.Evaluation, &u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt)
+		&u.Evaluation, &u.Risk, &u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt)
 	u.Kind = vigil.Kind(kind)
 	return u, mapError(err)
 }

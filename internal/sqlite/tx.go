@@ -20,7 +20,7 @@ type sqlTx struct {
 	tx *sql.Tx
 }
 
-const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, max_timestamp, last_seq, created_at, updated_at`
+const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, max_timestamp, last_seq, created_at, updated_at`
 
 const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''), coalesce(event_id, ''),
 	body, request_hash, evaluation, response, created_at`
@@ -50,16 +50,16 @@ func (t *sqlTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.Us
 }
 
 func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.MaxTimestamp, u.LastSeq,
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.MaxTimestamp, u.LastSeq,
 		u.CreatedAt, u.UpdatedAt)
 	return duplicate(err)
 }
 
 func (t *sqlTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?,
+	res, err := t.tx.ExecContext(ctx, `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
 		max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`,
-		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
+		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
 	if err != nil {
 		return duplicate(err)
 	}
@@ -101,6 +101,21 @@ func (t *sqlTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
 	return duplicate(err)
 }
 
+func (t *sqlTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO risk_models (tenant_id, version, document, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, document = excluded.document,
+		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt)
+	return err
+}
+
+// RiskModel implements vigil.Store.
+func (s *Store) RiskModel(ctx context.Context, tenantID string) (vigil.RiskModelRecord, error) {
+	m := vigil.RiskModelRecord{TenantID: tenantID}
+	err := s.read.QueryRowContext(ctx, `SELECT version, document, updated_at FROM risk_models WHERE tenant_id = ?`, tenantID).
+		Scan(&m.Version, &m.Document, &m.UpdatedAt)
+	return m, notFound(err)
+}
+
 // TenantByKeyHash implements vigil.Store.
 func (s *Store) TenantByKeyHash(ctx context.Context, keyHash []byte) (vigil.Tenant, error) {
 	var tn vigil.Tenant
@@ -130,7 +145,7 @@ func readUser(ctx context.Context, q querier, tenantID, userID string) (vigil.Us
 	var u vigil.UserRecord
 	var kind string
 	err := q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = ? AND user_id = ?`, tenantID, userID).
-		Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile, &u.Evaluation, &u.MaxTimestamp, &u.LastSeq,
+		Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile, &u.Evaluation, &u.Risk, &u.MaxTimestamp, &u.LastSeq,
 			&u.CreatedAt, &u.UpdatedAt)
 	u.Kind = vigil.Kind(kind)
 	return u, notFound(err)

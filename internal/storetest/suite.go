@@ -23,6 +23,7 @@ func Run(t *testing.T, b Backend) {
 		{"a failed unit writes nothing", testFailedUnit},
 		{"concurrent units on one user are serialised", testSerialisedUser},
 		{"racing inserts of one user", testRacingInserts},
+		{"risk models", testRiskModels},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
@@ -82,7 +83,7 @@ func testTenantsAndKeys(t *testing.T, s vigil.Store) {
 
 func sampleUser(tenant, uid, userID string) vigil.UserRecord {
 	return vigil.UserRecord{TenantID: tenant, UID: uid, UserID: userID, Kind: vigil.Consumer,
-		Profile: []byte(`{"userId":"` + userID + `"}`), Evaluation: []byte(`{"status":"ALLOW"}`),
+		Profile: []byte(`{"userId":"` + userID + `"}`), Evaluation: []byte(`{"status":"ALLOW"}`), Risk: []byte(`{"kyc":{}}`),
 		MaxTimestamp: 0, LastSeq: 1, CreatedAt: 1, UpdatedAt: 1}
 }
 
@@ -110,6 +111,7 @@ func testUsers(t *testing.T, s vigil.Store) {
 	// An update can rename, change the kind and every column; it is found by UID.
 	renamed := u
 	renamed.UserID, renamed.Kind, renamed.Profile, renamed.Evaluation = "alicia", vigil.Business, []byte(`{"x":1}`), []byte(`{"y":2}`)
+	renamed.Risk = []byte(`{"cra":{"locked":true}}`)
 	renamed.MaxTimestamp, renamed.LastSeq, renamed.UpdatedAt = 1700000000000, 7, 99
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
 		got, err := tx.LockUser(ctx, "t1", "alice")
@@ -133,7 +135,7 @@ func testUsers(t *testing.T, s vigil.Store) {
 
 func sameUser(a, b vigil.UserRecord) bool {
 	return a.TenantID == b.TenantID && a.UID == b.UID && a.UserID == b.UserID && a.Kind == b.Kind &&
-		bytes.Equal(a.Profile, b.Profile) && bytes.Equal(a.Evaluation, b.Evaluation) &&
+		bytes.Equal(a.Profile, b.Profile) && bytes.Equal(a.Evaluation, b.Evaluation) && bytes.Equal(a.Risk, b.Risk) &&
 		a.MaxTimestamp == b.MaxTimestamp && a.LastSeq == b.LastSeq && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt
 }
 
@@ -289,5 +291,24 @@ func testRacingInserts(t *testing.T, s vigil.Store) {
 	}
 	if won != 1 {
 		t.Fatalf("%d racing inserts succeeded, want 1", won)
+	}
+}
+
+func testRiskModels(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	if _, err := s.RiskModel(ctx, "t1"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("RiskModel before any = %v, want ErrNotFound", err)
+	}
+	first := vigil.RiskModelRecord{TenantID: "t1", Version: "v1", Document: []byte(`{"name":"a"}`), UpdatedAt: 1}
+	second := vigil.RiskModelRecord{TenantID: "t1", Version: "v2", Document: []byte(`{"name":"b"}`), UpdatedAt: 2}
+	for _, m := range []vigil.RiskModelRecord{first, second} {
+		mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error { return tx.PutRiskModel(ctx, m) })
+	}
+	got, err := s.RiskModel(ctx, "t1")
+	if err != nil || got.Version != "v2" || !bytes.Equal(got.Document, second.Document) || got.UpdatedAt != 2 {
+		t.Fatalf("RiskModel = %+v, %v; want the second model", got, err)
+	}
+	if _, err := s.RiskModel(ctx, "t2"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("another tenant's model = %v, want ErrNotFound", err)
 	}
 }

@@ -106,7 +106,10 @@ func TestConversion(t *testing.T) {
 		allow := vigil.Flags{AllowUserTypeConversion: true}
 		t.Run("business to consumer", func(t *testing.T) {
 			f := newFixture(t, b)
-			f.createAs(t, vigil.Business, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"ACTIVE"},"kycStatusDetails":{"status":"SUCCESSFUL"},"riskLevel":"HIGH","kycRiskLevel":"LOW","tags":[{"key":"k","value":"v"}],"sanctionsStatus":true,"futureField":1,"legalEntity":{"companyGeneralDetails":{"legalName":"Acme"}},"directors":[{"generalDetails":{"name":{"firstName":"D"}}}]}`, vigil.Flags{})
+			// Levels set by hand and locked must survive the conversion.
+			yes := true
+			f.createAs(t, vigil.Business, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"ACTIVE"},"kycStatusDetails":{"status":"SUCCESSFUL"},"riskLevel":"HIGH","kycRiskLevel":"LOW","tags":[{"key":"k","value":"v"}],"sanctionsStatus":true,"futureField":1,"legalEntity":{"companyGeneralDetails":{"legalName":"Acme"}},"directors":[{"generalDetails":{"name":{"firstName":"D"}}}]}`,
+				vigil.Flags{LockKYCRiskLevel: &yes, LockCRARiskLevel: &yes})
 			if _, err := f.eventAs(t, vigil.Business, eventFor(vigil.Business, "b-ev", "u1", 1700000005000, `{"mccDetails":{"code":5411}}`), vigil.Flags{}); err != nil {
 				t.Fatal(err)
 			}

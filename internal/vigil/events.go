@@ -43,9 +43,13 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 	userID := body["userId"].(string)
 	eventJSON := mustEncode(body)
 	ts := millis(body["timestamp"])
+	model, err := s.modelFor(ctx, tenant.ID)
+	if err != nil {
+		return EventReply{}, err
+	}
 
 	var reply EventReply
-	err := s.write(ctx, func(tx Tx) error {
+	err = s.write(ctx, func(tx Tx) error {
 		reply = EventReply{Location: location}
 		if clientID {
 			seen, err := tx.EventByID(ctx, tenant.ID, kind, eventID)
@@ -81,7 +85,8 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 		if err != nil {
 			return err
 		}
-		now := s.nowMillis()
+		clock := s.now()
+		now := clock.UnixMilli()
 		seq, orderTs := rec.LastSeq, ts
 		var added []Entry
 		if converting {
@@ -117,12 +122,15 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 		if problems := s.validator.Validate(n.profileSchema, current, schema.Full, n.attributes); problems != nil {
 			return invalid(problems)
 		}
-		ev := s.evaluate(evaluationInput{kind: kind, previous: previous, current: current, event: body, history: history})
+		out, err := s.evaluate(evaluationInput{kind: kind, model: model, previous: previous, current: current,
+			event: body, history: history, request: patch, flags: flags, risk: rec.Risk}, clock)
+		if err != nil {
+			return err
+		}
 		profileJSON := mustEncode(current)
-		evJSON := mustEncode(ev)
-		entry.Evaluation = evJSON
-		entry.Response = withFields(profileJSON, evJSON)
-		rec.Kind, rec.Profile, rec.Evaluation = kind, profileJSON, evJSON
+		entry.Evaluation = out.evaluationJSON
+		entry.Response = withFields(profileJSON, out.evaluationJSON)
+		rec.Kind, rec.Profile, rec.Evaluation, rec.Risk = kind, profileJSON, out.evaluationJSON, out.riskJSON
 		rec.MaxTimestamp, rec.LastSeq, rec.UpdatedAt = max(rec.MaxTimestamp, entry.Timestamp), entry.Seq, now
 		if err := tx.UpdateUser(ctx, rec); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/vigil-aml/vigil/internal/risk"
 	"github.com/vigil-aml/vigil/internal/schema"
 )
 
@@ -19,16 +20,20 @@ type Service struct {
 	// foreignFields lists, per kind, the fields only the other kind's schema knows: a conversion
 	// into that kind drops them from the profile (they stay in the history).
 	foreignFields map[Kind]map[string]bool
+	models        models
 	now           func() time.Time
 	newID         func() string
 	log           *slog.Logger
 }
 
-// Options configures a Service. Zero values pick the real clock, random ids and slog's default.
+// Options configures a Service. Zero values pick the real clock, random ids, slog's default and
+// the risk model that ships with the server.
 type Options struct {
 	Now    func() time.Time
 	NewID  func() string
 	Logger *slog.Logger
+	// RiskModel is the model for tenants that have not loaded their own.
+	RiskModel *risk.Model
 }
 
 // NewService builds the service on a store, compiling the wire schemas once.
@@ -38,7 +43,11 @@ func NewService(store Store, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: store, validator: v, foreignFields: map[Kind]map[string]bool{},
-		now: opts.Now, newID: opts.NewID, log: opts.Logger}
+		models: models{fallback: opts.RiskModel, byTenant: map[string]cachedModel{}},
+		now:    opts.Now, newID: opts.NewID, log: opts.Logger}
+	if s.models.fallback == nil {
+		s.models.fallback = risk.Default()
+	}
 	for kind, n := range names {
 		own := v.Properties(n.profileSchema)
 		s.foreignFields[kind] = map[string]bool{}

@@ -20,6 +20,8 @@ type Store interface {
 	User(ctx context.Context, tenantID, userID string) (UserRecord, error)
 	// Event reads an event entry by its eventId within the events of one kind, or ErrNotFound.
 	Event(ctx context.Context, tenantID string, kind Kind, eventID string) (Entry, error)
+	// RiskModel reads a tenant's own risk model, or ErrNotFound when it uses the default.
+	RiskModel(ctx context.Context, tenantID string) (RiskModelRecord, error)
 
 	// Close waits for writes in flight and releases the store.
 	Close() error
@@ -46,6 +48,18 @@ type Tx interface {
 	EventByID(ctx context.Context, tenantID string, kind Kind, eventID string) (Entry, error)
 	// InsertEntry appends to a user's history; ErrDuplicate if its eventId was taken concurrently.
 	InsertEntry(ctx context.Context, e Entry) error
+
+	// PutRiskModel stores a tenant's own risk model, replacing any earlier one.
+	PutRiskModel(ctx context.Context, m RiskModelRecord) error
+}
+
+// RiskModelRecord is a tenant's own risk model as stored.
+type RiskModelRecord struct {
+	TenantID string
+	// Version changes whenever the model does, so parsed models can be cached by it.
+	Version   string
+	Document  []byte
+	UpdatedAt int64
 }
 
 // Tenant is one isolated customer of a Vigil server.
@@ -73,6 +87,9 @@ type UserRecord struct {
 	Profile []byte
 	// Evaluation is the JSON of the latest rule and risk results (see Evaluation).
 	Evaluation []byte
+	// Risk is the JSON of the user's risk state (risk.State): locks, computed scores, activity
+	// and the explanation. Empty before the first assessment.
+	Risk []byte
 	// MaxTimestamp is the largest ordering timestamp among the history after the creation; an
 	// event at or after it folds incrementally, an earlier one refolds the history.
 	MaxTimestamp int64

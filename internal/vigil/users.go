@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/vigil-aml/vigil/internal/risk"
 	"github.com/vigil-aml/vigil/internal/schema"
 )
 
@@ -23,12 +24,16 @@ func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body
 	}
 	userID := body["userId"].(string)
 	bodyJSON := mustEncode(body)
+	model, err := s.modelFor(ctx, tenant.ID)
+	if err != nil {
+		return nil, err
+	}
 	var reply []byte
-	err := s.write(ctx, func(tx Tx) error {
+	err = s.write(ctx, func(tx Tx) error {
 		rec, err := tx.LockUser(ctx, tenant.ID, userID)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			reply, err = s.insertUser(ctx, tx, tenant, kind, body, bodyJSON)
+			reply, err = s.insertUser(ctx, tx, tenant, kind, model, body, bodyJSON, flags)
 			return err
 		case err != nil:
 			return err
@@ -44,22 +49,30 @@ func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body
 				Message: fmt.Sprintf("User %q already exists; its attributes were not saved. Send a user event to change it, or repeat the request with validateUserId=false to update it.", userID)})
 			return nil
 		}
-		reply, err = s.updateUser(ctx, tx, rec, body, bodyJSON)
+		reply, err = s.updateUser(ctx, tx, rec, model, body, bodyJSON, flags)
 		return err
 	})
 	return reply, err
 }
 
-func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, kind Kind, body schema.Object, bodyJSON []byte) ([]byte, error) {
-	now := s.nowMillis()
+func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, kind Kind, model *risk.Model,
+	body schema.Object, bodyJSON []byte, flags Flags) ([]byte, error) {
+	now := s.now()
 	entry := Entry{TenantID: tenant.ID, Seq: 1, Type: EntryCreate, Timestamp: millis(body["createdTimestamp"]),
-		Body: bodyJSON, CreatedAt: now}
-	ev := s.evaluate(evaluationInput{kind: kind, current: body, history: []Entry{entry}})
-	evJSON := mustEncode(ev)
+		Body: bodyJSON, CreatedAt: now.UnixMilli()}
+	// The profile is a copy: evaluate writes the risk levels into it, and body must stay as sent
+	// in case the unit is retried.
+	current := replaceTopLevel(nil, body)
+	out, err := s.evaluate(evaluationInput{kind: kind, model: model, current: current, history: []Entry{entry},
+		request: body, flags: flags}, now)
+	if err != nil {
+		return nil, err
+	}
 	rec := UserRecord{TenantID: tenant.ID, UID: s.newID(), UserID: body["userId"].(string), Kind: kind,
-		Profile: bodyJSON, Evaluation: evJSON, LastSeq: 1, CreatedAt: now, UpdatedAt: now}
-	entry.UserUID, entry.Evaluation = rec.UID, evJSON
-	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: ev})
+		Profile: mustEncode(current), Evaluation: out.evaluationJSON, Risk: out.riskJSON, LastSeq: 1,
+		CreatedAt: entry.CreatedAt, UpdatedAt: entry.CreatedAt}
+	entry.UserUID, entry.Evaluation = rec.UID, out.evaluationJSON
+	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: out.evaluation})
 	entry.Response = reply
 	if err := tx.InsertUser(ctx, rec); err != nil {
 		return nil, err
@@ -72,7 +85,8 @@ func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, kind Kin
 
 // updateUser applies a re-POST with validateUserId=false: it enters the history after every
 // entry already there (at the later of now and the newest entry's timestamp).
-func (s *Service) updateUser(ctx context.Context, tx Tx, rec UserRecord, body schema.Object, bodyJSON []byte) ([]byte, error) {
+func (s *Service) updateUser(ctx context.Context, tx Tx, rec UserRecord, model *risk.Model,
+	body schema.Object, bodyJSON []byte, flags Flags) ([]byte, error) {
 	n := names[rec.Kind]
 	previous, err := decodeStored(rec.Profile)
 	if err != nil {
@@ -82,15 +96,19 @@ func (s *Service) updateUser(ctx context.Context, tx Tx, rec UserRecord, body sc
 	if problems := s.validator.Validate(n.profileSchema, current, schema.Full, ""); problems != nil {
 		return nil, invalid(problems)
 	}
-	now := s.nowMillis()
+	now := s.now()
 	entry := Entry{TenantID: rec.TenantID, UserUID: rec.UID, Seq: rec.LastSeq + 1, Type: EntryUpdate,
-		Timestamp: max(now, rec.MaxTimestamp), Body: bodyJSON, CreatedAt: now}
-	ev := s.evaluate(evaluationInput{kind: rec.Kind, previous: previous, current: current})
-	entry.Evaluation = mustEncode(ev)
-	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: ev})
+		Timestamp: max(now.UnixMilli(), rec.MaxTimestamp), Body: bodyJSON, CreatedAt: now.UnixMilli()}
+	out, err := s.evaluate(evaluationInput{kind: rec.Kind, model: model, previous: previous, current: current,
+		request: body, flags: flags, risk: rec.Risk}, now)
+	if err != nil {
+		return nil, err
+	}
+	entry.Evaluation = out.evaluationJSON
+	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: out.evaluation})
 	entry.Response = reply
-	rec.Profile, rec.Evaluation = mustEncode(current), entry.Evaluation
-	rec.MaxTimestamp, rec.LastSeq, rec.UpdatedAt = entry.Timestamp, entry.Seq, now
+	rec.Profile, rec.Evaluation, rec.Risk = mustEncode(current), out.evaluationJSON, out.riskJSON
+	rec.MaxTimestamp, rec.LastSeq, rec.UpdatedAt = entry.Timestamp, entry.Seq, entry.CreatedAt
 	if err := tx.UpdateUser(ctx, rec); err != nil {
 		return nil, err
 	}
