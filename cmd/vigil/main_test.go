@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,5 +107,35 @@ func TestUsageErrors(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard, io.Discard, nil); err == nil {
 			t.Errorf("run(%q) succeeded, want an error", args)
 		}
+	}
+}
+
+func TestRiskCommands(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "vigil.db")
+	ctx := context.Background()
+	var model bytes.Buffer
+	if err := run(ctx, []string{"risk", "default"}, &model, io.Discard, nil); err != nil || !strings.Contains(model.String(), "fatfCallForAction") {
+		t.Fatalf("risk default: %v", err)
+	}
+	file := filepath.Join(dir, "model.yaml")
+	if err := os.WriteFile(file, bytes.Replace(model.Bytes(), []byte("name: vigil-default"), []byte("name: ours"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"risk", "apply", "--tenant", "acme", "--file", file, "--db", dsn}, io.Discard, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "No tenant named") {
+		t.Fatalf("apply to a missing tenant: %v", err)
+	}
+	if err := run(ctx, []string{"keys", "create", "--tenant", "acme", "--db", dsn}, io.Discard, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"risk", "apply", "--tenant", "acme", "--file", file, "--db", dsn}, &out, io.Discard, nil); err != nil || !strings.Contains(out.String(), "applied") {
+		t.Fatalf("risk apply: %v %s", err, out.String())
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, bytes.ReplaceAll(model.Bytes(), []byte("weight: 3"), []byte("weight: 0")), 0o600)
+	err := run(ctx, []string{"risk", "apply", "--tenant", "acme", "--file", bad, "--db", dsn}, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "weight: must be above 0") {
+		t.Fatalf("invalid model: %v", err)
 	}
 }

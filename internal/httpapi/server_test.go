@@ -410,3 +410,41 @@ func specDir(t *testing.T) string {
 	}
 	return dir
 }
+
+func TestRiskEndpoints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		s.post(t, "/consumer/users?lockKycRiskLevel=true", `{"userId":"u1","createdTimestamp":1700000000000,"kycRiskLevel":"MEDIUM"}`)
+		r := s.get(t, "/consumer/users/u1/risk")
+		if r.status != http.StatusOK {
+			t.Fatalf("GET risk: %d %s", r.status, r.body)
+		}
+		e := r.object(t)
+		if kyc := e["kyc"].(schema.Object); kyc["level"] != "MEDIUM" || kyc["locked"] != true || kyc["source"] != "OVERRIDE" {
+			t.Fatalf("kyc = %v", kyc)
+		}
+		assertError(t, s.get(t, "/business/users/u1/risk"), http.StatusNotFound)
+		assertError(t, s.get(t, "/consumer/users/nobody/risk"), http.StatusNotFound)
+
+		model := s.get(t, "/risk/model")
+		if model.status != http.StatusOK || !strings.Contains(string(model.body), `"fatfCallForAction"`) {
+			t.Fatalf("GET /risk/model: %d", model.status)
+		}
+		yaml := "name: tiny\nbands: [{level: VERY_LOW, min: 0}, {level: LOW, min: 20}, {level: MEDIUM, min: 40}, {level: HIGH, min: 60}, {level: VERY_HIGH, min: 80}]\n" +
+			"countryLists: {}\nactivity: {points: {FLAG: 10}, halfLifeDays: 30}\n" +
+			"consumerFactors: [{id: s, name: Sanctions, type: boolean, weight: 1, paths: [sanctionsStatus], scores: {'true': 100}, default: 0, missing: 95}]\n" +
+			"businessFactors: [{id: s, name: Sanctions, type: boolean, weight: 1, paths: [sanctionsStatus], scores: {'true': 100}, default: 0, missing: 95}]\n"
+		if r := s.do(t, http.MethodPut, "/risk/model", strings.NewReader(yaml), nil); r.status != http.StatusOK || !strings.Contains(string(r.body), `"name":"tiny"`) {
+			t.Fatalf("PUT /risk/model: %d %s", r.status, r.body)
+		}
+		created := s.post(t, "/consumer/users", `{"userId":"u2","createdTimestamp":1700000000000}`).object(t)
+		if rd := created["riskScoreDetails"].(schema.Object); rd["kycRiskLevel"] != "VERY_HIGH" {
+			t.Fatalf("the loaded model was not used: %v", rd)
+		}
+		bad := assertError(t, s.do(t, http.MethodPut, "/risk/model", strings.NewReader(strings.Replace(yaml, "weight: 1", "weight: 0", 1)), nil), http.StatusBadRequest)
+		if !strings.Contains(bad["validationErrors"].(string), "consumerFactors[0].weight: must be above 0") {
+			t.Fatalf("validationErrors = %v", bad["validationErrors"])
+		}
+		assertError(t, s.do(t, http.MethodPut, "/risk/model", strings.NewReader(yaml), map[string]string{"x-api-key": "vgl_wrong"}), http.StatusUnauthorized)
+	})
+}

@@ -114,10 +114,11 @@ func (m *Model) Assess(in Input) State {
 }
 
 // resolve applies a write's override and lock flag to a computed score. A lock freezes what the
-// write that set it reported; only a write with the flag changes a locked score (true: lock the
-// new result, false: release and recompute).
+// write that set it reported. A locked score changes only with the flag: false releases it and
+// recomputes; true with a level set by hand locks that level. The flag true alone on a locked
+// score keeps it (clients that send the flag on every write must not move a locked level).
 func (m *Model) resolve(prev, computed Score, override string, lock *bool) Score {
-	if prev.Locked && lock == nil {
+	if prev.Locked && (lock == nil || (*lock && override == "")) {
 		return prev
 	}
 	next := computed

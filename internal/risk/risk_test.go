@@ -206,6 +206,18 @@ func TestOverridesAndLocks(t *testing.T) {
 	if s.KYC.Score != 30 {
 		t.Fatalf("an override without the lock flag must not move a locked score: %+v", s.KYC)
 	}
+	s = step(s, risky, "", "", ptr(true), nil)
+	if s.KYC.Score != 30 || !s.KYC.Locked {
+		t.Fatalf("the lock flag alone on a locked score must keep it: %+v", s.KYC)
+	}
+	s = step(s, risky, "HIGH", "", ptr(true), nil)
+	if s.KYC.Score != 70 || !s.KYC.Locked || s.KYC.Source != "OVERRIDE" {
+		t.Fatalf("a new level with the lock flag replaces the locked one: %+v", s.KYC)
+	}
+	s = step(s, risky, "LOW", "", ptr(true), nil)
+	if s.KYC.Score != 30 {
+		t.Fatalf("relocking at another level: %+v", s.KYC)
+	}
 	s = step(s, risky, "", "", ptr(false), nil)
 	if s.KYC.Locked || s.KYC.Source != "COMPUTED" || s.KYC.Level != s.ComputedKYC.Level || !s.CRA.Locked {
 		t.Fatalf("releasing the KYC lock recomputes it and leaves the CRA lock: %+v %+v", s.KYC, s.CRA)
