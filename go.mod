@@ -3,6 +3,7 @@ module github.com/vigil-aml/vigil
 go 1.26.8
 
 require (
+	github.com/expr-lang/expr v1.17.8
 	github.com/go-json-experiment/json v1.27.2
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3

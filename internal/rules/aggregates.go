@@ -1,0 +1,113 @@
+package rules
+
+import (
+	"strings"
+	"time"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// Aggregates summarise a user's history for stateful rules. They are updated on every write
+// from the profile before and after it, so evaluating a rule never reads the whole history.
+type Aggregates struct {
+	// Changes holds, per tracked attribute, the times (epoch ms) its value changed, oldest first,
+	// at most maxChanges of them.
+	Changes map[string][]int64 `json:"changes,omitempty"`
+	// StateChangedAt is when the user's state last changed (epoch ms), 0 if never set.
+	StateChangedAt int64 `json:"stateChangedAt,omitempty"`
+	// KYCFailures are the times the KYC status became FAILED.
+	KYCFailures []int64 `json:"kycFailures,omitempty"`
+}
+
+// maxChanges bounds the change times kept per attribute: enough for any sane window threshold.
+const maxChanges = 64
+
+// Tracked lists the attributes whose changes are counted, with the profile paths that make them
+// up (consumer and business paths alike). Rules use them as changes("email", days).
+var Tracked = map[string][]string{
+	"email":          {"contactDetails.emailIds", "legalEntity.contactDetails.emailIds"},
+	"phone":          {"contactDetails.contactNumbers", "legalEntity.contactDetails.contactNumbers"},
+	"address":        {"contactDetails.addresses", "legalEntity.contactDetails.addresses"},
+	"name":           {"userDetails.name", "legalEntity.companyGeneralDetails.legalName"},
+	"residence":      {"userDetails.countryOfResidence", "legalEntity.companyRegistrationDetails.registrationCountry"},
+	"nationality":    {"userDetails.countryOfNationality", "userDetails.secondaryCountryOfNationality"},
+	"documents":      {"legalDocuments"},
+	"paymentDetails": {"savedPaymentDetails"},
+	"state":          {"userStateDetails.state"},
+	"kycStatus":      {"kycStatusDetails.status"},
+}
+
+// Update returns the aggregates after a write that turned previous (nil for a new user) into
+// current at time at (epoch ms).
+func (a Aggregates) Update(previous, current map[string]any, at int64) Aggregates {
+	out := Aggregates{Changes: map[string][]int64{}, StateChangedAt: a.StateChangedAt,
+		KYCFailures: append([]int64(nil), a.KYCFailures...)}
+	for k, v := range a.Changes {
+		out.Changes[k] = append([]int64(nil), v...)
+	}
+	if previous == nil {
+		if lookup(current, "userStateDetails.state") != nil {
+			out.StateChangedAt = at
+		}
+		if lookup(current, "kycStatusDetails.status") == "FAILED" {
+			out.KYCFailures = append(out.KYCFailures, at)
+		}
+		return out
+	}
+	for attr, paths := range Tracked {
+		if fingerprint(previous, paths) == fingerprint(current, paths) {
+			continue
+		}
+		times := append(out.Changes[attr], at)
+		if len(times) > maxChanges {
+			times = times[len(times)-maxChanges:]
+		}
+		out.Changes[attr] = times
+		switch attr {
+		case "state":
+			out.StateChangedAt = at
+		case "kycStatus":
+			if lookup(current, "kycStatusDetails.status") == "FAILED" {
+				out.KYCFailures = append(out.KYCFailures, at)
+				if len(out.KYCFailures) > maxChanges {
+					out.KYCFailures = out.KYCFailures[len(out.KYCFailures)-maxChanges:]
+				}
+			}
+		}
+	}
+	return out
+}
+
+// countSince counts times at or after now minus days.
+func countSince(times []int64, now int64, days float64) int {
+	cutoff := now - int64(days*float64(24*time.Hour/time.Millisecond))
+	n := 0
+	for _, t := range times {
+		if t >= cutoff {
+			n++
+		}
+	}
+	return n
+}
+
+// fingerprint identifies the values at paths, equal for equal JSON values.
+func fingerprint(doc map[string]any, paths []string) [32]byte {
+	vals := make([]any, len(paths))
+	for i, p := range paths {
+		vals[i] = lookup(doc, p)
+	}
+	return schema.Fingerprint(vals)
+}
+
+// lookup reads a dotted path, nil when any step is missing.
+func lookup(doc map[string]any, path string) any {
+	var cur any = doc
+	for _, key := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[key]
+	}
+	return cur
+}

@@ -1,0 +1,316 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+)
+
+// maxNodes is the cost budget of an expression, checked when it is compiled: expr cannot
+// interrupt a running program, so what a rule may do is bounded up front.
+const maxNodes = 2000
+
+// Set is a tenant's rules, compiled. It is safe for concurrent use.
+type Set struct {
+	rules []compiled
+	lists map[string]map[string]bool
+}
+
+type compiled struct {
+	Rule
+	program *vm.Program
+	// vars are the profile, event and parameter values the expression reads, reported on a hit.
+	vars []variable
+}
+
+type variable struct {
+	name    string
+	program *vm.Program
+}
+
+// Compile checks and compiles rules. lists are the country lists onList() can name (the tenant's
+// risk model's). Disabled rules are checked but not kept.
+func Compile(rs []Rule, lists map[string][]string) (*Set, error) {
+	s := &Set{lists: map[string]map[string]bool{}}
+	for name, countries := range lists {
+		s.lists[name] = map[string]bool{}
+		for _, c := range countries {
+			s.lists[name][c] = true
+		}
+	}
+	var problems []string
+	seen := map[string]bool{}
+	for i, r := range rs {
+		c, err := compileRule(r)
+		if err != nil {
+			var re *Error
+			errors.As(err, &re)
+			for _, p := range re.Problems {
+				problems = append(problems, fmt.Sprintf("rules[%d] (%s): %s", i, r.InstanceID, p))
+			}
+			continue
+		}
+		if seen[r.InstanceID] {
+			problems = append(problems, fmt.Sprintf("rules[%d]: ruleInstanceId %q is used twice", i, r.InstanceID))
+		}
+		seen[r.InstanceID] = true
+		if r.IsEnabled() {
+			s.rules = append(s.rules, c)
+		}
+	}
+	if problems != nil {
+		return nil, &Error{Problems: problems}
+	}
+	return s, nil
+}
+
+// Check reports every problem of one rule, including its expression's compile errors.
+func Check(r Rule) error {
+	_, err := compileRule(r)
+	return err
+}
+
+func compileRule(r Rule) (compiled, error) {
+	problems := r.check()
+	c := compiled{Rule: r}
+	if strings.TrimSpace(r.Expression) != "" {
+		program, err := expr.Compile(r.Expression, expr.Env(sampleEnv), expr.AsBool(), expr.MaxNodes(maxNodes))
+		if err != nil {
+			problems = append(problems, "expression: "+compileMessage(err))
+		} else {
+			c.program = program
+			c.vars = variables(program.Node())
+		}
+	}
+	if problems != nil {
+		return compiled{}, &Error{Problems: problems}
+	}
+	return c, nil
+}
+
+// compileMessage renders a compiler error with its position.
+func compileMessage(err error) string {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return fmt.Sprintf("line %d, column %d: %s", fe.Line, fe.Column+1, fe.Message)
+	}
+	return err.Error()
+}
+
+// variables finds the member chains of user, previous, event and params that an expression
+// reads, and compiles each so its value can be reported when the rule hits.
+func variables(root ast.Node) []variable {
+	v := &chainCollector{}
+	ast.Walk(&root, v)
+	sort.Strings(v.found)
+	var out []variable
+	for i, name := range v.found {
+		if i > 0 && v.found[i-1] == name {
+			continue
+		}
+		// Keep only the longest chains: user.a.b, not also user.a (sorted, so a longer chain
+		// with this prefix follows it).
+		longer := false
+		for _, other := range v.found[i+1:] {
+			if strings.HasPrefix(other, name+".") || strings.HasPrefix(other, name+"?.") {
+				longer = true
+				break
+			}
+		}
+		if longer {
+			continue
+		}
+		p, err := expr.Compile(name, expr.Env(sampleEnv))
+		if err == nil {
+			out = append(out, variable{name: name, program: p})
+		}
+	}
+	return out
+}
+
+type chainCollector struct{ found []string }
+
+func (c *chainCollector) Visit(node *ast.Node) {
+	m, ok := (*node).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	base := m.Node
+	for {
+		switch b := base.(type) {
+		case *ast.MemberNode:
+			base = b.Node
+			continue
+		case *ast.ChainNode:
+			base = b.Node
+			continue
+		case *ast.IdentifierNode:
+			switch b.Value {
+			case "user", "previous", "event", "params":
+				c.found = append(c.found, (*node).String())
+			}
+		}
+		return
+	}
+}
+
+// Input is one write to evaluate.
+type Input struct {
+	// UserType is CONSUMER or BUSINESS; Stage INITIAL or UPDATE.
+	UserType, Stage string
+	User, Previous  map[string]any
+	Event           map[string]any
+	Now             time.Time
+	// RiskLevel is the user's CRA level before the write ("" counts as VERY_HIGH).
+	RiskLevel  string
+	Aggregates Aggregates
+}
+
+// Result is one rule's outcome in the wire's ExecutedRulesResult shape.
+type Result struct {
+	RuleID            string   `json:"ruleId,omitempty"`
+	RuleInstanceID    string   `json:"ruleInstanceId"`
+	RuleName          string   `json:"ruleName"`
+	RuleDescription   string   `json:"ruleDescription"`
+	RuleAction        string   `json:"ruleAction"`
+	RuleHit           bool     `json:"ruleHit"`
+	VersionID         string   `json:"versionId,omitempty"`
+	ExecutedAt        int64    `json:"executedAt"`
+	ExecutedRiskLevel string   `json:"executedRiskLevel"`
+	Vars              []Vars   `json:"vars,omitempty"`
+	Labels            []string `json:"labels,omitempty"`
+	Nature            string   `json:"nature,omitempty"`
+	IsShadow          bool     `json:"isShadow,omitempty"`
+}
+
+// Hit is a hit rule in the wire's HitRulesDetails shape.
+type Hit struct {
+	RuleID            string   `json:"ruleId,omitempty"`
+	RuleInstanceID    string   `json:"ruleInstanceId"`
+	RuleName          string   `json:"ruleName"`
+	RuleDescription   string   `json:"ruleDescription"`
+	RuleAction        string   `json:"ruleAction"`
+	VersionID         string   `json:"versionId,omitempty"`
+	ExecutedAt        int64    `json:"executedAt"`
+	ExecutedRiskLevel string   `json:"executedRiskLevel"`
+	Labels            []string `json:"labels,omitempty"`
+	Nature            string   `json:"nature,omitempty"`
+	IsShadow          bool     `json:"isShadow,omitempty"`
+}
+
+// Vars is the wire's ExecutedLogicVars: the values that made a rule hit.
+type Vars struct {
+	Value map[string]any `json:"value"`
+}
+
+// Failure is a rule that could not be evaluated: it counts as not hit.
+type Failure struct {
+	RuleInstanceID string
+	Err            error
+}
+
+// Output is the outcome of evaluating a set for one write.
+type Output struct {
+	// Executed are the live rules' results; Hits the live rules that hit, in the same order.
+	Executed []Result
+	Hits     []Hit
+	// Shadow are the shadow rules' results, left out of responses, status and risk.
+	Shadow []Result
+	// Triggers are the changes the live hits ask for, in rule order.
+	Triggers []Triggers
+	Failures []Failure
+}
+
+// Evaluate runs every rule that applies to the user type and stage.
+func (s *Set) Evaluate(in Input) Output {
+	level := in.RiskLevel
+	if level == "" {
+		level = "VERY_HIGH" // as Flagright does for users without a CRA level
+	}
+	env := newEnv(in, s.lists)
+	env.RiskLevel = level
+	out := Output{Executed: []Result{}, Hits: []Hit{}, Shadow: []Result{}}
+	at := in.Now.UnixMilli()
+	for i := range s.rules {
+		r := &s.rules[i]
+		if !applies(r.UserTypes, in.UserType) || !applies(r.Stages, in.Stage) {
+			continue
+		}
+		env.Params = r.Parameters
+		if p, ok := r.RiskLevelParameters[level]; ok {
+			env.Params = p
+		}
+		action := r.Action
+		if a, ok := r.RiskLevelActions[level]; ok {
+			action = a
+		}
+		hit, err := run(r.program, env)
+		if err != nil {
+			out.Failures = append(out.Failures, Failure{RuleInstanceID: r.InstanceID, Err: err})
+		}
+		res := Result{RuleID: r.ID, RuleInstanceID: r.InstanceID, RuleName: r.Name, RuleDescription: r.Description,
+			RuleAction: action, RuleHit: hit, VersionID: r.VersionID, ExecutedAt: at, ExecutedRiskLevel: level,
+			Labels: r.Labels, Nature: r.Nature, IsShadow: r.Shadow}
+		if hit {
+			res.Vars = []Vars{{Value: r.values(env)}}
+		}
+		if r.Shadow {
+			out.Shadow = append(out.Shadow, res)
+			continue
+		}
+		out.Executed = append(out.Executed, res)
+		if hit {
+			out.Hits = append(out.Hits, Hit{RuleID: r.ID, RuleInstanceID: r.InstanceID, RuleName: r.Name,
+				RuleDescription: r.Description, RuleAction: action, VersionID: r.VersionID, ExecutedAt: at,
+				ExecutedRiskLevel: level, Labels: r.Labels, Nature: r.Nature})
+			if r.TriggersOnHit != nil {
+				out.Triggers = append(out.Triggers, *r.TriggersOnHit)
+			}
+		}
+	}
+	return out
+}
+
+// run evaluates a program; a failure or a panic is an error and no hit.
+func run(p *vm.Program, env *Env) (hit bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			hit, err = false, fmt.Errorf("rule panicked: %v", r)
+		}
+	}()
+	v, err := expr.Run(p, env)
+	if err != nil {
+		return false, err
+	}
+	b, _ := v.(bool)
+	return b, nil
+}
+
+func (r *compiled) values(env *Env) map[string]any {
+	out := make(map[string]any, len(r.vars))
+	for _, v := range r.vars {
+		if val, err := expr.Run(v.program, env); err == nil {
+			out[v.name] = val
+		}
+	}
+	return out
+}
+
+func applies(allowed []string, v string) bool {
+	if len(allowed) == 0 {
+		return true
+	}
+	for _, a := range allowed {
+		if a == v {
+			return true
+		}
+	}
+	return false
+}
