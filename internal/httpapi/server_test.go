@@ -117,8 +117,8 @@ func TestCreateGetAndEvent(t *testing.T) {
 			t.Fatalf("create: %d %s", r.status, r.body)
 		}
 		created := r.object(t)
-		if created["userId"] != "u1" || created["status"] != "ALLOW" || len(created["executedRules"].([]any)) != 0 || len(created["hitRules"].([]any)) != 0 {
-			t.Fatalf("create body = %s", r.body)
+		if created["userId"] != "u1" || created["status"] != "ALLOW" || len(created["executedRules"].([]any)) == 0 || len(created["hitRules"].([]any)) != 0 {
+			t.Fatalf("create body = %s; want the default rules executed and none hit", r.body)
 		}
 		if rd, ok := created["riskScoreDetails"].(schema.Object); !ok || rd["kycRiskLevel"] == nil || rd["craRiskScore"] == nil {
 			t.Fatalf("create body has no riskScoreDetails: %s", r.body)
@@ -139,8 +139,13 @@ func TestCreateGetAndEvent(t *testing.T) {
 			t.Fatalf("get: %d %s", r.status, r.body)
 		}
 		got := r.object(t)
-		if got["userStateDetails"].(schema.Object)["reason"] != "KYC done" || got["status"] != "ALLOW" {
+		if got["userStateDetails"].(schema.Object)["reason"] != "KYC done" {
 			t.Fatalf("get body = %s", r.body)
+		}
+		// ACTIVE without a successful KYC hits the default library's R-U10 (FLAG).
+		hits := got["hitRules"].([]any)
+		if got["status"] != "FLAG" || len(hits) != 1 || hits[0].(schema.Object)["ruleInstanceId"] != "R-U10.1" {
+			t.Fatalf("status %v, hits %v; want FLAG from R-U10.1", got["status"], hits)
 		}
 		r = s.get(t, "/events/consumer/user/ev%201%2F%C3%BC")
 		if r.status != http.StatusOK {

@@ -12,10 +12,10 @@ type pgTx struct {
 	tx pgx.Tx
 }
 
-const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, max_timestamp, last_seq, created_at, updated_at`
+const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at`
 
 const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''), coalesce(event_id, ''),
-	body, request_hash, evaluation, response, created_at`
+	body, request_hash, evaluation, response, shadow, created_at`
 
 func (t *pgTx) TenantByName(ctx context.Context, name string) (vigil.Tenant, error) {
 	var tn vigil.Tenant
@@ -42,15 +42,15 @@ func (t *pgTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.Use
 }
 
 func (t *pgTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt)
+	_, err := t.tx.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt)
 	return mapError(err)
 }
 
 func (t *pgTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
 	tag, err := t.tx.Exec(ctx, `UPDATE users SET user_id = $1, kind = $2, profile = $3, evaluation = $4, risk = $5,
-		max_timestamp = $6, last_seq = $7, updated_at = $8 WHERE tenant_id = $9 AND uid = $10`,
-		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
+		rules = $6, max_timestamp = $7, last_seq = $8, updated_at = $9 WHERE tenant_id = $10 AND uid = $11`,
+		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
 	if err != nil {
 		return mapError(err)
 	}
@@ -86,9 +86,9 @@ func (t *pgTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind, 
 
 func (t *pgTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO user_entries (tenant_id, user_uid, seq, type, timestamp, event_kind,
-		event_id, body, request_hash, evaluation, response, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		event_id, body, request_hash, evaluation, response, shadow, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
-		e.Body, e.RequestHash, e.Evaluation, e.Response, e.CreatedAt)
+		e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.CreatedAt)
 	return mapError(err)
 }
 
@@ -97,6 +97,73 @@ func (t *pgTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error 
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, document = excluded.document,
 		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt)
 	return mapError(err)
+}
+
+func (t *pgTx) PutRule(ctx context.Context, r vigil.RuleRecord) error {
+	if _, err := t.tx.Exec(ctx, `INSERT INTO rules (tenant_id, rule_instance_id, version_id, document, updated_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, rule_instance_id) DO UPDATE SET version_id = excluded.version_id,
+		document = excluded.document, updated_at = excluded.updated_at`,
+		r.TenantID, r.RuleInstanceID, r.VersionID, r.Document, r.UpdatedAt); err != nil {
+		return mapError(err)
+	}
+	return t.recordRuleVersion(ctx, r.TenantID, r.RuleInstanceID, r.VersionID, r.Document, r.UpdatedAt)
+}
+
+func (t *pgTx) DeleteRule(ctx context.Context, tenantID, ruleInstanceID, versionID string, at int64) error {
+	tag, err := t.tx.Exec(ctx, `DELETE FROM rules WHERE tenant_id = $1 AND rule_instance_id = $2`, tenantID, ruleInstanceID)
+	if err != nil {
+		return mapError(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return vigil.ErrNotFound
+	}
+	return t.recordRuleVersion(ctx, tenantID, ruleInstanceID, versionID, nil, at)
+}
+
+func (t *pgTx) recordRuleVersion(ctx context.Context, tenantID, ruleInstanceID, versionID string, doc []byte, at int64) error {
+	if _, err := t.tx.Exec(ctx, `INSERT INTO rule_versions (tenant_id, rule_instance_id, version_id, document, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, tenantID, ruleInstanceID, versionID, doc, at); err != nil {
+		return mapError(err)
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO rule_sets (tenant_id, version) VALUES ($1, $2)
+		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version`, tenantID, versionID)
+	return mapError(err)
+}
+
+// RuleSetVersion implements vigil.Store.
+func (s *Store) RuleSetVersion(ctx context.Context, tenantID string) (string, error) {
+	var v string
+	err := s.pool.QueryRow(ctx, `SELECT version FROM rule_sets WHERE tenant_id = $1`, tenantID).Scan(&v)
+	return v, mapError(err)
+}
+
+// Rules implements vigil.Store.
+func (s *Store) Rules(ctx context.Context, tenantID string) ([]vigil.RuleRecord, error) {
+	return s.scanRules(ctx, `SELECT tenant_id, rule_instance_id, version_id, document, updated_at
+		FROM rules WHERE tenant_id = $1 ORDER BY rule_instance_id`, tenantID)
+}
+
+// RuleVersions implements vigil.Store.
+func (s *Store) RuleVersions(ctx context.Context, tenantID, ruleInstanceID string) ([]vigil.RuleRecord, error) {
+	return s.scanRules(ctx, `SELECT tenant_id, rule_instance_id, version_id, document, created_at
+		FROM rule_versions WHERE tenant_id = $1 AND rule_instance_id = $2 ORDER BY created_at, version_id`, tenantID, ruleInstanceID)
+}
+
+func (s *Store) scanRules(ctx context.Context, query string, args ...any) ([]vigil.RuleRecord, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []vigil.RuleRecord
+	for rows.Next() {
+		var r vigil.RuleRecord
+		if err := rows.Scan(&r.TenantID, &r.RuleInstanceID, &r.VersionID, &r.Document, &r.UpdatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, mapError(rows.Err())
 }
 
 // RiskModel implements vigil.Store.
@@ -141,7 +208,7 @@ func readUser(ctx context.Context, q querier, query, tenantID, userID string) (v
 	var u vigil.UserRecord
 	var kind string
 	err := q.QueryRow(ctx, query, tenantID, userID).Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile,
-		&u.Evaluation, &u.Risk, &u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt)
+		&u.Evaluation, &u.Risk, &u.Rules, &u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt)
 	u.Kind = vigil.Kind(kind)
 	return u, mapError(err)
 }
@@ -152,7 +219,7 @@ func readEvent(ctx context.Context, q querier, tenantID string, kind vigil.Kind,
 	err := q.QueryRow(ctx, `SELECT `+entryColumns+` FROM user_entries
 		WHERE tenant_id = $1 AND event_kind = $2 AND event_id = $3`, tenantID, string(kind), eventID).
 		Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &ekind, &e.EventID, &e.Body, &e.RequestHash,
-			&e.Evaluation, &e.Response, &e.CreatedAt)
+			&e.Evaluation, &e.Response, &e.Shadow, &e.CreatedAt)
 	e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(ekind)
 	return e, mapError(err)
 }

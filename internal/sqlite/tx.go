@@ -20,10 +20,10 @@ type sqlTx struct {
 	tx *sql.Tx
 }
 
-const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, max_timestamp, last_seq, created_at, updated_at`
+const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at`
 
 const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''), coalesce(event_id, ''),
-	body, request_hash, evaluation, response, created_at`
+	body, request_hash, evaluation, response, shadow, created_at`
 
 func (t *sqlTx) TenantByName(ctx context.Context, name string) (vigil.Tenant, error) {
 	var tn vigil.Tenant
@@ -50,16 +50,16 @@ func (t *sqlTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.Us
 }
 
 func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.MaxTimestamp, u.LastSeq,
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq,
 		u.CreatedAt, u.UpdatedAt)
 	return duplicate(err)
 }
 
 func (t *sqlTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
 	res, err := t.tx.ExecContext(ctx, `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
-		max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`,
-		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
+		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`,
+		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
 	if err != nil {
 		return duplicate(err)
 	}
@@ -95,9 +95,9 @@ func (t *sqlTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind,
 
 func (t *sqlTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO user_entries (tenant_id, user_uid, seq, type, timestamp, event_kind,
-		event_id, body, request_hash, evaluation, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		event_id, body, request_hash, evaluation, response, shadow, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
-		e.Body, e.RequestHash, e.Evaluation, e.Response, e.CreatedAt)
+		e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.CreatedAt)
 	return duplicate(err)
 }
 
@@ -106,6 +106,72 @@ func (t *sqlTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, document = excluded.document,
 		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt)
 	return err
+}
+
+func (t *sqlTx) PutRule(ctx context.Context, r vigil.RuleRecord) error {
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO rules (tenant_id, rule_instance_id, version_id, document, updated_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, rule_instance_id) DO UPDATE SET version_id = excluded.version_id,
+		document = excluded.document, updated_at = excluded.updated_at`,
+		r.TenantID, r.RuleInstanceID, r.VersionID, r.Document, r.UpdatedAt); err != nil {
+		return err
+	}
+	return t.recordRuleVersion(ctx, r.TenantID, r.RuleInstanceID, r.VersionID, r.Document, r.UpdatedAt)
+}
+
+func (t *sqlTx) DeleteRule(ctx context.Context, tenantID, ruleInstanceID, versionID string, at int64) error {
+	res, err := t.tx.ExecContext(ctx, `DELETE FROM rules WHERE tenant_id = ? AND rule_instance_id = ?`, tenantID, ruleInstanceID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return vigil.ErrNotFound
+	}
+	return t.recordRuleVersion(ctx, tenantID, ruleInstanceID, versionID, nil, at)
+}
+
+func (t *sqlTx) recordRuleVersion(ctx context.Context, tenantID, ruleInstanceID, versionID string, doc []byte, at int64) error {
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO rule_versions (tenant_id, rule_instance_id, version_id, document, created_at)
+		VALUES (?, ?, ?, ?, ?)`, tenantID, ruleInstanceID, versionID, doc, at); err != nil {
+		return duplicate(err)
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO rule_sets (tenant_id, version) VALUES (?, ?)
+		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version`, tenantID, versionID)
+	return err
+}
+
+// RuleSetVersion implements vigil.Store.
+func (s *Store) RuleSetVersion(ctx context.Context, tenantID string) (string, error) {
+	var v string
+	err := s.read.QueryRowContext(ctx, `SELECT version FROM rule_sets WHERE tenant_id = ?`, tenantID).Scan(&v)
+	return v, notFound(err)
+}
+
+// Rules implements vigil.Store.
+func (s *Store) Rules(ctx context.Context, tenantID string) ([]vigil.RuleRecord, error) {
+	return scanRules(s.read.QueryContext(ctx, `SELECT tenant_id, rule_instance_id, version_id, document, updated_at
+		FROM rules WHERE tenant_id = ? ORDER BY rule_instance_id`, tenantID))
+}
+
+// RuleVersions implements vigil.Store.
+func (s *Store) RuleVersions(ctx context.Context, tenantID, ruleInstanceID string) ([]vigil.RuleRecord, error) {
+	return scanRules(s.read.QueryContext(ctx, `SELECT tenant_id, rule_instance_id, version_id, document, created_at
+		FROM rule_versions WHERE tenant_id = ? AND rule_instance_id = ? ORDER BY created_at, version_id`, tenantID, ruleInstanceID))
+}
+
+func scanRules(rows *sql.Rows, err error) ([]vigil.RuleRecord, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vigil.RuleRecord
+	for rows.Next() {
+		var r vigil.RuleRecord
+		if err := rows.Scan(&r.TenantID, &r.RuleInstanceID, &r.VersionID, &r.Document, &r.UpdatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // RiskModel implements vigil.Store.
@@ -145,7 +211,7 @@ func readUser(ctx context.Context, q querier, tenantID, userID string) (vigil.Us
 	var u vigil.UserRecord
 	var kind string
 	err := q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = ? AND user_id = ?`, tenantID, userID).
-		Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile, &u.Evaluation, &u.Risk, &u.MaxTimestamp, &u.LastSeq,
+		Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile, &u.Evaluation, &u.Risk, &u.Rules, &u.MaxTimestamp, &u.LastSeq,
 			&u.CreatedAt, &u.UpdatedAt)
 	u.Kind = vigil.Kind(kind)
 	return u, notFound(err)
@@ -157,7 +223,7 @@ func readEvent(ctx context.Context, q querier, tenantID string, kind vigil.Kind,
 	err := q.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM user_entries
 		WHERE tenant_id = ? AND event_kind = ? AND event_id = ?`, tenantID, string(kind), eventID).
 		Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &ekind, &e.EventID, &e.Body, &e.RequestHash,
-			&e.Evaluation, &e.Response, &e.CreatedAt)
+			&e.Evaluation, &e.Response, &e.Shadow, &e.CreatedAt)
 	e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(ekind)
 	return e, notFound(err)
 }

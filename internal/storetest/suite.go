@@ -24,6 +24,7 @@ func Run(t *testing.T, b Backend) {
 		{"concurrent units on one user are serialised", testSerialisedUser},
 		{"racing inserts of one user", testRacingInserts},
 		{"risk models", testRiskModels},
+		{"rules and their versions", testRules},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
@@ -84,6 +85,7 @@ func testTenantsAndKeys(t *testing.T, s vigil.Store) {
 func sampleUser(tenant, uid, userID string) vigil.UserRecord {
 	return vigil.UserRecord{TenantID: tenant, UID: uid, UserID: userID, Kind: vigil.Consumer,
 		Profile: []byte(`{"userId":"` + userID + `"}`), Evaluation: []byte(`{"status":"ALLOW"}`), Risk: []byte(`{"kyc":{}}`),
+		Rules: []byte(`{"aggregates":{}}`),
 		MaxTimestamp: 0, LastSeq: 1, CreatedAt: 1, UpdatedAt: 1}
 }
 
@@ -111,7 +113,7 @@ func testUsers(t *testing.T, s vigil.Store) {
 	// An update can rename, change the kind and every column; it is found by UID.
 	renamed := u
 	renamed.UserID, renamed.Kind, renamed.Profile, renamed.Evaluation = "alicia", vigil.Business, []byte(`{"x":1}`), []byte(`{"y":2}`)
-	renamed.Risk = []byte(`{"cra":{"locked":true}}`)
+	renamed.Risk, renamed.Rules = []byte(`{"cra":{"locked":true}}`), []byte(`{"shadow":[]}`)
 	renamed.MaxTimestamp, renamed.LastSeq, renamed.UpdatedAt = 1700000000000, 7, 99
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
 		got, err := tx.LockUser(ctx, "t1", "alice")
@@ -135,7 +137,7 @@ func testUsers(t *testing.T, s vigil.Store) {
 
 func sameUser(a, b vigil.UserRecord) bool {
 	return a.TenantID == b.TenantID && a.UID == b.UID && a.UserID == b.UserID && a.Kind == b.Kind &&
-		bytes.Equal(a.Profile, b.Profile) && bytes.Equal(a.Evaluation, b.Evaluation) && bytes.Equal(a.Risk, b.Risk) &&
+		bytes.Equal(a.Profile, b.Profile) && bytes.Equal(a.Evaluation, b.Evaluation) && bytes.Equal(a.Risk, b.Risk) && bytes.Equal(a.Rules, b.Rules) &&
 		a.MaxTimestamp == b.MaxTimestamp && a.LastSeq == b.LastSeq && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt
 }
 
@@ -144,7 +146,8 @@ func testEntries(t *testing.T, s vigil.Store) {
 	create := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: 1, Type: vigil.EntryCreate, Timestamp: 5, Body: []byte(`{"a":1}`),
 		Evaluation: []byte(`{}`), Response: []byte(`{"r":1}`), CreatedAt: 10}
 	event := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: 2, Type: vigil.EntryEvent, Timestamp: 3, EventKind: vigil.Consumer,
-		EventID: "e1", Body: []byte(`{"b":2}`), RequestHash: []byte{1, 2, 3}, Evaluation: []byte(`{"e":1}`), Response: []byte(`{"r":2}`), CreatedAt: 11}
+		EventID: "e1", Body: []byte(`{"b":2}`), RequestHash: []byte{1, 2, 3}, Evaluation: []byte(`{"e":1}`), Response: []byte(`{"r":2}`),
+		Shadow: []byte(`[{"s":1}]`), CreatedAt: 11}
 	noHash := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: 3, Type: vigil.EntryEvent, Timestamp: 4, EventKind: vigil.Consumer,
 		EventID: "generated", Body: []byte(`{"c":3}`), Evaluation: []byte(`{}`), Response: []byte(`{}`), CreatedAt: 12}
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
@@ -206,7 +209,8 @@ func sameEntry(a, b vigil.Entry) bool {
 	return a.TenantID == b.TenantID && a.UserUID == b.UserUID && a.Seq == b.Seq && a.Type == b.Type &&
 		a.Timestamp == b.Timestamp && a.EventKind == b.EventKind && a.EventID == b.EventID &&
 		bytes.Equal(a.Body, b.Body) && bytes.Equal(a.RequestHash, b.RequestHash) &&
-		bytes.Equal(a.Evaluation, b.Evaluation) && bytes.Equal(a.Response, b.Response) && a.CreatedAt == b.CreatedAt
+		bytes.Equal(a.Evaluation, b.Evaluation) && bytes.Equal(a.Response, b.Response) && bytes.Equal(a.Shadow, b.Shadow) &&
+		a.CreatedAt == b.CreatedAt
 }
 
 func testFailedUnit(t *testing.T, s vigil.Store) {
@@ -310,5 +314,44 @@ func testRiskModels(t *testing.T, s vigil.Store) {
 	}
 	if _, err := s.RiskModel(ctx, "t2"); !errors.Is(err, vigil.ErrNotFound) {
 		t.Fatalf("another tenant's model = %v, want ErrNotFound", err)
+	}
+}
+
+func testRules(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	if _, err := s.RuleSetVersion(ctx, "t1"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("RuleSetVersion before any rule = %v, want ErrNotFound", err)
+	}
+	put := func(id, version, doc string, at int64) {
+		mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+			return tx.PutRule(ctx, vigil.RuleRecord{TenantID: "t1", RuleInstanceID: id, VersionID: version, Document: []byte(doc), UpdatedAt: at})
+		})
+	}
+	put("R-2", "v1", `{"a":1}`, 1)
+	put("R-1", "v2", `{"b":1}`, 2)
+	put("R-1", "v3", `{"b":2}`, 3)
+	if v, err := s.RuleSetVersion(ctx, "t1"); err != nil || v != "v3" {
+		t.Fatalf("RuleSetVersion = %q, %v; want v3", v, err)
+	}
+	rs, err := s.Rules(ctx, "t1")
+	if err != nil || len(rs) != 2 || rs[0].RuleInstanceID != "R-1" || string(rs[0].Document) != `{"b":2}` || rs[0].VersionID != "v3" {
+		t.Fatalf("Rules = %+v, %v", rs, err)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error { return tx.DeleteRule(ctx, "t1", "R-1", "v4", 4) })
+	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error { return tx.DeleteRule(ctx, "t1", "R-1", "v5", 5) }); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("deleting a deleted rule: %v, want ErrNotFound", err)
+	}
+	if v, _ := s.RuleSetVersion(ctx, "t1"); v != "v4" {
+		t.Fatalf("RuleSetVersion after delete = %q, want v4", v)
+	}
+	versions, err := s.RuleVersions(ctx, "t1", "R-1")
+	if err != nil || len(versions) != 3 || versions[0].VersionID != "v2" || versions[2].VersionID != "v4" || versions[2].Document != nil {
+		t.Fatalf("RuleVersions = %+v, %v; want v2, v3 and the deletion v4", versions, err)
+	}
+	if rs, _ := s.Rules(ctx, "t1"); len(rs) != 1 {
+		t.Fatalf("Rules after delete = %+v", rs)
+	}
+	if rs, _ := s.Rules(ctx, "t2"); len(rs) != 0 {
+		t.Fatalf("another tenant's rules = %+v", rs)
 	}
 }

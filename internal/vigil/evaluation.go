@@ -6,15 +6,16 @@ import (
 	"time"
 
 	"github.com/vigil-aml/vigil/internal/risk"
+	"github.com/vigil-aml/vigil/internal/rules"
 	"github.com/vigil-aml/vigil/internal/schema"
 )
 
 // Evaluation is what the rules and the risk model said about a user after one write. It is
 // stored with the write and on the user, and returned on the wire.
 type Evaluation struct {
-	ExecutedRules    []schema.Object `json:"executedRules"`
-	HitRules         []schema.Object `json:"hitRules"`
-	RiskScoreDetails *risk.Details   `json:"riskScoreDetails,omitempty"`
+	ExecutedRules    []rules.Result `json:"executedRules"`
+	HitRules         []rules.Hit    `json:"hitRules"`
+	RiskScoreDetails *risk.Details  `json:"riskScoreDetails,omitempty"`
 	// Status is the most severe action among the hit rules, ALLOW when none hit.
 	Status string `json:"status"`
 }
@@ -22,72 +23,175 @@ type Evaluation struct {
 // actionSeverity orders rule actions: BLOCK > SUSPEND > FLAG > ALLOW.
 var actionSeverity = map[string]int{"ALLOW": 0, "FLAG": 1, "SUSPEND": 2, "BLOCK": 3}
 
-// mostSevere returns the most severe ruleAction among hits, ALLOW when there is none.
-func mostSevere(hits []schema.Object) string {
+// mostSevere returns the most severe action among hits, ALLOW when there is none.
+func mostSevere(hits []rules.Hit) string {
 	status := "ALLOW"
 	for _, h := range hits {
-		if a, ok := h["ruleAction"].(string); ok && actionSeverity[a] > actionSeverity[status] {
-			status = a
+		if actionSeverity[h.RuleAction] > actionSeverity[status] {
+			status = h.RuleAction
 		}
 	}
 	return status
 }
 
+// ruleState is what a user keeps for its rules between writes.
+type ruleState struct {
+	Aggregates rules.Aggregates `json:"aggregates"`
+	// Shadow are the shadow rules' latest results (never on the wire's user responses).
+	Shadow []rules.Result `json:"shadow"`
+}
+
+// Stages of a write, as rules see them.
+const (
+	stageInitial = "INITIAL"
+	stageUpdate  = "UPDATE"
+)
+
 // evaluationInput is everything rules and risk may look at for one write.
 type evaluationInput struct {
-	kind     Kind
+	kind  Kind
+	stage string
+	// at is the write's place in time (epoch ms): the event's timestamp, the creation's, or the
+	// update's; aggregates record changes at it.
+	at       int64
 	model    *risk.Model
+	rules    *rules.Set
 	previous schema.Object // nil for a new user
-	// current is the profile after the write; evaluate sets its riskLevel and kycRiskLevel.
+	// current is the profile after the write; evaluate applies rule triggers to it and sets
+	// its riskLevel and kycRiskLevel.
 	current schema.Object
 	event   schema.Object // nil for a create or update
-	history []Entry
 	// request is the body (create, update) or patch (event) the client sent: its riskLevel and
 	// kycRiskLevel are levels set by hand for this write.
 	request schema.Object
 	flags   Flags
-	// risk is the user's stored risk state (empty for a new user).
-	risk []byte
+	// risk and ruleState are the user's stored states (empty for a new user).
+	risk, ruleState []byte
 }
 
-// evaluated is the outcome of evaluate.
+// evaluated is the outcome of evaluate, ready to store.
 type evaluated struct {
-	evaluation Evaluation
-	// evaluationJSON and riskJSON are ready to store.
-	evaluationJSON, riskJSON []byte
+	evaluation                                    Evaluation
+	evaluationJSON, riskJSON, ruleJSON, shadowJSON []byte
+	// system is the merge patch of the triggered actions (nil when none changed anything), and
+	// triggeredBy the rules that asked for it.
+	system      schema.Object
+	triggeredBy []string
 }
 
-// evaluate runs the tenant's rules and risk model on the user after a write, and writes the
-// user's current levels into the profile (riskLevel is the CRA level, kycRiskLevel the KRS level,
-// as Flagright reports them). No rule library is installed yet: nothing is executed, so the
-// lists are empty and the status is ALLOW.
-func (s *Service) evaluate(in evaluationInput, now time.Time) (evaluated, error) {
-	ev := Evaluation{ExecutedRules: []schema.Object{}, HitRules: []schema.Object{}}
-	ev.Status = mostSevere(ev.HitRules)
-
-	var previous risk.State
+// evaluate runs the tenant's rules and risk model on the user after a write: rules first (on
+// the history aggregates updated by this write), then the actions of the hit rules' triggers,
+// then risk on the resulting profile with the live hits as activity. It writes the user's
+// current levels into the profile (riskLevel is the CRA level, kycRiskLevel the KRS level).
+func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (evaluated, error) {
+	var previousRisk risk.State
 	if len(in.risk) > 0 {
-		if err := json.Unmarshal(in.risk, &previous); err != nil {
+		if err := json.Unmarshal(in.risk, &previousRisk); err != nil {
 			return evaluated{}, fmt.Errorf("stored risk state: %w", err)
 		}
 	}
-	hits := make([]string, 0, len(ev.HitRules))
-	for _, h := range ev.HitRules {
-		if a, ok := h["ruleAction"].(string); ok {
-			hits = append(hits, a)
+	var state ruleState
+	if len(in.ruleState) > 0 {
+		if err := json.Unmarshal(in.ruleState, &state); err != nil {
+			return evaluated{}, fmt.Errorf("stored rule state: %w", err)
 		}
+	}
+	state.Aggregates = state.Aggregates.Update(in.previous, in.current, in.at)
+	out := in.rules.Evaluate(rules.Input{UserType: string(in.kind), Stage: in.stage, User: in.current,
+		Previous: in.previous, Event: in.event, Now: now, RiskLevel: previousRisk.CRA.Level, Aggregates: state.Aggregates})
+	for _, f := range out.Failures {
+		s.log.Warn("rule failed; counted as not hit", "tenant", tenant.Name, "rule", f.RuleInstanceID, "err", f.Err)
+		s.metrics.RuleFailed(tenant.Name, f.RuleInstanceID)
+	}
+
+	var result evaluated
+	if patch := triggerPatch(out.Triggers, in.current); patch != nil {
+		before := replaceTopLevel(nil, in.current) // a copy: in.current changes in place below
+		applied := schema.MergePatch(in.current, patch)
+		for k := range in.current {
+			delete(in.current, k)
+		}
+		for k, v := range applied {
+			in.current[k] = v
+		}
+		state.Aggregates = state.Aggregates.Update(before, in.current, in.at)
+		result.system = patch
+		for _, h := range out.Hits {
+			result.triggeredBy = append(result.triggeredBy, h.RuleInstanceID)
+		}
+	}
+	state.Shadow = out.Shadow
+
+	hits := make([]string, len(out.Hits))
+	for i, h := range out.Hits {
+		hits[i] = h.RuleAction
 	}
 	kycOverride, _ := in.request["kycRiskLevel"].(string)
 	craOverride, _ := in.request["riskLevel"].(string)
-	state := in.model.Assess(risk.Input{
+	assessed := in.model.Assess(risk.Input{
 		Business: in.kind == Business, Profile: in.current, Now: now,
 		KYCOverride: kycOverride, CRAOverride: craOverride,
 		LockKYC: in.flags.LockKYCRiskLevel, LockCRA: in.flags.LockCRARiskLevel,
-		Previous: previous, Hits: hits,
+		Previous: previousRisk, Hits: hits,
 	})
-	details := state.Details()
-	ev.RiskScoreDetails = &details
+	details := assessed.Details()
 	in.current["riskLevel"] = details.CRARiskLevel
 	in.current["kycRiskLevel"] = details.KYCRiskLevel
-	return evaluated{evaluation: ev, evaluationJSON: mustEncode(ev), riskJSON: mustEncode(state)}, nil
+
+	result.evaluation = Evaluation{ExecutedRules: out.Executed, HitRules: out.Hits, RiskScoreDetails: &details,
+		Status: mostSevere(out.Hits)}
+	result.evaluationJSON = mustEncode(result.evaluation)
+	result.riskJSON = mustEncode(assessed)
+	result.ruleJSON = mustEncode(state)
+	result.shadowJSON = mustEncode(out.Shadow)
+	return result, nil
+}
+
+// triggerPatch merges the triggered actions into one merge patch, keeping only what would
+// change the profile (a state the user already has is not set again). Later rules win.
+func triggerPatch(triggers []rules.Triggers, profile schema.Object) schema.Object {
+	patch := schema.Object{}
+	var tags []any
+	for _, t := range triggers {
+		if t.UserStateDetails != nil {
+			patch["userStateDetails"] = schema.Object{"state": t.UserStateDetails.State, "reason": t.UserStateDetails.Reason}
+		}
+		if t.KYCStatusDetails != nil {
+			patch["kycStatusDetails"] = schema.Object{"status": t.KYCStatusDetails.Status, "reason": t.KYCStatusDetails.Reason}
+		}
+		for _, tag := range t.Tags {
+			tags = append(tags, schema.Object{"key": tag.Key, "value": tag.Value})
+		}
+	}
+	if tags != nil {
+		patch["tags"] = tags
+	}
+	for _, field := range []string{"userStateDetails", "kycStatusDetails"} {
+		if p, ok := patch[field].(schema.Object); ok {
+			if p["reason"] == "" {
+				delete(p, "reason")
+			}
+			cur, _ := profile[field].(schema.Object)
+			if cur != nil && sameValues(cur, p) {
+				delete(patch, field)
+			}
+		}
+	}
+	if tags != nil && schema.Fingerprint(schema.MergePatch(profile, schema.Object{"tags": tags})["tags"]) == schema.Fingerprint(profile["tags"]) {
+		delete(patch, "tags")
+	}
+	if len(patch) == 0 {
+		return nil
+	}
+	return patch
+}
+
+// sameValues reports whether every member of want is already in have with an equal value.
+func sameValues(have, want schema.Object) bool {
+	for k, v := range want {
+		if schema.Fingerprint(have[k]) != schema.Fingerprint(v) {
+			return false
+		}
+	}
+	return true
 }

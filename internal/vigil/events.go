@@ -43,7 +43,7 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 	userID := body["userId"].(string)
 	eventJSON := mustEncode(body)
 	ts := millis(body["timestamp"])
-	model, err := s.modelFor(ctx, tenant.ID)
+	rs, err := s.ruleContext(ctx, tenant.ID)
 	if err != nil {
 		return EventReply{}, err
 	}
@@ -122,25 +122,24 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 		if problems := s.validator.Validate(n.profileSchema, current, schema.Full, n.attributes); problems != nil {
 			return invalid(problems)
 		}
-		out, err := s.evaluate(evaluationInput{kind: kind, model: model, previous: previous, current: current,
-			event: body, history: history, request: patch, flags: flags, risk: rec.Risk}, clock)
+		out, err := s.evaluate(tenant, evaluationInput{kind: kind, stage: stageUpdate, at: entry.Timestamp,
+			model: rs.model, rules: rs.set, previous: previous, current: current, event: body, request: patch,
+			flags: flags, risk: rec.Risk, ruleState: rec.Rules}, clock)
 		if err != nil {
 			return err
 		}
-		profileJSON := mustEncode(current)
-		entry.Evaluation = out.evaluationJSON
-		entry.Response = withFields(profileJSON, out.evaluationJSON)
-		rec.Kind, rec.Profile, rec.Evaluation, rec.Risk = kind, profileJSON, out.evaluationJSON, out.riskJSON
-		rec.MaxTimestamp, rec.LastSeq, rec.UpdatedAt = max(rec.MaxTimestamp, entry.Timestamp), entry.Seq, now
-		if err := tx.UpdateUser(ctx, rec); err != nil {
-			return err
-		}
-		for _, e := range append(added, entry) {
+		rec.Kind = kind
+		for _, e := range added {
 			if err := tx.InsertEntry(ctx, e); err != nil {
 				return err
 			}
 		}
-		reply.Body = entry.Response
+		profileJSON := mustEncode(current)
+		response := withFields(profileJSON, out.evaluationJSON)
+		if err := s.saveWrite(ctx, tx, &rec, current, out, entry, response, false); err != nil {
+			return err
+		}
+		reply.Body = response
 		return nil
 	})
 	return reply, err

@@ -59,6 +59,9 @@ func (s *Service) applyEntry(profile schema.Object, e Entry) (schema.Object, err
 		return schema.MergePatch(profile, patch), nil
 	case EntryConvert:
 		return s.convert(profile, e.EventKind), nil
+	case EntrySystem:
+		patch, _ := body["patch"].(schema.Object)
+		return schema.MergePatch(profile, patch), nil
 	}
 	return nil, fmt.Errorf("entry %d: unknown type %q", e.Seq, e.Type)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/vigil-aml/vigil/internal/rules"
 	"github.com/vigil-aml/vigil/internal/schema"
 )
 
@@ -57,10 +58,10 @@ func decodeEvaluation(data []byte) (Evaluation, error) {
 		return ev, fmt.Errorf("stored evaluation: %w", err)
 	}
 	if ev.ExecutedRules == nil {
-		ev.ExecutedRules = []schema.Object{}
+		ev.ExecutedRules = []rules.Result{}
 	}
 	if ev.HitRules == nil {
-		ev.HitRules = []schema.Object{}
+		ev.HitRules = []rules.Hit{}
 	}
 	return ev, nil
 }

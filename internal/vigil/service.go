@@ -21,6 +21,8 @@ type Service struct {
 	// into that kind drops them from the profile (they stay in the history).
 	foreignFields map[Kind]map[string]bool
 	models        models
+	ruleSets      ruleSets
+	metrics       Metrics
 	now           func() time.Time
 	newID         func() string
 	log           *slog.Logger
@@ -34,7 +36,19 @@ type Options struct {
 	Logger *slog.Logger
 	// RiskModel is the model for tenants that have not loaded their own.
 	RiskModel *risk.Model
+	// Metrics receives counts (rule failures); nil counts nothing.
+	Metrics Metrics
 }
+
+// Metrics receives what the service counts.
+type Metrics interface {
+	// RuleFailed counts a rule that failed to evaluate (it counted as not hit).
+	RuleFailed(tenant, ruleInstanceID string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) RuleFailed(string, string) {}
 
 // NewService builds the service on a store, compiling the wire schemas once.
 func NewService(store Store, opts Options) (*Service, error) {
@@ -43,8 +57,13 @@ func NewService(store Store, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: store, validator: v, foreignFields: map[Kind]map[string]bool{},
-		models: models{fallback: opts.RiskModel, byTenant: map[string]cachedModel{}},
-		now:    opts.Now, newID: opts.NewID, log: opts.Logger}
+		models:   models{fallback: opts.RiskModel, byTenant: map[string]cachedModel{}},
+		ruleSets: ruleSets{byTenant: map[string]cachedRuleSet{}},
+		metrics:  opts.Metrics,
+		now:      opts.Now, newID: opts.NewID, log: opts.Logger}
+	if s.metrics == nil {
+		s.metrics = noMetrics{}
+	}
 	if s.models.fallback == nil {
 		s.models.fallback = risk.Default()
 	}

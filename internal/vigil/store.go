@@ -22,6 +22,12 @@ type Store interface {
 	Event(ctx context.Context, tenantID string, kind Kind, eventID string) (Entry, error)
 	// RiskModel reads a tenant's own risk model, or ErrNotFound when it uses the default.
 	RiskModel(ctx context.Context, tenantID string) (RiskModelRecord, error)
+	// RuleSetVersion reads the version of a tenant's rules, or ErrNotFound if it never had any.
+	RuleSetVersion(ctx context.Context, tenantID string) (string, error)
+	// Rules lists a tenant's rules by instance id.
+	Rules(ctx context.Context, tenantID string) ([]RuleRecord, error)
+	// RuleVersions lists every version of one rule, oldest first (Document nil for a deletion).
+	RuleVersions(ctx context.Context, tenantID, ruleInstanceID string) ([]RuleRecord, error)
 
 	// Close waits for writes in flight and releases the store.
 	Close() error
@@ -51,6 +57,23 @@ type Tx interface {
 
 	// PutRiskModel stores a tenant's own risk model, replacing any earlier one.
 	PutRiskModel(ctx context.Context, m RiskModelRecord) error
+
+	// PutRule creates or replaces a rule, keeps the version, and sets the tenant's rule set
+	// version to r.VersionID.
+	PutRule(ctx context.Context, r RuleRecord) error
+	// DeleteRule removes a rule (ErrNotFound if absent), records the deletion as version
+	// versionID, and sets the tenant's rule set version to it.
+	DeleteRule(ctx context.Context, tenantID, ruleInstanceID, versionID string, at int64) error
+}
+
+// RuleRecord is a stored rule (or, from RuleVersions, one version of it).
+type RuleRecord struct {
+	TenantID       string
+	RuleInstanceID string
+	VersionID      string
+	// Document is the rule as JSON (rules.Rule); nil in a version that records a deletion.
+	Document  []byte
+	UpdatedAt int64
 }
 
 // RiskModelRecord is a tenant's own risk model as stored.
@@ -90,6 +113,8 @@ type UserRecord struct {
 	// Risk is the JSON of the user's risk state (risk.State): locks, computed scores, activity
 	// and the explanation. Empty before the first assessment.
 	Risk []byte
+	// Rules is the JSON of the user's rule state (history aggregates, latest shadow results).
+	Rules []byte
 	// MaxTimestamp is the largest ordering timestamp among the history after the creation; an
 	// event at or after it folds incrementally, an earlier one refolds the history.
 	MaxTimestamp int64
@@ -113,6 +138,9 @@ const (
 	// EntryConvert changes the user's type to EventKind (allowUserTypeConversion); it sits right
 	// before the event that asked for it. Its body is {"from": KIND, "to": KIND}.
 	EntryConvert EntryType = "CONVERT"
+	// EntrySystem is a change Vigil made itself (a rule's triggersOnHit), right after the write
+	// that caused it. Its body is {"patch": merge patch, "ruleInstanceIds": [...]}.
+	EntrySystem EntryType = "SYSTEM"
 )
 
 // Entry is one element of a user's history.
@@ -134,6 +162,8 @@ type Entry struct {
 	// Evaluation is the JSON of the rule and risk results computed when the entry was applied.
 	Evaluation []byte
 	// Response is the first response body, replayed for an identical retry.
-	Response  []byte
+	Response []byte
+	// Shadow is the JSON of the shadow rules' results of this write.
+	Shadow    []byte
 	CreatedAt int64
 }

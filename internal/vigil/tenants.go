@@ -40,7 +40,9 @@ func (s *Service) CreateKey(ctx context.Context, tenant string) (string, error) 
 		t, err := tx.TenantByName(ctx, tenant)
 		if errors.Is(err, ErrNotFound) {
 			t = Tenant{ID: s.newID(), Name: tenant, CreatedAt: s.nowMillis()}
-			err = tx.CreateTenant(ctx, t)
+			if err = tx.CreateTenant(ctx, t); err == nil {
+				err = s.seedRules(ctx, tx, t.ID)
+			}
 		}
 		if err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/vigil-aml/vigil/internal/risk"
 	"github.com/vigil-aml/vigil/internal/schema"
 )
 
@@ -24,7 +23,7 @@ func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body
 	}
 	userID := body["userId"].(string)
 	bodyJSON := mustEncode(body)
-	model, err := s.modelFor(ctx, tenant.ID)
+	rs, err := s.ruleContext(ctx, tenant.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +32,7 @@ func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body
 		rec, err := tx.LockUser(ctx, tenant.ID, userID)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			reply, err = s.insertUser(ctx, tx, tenant, kind, model, body, bodyJSON, flags)
+			reply, err = s.insertUser(ctx, tx, tenant, kind, rs, body, bodyJSON, flags)
 			return err
 		case err != nil:
 			return err
@@ -49,35 +48,29 @@ func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body
 				Message: fmt.Sprintf("User %q already exists; its attributes were not saved. Send a user event to change it, or repeat the request with validateUserId=false to update it.", userID)})
 			return nil
 		}
-		reply, err = s.updateUser(ctx, tx, rec, model, body, bodyJSON, flags)
+		reply, err = s.updateUser(ctx, tx, tenant, rec, rs, body, bodyJSON, flags)
 		return err
 	})
 	return reply, err
 }
 
-func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, kind Kind, model *risk.Model,
+func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, kind Kind, rs ruleContext,
 	body schema.Object, bodyJSON []byte, flags Flags) ([]byte, error) {
 	now := s.now()
-	entry := Entry{TenantID: tenant.ID, Seq: 1, Type: EntryCreate, Timestamp: millis(body["createdTimestamp"]),
-		Body: bodyJSON, CreatedAt: now.UnixMilli()}
-	// The profile is a copy: evaluate writes the risk levels into it, and body must stay as sent
-	// in case the unit is retried.
+	entry := Entry{TenantID: tenant.ID, UserUID: s.newID(), Seq: 1, Type: EntryCreate,
+		Timestamp: millis(body["createdTimestamp"]), Body: bodyJSON, CreatedAt: now.UnixMilli()}
+	// The profile is a copy: evaluate writes into it, and body must stay as sent in case the
+	// unit is retried.
 	current := replaceTopLevel(nil, body)
-	out, err := s.evaluate(evaluationInput{kind: kind, model: model, current: current, history: []Entry{entry},
-		request: body, flags: flags}, now)
+	out, err := s.evaluate(tenant, evaluationInput{kind: kind, stage: stageInitial, at: entry.Timestamp,
+		model: rs.model, rules: rs.set, current: current, request: body, flags: flags}, now)
 	if err != nil {
 		return nil, err
 	}
-	rec := UserRecord{TenantID: tenant.ID, UID: s.newID(), UserID: body["userId"].(string), Kind: kind,
-		Profile: mustEncode(current), Evaluation: out.evaluationJSON, Risk: out.riskJSON, LastSeq: 1,
-		CreatedAt: entry.CreatedAt, UpdatedAt: entry.CreatedAt}
-	entry.UserUID, entry.Evaluation = rec.UID, out.evaluationJSON
+	rec := UserRecord{TenantID: tenant.ID, UID: entry.UserUID, UserID: body["userId"].(string), Kind: kind,
+		CreatedAt: entry.CreatedAt}
 	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: out.evaluation})
-	entry.Response = reply
-	if err := tx.InsertUser(ctx, rec); err != nil {
-		return nil, err
-	}
-	if err := tx.InsertEntry(ctx, entry); err != nil {
+	if err := s.saveWrite(ctx, tx, &rec, current, out, entry, reply, true); err != nil {
 		return nil, err
 	}
 	return reply, nil
@@ -85,7 +78,7 @@ func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, kind Kin
 
 // updateUser applies a re-POST with validateUserId=false: it enters the history after every
 // entry already there (at the later of now and the newest entry's timestamp).
-func (s *Service) updateUser(ctx context.Context, tx Tx, rec UserRecord, model *risk.Model,
+func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec UserRecord, rs ruleContext,
 	body schema.Object, bodyJSON []byte, flags Flags) ([]byte, error) {
 	n := names[rec.Kind]
 	previous, err := decodeStored(rec.Profile)
@@ -99,20 +92,14 @@ func (s *Service) updateUser(ctx context.Context, tx Tx, rec UserRecord, model *
 	now := s.now()
 	entry := Entry{TenantID: rec.TenantID, UserUID: rec.UID, Seq: rec.LastSeq + 1, Type: EntryUpdate,
 		Timestamp: max(now.UnixMilli(), rec.MaxTimestamp), Body: bodyJSON, CreatedAt: now.UnixMilli()}
-	out, err := s.evaluate(evaluationInput{kind: rec.Kind, model: model, previous: previous, current: current,
-		request: body, flags: flags, risk: rec.Risk}, now)
+	out, err := s.evaluate(tenant, evaluationInput{kind: rec.Kind, stage: stageUpdate, at: entry.Timestamp,
+		model: rs.model, rules: rs.set, previous: previous, current: current, request: body, flags: flags,
+		risk: rec.Risk, ruleState: rec.Rules}, now)
 	if err != nil {
 		return nil, err
 	}
-	entry.Evaluation = out.evaluationJSON
 	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: out.evaluation})
-	entry.Response = reply
-	rec.Profile, rec.Evaluation, rec.Risk = mustEncode(current), out.evaluationJSON, out.riskJSON
-	rec.MaxTimestamp, rec.LastSeq, rec.UpdatedAt = entry.Timestamp, entry.Seq, entry.CreatedAt
-	if err := tx.UpdateUser(ctx, rec); err != nil {
-		return nil, err
-	}
-	if err := tx.InsertEntry(ctx, entry); err != nil {
+	if err := s.saveWrite(ctx, tx, &rec, current, out, entry, reply, false); err != nil {
 		return nil, err
 	}
 	return reply, nil

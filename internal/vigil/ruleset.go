@@ -1,0 +1,279 @@
+package vigil
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/vigil-aml/vigil/internal/risk"
+	"github.com/vigil-aml/vigil/internal/rules"
+)
+
+// ruleSets caches each tenant's compiled rules by rule set version and risk model (onList()
+// reads the model's country lists), so a write compiles rules only after they changed.
+type ruleSets struct {
+	mu       sync.Mutex
+	byTenant map[string]cachedRuleSet
+}
+
+type cachedRuleSet struct {
+	version string
+	model   *risk.Model
+	set     *rules.Set
+}
+
+// emptyVersion marks a tenant that never had rules.
+const emptyVersion = ""
+
+// rulesFor returns the tenant's compiled rules.
+func (s *Service) rulesFor(ctx context.Context, tenantID string, model *risk.Model) (*rules.Set, error) {
+	version, err := s.store.RuleSetVersion(ctx, tenantID)
+	if errors.Is(err, ErrNotFound) {
+		version = emptyVersion
+	} else if err != nil {
+		return nil, err
+	}
+	s.ruleSets.mu.Lock()
+	c, ok := s.ruleSets.byTenant[tenantID]
+	s.ruleSets.mu.Unlock()
+	if ok && c.version == version && c.model == model {
+		return c.set, nil
+	}
+	var defs []rules.Rule
+	if version != emptyVersion {
+		recs, err := s.store.Rules(ctx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range recs {
+			var r rules.Rule
+			if err := json.Unmarshal(rec.Document, &r); err != nil {
+				return nil, fmt.Errorf("stored rule %s: %w", rec.RuleInstanceID, err)
+			}
+			defs = append(defs, r)
+		}
+	}
+	sort.SliceStable(defs, func(i, j int) bool { return naturalLess(defs[i].InstanceID, defs[j].InstanceID) })
+	set, err := rules.Compile(defs, countryLists(model))
+	if err != nil {
+		return nil, fmt.Errorf("stored rules of tenant %s: %w", tenantID, err)
+	}
+	s.ruleSets.mu.Lock()
+	s.ruleSets.byTenant[tenantID] = cachedRuleSet{version: version, model: model, set: set}
+	s.ruleSets.mu.Unlock()
+	return set, nil
+}
+
+// naturalLess orders ids with numbers by value: R-U2.1 before R-U10.1.
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := leadingDigits(a), leadingDigits(b)
+		if da != "" && db != "" {
+			if len(da) != len(db) {
+				return len(da) < len(db)
+			}
+			if da != db {
+				return da < db
+			}
+			a, b = a[len(da):], b[len(db):]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func leadingDigits(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i]
+}
+
+func countryLists(m *risk.Model) map[string][]string {
+	out := make(map[string][]string, len(m.CountryLists))
+	for name, l := range m.CountryLists {
+		out[name] = l.Countries
+	}
+	return out
+}
+
+// seedRules gives a new tenant the default library.
+func (s *Service) seedRules(ctx context.Context, tx Tx, tenantID string) error {
+	for _, r := range rules.Library() {
+		if _, err := s.putRule(ctx, tx, tenantID, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putRule stores a checked rule under a new version and returns it as stored.
+func (s *Service) putRule(ctx context.Context, tx Tx, tenantID string, r rules.Rule) (rules.Rule, error) {
+	r.VersionID = s.newID()
+	doc, err := json.Marshal(r)
+	if err != nil {
+		return r, err
+	}
+	return r, tx.PutRule(ctx, RuleRecord{TenantID: tenantID, RuleInstanceID: r.InstanceID, VersionID: r.VersionID,
+		Document: doc, UpdatedAt: s.nowMillis()})
+}
+
+// ListRules handles GET /rules: the tenant's rules (enabled or not).
+func (s *Service) ListRules(ctx context.Context, tenant Tenant) ([]byte, error) {
+	recs, err := s.store.Rules(ctx, tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]json.RawMessage, len(recs))
+	for i, rec := range recs {
+		list[i] = rec.Document
+	}
+	return mustEncode(map[string]any{"rules": list}), nil
+}
+
+// GetRule handles GET /rules/{ruleInstanceId}.
+func (s *Service) GetRule(ctx context.Context, tenant Tenant, instanceID string) ([]byte, error) {
+	recs, err := s.store.Rules(ctx, tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		if rec.RuleInstanceID == instanceID {
+			return rec.Document, nil
+		}
+	}
+	return nil, notFoundf("No rule with ruleInstanceId %q", instanceID)
+}
+
+// RuleVersions handles GET /rules/{ruleInstanceId}/versions: every version, oldest first.
+func (s *Service) RuleVersions(ctx context.Context, tenant Tenant, instanceID string) ([]byte, error) {
+	recs, err := s.store.RuleVersions(ctx, tenant.ID, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, notFoundf("No rule with ruleInstanceId %q", instanceID)
+	}
+	type version struct {
+		VersionID string          `json:"versionId"`
+		CreatedAt int64           `json:"createdAt"`
+		Deleted   bool            `json:"deleted,omitempty"`
+		Rule      json.RawMessage `json:"rule,omitempty"`
+	}
+	out := make([]version, len(recs))
+	for i, rec := range recs {
+		out[i] = version{VersionID: rec.VersionID, CreatedAt: rec.UpdatedAt, Deleted: rec.Document == nil, Rule: rec.Document}
+	}
+	return mustEncode(map[string]any{"versions": out}), nil
+}
+
+// PutRule handles PUT /rules/{ruleInstanceId}: it checks the rule (JSON or YAML; its
+// ruleInstanceId must match the path or be absent), compiles it, and stores it as a new version.
+func (s *Service) PutRule(ctx context.Context, tenant Tenant, instanceID string, document []byte) ([]byte, error) {
+	r, err := rules.ParseRule(document)
+	if err == nil {
+		if r.InstanceID == "" {
+			r.InstanceID = instanceID
+		}
+		if r.InstanceID != instanceID {
+			return nil, invalidf("ruleInstanceId", "%q does not match the path's %q", r.InstanceID, instanceID)
+		}
+		err = rules.Check(r)
+	}
+	if err := ruleError(err); err != nil {
+		return nil, err
+	}
+	var stored rules.Rule
+	err = s.write(ctx, func(tx Tx) error {
+		var err error
+		stored, err = s.putRule(ctx, tx, tenant.ID, r)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return mustEncode(stored), nil
+}
+
+// DeleteRule handles DELETE /rules/{ruleInstanceId}.
+func (s *Service) DeleteRule(ctx context.Context, tenant Tenant, instanceID string) error {
+	err := s.write(ctx, func(tx Tx) error {
+		return tx.DeleteRule(ctx, tenant.ID, instanceID, s.newID(), s.nowMillis())
+	})
+	if errors.Is(err, ErrNotFound) {
+		return notFoundf("No rule with ruleInstanceId %q", instanceID)
+	}
+	return err
+}
+
+// ApplyRulesByName creates or replaces every rule of a document (a list, or {"rules": [...]}) for
+// a tenant named on the command line, all or nothing. It returns how many rules were applied.
+func (s *Service) ApplyRulesByName(ctx context.Context, tenantName string, document []byte) (int, error) {
+	defs, err := rules.ParseRules(document)
+	if err == nil {
+		_, err = rules.Compile(defs, nil)
+	}
+	if err := ruleError(err); err != nil {
+		return 0, err
+	}
+	err = s.write(ctx, func(tx Tx) error {
+		t, err := tx.TenantByName(ctx, tenantName)
+		if errors.Is(err, ErrNotFound) {
+			return notFoundf("No tenant named %q (create it with: vigil keys create --tenant %s)", tenantName, tenantName)
+		}
+		if err != nil {
+			return err
+		}
+		for _, r := range defs {
+			if _, err := s.putRule(ctx, tx, t.ID, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(defs), err
+}
+
+// ruleError turns a rules.Error into a 400 listing every problem.
+func ruleError(err error) error {
+	var re *rules.Error
+	if errors.As(err, &re) {
+		return &Error{Code: CodeInvalid, Message: re.Problems[0], Problems: re.Problems}
+	}
+	return err
+}
+
+// UserRules handles GET /{consumer|business}/users/{userId}/rules: the latest rule results of
+// the user, shadow rules included (they are left out of every other response).
+func (s *Service) UserRules(ctx context.Context, tenant Tenant, kind Kind, userID string) ([]byte, error) {
+	rec, err := s.store.User(ctx, tenant.ID, userID)
+	if errors.Is(err, ErrNotFound) || (err == nil && rec.Kind != kind) {
+		return nil, notFoundf("No %s with userId %q", names[kind].noun, userID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ev, err := decodeEvaluation(rec.Evaluation)
+	if err != nil {
+		return nil, err
+	}
+	var state ruleState
+	if len(rec.Rules) > 0 {
+		if err := json.Unmarshal(rec.Rules, &state); err != nil {
+			return nil, err
+		}
+	}
+	if state.Shadow == nil {
+		state.Shadow = []rules.Result{}
+	}
+	return mustEncode(map[string]any{"userId": rec.UserID, "executedRules": ev.ExecutedRules, "hitRules": ev.HitRules,
+		"shadowRules": state.Shadow, "status": ev.Status, "aggregates": state.Aggregates}), nil
+}
