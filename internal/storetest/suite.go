@@ -85,7 +85,7 @@ func testTenantsAndKeys(t *testing.T, s vigil.Store) {
 func sampleUser(tenant, uid, userID string) vigil.UserRecord {
 	return vigil.UserRecord{TenantID: tenant, UID: uid, UserID: userID, Kind: vigil.Consumer,
 		Profile: []byte(`{"userId":"` + userID + `"}`), Evaluation: []byte(`{"status":"ALLOW"}`), Risk: []byte(`{"kyc":{}}`),
-		Rules: []byte(`{"aggregates":{}}`),
+		Rules:        []byte(`{"aggregates":{}}`),
 		MaxTimestamp: 0, LastSeq: 1, CreatedAt: 1, UpdatedAt: 1}
 }
 

@@ -71,7 +71,7 @@ type evaluationInput struct {
 
 // evaluated is the outcome of evaluate, ready to store.
 type evaluated struct {
-	evaluation                                    Evaluation
+	evaluation                                     Evaluation
 	evaluationJSON, riskJSON, ruleJSON, shadowJSON []byte
 	// system is the merge patch of the triggered actions (nil when none changed anything), and
 	// triggeredBy the rules that asked for it.
