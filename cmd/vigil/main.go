@@ -5,6 +5,8 @@
 //	vigil keys create --tenant NAME [--db DSN]    create a tenant's API key
 //	vigil risk apply --tenant NAME --file F       load a tenant's risk model (YAML or JSON)
 //	vigil risk default                            print the default risk model
+//	vigil rules apply --tenant NAME --file F      create or replace a tenant's rules (YAML or JSON)
+//	vigil rules library                           print the default rule library
 package main
 
 import (
@@ -32,6 +34,8 @@ Usage:
   vigil keys create --tenant NAME [--db DSN]
   vigil risk apply --tenant NAME --file model.yaml [--db DSN]
   vigil risk default
+  vigil rules apply --tenant NAME --file rules.yaml [--db DSN]
+  vigil rules library
 
 DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
 `
@@ -53,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return createKey(ctx, args[2:], stdout, stderr)
 	case "risk":
 		return riskCommand(ctx, args[1:], stdout, stderr)
+	case "rules":
+		return rulesCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

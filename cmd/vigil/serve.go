@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigil-aml/vigil/internal/httpapi"
+	"github.com/vigil-aml/vigil/internal/metrics"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -32,7 +33,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		return err
 	}
 	defer store.Close()
-	svc, err := vigil.NewService(store, vigil.Options{Logger: log})
+	m := metrics.New()
+	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m})
 	if err != nil {
 		return err
 	}
@@ -59,7 +61,8 @@ Create more keys with: vigil keys create --tenant NAME --db %s
 `, vigil.DefaultTenant, key, key, addr, *dsn)
 	}
 	srv := &http.Server{
-		Handler:           httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, Logger: log}),
+		Handler: httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, Logger: log,
+			Metrics: m.Handler(), Observe: m.Observe}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -20,6 +21,10 @@ type Options struct {
 	// MaxBody limits single-request bodies in bytes; 0 means DefaultMaxBody.
 	MaxBody int64
 	Logger  *slog.Logger
+	// Metrics, when set, serves GET /metrics (no key needed, like /healthz).
+	Metrics http.Handler
+	// Observe, when set, is told every request's route pattern, status and duration.
+	Observe func(route string, status int, d time.Duration)
 }
 
 // api holds what every handler needs.
@@ -27,6 +32,7 @@ type api struct {
 	svc     *vigil.Service
 	maxBody int64
 	log     *slog.Logger
+	observe func(route string, status int, d time.Duration)
 }
 
 // route is one path with the handler for each method it serves.
@@ -37,7 +43,7 @@ type route struct {
 
 // New returns the HTTP handler of the whole API.
 func New(svc *vigil.Service, opts Options) http.Handler {
-	a := &api{svc: svc, maxBody: opts.MaxBody, log: opts.Logger}
+	a := &api{svc: svc, maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBody
 	}
@@ -48,6 +54,13 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		{"/healthz", map[string]http.HandlerFunc{"GET": a.healthz}},
 		{"/openapi.json", map[string]http.HandlerFunc{"GET": a.openAPI}},
 		{"/risk/model", map[string]http.HandlerFunc{"GET": a.authed(a.getRiskModel), "PUT": a.authed(a.putRiskModel)}},
+		{"/rules", map[string]http.HandlerFunc{"GET": a.authed(a.listRules)}},
+		{"/rules/{ruleInstanceId}", map[string]http.HandlerFunc{"GET": a.authed(a.getRule), "PUT": a.authed(a.putRule),
+			"DELETE": a.authed(a.deleteRule)}},
+		{"/rules/{ruleInstanceId}/versions", map[string]http.HandlerFunc{"GET": a.authed(a.ruleVersions)}},
+	}
+	if opts.Metrics != nil {
+		routes = append(routes, route{"/metrics", map[string]http.HandlerFunc{"GET": opts.Metrics.ServeHTTP}})
 	}
 	for _, k := range []struct {
 		kind  vigil.Kind
@@ -61,6 +74,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 			route{k.users, map[string]http.HandlerFunc{"POST": a.authed(a.createUser(k.kind))}},
 			route{k.users + "/{userId}", map[string]http.HandlerFunc{"GET": a.authed(a.getUser(k.kind))}},
 			route{k.users + "/{userId}/risk", map[string]http.HandlerFunc{"GET": a.authed(a.getRisk(k.kind))}},
+			route{k.users + "/{userId}/rules", map[string]http.HandlerFunc{"GET": a.authed(a.getUserRules(k.kind))}},
 			route{k.event, map[string]http.HandlerFunc{"POST": a.authed(a.createEvent(k.kind))}},
 			route{k.event + "/{eventId}", map[string]http.HandlerFunc{"GET": a.authed(a.getEvent(k.kind))}},
 		)
@@ -72,6 +86,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 			mux.HandleFunc(method+" "+rt.path, h)
 			allowed = append(allowed, method)
 		}
+		sort.Strings(allowed)
 		mux.HandleFunc(rt.path, methodNotAllowed(strings.Join(allowed, ", ")))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -211,6 +226,56 @@ func (a *api) putRiskModel(w http.ResponseWriter, r *http.Request) {
 	writeRaw(w, http.StatusOK, reply)
 }
 
+func (a *api) getUserRules(kind vigil.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		reply, err := a.svc.UserRules(r.Context(), tenantOf(r), kind, r.PathValue("userId"))
+		a.reply(w, r, http.StatusOK, reply, err)
+	}
+}
+
+func (a *api) listRules(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.ListRules(r.Context(), tenantOf(r))
+	a.reply(w, r, http.StatusOK, reply, err)
+}
+
+func (a *api) getRule(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.GetRule(r.Context(), tenantOf(r), r.PathValue("ruleInstanceId"))
+	a.reply(w, r, http.StatusOK, reply, err)
+}
+
+func (a *api) ruleVersions(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.RuleVersions(r.Context(), tenantOf(r), r.PathValue("ruleInstanceId"))
+	a.reply(w, r, http.StatusOK, reply, err)
+}
+
+// putRule takes a rule as JSON or YAML (so its body is not decoded as JSON here).
+func (a *api) putRule(w http.ResponseWriter, r *http.Request) {
+	data, err := readBody(w, r, a.maxBody)
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	reply, err := a.svc.PutRule(r.Context(), tenantOf(r), r.PathValue("ruleInstanceId"), data)
+	a.reply(w, r, http.StatusOK, reply, err)
+}
+
+func (a *api) deleteRule(w http.ResponseWriter, r *http.Request) {
+	if err := a.svc.DeleteRule(r.Context(), tenantOf(r), r.PathValue("ruleInstanceId")); err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// reply writes a successful body or the error.
+func (a *api) reply(w http.ResponseWriter, r *http.Request, status int, body []byte, err error) {
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	writeRaw(w, status, body)
+}
+
 // statusRecorder remembers the status a handler wrote, for the request log.
 type statusRecorder struct {
 	http.ResponseWriter
@@ -222,13 +287,19 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (a *api) logRequests(next http.Handler) http.Handler {
+func (a *api) logRequests(next *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		d := time.Since(start)
+		if a.observe != nil {
+			// The route pattern, never the raw path, so ids do not become label values.
+			_, pattern := next.Handler(r)
+			a.observe(pattern, rec.status, d)
+		}
 		a.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration", time.Since(start))
+			"status", rec.status, "duration", d)
 	})
 }
 

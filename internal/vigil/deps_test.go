@@ -18,7 +18,9 @@ func TestDependenciesPointInward(t *testing.T) {
 		{mod + "vigil", []string{"net/http", "database/sql", "modernc.org/", "github.com/jackc/", mod + "sqlite", mod + "httpapi", mod + "postgres"}},
 		{mod + "schema", []string{"net/http", "database/sql", mod + "vigil", mod + "sqlite", mod + "httpapi", mod + "postgres"}},
 		{mod + "sqlite", []string{"net/http", mod + "httpapi", mod + "postgres"}},
-		{mod + "httpapi", []string{"database/sql", "modernc.org/", "github.com/jackc/", mod + "sqlite", mod + "postgres"}},
+		{mod + "httpapi", []string{"database/sql", "modernc.org/", "github.com/jackc/", "github.com/prometheus/", mod + "sqlite", mod + "postgres", mod + "metrics"}},
+		{mod + "rules", []string{"net/http", "database/sql", mod + "vigil", mod + "sqlite", mod + "postgres", mod + "httpapi"}},
+		{mod + "risk", []string{"net/http", "database/sql", mod + "vigil", mod + "sqlite", mod + "postgres", mod + "httpapi"}},
 	}
 	for _, r := range rules {
 		out, err := exec.Command("go", "list", "-deps", r.pkg).Output()

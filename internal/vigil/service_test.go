@@ -16,9 +16,25 @@ import (
 
 // fixture is a service on a real SQLite file with a fixed clock and predictable ids.
 type fixture struct {
-	svc    *vigil.Service
-	store  vigil.Store
-	tenant vigil.Tenant
+	svc     *vigil.Service
+	store   vigil.Store
+	tenant  vigil.Tenant
+	metrics *countingMetrics
+}
+
+// fixedNow is the fixture's clock (epoch ms).
+const fixedNow = 1_800_000_000_000
+
+// countingMetrics records rule failures.
+type countingMetrics struct {
+	mu       sync.Mutex
+	failures []string
+}
+
+func (m *countingMetrics) RuleFailed(tenant, rule string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failures = append(m.failures, tenant+"/"+rule)
 }
 
 func newFixture(t *testing.T, b storetest.Backend) *fixture {
@@ -26,9 +42,11 @@ func newFixture(t *testing.T, b storetest.Backend) *fixture {
 	ctx := context.Background()
 	store := b.Open(t)
 	var n atomic.Int64
+	metrics := &countingMetrics{}
 	svc, err := vigil.NewService(store, vigil.Options{
-		Now:   func() time.Time { return time.UnixMilli(1_800_000_000_000) },
-		NewID: func() string { return fmt.Sprintf("id-%d", n.Add(1)) },
+		Now:     func() time.Time { return time.UnixMilli(fixedNow) },
+		NewID:   func() string { return fmt.Sprintf("id-%d", n.Add(1)) },
+		Metrics: metrics,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +59,7 @@ func newFixture(t *testing.T, b storetest.Backend) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, store: store, tenant: tenant}
+	return &fixture{svc: svc, store: store, tenant: tenant, metrics: metrics}
 }
 
 func obj(t *testing.T, s string) schema.Object {

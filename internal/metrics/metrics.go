@@ -1,0 +1,57 @@
+// Package metrics keeps Vigil's Prometheus metrics: request counts and latencies by route and
+// status, and rule failures. It implements the domain's Metrics interface.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is one registry of Vigil's metrics.
+type Metrics struct {
+	registry     *prometheus.Registry
+	requests     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	ruleFailures *prometheus.CounterVec
+}
+
+// New registers Vigil's metrics and the Go runtime's on a new registry.
+func New() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "vigil_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+		ruleFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_rule_failures_total", Help: "Rules that failed to evaluate and counted as not hit.",
+		}, []string{"tenant", "rule"}),
+	}
+	m.registry.MustRegister(m.requests, m.latency, m.ruleFailures,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// RuleFailed implements vigil.Metrics.
+func (m *Metrics) RuleFailed(tenant, ruleInstanceID string) {
+	m.ruleFailures.WithLabelValues(tenant, ruleInstanceID).Inc()
+}
+
+// Observe records one request.
+func (m *Metrics) Observe(route string, status int, d time.Duration) {
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
