@@ -210,7 +210,7 @@ func TestContactChangesWithinAWindow(t *testing.T) {
 			{fixedNow - 30*day, `{"contactDetails":{"emailIds":["b@x.io"]}}`, false}, // exactly on the edge: counts
 			{fixedNow - 10*day, `{"contactDetails":{"contactNumbers":["+49 1"]}}`, false},
 			{fixedNow - 1*day, `{"contactDetails":{"addresses":[{"addressLines":["1 Main St"]}]}}`, true}, // third in 30 days
-			{fixedNow - 1*day + 1, `{"occupation":"pilot"}`, true},                                       // still three in the window
+			{fixedNow - 1*day + 1, `{"occupation":"pilot"}`, true},                                        // still three in the window
 		}
 		for i, s := range steps {
 			reply := f.eventReply(t, vigil.Consumer, eventFor(vigil.Consumer, fmt.Sprint("c", i), "clean", s.at, s.patch), vigil.Flags{})
