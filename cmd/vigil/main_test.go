@@ -139,3 +139,27 @@ func TestRiskCommands(t *testing.T) {
 		t.Fatalf("invalid model: %v", err)
 	}
 }
+
+func TestRulesCommands(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "vigil.db")
+	ctx := context.Background()
+	var lib bytes.Buffer
+	if err := run(ctx, []string{"rules", "library"}, &lib, io.Discard, nil); err != nil || !strings.Contains(lib.String(), "R-U1.1") {
+		t.Fatalf("rules library: %v", err)
+	}
+	if err := run(ctx, []string{"keys", "create", "--tenant", "acme", "--db", dsn}, io.Discard, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(file, []byte("- ruleId: RC-1\n  ruleInstanceId: RC-1.1\n  ruleName: Pilots\n  ruleDescription: d\n  ruleAction: FLAG\n  expression: user.occupation == 'pilot'\n"), 0o600)
+	var out bytes.Buffer
+	if err := run(ctx, []string{"rules", "apply", "--tenant", "acme", "--file", file, "--db", dsn}, &out, io.Discard, nil); err != nil || !strings.Contains(out.String(), "1 rules") {
+		t.Fatalf("rules apply: %v %s", err, out.String())
+	}
+	os.WriteFile(file, []byte("- ruleId: RC-2\n  ruleInstanceId: RC-2.1\n  ruleName: Broken\n  ruleDescription: d\n  ruleAction: FLAG\n  expression: 'user.occupation =='\n"), 0o600)
+	err := run(ctx, []string{"rules", "apply", "--tenant", "acme", "--file", file, "--db", dsn}, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "expression: line 1, column") {
+		t.Fatalf("a rule that does not compile: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-aml/vigil/internal/httpapi"
 	"github.com/vigil-aml/vigil/internal/schema"
@@ -452,4 +454,69 @@ func TestRiskEndpoints(t *testing.T) {
 		}
 		assertError(t, s.do(t, http.MethodPut, "/risk/model", strings.NewReader(yaml), map[string]string{"x-api-key": "vgl_wrong"}), http.StatusUnauthorized)
 	})
+}
+
+func TestRulesEndpoints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		list := s.get(t, "/rules").object(t)
+		if n := len(list["rules"].([]any)); n != 14 {
+			t.Fatalf("GET /rules: %d rules, want the library's 14", n)
+		}
+		if r := s.get(t, "/rules/R-U1.1"); r.status != http.StatusOK || r.object(t)["ruleName"] != "Sanctioned user" {
+			t.Fatalf("GET /rules/R-U1.1: %d %s", r.status, r.body)
+		}
+		bad := assertError(t, s.do(t, http.MethodPut, "/rules/RC-1.1", strings.NewReader("ruleId: RC-1\nruleName: Broken\nruleDescription: Does not compile.\nruleAction: FLAG\nexpression: 'user.a +'\n"), nil), http.StatusBadRequest)
+		if !strings.Contains(bad["message"].(string), "expression: line 1, column") {
+			t.Fatalf("compile error = %v", bad["message"])
+		}
+		rule := `{"ruleId":"RC-1","ruleName":"Pilots","ruleDescription":"Occupation is pilot.","ruleAction":"FLAG","expression":"user.occupation == \"pilot\""}`
+		put := s.do(t, http.MethodPut, "/rules/RC-1.1", strings.NewReader(rule), nil)
+		if put.status != http.StatusOK || put.object(t)["versionId"] == nil || put.object(t)["ruleInstanceId"] != "RC-1.1" {
+			t.Fatalf("PUT /rules/RC-1.1: %d %s", put.status, put.body)
+		}
+		s.post(t, "/consumer/users", `{"userId":"u1","createdTimestamp":1700000000000,"occupation":"pilot"}`)
+		rules := s.get(t, "/consumer/users/u1/rules").object(t)
+		if hits := rules["hitRules"].([]any); len(hits) != 1 || hits[0].(schema.Object)["ruleInstanceId"] != "RC-1.1" {
+			t.Fatalf("GET /consumer/users/u1/rules: %v", rules)
+		}
+		if r := s.do(t, http.MethodDelete, "/rules/RC-1.1", nil, nil); r.status != http.StatusNoContent {
+			t.Fatalf("DELETE: %d %s", r.status, r.body)
+		}
+		assertError(t, s.get(t, "/rules/RC-1.1"), http.StatusNotFound)
+		assertError(t, s.do(t, http.MethodDelete, "/rules/RC-1.1", nil, nil), http.StatusNotFound)
+		if v := s.get(t, "/rules/RC-1.1/versions").object(t)["versions"].([]any); len(v) != 2 {
+			t.Fatalf("versions after put and delete: %v", v)
+		}
+		assertError(t, s.do(t, http.MethodPost, "/rules", nil, nil), http.StatusMethodNotAllowed)
+		assertError(t, s.do(t, http.MethodGet, "/rules", nil, map[string]string{"x-api-key": "vgl_nope"}), http.StatusUnauthorized)
+	})
+}
+
+func TestMetricsAndObserver(t *testing.T) {
+	store := storetest.Backends(t)[0].Open(t)
+	svc, err := vigil.NewService(store, vigil.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routes []string
+	handler := httpapi.New(svc, httpapi.Options{
+		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("# metrics")) }),
+		Observe: func(route string, status int, d time.Duration) { routes = append(routes, fmt.Sprint(route, " ", status)) },
+	})
+	srv := httptest.NewServer(handler)
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || string(body) != "# metrics" {
+		t.Fatalf("/metrics: %d %s", res.StatusCode, body)
+	}
+	http.Get(srv.URL + "/consumer/users/some%20id")
+	if len(routes) != 2 || routes[1] != "GET /consumer/users/{userId} 401" {
+		t.Fatalf("observed %q; want route patterns, not raw paths", routes)
+	}
 }
