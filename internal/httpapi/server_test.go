@@ -502,7 +502,9 @@ func TestMetricsAndObserver(t *testing.T) {
 	var routes []string
 	handler := httpapi.New(svc, httpapi.Options{
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("# metrics")) }),
-		Observe: func(route string, status int, d time.Duration) { routes = append(routes, fmt.Sprint(route, " ", status)) },
+		Observe: func(route string, status int, d time.Duration) {
+			routes = append(routes, fmt.Sprint(route, " ", status))
+		},
 	})
 	srv := httptest.NewServer(handler)
 	defer srv.Close()
