@@ -123,18 +123,28 @@ export function makeClient(baseUrl, apiKey) {
   return new FlagrightClient({ environment: baseUrl, apiKey });
 }
 
+/** A tenant name no other server of this run uses (1-63 of a-z 0-9 - _). */
+export function uniqueTenant(prefix) {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
 /**
  * Starts a Vigil server with a fresh database.
- * @returns {Promise<{baseUrl, apiKey, otherApiKey, client, otherClient, api, rawRequest, stop}>}
+ *
+ * Tenants are named `sdk` and `other` unless `tenant` / `otherTenant` say otherwise. With
+ * VIGIL_SDK_DB every test file's server shares one database, and with it those two tenants
+ * (keys create adds a key to an existing tenant): a test that changes tenant-wide state, such
+ * as the risk model, must pass names from uniqueTenant() so no other file sees the change.
+ * @returns {Promise<{baseUrl, apiKey, otherApiKey, tenant, otherTenant, client, otherClient, api, rawRequest, stop}>}
  */
-export async function startVigil() {
+export async function startVigil({ tenant = "sdk", otherTenant = "other" } = {}) {
   const bin = vigilBin();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-sdk-"));
   // VIGIL_SDK_DB runs the suite on another database (CI uses it for PostgreSQL); every test
   // uses fresh ids, so test files can share one database.
   const db = process.env.VIGIL_SDK_DB || `sqlite:${path.join(tmp, "vigil.db")}`;
-  const apiKey = createKey(bin, db, "sdk");
-  const otherApiKey = createKey(bin, db, "other");
+  const apiKey = createKey(bin, db, tenant);
+  const otherApiKey = createKey(bin, db, otherTenant);
   assert.notEqual(apiKey, otherApiKey, "two tenants got the same API key");
 
   const port = await freePort();
@@ -281,6 +291,8 @@ export async function startVigil() {
     baseUrl,
     apiKey,
     otherApiKey,
+    tenant,
+    otherTenant,
     client: makeClient(baseUrl, apiKey),
     otherClient: makeClient(baseUrl, otherApiKey),
     api,

@@ -18,7 +18,8 @@ type Input struct {
 	LockKYC, LockCRA *bool
 	// Previous is the user's state after its previous write (zero for a new user).
 	Previous State
-	// Hits are the actions of the rules this write hit; each adds activity risk.
+	// Hits are the actions of the rules that started hitting with this write; each adds
+	// activity risk (a rule that keeps hitting adds nothing more).
 	Hits []string
 }
 
@@ -107,10 +108,19 @@ func (m *Model) Assess(in Input) State {
 	st.KYC = m.resolve(in.Previous.KYC, st.ComputedKYC, in.KYCOverride, in.LockKYC)
 
 	st.Activity, st.ActivityAt = m.activity(in.Previous, in.Now, in.Hits)
-	cra := round2(st.KYC.Score + (100-st.KYC.Score)*st.Activity/100)
-	st.ComputedCRA = Score{Score: cra, Level: m.Level(cra), Source: "COMPUTED"}
-	st.CRA = m.resolve(in.Previous.CRA, st.ComputedCRA, in.CRAOverride, in.LockCRA)
+	// The explanation's computed CRA is the model's alone (on the computed KRS); the reported one
+	// builds on the reported KRS, so a KRS set by hand or locked carries into the CRA.
+	computed := m.combine(st.ComputedKYC.Score, st.Activity)
+	st.ComputedCRA = Score{Score: computed, Level: m.Level(computed), Source: "COMPUTED"}
+	onReported := m.combine(st.KYC.Score, st.Activity)
+	st.CRA = m.resolve(in.Previous.CRA, Score{Score: onReported, Level: m.Level(onReported), Source: "COMPUTED"},
+		in.CRAOverride, in.LockCRA)
 	return st
+}
+
+// combine raises a KRS by activity risk: CRA = KRS + (100 - KRS) x activity / 100.
+func (m *Model) combine(krs, activity float64) float64 {
+	return round2(krs + (100-krs)*activity/100)
 }
 
 // resolve applies a write's override and lock flag to a computed score. A lock freezes what the

@@ -187,8 +187,8 @@ func TestOverridesAndLocks(t *testing.T) {
 	if s.CRA.Score != 70 || s.CRA.Level != "HIGH" {
 		t.Fatalf("CRA without hits must equal the reported KRS: %+v", s.CRA)
 	}
-	if s.ComputedKYC.Level != "VERY_LOW" {
-		t.Fatalf("the computed KRS must still be shown: %+v", s.ComputedKYC)
+	if s.ComputedKYC.Level != "VERY_LOW" || s.ComputedCRA != s.ComputedKYC {
+		t.Fatalf("the computed scores are the model's alone: %+v %+v", s.ComputedKYC, s.ComputedCRA)
 	}
 	s = step(s, clean, "", "", nil, nil)
 	if s.KYC.Source != "COMPUTED" || s.KYC.Level != "VERY_LOW" {

@@ -67,6 +67,8 @@ type evaluationInput struct {
 	flags   Flags
 	// risk and ruleState are the user's stored states (empty for a new user).
 	risk, ruleState []byte
+	// previousHits are the rules the user's previous write hit.
+	previousHits map[string]bool
 }
 
 // evaluated is the outcome of evaluate, ready to store.
@@ -122,9 +124,13 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	}
 	state.Shadow = out.Shadow
 
-	hits := make([]string, len(out.Hits))
-	for i, h := range out.Hits {
-		hits[i] = h.RuleAction
+	// Activity risk counts a rule when it starts hitting, not on every write while it keeps
+	// hitting: a sanctioned user's routine updates must not push its CRA up each time.
+	var hits []string
+	for _, h := range out.Hits {
+		if !in.previousHits[h.RuleInstanceID] {
+			hits = append(hits, h.RuleAction)
+		}
 	}
 	kycOverride, _ := in.request["kycRiskLevel"].(string)
 	craOverride, _ := in.request["riskLevel"].(string)

@@ -3,6 +3,7 @@ package vigil_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -184,6 +185,20 @@ func TestTenantRiskModels(t *testing.T) {
 		}
 		if err := f.svc.PutRiskModelByName(ctx, "nobody", []byte(strict)); codeOf(err) != vigil.CodeNotFound {
 			t.Fatalf("model for an unknown tenant: %v", err)
+		}
+	})
+}
+
+func TestActivityCountsARuleWhenItStartsHitting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		reply := f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"sanctionsStatus":true}`, vigil.Flags{})
+		_, _, _, first := riskOf(t, reply)
+		for i := range 3 {
+			reply = f.eventReply(t, vigil.Consumer, eventFor(vigil.Consumer, fmt.Sprint("e", i), "u1", 1700000001000+int64(i), `{"occupation":"pilot"}`), vigil.Flags{})
+		}
+		if _, _, _, cra := riskOf(t, reply); cra != first {
+			t.Fatalf("routine updates of a sanctioned user moved its CRA from %v to %v", first, cra)
 		}
 	})
 }
