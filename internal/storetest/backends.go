@@ -26,15 +26,15 @@ const PostgresEnv = "VIGIL_TEST_POSTGRES_DSN"
 type Backend struct {
 	Name string
 	// Open returns a new empty store, closed and removed when the test ends.
-	Open func(t *testing.T) vigil.Store
+	Open func(t testing.TB) vigil.Store
 	// DSN returns the DSN of a new empty database for a server process, removed when the test
 	// ends.
-	DSN func(t *testing.T) string
+	DSN func(t testing.TB) string
 }
 
 // Backends lists the backends available here. Without VIGIL_TEST_POSTGRES_DSN the PostgreSQL
 // backend is left out and the tests that need it say why; in CI (CI set) its absence fails.
-func Backends(t *testing.T) []Backend {
+func Backends(t testing.TB) []Backend {
 	out := []Backend{{Name: "sqlite", Open: openSQLite, DSN: sqliteDSN}}
 	if dsn := os.Getenv(PostgresEnv); dsn != "" {
 		out = append(out, Backend{Name: "postgres", Open: openPostgres(dsn), DSN: postgresDSN(dsn)})
@@ -53,11 +53,11 @@ func Each(t *testing.T, test func(t *testing.T, b Backend)) {
 	}
 }
 
-func sqliteDSN(t *testing.T) string {
+func sqliteDSN(t testing.TB) string {
 	return "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
 }
 
-func openSQLite(t *testing.T) vigil.Store {
+func openSQLite(t testing.TB) vigil.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), strings.TrimPrefix(sqliteDSN(t), "sqlite:"))
 	if err != nil {
@@ -68,8 +68,8 @@ func openSQLite(t *testing.T) vigil.Store {
 }
 
 // postgresDSN creates a schema of its own for the test and returns a DSN that uses it.
-func postgresDSN(base string) func(t *testing.T) string {
-	return func(t *testing.T) string {
+func postgresDSN(base string) func(t testing.TB) string {
+	return func(t testing.TB) string {
 		t.Helper()
 		ctx := context.Background()
 		conn, err := pgx.Connect(ctx, base)
@@ -98,8 +98,8 @@ func postgresDSN(base string) func(t *testing.T) string {
 	}
 }
 
-func openPostgres(base string) func(t *testing.T) vigil.Store {
-	return func(t *testing.T) vigil.Store {
+func openPostgres(base string) func(t testing.TB) vigil.Store {
+	return func(t testing.TB) vigil.Store {
 		t.Helper()
 		s, err := postgres.Open(context.Background(), postgresDSN(base)(t))
 		if err != nil {
@@ -111,7 +111,7 @@ func openPostgres(base string) func(t *testing.T) vigil.Store {
 }
 
 // withParam adds a parameter to a postgres:// URL or a key=value DSN.
-func withParam(t *testing.T, dsn, key, value string) string {
+func withParam(t testing.TB, dsn, key, value string) string {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {

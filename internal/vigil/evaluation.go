@@ -39,6 +39,9 @@ type ruleState struct {
 	Aggregates rules.Aggregates `json:"aggregates"`
 	// Shadow are the shadow rules' latest results (never on the wire's user responses).
 	Shadow []rules.Result `json:"shadow"`
+	// Hits are the live rules the latest write hit: a rule adds activity risk only when it
+	// starts hitting.
+	Hits []string `json:"hits,omitempty"`
 }
 
 // Stages of a write, as rules see them.
@@ -67,8 +70,6 @@ type evaluationInput struct {
 	flags   Flags
 	// risk and ruleState are the user's stored states (empty for a new user).
 	risk, ruleState []byte
-	// previousHits are the rules the user's previous write hit.
-	previousHits map[string]bool
 }
 
 // evaluated is the outcome of evaluate, ready to store.
@@ -126,11 +127,17 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 
 	// Activity risk counts a rule when it starts hitting, not on every write while it keeps
 	// hitting: a sanctioned user's routine updates must not push its CRA up each time.
+	previousHits := map[string]bool{}
+	for _, id := range state.Hits {
+		previousHits[id] = true
+	}
 	var hits []string
+	state.Hits = state.Hits[:0]
 	for _, h := range out.Hits {
-		if !in.previousHits[h.RuleInstanceID] {
+		if !previousHits[h.RuleInstanceID] {
 			hits = append(hits, h.RuleAction)
 		}
+		state.Hits = append(state.Hits, h.RuleInstanceID)
 	}
 	kycOverride, _ := in.request["kycRiskLevel"].(string)
 	craOverride, _ := in.request["riskLevel"].(string)

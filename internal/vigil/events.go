@@ -124,7 +124,7 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 		}
 		out, err := s.evaluate(tenant, evaluationInput{kind: kind, stage: stageUpdate, at: entry.Timestamp,
 			model: rs.model, rules: rs.set, previous: previous, current: current, event: body, request: patch,
-			flags: flags, risk: rec.Risk, ruleState: rec.Rules, previousHits: hitsOf(rec.Evaluation)}, clock)
+			flags: flags, risk: rec.Risk, ruleState: rec.Rules}, clock)
 		if err != nil {
 			return err
 		}

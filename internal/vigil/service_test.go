@@ -37,7 +37,7 @@ func (m *countingMetrics) RuleFailed(tenant, rule string) {
 	m.failures = append(m.failures, tenant+"/"+rule)
 }
 
-func newFixture(t *testing.T, b storetest.Backend) *fixture {
+func newFixture(t testing.TB, b storetest.Backend) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	store := b.Open(t)
@@ -62,7 +62,7 @@ func newFixture(t *testing.T, b storetest.Backend) *fixture {
 	return &fixture{svc: svc, store: store, tenant: tenant, metrics: metrics}
 }
 
-func obj(t *testing.T, s string) schema.Object {
+func obj(t testing.TB, s string) schema.Object {
 	t.Helper()
 	o, err := schema.DecodeObject([]byte(s))
 	if err != nil {
@@ -72,7 +72,7 @@ func obj(t *testing.T, s string) schema.Object {
 }
 
 // createAs creates a user of the given kind and fails the test on error.
-func (f *fixture) createAs(t *testing.T, kind vigil.Kind, body string, flags vigil.Flags) schema.Object {
+func (f *fixture) createAs(t testing.TB, kind vigil.Kind, body string, flags vigil.Flags) schema.Object {
 	t.Helper()
 	reply, err := f.svc.CreateUser(context.Background(), f.tenant, kind, obj(t, body), flags)
 	if err != nil {

@@ -94,7 +94,7 @@ func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec User
 		Timestamp: max(now.UnixMilli(), rec.MaxTimestamp), Body: bodyJSON, CreatedAt: now.UnixMilli()}
 	out, err := s.evaluate(tenant, evaluationInput{kind: rec.Kind, stage: stageUpdate, at: entry.Timestamp,
 		model: rs.model, rules: rs.set, previous: previous, current: current, request: body, flags: flags,
-		risk: rec.Risk, ruleState: rec.Rules, previousHits: hitsOf(rec.Evaluation)}, now)
+		risk: rec.Risk, ruleState: rec.Rules}, now)
 	if err != nil {
 		return nil, err
 	}

@@ -24,17 +24,6 @@ func (s *Service) ruleContext(ctx context.Context, tenantID string) (ruleContext
 	return ruleContext{model: model, set: set}, err
 }
 
-// hitsOf returns the rule instances a stored evaluation hit.
-func hitsOf(evaluation []byte) map[string]bool {
-	hits := map[string]bool{}
-	if ev, err := decodeEvaluation(evaluation); err == nil {
-		for _, h := range ev.HitRules {
-			hits[h.RuleInstanceID] = true
-		}
-	}
-	return hits
-}
-
 // saveWrite stores the outcome of one write: its history entry (with its evaluation and first
 // response), the system entry of any triggered actions right after it, and the user's new row.
 // It is the last step of every create, update and event.
