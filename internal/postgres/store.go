@@ -141,6 +141,46 @@ func (s *Store) Update(ctx context.Context, fn func(vigil.Tx) error) error {
 	return mapError(err)
 }
 
+// chunkSize is how many units UpdateAll commits together.
+const chunkSize = 200
+
+// UpdateAll runs fns in order in transactions of up to chunkSize units, each unit under a
+// savepoint so a failing one leaves the others. A unit that hits a serialisation failure or a
+// deadlock reports vigil.ErrRetry (the service runs it again on its own).
+func (s *Store) UpdateAll(ctx context.Context, fns []func(vigil.Tx) error) ([]error, error) {
+	errs := make([]error, len(fns))
+	for start := 0; start < len(fns); start += chunkSize {
+		end := min(start+chunkSize, len(fns))
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			for i := start; i < end; i++ {
+				if _, err := tx.Exec(ctx, "SAVEPOINT unit"); err != nil {
+					return err
+				}
+				errs[i] = mapError(fns[i](&pgTx{tx: tx}))
+				if errs[i] != nil {
+					if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT unit"); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT unit"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			// The chunk did not commit: none of its units applied.
+			for i := start; i < end; i++ {
+				if errs[i] == nil {
+					errs[i] = fmt.Errorf("postgres: commit: %w", mapError(err))
+				}
+			}
+			return errs, mapError(err)
+		}
+	}
+	return errs, nil
+}
+
 // Close releases the pool after the transactions in flight.
 func (s *Store) Close() error {
 	s.pool.Close()
@@ -169,6 +209,8 @@ func mapError(err error) error {
 		return vigil.ErrNotFound
 	case isCode(err, "23505"):
 		return errors.Join(vigil.ErrDuplicate, err)
+	case isCode(err, "40001", "40P01"):
+		return errors.Join(vigil.ErrRetry, err)
 	}
 	return err
 }

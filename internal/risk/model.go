@@ -12,7 +12,7 @@ import (
 	"sort"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"github.com/vigil-aml/vigil/internal/schema"
 )
 
 // Levels are the risk levels, least risky first.
@@ -115,7 +115,7 @@ func (e *ModelError) Error() string {
 
 // Parse reads a model from JSON or YAML, rejecting unknown fields, and checks it.
 func Parse(data []byte) (*Model, error) {
-	js, err := yaml.YAMLToJSON(data)
+	js, err := schema.YAMLToJSON(data)
 	if err != nil {
 		return nil, &ModelError{Problems: []string{"not valid JSON or YAML: " + err.Error()}}
 	}

@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"github.com/vigil-aml/vigil/internal/schema"
 )
 
 // Rule is one rule instance as a tenant configures it.
@@ -175,7 +175,7 @@ func isLevel(l string) bool {
 // ParseRules reads rules from JSON or YAML: either a list, or an object with a "rules" list.
 // Unknown fields are refused.
 func ParseRules(data []byte) ([]Rule, error) {
-	js, err := yaml.YAMLToJSON(data)
+	js, err := schema.YAMLToJSON(data)
 	if err != nil {
 		return nil, &Error{Problems: []string{"not valid JSON or YAML: " + err.Error()}}
 	}
@@ -202,7 +202,7 @@ func ParseRules(data []byte) ([]Rule, error) {
 
 // ParseRule reads one rule from JSON or YAML, refusing unknown fields.
 func ParseRule(data []byte) (Rule, error) {
-	js, err := yaml.YAMLToJSON(data)
+	js, err := schema.YAMLToJSON(data)
 	if err != nil {
 		return Rule{}, &Error{Problems: []string{"not valid JSON or YAML: " + err.Error()}}
 	}

@@ -153,6 +153,37 @@ func (s *Store) Update(ctx context.Context, fn func(vigil.Tx) error) error {
 	return <-u.result
 }
 
+// UpdateAll queues every fn to the writer at once and waits for all of them. The writer takes
+// units in queue order, so fns apply in order, sharing commits (up to maxGroup per commit) with
+// each other and with concurrent requests.
+func (s *Store) UpdateAll(ctx context.Context, fns []func(vigil.Tx) error) ([]error, error) {
+	units := make([]*unit, len(fns))
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return nil, errors.New("sqlite: store is closed")
+	}
+	for i, fn := range fns {
+		units[i] = &unit{ctx: ctx, fn: fn, result: make(chan error, 1)}
+		select {
+		case s.queue <- units[i]:
+		case <-ctx.Done():
+			s.mu.RUnlock()
+			// Units already queued still run; wait for them so none is reported unapplied.
+			for _, u := range units[:i] {
+				<-u.result
+			}
+			return nil, ctx.Err()
+		}
+	}
+	s.mu.RUnlock()
+	errs := make([]error, len(fns))
+	for i, u := range units {
+		errs[i] = <-u.result
+	}
+	return errs, nil
+}
+
 // run is the writer: it takes every unit waiting, runs them in one transaction and commits.
 func (s *Store) run() {
 	defer close(s.done)

@@ -25,6 +25,7 @@ func Run(t *testing.T, b Backend) {
 		{"racing inserts of one user", testRacingInserts},
 		{"risk models", testRiskModels},
 		{"rules and their versions", testRules},
+		{"many units in order with shared commits", testUpdateAll},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
@@ -353,5 +354,56 @@ func testRules(t *testing.T, s vigil.Store) {
 	}
 	if rs, _ := s.Rules(ctx, "t2"); len(rs) != 0 {
 		t.Fatalf("another tenant's rules = %+v", rs)
+	}
+}
+
+// testUpdateAll runs units that depend on the ones before them (each increments a user's
+// LastSeq), with failing units among them, and checks order, isolation and the final state.
+func testUpdateAll(t *testing.T, s vigil.Store) {
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.InsertUser(ctx, sampleUser("t1", "uid-1", "alice"))
+	})
+	const n = 450 // more than one chunk or group
+	var seen []int64
+	fns := make([]func(vigil.Tx) error, n)
+	for i := range fns {
+		fns[i] = func(tx vigil.Tx) error {
+			ctx := context.Background()
+			u, err := tx.LockUser(ctx, "t1", "alice")
+			if err != nil {
+				return err
+			}
+			u.LastSeq++
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+			if i%7 == 3 {
+				return errors.New("refused") // its increment must not stay
+			}
+			seen = append(seen, u.LastSeq)
+			return nil
+		}
+	}
+	errs, err := s.UpdateAll(context.Background(), fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for i, e := range errs {
+		if (i%7 == 3) != (e != nil) {
+			t.Fatalf("unit %d: err = %v", i, e)
+		}
+		if e != nil {
+			failed++
+		}
+	}
+	for i, v := range seen {
+		if v != int64(i)+2 {
+			t.Fatalf("unit results out of order or a failed unit leaked: %v", seen[:i+1])
+		}
+	}
+	u, err := s.User(context.Background(), "t1", "alice")
+	if err != nil || u.LastSeq != int64(1+n-failed) {
+		t.Fatalf("LastSeq = %d, %v; want %d", u.LastSeq, err, 1+n-failed)
 	}
 }

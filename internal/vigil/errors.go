@@ -26,6 +26,8 @@ type Error struct {
 	Message string
 	// Problems lists every validation problem as "path: reason", sorted by path.
 	Problems []string
+	// Reason is the batch reasonCode of the error (VALIDATION_ERROR when empty).
+	Reason string
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -36,6 +38,26 @@ var ErrNotFound = errors.New("not found")
 // ErrDuplicate is returned by a Store when an insert collides with a unique key (a concurrent
 // writer in another process got there first); the service retries the whole unit.
 var ErrDuplicate = errors.New("duplicate key")
+
+// ErrRetry is returned by a Store when it aborted a unit for a concurrency conflict (a
+// serialisation failure or deadlock); the service runs the unit again.
+var ErrRetry = errors.New("concurrency conflict")
+
+// Batch reason codes (Flagright's where it has one).
+const (
+	ReasonValidation       = "VALIDATION_ERROR"
+	ReasonRelatedNotFound  = "RELATED_ID_NOT_FOUND"
+	ReasonExists           = "ID_ALREADY_EXISTS"
+	ReasonDuplicateInBatch = "DUPLICATE_ID_IN_BATCH"
+	ReasonConflict         = "CONFLICT"
+	ReasonTypeMismatch     = "USER_TYPE_MISMATCH"
+)
+
+// withReason sets the batch reason code of an error.
+func withReason(e *Error, reason string) *Error {
+	e.Reason = reason
+	return e
+}
 
 // invalid builds a 400 from validation problems; the message is the first problem.
 func invalid(problems []schema.Problem) *Error {

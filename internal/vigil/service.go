@@ -115,7 +115,7 @@ func (s *Service) write(ctx context.Context, fn func(Tx) error) error {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = s.store.Update(ctx, fn)
-		if !errors.Is(err, ErrDuplicate) {
+		if !retryable(err) {
 			return err
 		}
 	}
@@ -123,3 +123,6 @@ func (s *Service) write(ctx context.Context, fn func(Tx) error) error {
 }
 
 func (s *Service) nowMillis() int64 { return s.now().UnixMilli() }
+
+// retryable reports whether a unit lost a race to a concurrent writer and should run again.
+func retryable(err error) bool { return errors.Is(err, ErrDuplicate) || errors.Is(err, ErrRetry) }

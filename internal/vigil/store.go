@@ -11,6 +11,10 @@ type Store interface {
 	// the others. fn may run more than once if the store must retry; it must not keep state
 	// across runs except through its return.
 	Update(ctx context.Context, fn func(Tx) error) error
+	// UpdateAll runs fns in order, each isolated like an Update, sharing commits between them
+	// (a batch of records), and returns each one's error once all are durable. The second
+	// result is an error that stopped the whole run (then nothing after the failure applied).
+	UpdateAll(ctx context.Context, fns []func(Tx) error) ([]error, error)
 
 	// TenantByKeyHash finds the tenant that owns an API key, or ErrNotFound.
 	TenantByKeyHash(ctx context.Context, keyHash []byte) (Tenant, error)

@@ -13,6 +13,33 @@ import (
 // updates the user (validateUserId=false). body is the decoded request body; it is modified.
 // The reply is the wire JSON of the create response.
 func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body schema.Object, flags Flags) ([]byte, error) {
+	rs, err := s.ruleContext(ctx, tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.prepareCreate(ctx, tenant, kind, body, flags, rs)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.write(ctx, w.run); err != nil {
+		return nil, err
+	}
+	return w.reply, nil
+}
+
+// userWrite is a checked create or update: its unit of work and, once it ran, what it produced.
+type userWrite struct {
+	userID string
+	run    func(Tx) error
+	// reply is the wire reply; profile and evaluation the user after the write (nil when the
+	// user existed and validateUserId kept it unchanged, which sets existed).
+	reply, profile, evaluation []byte
+	existed                    bool
+}
+
+// prepareCreate checks a create body and returns its unit of work. Nothing is written until the
+// unit runs.
+func (s *Service) prepareCreate(ctx context.Context, tenant Tenant, kind Kind, body schema.Object, flags Flags, rs ruleContext) (*userWrite, error) {
 	n := names[kind]
 	schema.StripNulls(body)
 	for _, f := range serverOwned {
@@ -23,41 +50,45 @@ func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body
 	}
 	userID := body["userId"].(string)
 	bodyJSON := mustEncode(body)
-	rs, err := s.ruleContext(ctx, tenant.ID)
-	if err != nil {
-		return nil, err
-	}
-	var reply []byte
-	err = s.write(ctx, func(tx Tx) error {
+	w := &userWrite{userID: userID}
+	w.run = func(tx Tx) error {
+		w.reply, w.profile, w.evaluation, w.existed = nil, nil, nil, false
 		rec, err := tx.LockUser(ctx, tenant.ID, userID)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			reply, err = s.insertUser(ctx, tx, tenant, kind, rs, body, bodyJSON, flags)
-			return err
+			rec = UserRecord{TenantID: tenant.ID, UID: s.newID(), UserID: userID, Kind: kind}
+			w.reply, err = s.insertUser(ctx, tx, tenant, &rec, rs, body, bodyJSON, flags)
 		case err != nil:
 			return err
 		case rec.Kind != kind:
-			return invalidf("userId", "%q is already a %s; a %s create cannot overwrite it (convert it with an event and allowUserTypeConversion=true)",
-				userID, names[rec.Kind].noun, n.noun)
+			return withReason(invalidf("userId", "%q is already a %s; a %s create cannot overwrite it (convert it with an event and allowUserTypeConversion=true)",
+				userID, names[rec.Kind].noun, n.noun), ReasonTypeMismatch)
 		case flags.validateUserID():
 			ev, err := decodeEvaluation(rec.Evaluation)
 			if err != nil {
 				return err
 			}
-			reply = mustEncode(createResponse{UserID: userID, Evaluation: ev,
+			w.existed = true
+			w.reply = mustEncode(createResponse{UserID: userID, Evaluation: ev,
 				Message: fmt.Sprintf("User %q already exists; its attributes were not saved. Send a user event to change it, or repeat the request with validateUserId=false to update it.", userID)})
 			return nil
+		default:
+			w.reply, err = s.updateUser(ctx, tx, tenant, &rec, rs, body, bodyJSON, flags)
 		}
-		reply, err = s.updateUser(ctx, tx, tenant, rec, rs, body, bodyJSON, flags)
-		return err
-	})
-	return reply, err
+		if err != nil {
+			return err
+		}
+		w.profile, w.evaluation = rec.Profile, rec.Evaluation
+		return nil
+	}
+	return w, nil
 }
 
-func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, kind Kind, rs ruleContext,
+func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, rec *UserRecord, rs ruleContext,
 	body schema.Object, bodyJSON []byte, flags Flags) ([]byte, error) {
+	kind := rec.Kind
 	now := s.now()
-	entry := Entry{TenantID: tenant.ID, UserUID: s.newID(), Seq: 1, Type: EntryCreate,
+	entry := Entry{TenantID: tenant.ID, UserUID: rec.UID, Seq: 1, Type: EntryCreate,
 		Timestamp: millis(body["createdTimestamp"]), Body: bodyJSON, CreatedAt: now.UnixMilli()}
 	// The profile is a copy: evaluate writes into it, and body must stay as sent in case the
 	// unit is retried.
@@ -67,10 +98,9 @@ func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, kind Kin
 	if err != nil {
 		return nil, err
 	}
-	rec := UserRecord{TenantID: tenant.ID, UID: entry.UserUID, UserID: body["userId"].(string), Kind: kind,
-		CreatedAt: entry.CreatedAt}
+	rec.CreatedAt = entry.CreatedAt
 	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: out.evaluation})
-	if err := s.saveWrite(ctx, tx, &rec, current, out, entry, reply, true); err != nil {
+	if err := s.saveWrite(ctx, tx, rec, current, out, entry, reply, true); err != nil {
 		return nil, err
 	}
 	return reply, nil
@@ -78,7 +108,7 @@ func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, kind Kin
 
 // updateUser applies a re-POST with validateUserId=false: it enters the history after every
 // entry already there (at the later of now and the newest entry's timestamp).
-func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec UserRecord, rs ruleContext,
+func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec *UserRecord, rs ruleContext,
 	body schema.Object, bodyJSON []byte, flags Flags) ([]byte, error) {
 	n := names[rec.Kind]
 	previous, err := decodeStored(rec.Profile)
@@ -99,7 +129,7 @@ func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec User
 		return nil, err
 	}
 	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: out.evaluation})
-	if err := s.saveWrite(ctx, tx, &rec, current, out, entry, reply, false); err != nil {
+	if err := s.saveWrite(ctx, tx, rec, current, out, entry, reply, false); err != nil {
 		return nil, err
 	}
 	return reply, nil
