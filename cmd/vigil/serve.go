@@ -23,6 +23,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	listen := fs.String("listen", envOr("VIGIL_LISTEN", defaultListen), "address to listen on")
 	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
 	maxBody := fs.Int64("max-body", httpapi.DefaultMaxBody, "largest single request body in bytes")
+	maxBatchBody := fs.Int64("max-batch-body", httpapi.DefaultMaxBatchBody, "largest batch request body in bytes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,7 +62,7 @@ Create more keys with: vigil keys create --tenant NAME --db %s
 `, vigil.DefaultTenant, key, key, addr, *dsn)
 	}
 	srv := &http.Server{
-		Handler: httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, Logger: log,
+		Handler: httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
 			Metrics: m.Handler(), Observe: m.Observe}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

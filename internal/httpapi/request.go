@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/vigil-aml/vigil/internal/schema"
 	"github.com/vigil-aml/vigil/internal/vigil"
@@ -49,7 +51,42 @@ type flagSet struct {
 var (
 	userFlags  = flagSet{lockKYC: true, lockCRA: true, validateUserID: true}
 	eventFlags = flagSet{lockKYC: true, lockCRA: true, convert: true, rename: true}
+	batchFlags = flagSet{lockKYC: true, lockCRA: true}
 )
+
+// Paging of batch results: 1-based pages, pageSize 1 to maxPageSize.
+const (
+	defaultPageSize = 20
+	maxPageSize     = 1000
+)
+
+// parsePage reads page and pageSize. Numbers are truncated to integers (the SDK's own example
+// sends 1.1); anything that is not a finite number, or out of range, is 400.
+func parsePage(q url.Values) (page, pageSize int, err error) {
+	var problems []string
+	read := func(name string, def, lo, hi int) int {
+		v := q.Get(name)
+		if v == "" {
+			return def
+		}
+		f, perr := strconv.ParseFloat(v, 64)
+		if perr != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			problems = append(problems, fmt.Sprintf("%s: %q is not a number", name, v))
+			return def
+		}
+		n := int(math.Trunc(f))
+		if n < lo || n > hi {
+			problems = append(problems, fmt.Sprintf("%s: must be from %d to %d", name, lo, hi))
+		}
+		return n
+	}
+	page = read("page", 1, 1, math.MaxInt32)
+	pageSize = read("pageSize", defaultPageSize, 1, maxPageSize)
+	if problems != nil {
+		return 0, 0, &vigil.Error{Code: vigil.CodeInvalid, Message: problems[0], Problems: problems}
+	}
+	return page, pageSize, nil
+}
 
 // parseFlags reads the endpoint's flags. Each must be "true" or "false", and a flag given twice
 // must agree with itself; unknown query parameters are ignored.

@@ -16,11 +16,16 @@ import (
 // DefaultMaxBody is the default limit of a single request's body.
 const DefaultMaxBody = 1 << 20
 
+// DefaultMaxBatchBody is the default limit of a batch request's body.
+const DefaultMaxBatchBody = 32 << 20
+
 // Options configures the API handler.
 type Options struct {
 	// MaxBody limits single-request bodies in bytes; 0 means DefaultMaxBody.
 	MaxBody int64
-	Logger  *slog.Logger
+	// MaxBatchBody limits batch bodies in bytes; 0 means DefaultMaxBatchBody.
+	MaxBatchBody int64
+	Logger       *slog.Logger
 	// Metrics, when set, serves GET /metrics (no key needed, like /healthz).
 	Metrics http.Handler
 	// Observe, when set, is told every request's route pattern, status and duration.
@@ -29,10 +34,11 @@ type Options struct {
 
 // api holds what every handler needs.
 type api struct {
-	svc     *vigil.Service
-	maxBody int64
-	log     *slog.Logger
-	observe func(route string, status int, d time.Duration)
+	svc          *vigil.Service
+	maxBody      int64
+	maxBatchBody int64
+	log          *slog.Logger
+	observe      func(route string, status int, d time.Duration)
 }
 
 // route is one path with the handler for each method it serves.
@@ -46,6 +52,10 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	a := &api{svc: svc, maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBody
+	}
+	a.maxBatchBody = opts.MaxBatchBody
+	if a.maxBatchBody <= 0 {
+		a.maxBatchBody = DefaultMaxBatchBody
 	}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -77,6 +87,20 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 			route{k.users + "/{userId}/rules", map[string]http.HandlerFunc{"GET": a.authed(a.getUserRules(k.kind))}},
 			route{k.event, map[string]http.HandlerFunc{"POST": a.authed(a.createEvent(k.kind))}},
 			route{k.event + "/{eventId}", map[string]http.HandlerFunc{"GET": a.authed(a.getEvent(k.kind))}},
+		)
+	}
+	for _, b := range []struct {
+		kind vigil.BatchKind
+		path string
+	}{
+		{vigil.BatchConsumerUsers, "/batch/consumer/users"},
+		{vigil.BatchBusinessUsers, "/batch/business/users"},
+		{vigil.BatchConsumerEvents, "/batch/events/consumer/user"},
+		{vigil.BatchBusinessEvents, "/batch/events/business/user"},
+	} {
+		routes = append(routes,
+			route{b.path, map[string]http.HandlerFunc{"POST": a.authed(a.createBatch(b.kind))}},
+			route{b.path + "/{batchId}", map[string]http.HandlerFunc{"GET": a.authed(a.getBatch(b.kind))}},
 		)
 	}
 	mux := http.NewServeMux()
@@ -224,6 +248,35 @@ func (a *api) putRiskModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeRaw(w, http.StatusOK, reply)
+}
+
+func (a *api) createBatch(kind vigil.BatchKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		flags, err := parseFlags(r.URL.Query(), batchFlags)
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		body, err := readObject(w, r, a.maxBatchBody)
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		reply, err := a.svc.Batch(r.Context(), tenantOf(r), kind, body, flags)
+		a.reply(w, r, http.StatusCreated, reply, err)
+	}
+}
+
+func (a *api) getBatch(kind vigil.BatchKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		page, pageSize, err := parsePage(r.URL.Query())
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		reply, err := a.svc.BatchPage(r.Context(), tenantOf(r), kind, r.PathValue("batchId"), page, pageSize)
+		a.reply(w, r, http.StatusOK, reply, err)
+	}
 }
 
 func (a *api) getUserRules(kind vigil.Kind) http.HandlerFunc {

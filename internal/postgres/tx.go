@@ -130,6 +130,54 @@ func (t *pgTx) recordRuleVersion(ctx context.Context, tenantID, ruleInstanceID, 
 	return mapError(err)
 }
 
+func (t *pgTx) PutBatch(ctx context.Context, b vigil.BatchRecord) error {
+	if _, err := t.tx.Exec(ctx, `INSERT INTO batches (tenant_id, kind, batch_id, request_hash, response, successful,
+		created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, b.TenantID, b.Kind, b.BatchID, b.RequestHash, b.Response,
+		b.Successful, b.CreatedAt); err != nil {
+		return mapError(err)
+	}
+	rows := make([][]any, len(b.Records))
+	for i, r := range b.Records {
+		rows[i] = []any{b.TenantID, b.Kind, b.BatchID, r.Position, r.UserUID, r.Seq}
+	}
+	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"batch_records"},
+		[]string{"tenant_id", "kind", "batch_id", "position", "user_uid", "seq"}, pgx.CopyFromRows(rows))
+	return mapError(err)
+}
+
+// Batch implements vigil.Store.
+func (s *Store) Batch(ctx context.Context, tenantID, kind, batchID string) (vigil.BatchRecord, error) {
+	b := vigil.BatchRecord{TenantID: tenantID, Kind: kind, BatchID: batchID}
+	err := s.pool.QueryRow(ctx, `SELECT request_hash, response, successful, created_at FROM batches
+		WHERE tenant_id = $1 AND kind = $2 AND batch_id = $3`, tenantID, kind, batchID).
+		Scan(&b.RequestHash, &b.Response, &b.Successful, &b.CreatedAt)
+	return b, mapError(err)
+}
+
+// BatchEntries implements vigil.Store.
+func (s *Store) BatchEntries(ctx context.Context, tenantID, kind, batchID string, offset, limit int) ([]vigil.Entry, error) {
+	rows, err := s.pool.Query(ctx, `SELECT e.tenant_id, e.user_uid, e.seq, e.type, e.timestamp,
+		coalesce(e.event_kind, ''), coalesce(e.event_id, ''), e.body, e.evaluation FROM batch_records r
+		JOIN user_entries e ON e.tenant_id = r.tenant_id AND e.user_uid = r.user_uid AND e.seq = r.seq
+		WHERE r.tenant_id = $1 AND r.kind = $2 AND r.batch_id = $3 ORDER BY r.position LIMIT $4 OFFSET $5`,
+		tenantID, kind, batchID, limit, offset)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []vigil.Entry
+	for rows.Next() {
+		var e vigil.Entry
+		var typ, ekind string
+		if err := rows.Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &ekind, &e.EventID, &e.Body, &e.Evaluation); err != nil {
+			return nil, err
+		}
+		e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(ekind)
+		out = append(out, e)
+	}
+	return out, mapError(rows.Err())
+}
+
 // RuleSetVersion implements vigil.Store.
 func (s *Store) RuleSetVersion(ctx context.Context, tenantID string) (string, error) {
 	var v string

@@ -79,6 +79,9 @@ func Check(r Rule) error {
 
 func compileRule(r Rule) (compiled, error) {
 	problems := r.check()
+	if r.Labels == nil {
+		r.Labels = []string{} // results always carry labels, empty when the rule has none
+	}
 	c := compiled{Rule: r}
 	if strings.TrimSpace(r.Expression) != "" {
 		program, err := expr.Compile(r.Expression, expr.Env(sampleEnv), expr.AsBool(), expr.MaxNodes(maxNodes))
@@ -185,7 +188,7 @@ type Result struct {
 	ExecutedAt        int64    `json:"executedAt"`
 	ExecutedRiskLevel string   `json:"executedRiskLevel"`
 	Vars              []Vars   `json:"vars,omitempty"`
-	Labels            []string `json:"labels,omitempty"`
+	Labels            []string `json:"labels"`
 	Nature            string   `json:"nature,omitempty"`
 	IsShadow          bool     `json:"isShadow,omitempty"`
 }
@@ -200,7 +203,7 @@ type Hit struct {
 	VersionID         string   `json:"versionId,omitempty"`
 	ExecutedAt        int64    `json:"executedAt"`
 	ExecutedRiskLevel string   `json:"executedRiskLevel"`
-	Labels            []string `json:"labels,omitempty"`
+	Labels            []string `json:"labels"`
 	Nature            string   `json:"nature,omitempty"`
 	IsShadow          bool     `json:"isShadow,omitempty"`
 }

@@ -139,6 +139,59 @@ func (t *sqlTx) recordRuleVersion(ctx context.Context, tenantID, ruleInstanceID,
 	return err
 }
 
+func (t *sqlTx) PutBatch(ctx context.Context, b vigil.BatchRecord) error {
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO batches (tenant_id, kind, batch_id, request_hash, response, successful,
+		created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, b.TenantID, b.Kind, b.BatchID, b.RequestHash, b.Response, b.Successful,
+		b.CreatedAt); err != nil {
+		return duplicate(err)
+	}
+	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO batch_records (tenant_id, kind, batch_id, position, user_uid, seq)
+		VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range b.Records {
+		if _, err := stmt.ExecContext(ctx, b.TenantID, b.Kind, b.BatchID, r.Position, r.UserUID, r.Seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Batch implements vigil.Store.
+func (s *Store) Batch(ctx context.Context, tenantID, kind, batchID string) (vigil.BatchRecord, error) {
+	b := vigil.BatchRecord{TenantID: tenantID, Kind: kind, BatchID: batchID}
+	err := s.read.QueryRowContext(ctx, `SELECT request_hash, response, successful, created_at FROM batches
+		WHERE tenant_id = ? AND kind = ? AND batch_id = ?`, tenantID, kind, batchID).
+		Scan(&b.RequestHash, &b.Response, &b.Successful, &b.CreatedAt)
+	return b, notFound(err)
+}
+
+// BatchEntries implements vigil.Store.
+func (s *Store) BatchEntries(ctx context.Context, tenantID, kind, batchID string, offset, limit int) ([]vigil.Entry, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT e.tenant_id, e.user_uid, e.seq, e.type, e.timestamp,
+		coalesce(e.event_kind, ''), coalesce(e.event_id, ''), e.body, e.evaluation FROM batch_records r
+		JOIN user_entries e ON e.tenant_id = r.tenant_id AND e.user_uid = r.user_uid AND e.seq = r.seq
+		WHERE r.tenant_id = ? AND r.kind = ? AND r.batch_id = ? ORDER BY r.position LIMIT ? OFFSET ?`,
+		tenantID, kind, batchID, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vigil.Entry
+	for rows.Next() {
+		var e vigil.Entry
+		var typ, ekind string
+		if err := rows.Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &ekind, &e.EventID, &e.Body, &e.Evaluation); err != nil {
+			return nil, err
+		}
+		e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(ekind)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 // RuleSetVersion implements vigil.Store.
 func (s *Store) RuleSetVersion(ctx context.Context, tenantID string) (string, error) {
 	var v string

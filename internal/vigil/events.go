@@ -24,15 +24,49 @@ type EventReply struct {
 // ApplyEvent handles POST /events/consumer/user and POST /events/business/user. body is the
 // decoded request body; it is modified.
 func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body schema.Object, flags Flags) (EventReply, error) {
+	rs, err := s.ruleContext(ctx, tenant.ID)
+	if err != nil {
+		return EventReply{}, err
+	}
+	w, err := s.prepareEvent(ctx, tenant, kind, body, flags, rs, "")
+	if err != nil {
+		return EventReply{}, err
+	}
+	if err := s.write(ctx, w.run); err != nil {
+		return EventReply{}, err
+	}
+	return w.reply, nil
+}
+
+// eventWrite is a checked event: its unit of work and, once it ran, what it produced.
+type eventWrite struct {
+	eventID, userID string
+	timestamp       int64
+	run             func(Tx) error
+	reply           EventReply
+	// event and evaluation are the event as stored and its rule and risk results.
+	event, evaluation []byte
+	// uid and seq identify the history entry of the event.
+	uid string
+	seq int64
+}
+
+// prepareEvent checks an event and returns its unit of work. An event without an eventId gets
+// defaultID when it is set (batches derive one from the batch), and a random one otherwise;
+// only the former is an idempotency key, like a client's.
+func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, body schema.Object, flags Flags, rs ruleContext, defaultID string) (*eventWrite, error) {
 	n := names[kind]
 	fingerprint := schema.Fingerprint(body, flags.canonical())
 	patch, problems := s.checkEvent(n, body, flags)
 	if problems != nil {
-		return EventReply{}, invalid(problems)
+		return nil, invalid(problems)
 	}
 	eventID, clientID := body["eventId"].(string)
 	if !clientID {
-		eventID = s.newID()
+		eventID, clientID = defaultID, defaultID != ""
+		if !clientID {
+			eventID = s.newID()
+		}
 		body["eventId"] = eventID
 	}
 	var hash []byte
@@ -43,21 +77,21 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 	userID := body["userId"].(string)
 	eventJSON := mustEncode(body)
 	ts := millis(body["timestamp"])
-	rs, err := s.ruleContext(ctx, tenant.ID)
-	if err != nil {
-		return EventReply{}, err
-	}
 
-	var reply EventReply
-	err = s.write(ctx, func(tx Tx) error {
-		reply = EventReply{Location: location}
+	w := &eventWrite{eventID: eventID, userID: userID, timestamp: ts}
+	w.run = func(tx Tx) error {
+		reply := &w.reply
+		*reply = EventReply{Location: location}
+		w.event, w.evaluation = eventJSON, nil
 		if clientID {
 			seen, err := tx.EventByID(ctx, tenant.ID, kind, eventID)
 			if err == nil {
 				if !bytes.Equal(seen.RequestHash, hash) {
-					return conflictf("eventId %q was already used for a different request; use a new eventId for a new event", eventID)
+					return withReason(conflictf("eventId %q was already used for a different request; use a new eventId for a new event", eventID), ReasonConflict)
 				}
 				reply.Body, reply.Replayed = seen.Response, true
+				w.event, w.evaluation = seen.Body, seen.Evaluation
+				w.uid, w.seq = seen.UserUID, seen.Seq
 				return nil
 			}
 			if !errors.Is(err, ErrNotFound) {
@@ -66,15 +100,15 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 		}
 		rec, err := tx.LockUser(ctx, tenant.ID, userID)
 		if errors.Is(err, ErrNotFound) {
-			return notFoundf("No %s with userId %q; create the user before sending its events", n.noun, userID)
+			return withReason(notFoundf("No %s with userId %q; create the user before sending its events", n.noun, userID), ReasonRelatedNotFound)
 		}
 		if err != nil {
 			return err
 		}
 		converting := rec.Kind != kind
 		if converting && !flags.AllowUserTypeConversion {
-			return invalidf("userId", "%q is a %s; send a %s event, or set allowUserTypeConversion=true to convert it",
-				userID, names[rec.Kind].noun, names[rec.Kind].noun)
+			return withReason(invalidf("userId", "%q is a %s; send a %s event, or set allowUserTypeConversion=true to convert it",
+				userID, names[rec.Kind].noun, names[rec.Kind].noun), ReasonTypeMismatch)
 		}
 		if flags.ChangeUserID {
 			if err := s.rename(ctx, tx, &rec, body["newUserId"].(string)); err != nil {
@@ -139,10 +173,11 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 		if err := s.saveWrite(ctx, tx, &rec, current, out, entry, response, false); err != nil {
 			return err
 		}
-		reply.Body = response
+		reply.Body, w.evaluation = response, out.evaluationJSON
+		w.uid, w.seq = rec.UID, entry.Seq
 		return nil
-	})
-	return reply, err
+	}
+	return w, nil
 }
 
 // checkEvent validates an event body: the event in full, its patch with every field optional,
@@ -194,7 +229,7 @@ func (s *Service) rename(ctx context.Context, tx Tx, rec *UserRecord, newUserID 
 	}
 	_, err := tx.LockUser(ctx, rec.TenantID, newUserID)
 	if err == nil {
-		return conflictf("newUserId %q is already taken by another user", newUserID)
+		return withReason(conflictf("newUserId %q is already taken by another user", newUserID), ReasonConflict)
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return err

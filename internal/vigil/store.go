@@ -32,6 +32,11 @@ type Store interface {
 	Rules(ctx context.Context, tenantID string) ([]RuleRecord, error)
 	// RuleVersions lists every version of one rule, oldest first (Document nil for a deletion).
 	RuleVersions(ctx context.Context, tenantID, ruleInstanceID string) ([]RuleRecord, error)
+	// Batch reads a batch's header, or ErrNotFound.
+	Batch(ctx context.Context, tenantID, kind, batchID string) (BatchRecord, error)
+	// BatchEntries reads the history entries of a batch's successful records, in record order,
+	// skipping offset and returning at most limit.
+	BatchEntries(ctx context.Context, tenantID, kind, batchID string, offset, limit int) ([]Entry, error)
 
 	// Close waits for writes in flight and releases the store.
 	Close() error
@@ -65,9 +70,34 @@ type Tx interface {
 	// PutRule creates or replaces a rule, keeps the version, and sets the tenant's rule set
 	// version to r.VersionID.
 	PutRule(ctx context.Context, r RuleRecord) error
+	// PutBatch stores a batch and its records' entries; ErrDuplicate if the batchId was taken
+	// concurrently.
+	PutBatch(ctx context.Context, b BatchRecord) error
+
 	// DeleteRule removes a rule (ErrNotFound if absent), records the deletion as version
 	// versionID, and sets the tenant's rule set version to it.
 	DeleteRule(ctx context.Context, tenantID, ruleInstanceID, versionID string, at int64) error
+}
+
+// BatchRecord is a processed batch.
+type BatchRecord struct {
+	TenantID    string
+	Kind        string
+	BatchID     string
+	RequestHash []byte
+	// Response is the first response, replayed for an identical retry.
+	Response []byte
+	// Successful counts the successful records; Records references their entries (PutBatch).
+	Successful int
+	Records    []BatchEntryRef
+	CreatedAt  int64
+}
+
+// BatchEntryRef points at the history entry one batch record produced.
+type BatchEntryRef struct {
+	Position int
+	UserUID  string
+	Seq      int64
 }
 
 // RuleRecord is a stored rule (or, from RuleVersions, one version of it).

@@ -35,6 +35,9 @@ type userWrite struct {
 	// user existed and validateUserId kept it unchanged, which sets existed).
 	reply, profile, evaluation []byte
 	existed                    bool
+	// uid and seq identify the history entry the write added.
+	uid string
+	seq int64
 }
 
 // prepareCreate checks a create body and returns its unit of work. Nothing is written until the
@@ -57,6 +60,7 @@ func (s *Service) prepareCreate(ctx context.Context, tenant Tenant, kind Kind, b
 		switch {
 		case errors.Is(err, ErrNotFound):
 			rec = UserRecord{TenantID: tenant.ID, UID: s.newID(), UserID: userID, Kind: kind}
+			w.uid, w.seq = rec.UID, 1
 			w.reply, err = s.insertUser(ctx, tx, tenant, &rec, rs, body, bodyJSON, flags)
 		case err != nil:
 			return err
@@ -73,6 +77,7 @@ func (s *Service) prepareCreate(ctx context.Context, tenant Tenant, kind Kind, b
 				Message: fmt.Sprintf("User %q already exists; its attributes were not saved. Send a user event to change it, or repeat the request with validateUserId=false to update it.", userID)})
 			return nil
 		default:
+			w.uid, w.seq = rec.UID, rec.LastSeq+1
 			w.reply, err = s.updateUser(ctx, tx, tenant, &rec, rs, body, bodyJSON, flags)
 		}
 		if err != nil {

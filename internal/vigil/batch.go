@@ -1,0 +1,279 @@
+package vigil
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// BatchKind is one of the four batch endpoints.
+type BatchKind string
+
+// The batch kinds.
+const (
+	BatchConsumerUsers  BatchKind = "CONSUMER_USERS"
+	BatchBusinessUsers  BatchKind = "BUSINESS_USERS"
+	BatchConsumerEvents BatchKind = "CONSUMER_USER_EVENTS"
+	BatchBusinessEvents BatchKind = "BUSINESS_USER_EVENTS"
+)
+
+// MaxBatchRecords is the most records one batch may hold.
+const MaxBatchRecords = 10000
+
+// userKind is the kind of user a batch writes.
+func (b BatchKind) userKind() Kind {
+	if b == BatchBusinessUsers || b == BatchBusinessEvents {
+		return Business
+	}
+	return Consumer
+}
+
+func (b BatchKind) events() bool { return b == BatchConsumerEvents || b == BatchBusinessEvents }
+
+// listField is the field of the batch GET response that lists the records.
+func (b BatchKind) listField() string {
+	return map[BatchKind]string{BatchConsumerUsers: "consumerUsers", BatchBusinessUsers: "businessUsers",
+		BatchConsumerEvents: "consumerUserEvents", BatchBusinessEvents: "businessUserEvents"}[b]
+}
+
+// batchResponse is the wire's BatchResponse.
+type batchResponse struct {
+	Status        string         `json:"status"`
+	BatchID       string         `json:"batchId"`
+	Successful    int            `json:"successful"`
+	Failed        int            `json:"failed"`
+	FailedRecords []failedRecord `json:"failedRecords"`
+	Message       string         `json:"message,omitempty"`
+}
+
+type failedRecord struct {
+	ID         string `json:"id"`
+	ReasonCode string `json:"reasonCode"`
+}
+
+// batchRecord is one record of a batch on its way through the write path.
+type batchRecord struct {
+	position int
+	id       string
+	// user or event is the prepared write (one of them).
+	user  *userWrite
+	event *eventWrite
+	err   error
+}
+
+func (r *batchRecord) run(tx Tx) error {
+	if r.user != nil {
+		return r.user.run(tx)
+	}
+	return r.event.run(tx)
+}
+
+// Batch handles the four POST /batch/... endpoints: every record goes through the same write path
+// as a single request (validation, idempotency, ordering, merge, rules, risk), with commits
+// shared between records. Invalid records are reported and the others still apply; the batchId
+// makes the whole batch idempotent. body is the decoded request body; it is modified.
+func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body schema.Object, flags Flags) ([]byte, error) {
+	fingerprint := schema.Fingerprint(body, flags.canonical())
+	data, ok := body["data"].([]any)
+	if !ok {
+		return nil, invalidf("data", "is required and must be an array of records")
+	}
+	if len(data) > MaxBatchRecords {
+		return nil, invalidf("data", "has %d records; a batch holds at most %d", len(data), MaxBatchRecords)
+	}
+	batchID, err := s.batchID(body)
+	if err != nil {
+		return nil, err
+	}
+	if prior, err := s.store.Batch(ctx, tenant.ID, string(kind), batchID); err == nil {
+		return s.replayBatch(prior, fingerprint[:], batchID)
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	rs, err := s.ruleContext(ctx, tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+
+	records := s.prepareBatch(ctx, tenant, kind, batchID, data, flags, rs)
+	var runnable []*batchRecord
+	for _, r := range records {
+		if r.err == nil {
+			runnable = append(runnable, r)
+		}
+	}
+	if kind.events() {
+		// A user's events apply in timestamp order, however the batch lists them.
+		sort.SliceStable(runnable, func(i, j int) bool { return runnable[i].event.timestamp < runnable[j].event.timestamp })
+	}
+	fns := make([]func(Tx) error, len(runnable))
+	for i, r := range runnable {
+		fns[i] = r.run
+	}
+	errs, err := s.store.UpdateAll(ctx, fns)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range runnable {
+		r.err = errs[i]
+		if retryable(r.err) {
+			r.err = s.write(ctx, r.run) // lost a race with another writer: run it on its own
+		}
+		if r.err == nil && r.user != nil && r.user.existed {
+			r.err = withReason(&Error{Code: CodeConflict, Message: "user exists"}, ReasonExists)
+		}
+	}
+
+	resp := batchResponse{BatchID: batchID, FailedRecords: []failedRecord{}}
+	rec := BatchRecord{TenantID: tenant.ID, Kind: string(kind), BatchID: batchID, RequestHash: fingerprint[:],
+		CreatedAt: s.nowMillis()}
+	for _, r := range records {
+		if r.err != nil {
+			reason, err := reasonOf(r.err)
+			if err != nil {
+				return nil, err // not the record's fault: the batch fails as a whole
+			}
+			resp.FailedRecords = append(resp.FailedRecords, failedRecord{ID: r.id, ReasonCode: reason})
+			continue
+		}
+		uid, seq := r.entry()
+		rec.Records = append(rec.Records, BatchEntryRef{Position: r.position, UserUID: uid, Seq: seq})
+	}
+	resp.Successful, resp.Failed = len(rec.Records), len(resp.FailedRecords)
+	switch {
+	case resp.Failed == 0:
+		resp.Status = "SUCCESS"
+	case resp.Successful == 0:
+		resp.Status = "FAILURE"
+	default:
+		resp.Status = "PARTIAL_FAILURE"
+	}
+	rec.Successful, rec.Response = resp.Successful, mustEncode(resp)
+	err = s.write(ctx, func(tx Tx) error { return tx.PutBatch(ctx, rec) })
+	if errors.Is(err, ErrDuplicate) {
+		// The same batchId was processed concurrently: answer as a retry would be answered.
+		prior, err := s.store.Batch(ctx, tenant.ID, string(kind), batchID)
+		if err != nil {
+			return nil, err
+		}
+		return s.replayBatch(prior, fingerprint[:], batchID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rec.Response, nil
+}
+
+// batchID returns the client's batchId or a new one.
+func (s *Service) batchID(body schema.Object) (string, error) {
+	v, ok := body["batchId"]
+	if !ok || v == nil {
+		return s.newID(), nil
+	}
+	id, ok := v.(string)
+	if !ok || id == "" || len(id) > 256 {
+		return "", invalidf("batchId", "must be a string of 1 to 256 characters")
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f {
+			return "", invalidf("batchId", "must not contain control characters")
+		}
+	}
+	return id, nil
+}
+
+func (s *Service) replayBatch(prior BatchRecord, hash []byte, batchID string) ([]byte, error) {
+	if string(prior.RequestHash) != string(hash) {
+		return nil, withReason(conflictf("batchId %q was already used for different data; use a new batchId for a new batch", batchID), ReasonConflict)
+	}
+	return prior.Response, nil
+}
+
+// prepareBatch checks every record and prepares its write; a record that fails carries its error.
+func (s *Service) prepareBatch(ctx context.Context, tenant Tenant, kind BatchKind, batchID string, data []any, flags Flags, rs ruleContext) []*batchRecord {
+	records := make([]*batchRecord, len(data))
+	seen := map[string]bool{}
+	for i, d := range data {
+		r := &batchRecord{position: i, id: strconv.Itoa(i)}
+		records[i] = r
+		obj, ok := d.(schema.Object)
+		if !ok {
+			r.err = invalidf(fmt.Sprintf("data[%d]", i), "must be an object")
+			continue
+		}
+		idField := "userId"
+		if kind.events() {
+			idField = "eventId"
+		}
+		if id, ok := obj[idField].(string); ok && id != "" {
+			r.id = id
+			if seen[id] {
+				r.err = withReason(invalidf(idField, "%q is in the batch twice", id), ReasonDuplicateInBatch)
+				continue
+			}
+			seen[id] = true
+		}
+		var err error
+		if kind.events() {
+			r.event, err = s.prepareEvent(ctx, tenant, kind.userKind(), obj, flags, rs, fmt.Sprintf("%s-%d", batchID, i))
+		} else {
+			r.user, err = s.prepareCreate(ctx, tenant, kind.userKind(), obj, flags, rs)
+		}
+		r.err = err
+	}
+	return records
+}
+
+func (r *batchRecord) entry() (string, int64) {
+	if r.user != nil {
+		return r.user.uid, r.user.seq
+	}
+	return r.event.uid, r.event.seq
+}
+
+// reasonOf maps a record's error to its batch reasonCode; an error that is not a client error
+// is returned as an error.
+func reasonOf(err error) (string, error) {
+	var ve *Error
+	if !errors.As(err, &ve) {
+		return "", err
+	}
+	if ve.Reason != "" {
+		return ve.Reason, nil
+	}
+	return ReasonValidation, nil
+}
+
+// BatchPage handles GET /batch/.../{batchId}?page=&pageSize=: the successful records of a batch,
+// each with the rule and risk results computed when it was applied. page is 1-based.
+func (s *Service) BatchPage(ctx context.Context, tenant Tenant, kind BatchKind, batchID string, page, pageSize int) ([]byte, error) {
+	b, err := s.store.Batch(ctx, tenant.ID, string(kind), batchID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, notFoundf("No batch with batchId %q", batchID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	entries, err := s.store.BatchEntries(ctx, tenant.ID, string(kind), batchID, (page-1)*pageSize, pageSize)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]json.RawMessage, len(entries))
+	for i, e := range entries {
+		var ev eventEvaluation
+		if err := json.Unmarshal(e.Evaluation, &ev); err != nil {
+			return nil, err
+		}
+		results := mustEncode(struct {
+			ExecutedRules    any `json:"executedRules"`
+			RiskScoreDetails any `json:"riskScoreDetails,omitempty"`
+		}{ev.ExecutedRules, ev.RiskScoreDetails})
+		items[i] = withFields(e.Body, results)
+	}
+	return mustEncode(map[string]any{kind.listField(): items, "totalCount": b.Successful}), nil
+}
