@@ -522,3 +522,70 @@ func TestMetricsAndObserver(t *testing.T) {
 		t.Fatalf("observed %q; want route patterns, not raw paths", routes)
 	}
 }
+
+func TestBatchEndpoints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		r := s.post(t, "/batch/consumer/users?lockKycRiskLevel=true", `{"batchId":"b1","data":[{"userId":"a","createdTimestamp":1700000000000,"kycRiskLevel":"LOW"},{"userId":"b","createdTimestamp":1700000000000}]}`)
+		if r.status != http.StatusCreated || r.object(t)["status"] != "SUCCESS" {
+			t.Fatalf("batch: %d %s", r.status, r.body)
+		}
+		if risk := s.get(t, "/consumer/users/a/risk").object(t)["kyc"].(schema.Object); risk["locked"] != true {
+			t.Fatalf("the lock flag did not apply to the records: %v", risk)
+		}
+		tests := []struct {
+			query  string
+			status int
+			count  int
+		}{
+			{"", 200, 2},
+			{"?page=1.1&pageSize=1.9", 200, 1},
+			{"?page=2&pageSize=1", 200, 1},
+			{"?page=3&pageSize=1", 200, 0},
+			{"?page=0", 400, 0},
+			{"?pageSize=1001", 400, 0},
+			{"?pageSize=0", 400, 0},
+			{"?page=abc", 400, 0},
+			{"?page=NaN", 400, 0},
+		}
+		for _, tt := range tests {
+			r := s.get(t, "/batch/consumer/users/b1"+tt.query)
+			if tt.status != 200 {
+				assertError(t, r, tt.status)
+				continue
+			}
+			page := r.object(t)
+			if r.status != 200 || len(page["consumerUsers"].([]any)) != tt.count || page["totalCount"] != json.Number("2") {
+				t.Fatalf("GET %s: %d %s", tt.query, r.status, r.body)
+			}
+		}
+		assertError(t, s.get(t, "/batch/consumer/users/nope"), http.StatusNotFound)
+		assertError(t, s.get(t, "/batch/business/users/b1"), http.StatusNotFound) // batch ids are per kind
+		if r := s.post(t, "/batch/events/consumer/user", `{"data":[{"userId":"a","timestamp":1700000001000}]}`); r.status != 201 || r.object(t)["status"] != "SUCCESS" {
+			t.Fatalf("event batch: %d %s", r.status, r.body)
+		}
+		assertError(t, s.post(t, "/batch/consumer/users?validateUserId=maybe&lockCraRiskLevel=yes", `{"data":[]}`), http.StatusBadRequest)
+		assertError(t, s.post(t, "/batch/consumer/users", `{"data":"x"}`), http.StatusBadRequest)
+	})
+}
+
+func TestBatchBodyLimit(t *testing.T) {
+	store := storetest.Backends(t)[0].Open(t)
+	svc, err := vigil.NewService(store, vigil.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := svc.CreateKey(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{MaxBody: 100, MaxBatchBody: 1000}))
+	defer srv.Close()
+	s := &testServer{Server: srv, key: key}
+	small := `{"data":[{"userId":"a","createdTimestamp":1700000000000,"occupation":"` + strings.Repeat("x", 200) + `"}]}`
+	if r := s.post(t, "/batch/consumer/users", small); r.status != http.StatusCreated {
+		t.Fatalf("a batch over the single limit but under the batch limit: %d %s", r.status, r.body)
+	}
+	assertError(t, s.post(t, "/batch/consumer/users", `{"data":[{"occupation":"`+strings.Repeat("x", 1000)+`"}]}`), http.StatusRequestEntityTooLarge)
+	assertError(t, s.post(t, "/consumer/users", small), http.StatusRequestEntityTooLarge)
+}
