@@ -7,6 +7,7 @@
 //	vigil risk default                            print the default risk model
 //	vigil rules apply --tenant NAME --file F      create or replace a tenant's rules (YAML or JSON)
 //	vigil rules library                           print the default rule library
+//	vigil import --tenant NAME --kind KIND FILE   import a JSON Lines export in batches
 package main
 
 import (
@@ -36,6 +37,7 @@ Usage:
   vigil risk default
   vigil rules apply --tenant NAME --file rules.yaml [--db DSN]
   vigil rules library
+  vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]
 
 DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
 `
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return riskCommand(ctx, args[1:], stdout, stderr)
 	case "rules":
 		return rulesCommand(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importFile(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

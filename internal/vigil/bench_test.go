@@ -3,9 +3,12 @@ package vigil_test
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/vigil-aml/vigil/internal/schema"
 	"github.com/vigil-aml/vigil/internal/storetest"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
@@ -31,4 +34,61 @@ func BenchmarkApplyEvent(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkImport10kEvents applies 10,000 events to 100 users as one batch and as single
+// requests from 32 concurrent clients, through the whole write path on SQLite (durable).
+// Run with -benchtime 1x; it reports events/s.
+func BenchmarkImport10kEvents(b *testing.B) {
+	const users, events, clients = 100, 10000, 32
+	for _, mode := range []string{"batch", "single"} {
+		b.Run(mode, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				f := newFixture(b, storetest.Backends(b)[0])
+				var created []any
+				for i := range users {
+					created = append(created, obj(b, fmt.Sprintf(`{"userId":"u%d","createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"}}`, i)))
+				}
+				if _, err := f.svc.Batch(context.Background(), f.tenant, vigil.BatchConsumerUsers, schema.Object{"data": created}, vigil.Flags{}); err != nil {
+					b.Fatal(err)
+				}
+				bodies := make([]schema.Object, events)
+				for i := range bodies {
+					bodies[i] = obj(b, fmt.Sprintf(`{"eventId":"e%d","userId":"u%d","timestamp":%d,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE"},"tags":[{"key":"k","value":"%d"}]}}`,
+						i, i%users, 1700000001000+int64(i), i))
+				}
+				b.StartTimer()
+				if mode == "batch" {
+					data := make([]any, events)
+					for i, body := range bodies {
+						data[i] = body
+					}
+					reply, err := f.svc.Batch(context.Background(), f.tenant, vigil.BatchConsumerEvents, schema.Object{"data": data}, vigil.Flags{})
+					if err != nil || !strings.Contains(string(reply), `"successful":10000`) {
+						b.Fatalf("batch: %v %.200s", err, reply)
+					}
+				} else {
+					var next atomic.Int64
+					var wg sync.WaitGroup
+					for range clients {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							for i := next.Add(1) - 1; i < events; i = next.Add(1) - 1 {
+								if _, err := f.svc.ApplyEvent(context.Background(), f.tenant, vigil.Consumer, bodies[i], vigil.Flags{}); err != nil {
+									b.Error(err)
+									return
+								}
+							}
+						}()
+					}
+					wg.Wait()
+				}
+				b.StopTimer()
+				f.store.Close()
+			}
+			b.ReportMetric(float64(events*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
 }

@@ -76,3 +76,17 @@ func (s *Service) Authenticate(ctx context.Context, key string) (Tenant, error) 
 	}
 	return t, err
 }
+
+// TenantByName finds a tenant by name, for the command line.
+func (s *Service) TenantByName(ctx context.Context, name string) (Tenant, error) {
+	var t Tenant
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		t, err = tx.TenantByName(ctx, name)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return t, notFoundf("No tenant named %q (create it with: vigil keys create --tenant %s)", name, name)
+	}
+	return t, err
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+var importKinds = map[string]vigil.BatchKind{
+	"consumer-users":  vigil.BatchConsumerUsers,
+	"business-users":  vigil.BatchBusinessUsers,
+	"consumer-events": vigil.BatchConsumerEvents,
+	"business-events": vigil.BatchBusinessEvents,
+}
+
+// importSummary counts the outcome of an import.
+type importSummary struct {
+	records, successful, failed int
+	failures                    []string
+}
+
+// importFile loads a JSON Lines export (one user or event per line) in batches. Each batch's id
+// derives from the file's content and the batch's position, so running the same import again
+// replays instead of applying twice.
+func importFile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("import", stderr)
+	tenant := fs.String("tenant", "", "tenant name")
+	kindName := fs.String("kind", "", "consumer-users, business-users, consumer-events or business-events")
+	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
+	batchSize := fs.Int("batch-size", 1000, "records per batch (at most 10000)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	kind, ok := importKinds[*kindName]
+	if *tenant == "" || !ok || fs.NArg() != 1 {
+		return errors.New("use: vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]")
+	}
+	if *batchSize < 1 || *batchSize > vigil.MaxBatchRecords {
+		return fmt.Errorf("--batch-size must be from 1 to %d", vigil.MaxBatchRecords)
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc, err := vigil.NewService(store, vigil.Options{})
+	if err != nil {
+		return err
+	}
+	t, err := svc.TenantByName(ctx, *tenant)
+	if err != nil {
+		return err
+	}
+
+	var lines [][]byte
+	scanner := bufio.NewScanner(bytes.NewReader(data))
+	scanner.Buffer(make([]byte, 0, 1<<20), 32<<20)
+	for scanner.Scan() {
+		if line := bytes.TrimSpace(scanner.Bytes()); len(line) > 0 {
+			lines = append(lines, append([]byte(nil), line...))
+		}
+	}
+	if err := scanner.Err(); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	prefix := "import-" + hex.EncodeToString(sum[:8])
+	progress := newProgress(stderr, len(lines))
+	var s importSummary
+	for start := 0; start < len(lines); start += *batchSize {
+		chunk := lines[start:min(start+*batchSize, len(lines))]
+		records := make([]any, 0, len(chunk))
+		for i, line := range chunk {
+			obj, err := schema.DecodeObject(line)
+			if err != nil {
+				s.records++
+				s.failed++
+				s.failures = append(s.failures, fmt.Sprintf("line %d: %v", start+i+1, err))
+				continue
+			}
+			records = append(records, obj)
+		}
+		body := schema.Object{"batchId": fmt.Sprintf("%s-%d", prefix, start / *batchSize), "data": records}
+		reply, err := svc.Batch(ctx, t, kind, body, vigil.Flags{})
+		if err != nil {
+			return fmt.Errorf("batch of lines %d-%d: %w", start+1, start+len(chunk), err)
+		}
+		var resp struct {
+			Successful, Failed int
+			FailedRecords      []struct{ ID, ReasonCode string }
+		}
+		if err := json.Unmarshal(reply, &resp); err != nil {
+			return err
+		}
+		s.records += len(records)
+		s.successful += resp.Successful
+		s.failed += resp.Failed
+		for _, f := range resp.FailedRecords {
+			s.failures = append(s.failures, fmt.Sprintf("%s: %s", f.ID, f.ReasonCode))
+		}
+		progress.update(start + len(chunk))
+	}
+	progress.done()
+	fmt.Fprintf(stdout, "Imported %s into tenant %q: %d records, %d successful, %d failed.\n",
+		fs.Arg(0), *tenant, s.records, s.successful, s.failed)
+	const shown = 20
+	for i, f := range s.failures {
+		if i == shown {
+			fmt.Fprintf(stdout, "  ... and %d more failures\n", len(s.failures)-shown)
+			break
+		}
+		fmt.Fprintf(stdout, "  failed %s\n", f)
+	}
+	return nil
+}
+
+// progress draws a bar on a terminal and stays silent elsewhere (pipes, files, CI logs).
+type progress struct {
+	w     io.Writer
+	total int
+	on    bool
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, total: total}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(n int) {
+	if !p.on || p.total == 0 {
+		return
+	}
+	const width = 40
+	filled := width * n / p.total
+	fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d/%d records", strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
+		100*n/p.total, n, p.total)
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprintln(p.w)
+	}
+}
