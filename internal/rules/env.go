@@ -46,7 +46,8 @@ func newEnv(in Input, lists map[string]map[string]bool) *Env {
 	nowMs := in.Now.UnixMilli()
 	agg := in.Aggregates
 	return &Env{
-		User: floats(in.User), Previous: floats(in.Previous), Event: floats(in.Event),
+		// Profiles go in as they are: fetch reads their numbers as float64.
+		User: in.User, Previous: in.Previous, Event: in.Event,
 		UserType: in.UserType, Stage: in.Stage, RiskLevel: in.RiskLevel, Now: float64(nowMs),
 		Changes: func(attribute string, days float64) int {
 			return countSince(agg.Changes[attribute], nowMs, days)
@@ -79,6 +80,9 @@ func newEnv(in Input, lists map[string]map[string]bool) *Env {
 		},
 		DaysSince: func(ms any) float64 {
 			f, ok := ms.(float64)
+			if n, isNumber := ms.(json.Number); isNumber {
+				f, ok = toFloat(n)
+			}
 			if !ok {
 				return -1
 			}
@@ -87,32 +91,7 @@ func newEnv(in Input, lists map[string]map[string]bool) *Env {
 	}
 }
 
-// floats returns a copy of a JSON tree with json.Number values as float64, so expressions can
-// compare them with numbers.
-func floats(doc map[string]any) map[string]any {
-	if doc == nil {
-		return nil
-	}
-	return convert(doc).(map[string]any)
-}
-
-func convert(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = convert(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = convert(e)
-		}
-		return out
-	case json.Number:
-		f, _ := t.Float64()
-		return f
-	}
-	return v
+func toFloat(n json.Number) (float64, bool) {
+	f, err := n.Float64()
+	return f, err == nil
 }

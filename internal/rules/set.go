@@ -10,6 +10,7 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -84,12 +85,17 @@ func compileRule(r Rule) (compiled, error) {
 	}
 	c := compiled{Rule: r}
 	if strings.TrimSpace(r.Expression) != "" {
-		program, err := expr.Compile(r.Expression, expr.Env(sampleEnv), expr.AsBool(), expr.MaxNodes(maxNodes))
+		program, err := expr.Compile(r.Expression, expr.Env(sampleEnv), expr.AsBool(), expr.MaxNodes(maxNodes),
+			fetchOption, expr.Patch(fastMembers{}))
 		if err != nil {
 			problems = append(problems, "expression: "+compileMessage(err))
 		} else {
 			c.program = program
-			c.vars = variables(program.Node())
+			// The compiled tree has fetch calls instead of member access: read the names from
+			// the expression as written.
+			if tree, err := parser.Parse(r.Expression); err == nil {
+				c.vars = variables(tree.Node)
+			}
 		}
 	}
 	if problems != nil {
@@ -130,7 +136,7 @@ func variables(root ast.Node) []variable {
 		if longer {
 			continue
 		}
-		p, err := expr.Compile(name, expr.Env(sampleEnv))
+		p, err := expr.Compile(name, expr.Env(sampleEnv), fetchOption, expr.Patch(fastMembers{}))
 		if err == nil {
 			out = append(out, variable{name: name, program: p})
 		}
@@ -239,8 +245,10 @@ func (s *Set) Evaluate(in Input) Output {
 	}
 	env := newEnv(in, s.lists)
 	env.RiskLevel = level
-	out := Output{Executed: []Result{}, Hits: []Hit{}, Shadow: []Result{}}
+	out := Output{Executed: make([]Result, 0, len(s.rules)), Hits: []Hit{}, Shadow: []Result{}}
 	at := in.Now.UnixMilli()
+	// One machine for every rule of this write: it keeps its stack between runs.
+	machine := &vm.VM{}
 	for i := range s.rules {
 		r := &s.rules[i]
 		if !applies(r.UserTypes, in.UserType) || !applies(r.Stages, in.Stage) {
@@ -254,7 +262,7 @@ func (s *Set) Evaluate(in Input) Output {
 		if a, ok := r.RiskLevelActions[level]; ok {
 			action = a
 		}
-		hit, err := run(r.program, env)
+		hit, err := run(machine, r.program, env)
 		if err != nil {
 			out.Failures = append(out.Failures, Failure{RuleInstanceID: r.InstanceID, Err: err})
 		}
@@ -262,7 +270,7 @@ func (s *Set) Evaluate(in Input) Output {
 			RuleAction: action, RuleHit: hit, VersionID: r.VersionID, ExecutedAt: at, ExecutedRiskLevel: level,
 			Labels: r.Labels, Nature: r.Nature, IsShadow: r.Shadow}
 		if hit {
-			res.Vars = []Vars{{Value: r.values(env)}}
+			res.Vars = []Vars{{Value: r.values(machine, env)}}
 		}
 		if r.Shadow {
 			out.Shadow = append(out.Shadow, res)
@@ -282,13 +290,13 @@ func (s *Set) Evaluate(in Input) Output {
 }
 
 // run evaluates a program; a failure or a panic is an error and no hit.
-func run(p *vm.Program, env *Env) (hit bool, err error) {
+func run(machine *vm.VM, p *vm.Program, env *Env) (hit bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			hit, err = false, fmt.Errorf("rule panicked: %v", r)
 		}
 	}()
-	v, err := expr.Run(p, env)
+	v, err := machine.Run(p, env)
 	if err != nil {
 		return false, err
 	}
@@ -296,10 +304,10 @@ func run(p *vm.Program, env *Env) (hit bool, err error) {
 	return b, nil
 }
 
-func (r *compiled) values(env *Env) map[string]any {
+func (r *compiled) values(machine *vm.VM, env *Env) map[string]any {
 	out := make(map[string]any, len(r.vars))
 	for _, v := range r.vars {
-		if val, err := expr.Run(v.program, env); err == nil {
+		if val, err := machine.Run(v.program, env); err == nil {
 			out[v.name] = val
 		}
 	}
