@@ -8,6 +8,7 @@
 //	vigil rules apply --tenant NAME --file F      create or replace a tenant's rules (YAML or JSON)
 //	vigil rules library                           print the default rule library
 //	vigil import --tenant NAME --kind KIND FILE   import a JSON Lines export in batches
+//	vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME ...   manage webhooks
 package main
 
 import (
@@ -37,6 +38,7 @@ Usage:
   vigil risk default
   vigil rules apply --tenant NAME --file rules.yaml [--db DSN]
   vigil rules library
+  vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME [...]
   vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]
 
 DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return rulesCommand(ctx, args[1:], stdout, stderr)
 	case "import":
 		return importFile(ctx, args[1:], stdout, stderr)
+	case "webhooks":
+		return webhooksCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

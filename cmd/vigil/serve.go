@@ -8,11 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/vigil-aml/vigil/internal/httpapi"
 	"github.com/vigil-aml/vigil/internal/metrics"
 	"github.com/vigil-aml/vigil/internal/vigil"
+	"github.com/vigil-aml/vigil/internal/webhooks"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGINT/SIGTERM.
@@ -24,6 +27,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
 	maxBody := fs.Int64("max-body", httpapi.DefaultMaxBody, "largest single request body in bytes")
 	maxBatchBody := fs.Int64("max-batch-body", httpapi.DefaultMaxBatchBody, "largest batch request body in bytes")
+	webhookAllow := fs.String("webhook-allow", envOr("VIGIL_WEBHOOK_ALLOW", ""), "comma-separated networks webhooks may connect to (empty: any)")
+	webhookDeny := fs.String("webhook-deny", envOr("VIGIL_WEBHOOK_DENY", ""), "comma-separated networks webhooks may not connect to")
+	webhookFirstRetry := fs.Duration("webhook-first-retry", 10*time.Second, "delay before the first retry of a failed webhook (doubles each time)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -34,8 +40,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		return err
 	}
 	defer store.Close()
+	allow, err := parsePrefixes(*webhookAllow)
+	if err != nil {
+		return fmt.Errorf("--webhook-allow: %w", err)
+	}
+	deny, err := parsePrefixes(*webhookDeny)
+	if err != nil {
+		return fmt.Errorf("--webhook-deny: %w", err)
+	}
+	dispatcher := webhooks.New(store, webhooks.Config{Allow: allow, Deny: deny, FirstRetry: *webhookFirstRetry, Logger: log})
 	m := metrics.New()
-	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m})
+	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m, Wake: dispatcher.Wake})
 	if err != nil {
 		return err
 	}
@@ -69,6 +84,16 @@ Create more keys with: vigil keys create --tenant NAME --db %s
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	dispatchCtx, stopDispatch := context.WithCancel(context.Background())
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		dispatcher.Run(dispatchCtx)
+	}()
+	defer func() {
+		stopDispatch()
+		<-dispatched
+	}()
 	log.Info("vigil is serving", "addr", addr, "db", *dsn)
 	if ready != nil {
 		ready <- addr
@@ -89,4 +114,29 @@ Create more keys with: vigil keys create --tenant NAME --db %s
 		return err
 	}
 	return nil
+}
+
+// parsePrefixes reads comma-separated networks (CIDRs, or single addresses).
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if !strings.Contains(item, "/") {
+			addr, err := netip.ParseAddr(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(item)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -133,4 +135,18 @@ func parseFlags(q url.Values, set flagSet) (vigil.Flags, error) {
 		return f, &vigil.Error{Code: vigil.CodeInvalid, Message: problems[0], Problems: problems}
 	}
 	return f, nil
+}
+
+// decodeInto converts a decoded body into a struct, refusing unknown fields and wrong types.
+func decodeInto(body schema.Object, v any) error {
+	data, err := schema.Encode(body)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &vigil.Error{Code: vigil.CodeInvalid, Message: "The body does not match: " + err.Error()}
+	}
+	return nil
 }

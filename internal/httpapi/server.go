@@ -68,6 +68,12 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		{"/rules/{ruleInstanceId}", map[string]http.HandlerFunc{"GET": a.authed(a.getRule), "PUT": a.authed(a.putRule),
 			"DELETE": a.authed(a.deleteRule)}},
 		{"/rules/{ruleInstanceId}/versions", map[string]http.HandlerFunc{"GET": a.authed(a.ruleVersions)}},
+		{"/webhooks", map[string]http.HandlerFunc{"GET": a.authed(a.listWebhooks), "POST": a.authed(a.createWebhook)}},
+		{"/webhooks/{id}", map[string]http.HandlerFunc{"GET": a.authed(a.getWebhook), "DELETE": a.authed(a.deleteWebhook)}},
+		{"/webhooks/{id}/rotate", map[string]http.HandlerFunc{"POST": a.authed(a.rotateWebhook)}},
+		{"/webhooks/{id}/deliveries", map[string]http.HandlerFunc{"GET": a.authed(a.webhookDeliveries)}},
+		{"/webhook-deliveries/{deliveryId}", map[string]http.HandlerFunc{"GET": a.authed(a.webhookDelivery)}},
+		{"/webhook-deliveries/{deliveryId}/retry", map[string]http.HandlerFunc{"POST": a.authed(a.retryDelivery)}},
 	}
 	if opts.Metrics != nil {
 		routes = append(routes, route{"/metrics", map[string]http.HandlerFunc{"GET": opts.Metrics.ServeHTTP}})
@@ -277,6 +283,59 @@ func (a *api) getBatch(kind vigil.BatchKind) http.HandlerFunc {
 		reply, err := a.svc.BatchPage(r.Context(), tenantOf(r), kind, r.PathValue("batchId"), page, pageSize)
 		a.reply(w, r, http.StatusOK, reply, err)
 	}
+}
+
+func (a *api) createWebhook(w http.ResponseWriter, r *http.Request) {
+	body, err := readObject(w, r, a.maxBody)
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	var spec vigil.WebhookSpec
+	if err := decodeInto(body, &spec); err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	reply, err := a.svc.CreateWebhook(r.Context(), tenantOf(r), spec)
+	a.reply(w, r, http.StatusCreated, reply, err)
+}
+
+func (a *api) listWebhooks(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.ListWebhooks(r.Context(), tenantOf(r))
+	a.reply(w, r, http.StatusOK, reply, err)
+}
+
+func (a *api) getWebhook(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.GetWebhook(r.Context(), tenantOf(r), r.PathValue("id"))
+	a.reply(w, r, http.StatusOK, reply, err)
+}
+
+func (a *api) deleteWebhook(w http.ResponseWriter, r *http.Request) {
+	if err := a.svc.DeleteWebhook(r.Context(), tenantOf(r), r.PathValue("id")); err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *api) rotateWebhook(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.RotateWebhookSecret(r.Context(), tenantOf(r), r.PathValue("id"))
+	a.reply(w, r, http.StatusOK, reply, err)
+}
+
+func (a *api) webhookDeliveries(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.WebhookDeliveries(r.Context(), tenantOf(r), r.PathValue("id"), r.URL.Query().Get("status"))
+	a.reply(w, r, http.StatusOK, reply, err)
+}
+
+func (a *api) webhookDelivery(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.WebhookDelivery(r.Context(), tenantOf(r), r.PathValue("deliveryId"))
+	a.reply(w, r, http.StatusOK, reply, err)
+}
+
+func (a *api) retryDelivery(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.RetryWebhookDelivery(r.Context(), tenantOf(r), r.PathValue("deliveryId"))
+	a.reply(w, r, http.StatusOK, reply, err)
 }
 
 func (a *api) getUserRules(kind vigil.Kind) http.HandlerFunc {

@@ -154,7 +154,19 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 		resp.Status = "PARTIAL_FAILURE"
 	}
 	rec.Successful, rec.Response = resp.Successful, mustEncode(resp)
-	err = s.write(ctx, func(tx Tx) error { return tx.PutBatch(ctx, rec) })
+	batchType := "USER_BATCH"
+	if kind.events() {
+		batchType = "USER_EVENT_BATCH"
+	}
+	completed := notification{Type: WebhookBatchCompleted, System: true, Data: map[string]any{
+		"batchId": batchID, "type": batchType, "status": "COMPLETED", "totalCount": resp.Successful,
+		"processedCount": resp.Successful, "createdAt": rec.CreatedAt, "completedAt": s.nowMillis()}}
+	err = s.write(ctx, func(tx Tx) error {
+		if err := tx.PutBatch(ctx, rec); err != nil {
+			return err
+		}
+		return s.enqueue(ctx, tx, tenant.ID, rs.endpoints, []notification{completed}, "batch:"+batchID, 0)
+	})
 	if errors.Is(err, ErrDuplicate) {
 		// The same batchId was processed concurrently: answer as a retry would be answered.
 		prior, err := s.store.Batch(ctx, tenant.ID, string(kind), batchID)
@@ -166,6 +178,7 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 	if err != nil {
 		return nil, err
 	}
+	s.afterWrite(rs)
 	return rec.Response, nil
 }
 

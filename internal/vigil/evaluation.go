@@ -80,6 +80,8 @@ type evaluated struct {
 	// triggeredBy the rules that asked for it.
 	system      schema.Object
 	triggeredBy []string
+	// notifications are the changes webhooks report.
+	notifications []notification
 }
 
 // evaluate runs the tenant's rules and risk model on the user after a write: rules first (on
@@ -100,6 +102,7 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 		}
 	}
 	state.Aggregates = state.Aggregates.Update(in.previous, in.current, in.at)
+	api := replaceTopLevel(nil, in.current) // the profile as the client's write left it
 	out := in.rules.Evaluate(rules.Input{UserType: string(in.kind), Stage: in.stage, User: in.current,
 		Previous: in.previous, Event: in.event, Now: now, RiskLevel: previousRisk.CRA.Level, Aggregates: state.Aggregates})
 	for _, f := range out.Failures {
@@ -151,6 +154,7 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	in.current["riskLevel"] = details.CRARiskLevel
 	in.current["kycRiskLevel"] = details.KYCRiskLevel
 
+	result.notifications = notifications(in.model, fmt.Sprint(in.current["userId"]), in.previous, api, in.current, previousRisk, assessed)
 	result.evaluation = Evaluation{ExecutedRules: out.Executed, HitRules: out.Hits, RiskScoreDetails: &details,
 		Status: mostSevere(out.Hits)}
 	result.evaluationJSON = mustEncode(result.evaluation)

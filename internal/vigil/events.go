@@ -35,6 +35,7 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 	if err := s.write(ctx, w.run); err != nil {
 		return EventReply{}, err
 	}
+	s.afterWrite(rs)
 	return w.reply, nil
 }
 
@@ -170,7 +171,7 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 		}
 		profileJSON := mustEncode(current)
 		response := withFields(profileJSON, out.evaluationJSON)
-		if err := s.saveWrite(ctx, tx, &rec, current, out, entry, response, false); err != nil {
+		if err := s.saveWrite(ctx, tx, rs, &rec, current, out, entry, response, false); err != nil {
 			return err
 		}
 		reply.Body, w.evaluation = response, out.evaluationJSON

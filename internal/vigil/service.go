@@ -23,6 +23,7 @@ type Service struct {
 	models        models
 	ruleSets      ruleSets
 	metrics       Metrics
+	wake          func()
 	now           func() time.Time
 	newID         func() string
 	log           *slog.Logger
@@ -38,6 +39,9 @@ type Options struct {
 	RiskModel *risk.Model
 	// Metrics receives counts (rule failures); nil counts nothing.
 	Metrics Metrics
+	// Wake, when set, is called after a write that may have queued webhook deliveries (it must
+	// not block); the dispatcher polls anyway.
+	Wake func()
 }
 
 // Metrics receives what the service counts.
@@ -60,6 +64,7 @@ func NewService(store Store, opts Options) (*Service, error) {
 		models:   models{fallback: opts.RiskModel, byTenant: map[string]cachedModel{}},
 		ruleSets: ruleSets{byTenant: map[string]cachedRuleSet{}},
 		metrics:  opts.Metrics,
+		wake:     opts.Wake,
 		now:      opts.Now, newID: opts.NewID, log: opts.Logger}
 	if s.metrics == nil {
 		s.metrics = noMetrics{}

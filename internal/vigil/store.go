@@ -38,6 +38,8 @@ type Store interface {
 	// skipping offset and returning at most limit.
 	BatchEntries(ctx context.Context, tenantID, kind, batchID string, offset, limit int) ([]Entry, error)
 
+	WebhookStore
+
 	// Close waits for writes in flight and releases the store.
 	Close() error
 }
@@ -70,6 +72,8 @@ type Tx interface {
 	// PutRule creates or replaces a rule, keeps the version, and sets the tenant's rule set
 	// version to r.VersionID.
 	PutRule(ctx context.Context, r RuleRecord) error
+	WebhookTx
+
 	// PutBatch stores a batch and its records' entries; ErrDuplicate if the batchId was taken
 	// concurrently.
 	PutBatch(ctx context.Context, b BatchRecord) error

@@ -24,6 +24,7 @@ func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body
 	if err := s.write(ctx, w.run); err != nil {
 		return nil, err
 	}
+	s.afterWrite(rs)
 	return w.reply, nil
 }
 
@@ -105,7 +106,7 @@ func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 	}
 	rec.CreatedAt = entry.CreatedAt
 	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: out.evaluation})
-	if err := s.saveWrite(ctx, tx, rec, current, out, entry, reply, true); err != nil {
+	if err := s.saveWrite(ctx, tx, rs, rec, current, out, entry, reply, true); err != nil {
 		return nil, err
 	}
 	return reply, nil
@@ -134,7 +135,7 @@ func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 		return nil, err
 	}
 	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: out.evaluation})
-	if err := s.saveWrite(ctx, tx, rec, current, out, entry, reply, false); err != nil {
+	if err := s.saveWrite(ctx, tx, rs, rec, current, out, entry, reply, false); err != nil {
 		return nil, err
 	}
 	return reply, nil

@@ -8,11 +8,12 @@ import (
 	"github.com/vigil-aml/vigil/internal/schema"
 )
 
-// ruleContext is the tenant's risk model and compiled rules for one write, read before the
-// write's transaction so the store's writer never waits on them.
+// ruleContext is the tenant's risk model, compiled rules and webhook endpoints for one write,
+// read before the write's transaction so the store's writer never waits on them.
 type ruleContext struct {
-	model *risk.Model
-	set   *rules.Set
+	model     *risk.Model
+	set       *rules.Set
+	endpoints []WebhookEndpoint
 }
 
 func (s *Service) ruleContext(ctx context.Context, tenantID string) (ruleContext, error) {
@@ -21,13 +22,24 @@ func (s *Service) ruleContext(ctx context.Context, tenantID string) (ruleContext
 		return ruleContext{}, err
 	}
 	set, err := s.rulesFor(ctx, tenantID, model)
-	return ruleContext{model: model, set: set}, err
+	if err != nil {
+		return ruleContext{}, err
+	}
+	endpoints, err := s.store.WebhookEndpoints(ctx, tenantID)
+	return ruleContext{model: model, set: set, endpoints: endpoints}, err
+}
+
+// afterWrite wakes the webhook dispatcher when the write may have queued deliveries.
+func (s *Service) afterWrite(rs ruleContext) {
+	if len(rs.endpoints) > 0 && s.wake != nil {
+		s.wake()
+	}
 }
 
 // saveWrite stores the outcome of one write: its history entry (with its evaluation and first
 // response), the system entry of any triggered actions right after it, and the user's new row.
 // It is the last step of every create, update and event.
-func (s *Service) saveWrite(ctx context.Context, tx Tx, rec *UserRecord, current schema.Object, out evaluated,
+func (s *Service) saveWrite(ctx context.Context, tx Tx, rs ruleContext, rec *UserRecord, current schema.Object, out evaluated,
 	entry Entry, response []byte, create bool) error {
 	entry.Evaluation, entry.Response, entry.Shadow = out.evaluationJSON, response, out.shadowJSON
 	entries := []Entry{entry}
@@ -61,5 +73,5 @@ func (s *Service) saveWrite(ctx context.Context, tx Tx, rec *UserRecord, current
 			return err
 		}
 	}
-	return nil
+	return s.enqueue(ctx, tx, rec.TenantID, rs.endpoints, out.notifications, rec.UID, entry.Seq)
 }

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+const webhooksUsage = `use: vigil webhooks add --tenant NAME --url URL [--events T1,T2] [--origin all|system]
+     vigil webhooks list --tenant NAME
+     vigil webhooks rotate --tenant NAME --id ENDPOINT
+     vigil webhooks remove --tenant NAME --id ENDPOINT
+     vigil webhooks deliveries --tenant NAME --id ENDPOINT [--status PENDING|DELIVERED|FAILED]
+     vigil webhooks retry --tenant NAME --delivery DELIVERY
+(each takes --db DSN)`
+
+// webhooksCommand manages a tenant's webhook endpoints and deliveries.
+func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(webhooksUsage)
+	}
+	fs := newFlagSet("webhooks "+args[0], stderr)
+	tenantName := fs.String("tenant", "", "tenant name")
+	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
+	url := fs.String("url", "", "receiver URL (add)")
+	events := fs.String("events", "", "comma-separated webhook types (add; default: all)")
+	origin := fs.String("origin", "all", "all, or system: only changes Vigil made itself (add)")
+	id := fs.String("id", "", "endpoint id")
+	delivery := fs.String("delivery", "", "delivery id (retry)")
+	status := fs.String("status", "", "PENDING, DELIVERED or FAILED (deliveries)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *tenantName == "" {
+		return errors.New("--tenant is required\n" + webhooksUsage)
+	}
+	store, err := openStore(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc, err := vigil.NewService(store, vigil.Options{})
+	if err != nil {
+		return err
+	}
+	tenant, err := svc.TenantByName(ctx, *tenantName)
+	if err != nil {
+		return err
+	}
+	var reply []byte
+	switch args[0] {
+	case "add":
+		spec := vigil.WebhookSpec{URL: *url, Origin: *origin}
+		if *events != "" {
+			spec.Events = strings.Split(*events, ",")
+		}
+		if reply, err = svc.CreateWebhook(ctx, tenant, spec); err != nil {
+			return err
+		}
+		var created struct{ ID, Secret string }
+		if err := json.Unmarshal(reply, &created); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Webhook endpoint %s added for tenant %q. Its signing secret (shown only once):\n%s\n", created.ID, *tenantName, created.Secret)
+		return nil
+	case "rotate":
+		if reply, err = svc.RotateWebhookSecret(ctx, tenant, *id); err != nil {
+			return err
+		}
+		var rotated struct{ Secret string }
+		if err := json.Unmarshal(reply, &rotated); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "New signing secret of %s (the previous one keeps signing for 24 hours):\n%s\n", *id, rotated.Secret)
+		return nil
+	case "remove":
+		if err := svc.DeleteWebhook(ctx, tenant, *id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Webhook endpoint %s removed.\n", *id)
+		return nil
+	case "list":
+		reply, err = svc.ListWebhooks(ctx, tenant)
+	case "deliveries":
+		reply, err = svc.WebhookDeliveries(ctx, tenant, *id, *status)
+	case "retry":
+		reply, err = svc.RetryWebhookDelivery(ctx, tenant, *delivery)
+	default:
+		return fmt.Errorf("unknown webhooks command %q\n%s", args[0], webhooksUsage)
+	}
+	if err != nil {
+		return err
+	}
+	var pretty any
+	if err := json.Unmarshal(reply, &pretty); err != nil {
+		return err
+	}
+	out, _ := json.MarshalIndent(pretty, "", "  ")
+	fmt.Fprintln(stdout, string(out))
+	return nil
+}

@@ -1,0 +1,184 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// rebind turns ? placeholders into $1, $2, ...
+func rebind(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+const deliveryColumns = `id, tenant_id, endpoint_id, order_key, seq, type, payload, status, attempts, next_attempt_at,
+	lease_until, last_status, last_error, created_at, delivered_at`
+
+func (t *pgTx) PutWebhookEndpoint(ctx context.Context, e vigil.WebhookEndpoint) error {
+	secrets, err := json.Marshal(e.Secrets)
+	if err != nil {
+		return err
+	}
+	enabled := int64(0)
+	if e.Enabled {
+		enabled = 1
+	}
+	_, err = t.tx.Exec(ctx, rebind(`INSERT INTO webhook_endpoints (tenant_id, id, url, events, origin, secrets, enabled,
+		created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO UPDATE SET url = excluded.url,
+		events = excluded.events, origin = excluded.origin, secrets = excluded.secrets, enabled = excluded.enabled`),
+		e.TenantID, e.ID, e.URL, strings.Join(e.Events, ","), e.Origin, secrets, enabled, e.CreatedAt)
+	return mapError(err)
+}
+
+func (t *pgTx) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) error {
+	tag, err := t.tx.Exec(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err != nil {
+		return mapError(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return vigil.ErrNotFound
+	}
+	_, err = t.tx.Exec(ctx, `DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2 AND status = $3`,
+		tenantID, id, vigil.DeliveryPending)
+	return mapError(err)
+}
+
+func (t *pgTx) InsertDelivery(ctx context.Context, d vigil.Delivery) error {
+	_, err := t.tx.Exec(ctx, rebind(`INSERT INTO webhook_deliveries (`+deliveryColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), d.ID, d.TenantID, d.EndpointID, d.OrderKey, d.Seq, d.Type,
+		d.Payload, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.LastStatus, d.LastError, d.CreatedAt, d.DeliveredAt)
+	return mapError(err)
+}
+
+func (t *pgTx) RetryDelivery(ctx context.Context, tenantID, id string, now int64) error {
+	tag, err := t.tx.Exec(ctx, `UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, lease_until = 0
+		WHERE tenant_id = $3 AND id = $4`, vigil.DeliveryPending, now, tenantID, id)
+	if err != nil {
+		return mapError(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return vigil.ErrNotFound
+	}
+	return nil
+}
+
+// WebhookEndpoints implements vigil.WebhookStore.
+func (s *Store) WebhookEndpoints(ctx context.Context, tenantID string) ([]vigil.WebhookEndpoint, error) {
+	rows, err := s.pool.Query(ctx, `SELECT tenant_id, id, url, events, origin, secrets, enabled, created_at
+		FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []vigil.WebhookEndpoint
+	for rows.Next() {
+		var e vigil.WebhookEndpoint
+		var events string
+		var secrets []byte
+		var enabled int64
+		if err := rows.Scan(&e.TenantID, &e.ID, &e.URL, &events, &e.Origin, &secrets, &enabled, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		e.Enabled = enabled != 0
+		if events != "" {
+			e.Events = strings.Split(events, ",")
+		}
+		if err := json.Unmarshal(secrets, &e.Secrets); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, mapError(rows.Err())
+}
+
+// Deliveries implements vigil.WebhookStore.
+func (s *Store) Deliveries(ctx context.Context, tenantID, endpointID, status string, limit int) ([]vigil.Delivery, error) {
+	return scanDeliveries(s.pool.Query(ctx, rebind(`SELECT `+deliveryColumns+` FROM webhook_deliveries
+		WHERE tenant_id = ? AND endpoint_id = ? AND (? = '' OR status = ?) ORDER BY created_at DESC, seq DESC LIMIT ?`),
+		tenantID, endpointID, status, status, limit))
+}
+
+// Delivery implements vigil.WebhookStore.
+func (s *Store) Delivery(ctx context.Context, tenantID, id string) (vigil.Delivery, []vigil.DeliveryAttempt, error) {
+	ds, err := scanDeliveries(s.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries
+		WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	if err != nil {
+		return vigil.Delivery{}, nil, err
+	}
+	if len(ds) == 0 {
+		return vigil.Delivery{}, nil, vigil.ErrNotFound
+	}
+	rows, err := s.pool.Query(ctx, `SELECT delivery_id, attempt, at, status_code, error, duration_ms
+		FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt`, id)
+	if err != nil {
+		return vigil.Delivery{}, nil, mapError(err)
+	}
+	defer rows.Close()
+	var attempts []vigil.DeliveryAttempt
+	for rows.Next() {
+		var a vigil.DeliveryAttempt
+		if err := rows.Scan(&a.DeliveryID, &a.Attempt, &a.At, &a.StatusCode, &a.Error, &a.DurationMs); err != nil {
+			return vigil.Delivery{}, nil, err
+		}
+		attempts = append(attempts, a)
+	}
+	return ds[0], attempts, mapError(rows.Err())
+}
+
+// ClaimDeliveries implements vigil.WebhookStore: one statement selects the due deliveries and
+// leases them; a row another process leased meanwhile fails the lease condition once its lock
+// is released, so each delivery has one holder.
+func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil int64, limit int) ([]vigil.Delivery, error) {
+	return scanDeliveries(s.pool.Query(ctx, rebind(`UPDATE webhook_deliveries SET lease_until = ?
+		WHERE lease_until <= ? AND status = 'PENDING' AND id IN (SELECT d.id FROM webhook_deliveries d
+			WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND d.lease_until <= ?
+			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
+				AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3)
+			ORDER BY d.next_attempt_at, d.seq LIMIT ?)
+		RETURNING `+deliveryColumns), leaseUntil, now, now, now, limit))
+}
+
+// FinishAttempt implements vigil.WebhookStore.
+func (s *Store) FinishAttempt(ctx context.Context, d vigil.Delivery, a vigil.DeliveryAttempt) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, rebind(`UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
+			lease_until = 0, last_status = ?, last_error = ?, delivered_at = ? WHERE id = ?`),
+			d.Status, d.Attempts, d.NextAttemptAt, d.LastStatus, d.LastError, d.DeliveredAt, d.ID); err != nil {
+			return mapError(err)
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, duration_ms)
+			VALUES ($1, $2, $3, $4, $5, $6)`, a.DeliveryID, a.Attempt, a.At, a.StatusCode, a.Error, a.DurationMs)
+		return mapError(err)
+	})
+}
+
+func scanDeliveries(rows pgx.Rows, err error) ([]vigil.Delivery, error) {
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []vigil.Delivery
+	for rows.Next() {
+		var d vigil.Delivery
+		if err := rows.Scan(&d.ID, &d.TenantID, &d.EndpointID, &d.OrderKey, &d.Seq, &d.Type, &d.Payload, &d.Status,
+			&d.Attempts, &d.NextAttemptAt, &d.LeaseUntil, &d.LastStatus, &d.LastError, &d.CreatedAt, &d.DeliveredAt); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, mapError(rows.Err())
+}

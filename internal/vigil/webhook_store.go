@@ -1,0 +1,92 @@
+package vigil
+
+import "context"
+
+// WebhookStore is the part of a Store that keeps webhook endpoints and the outbox. Every Store
+// implements it.
+type WebhookStore interface {
+	// WebhookEndpoints lists a tenant's endpoints.
+	WebhookEndpoints(ctx context.Context, tenantID string) ([]WebhookEndpoint, error)
+	// Deliveries lists an endpoint's deliveries, newest first, optionally of one status.
+	Deliveries(ctx context.Context, tenantID, endpointID, status string, limit int) ([]Delivery, error)
+	// Delivery reads one delivery and its attempts, or ErrNotFound.
+	Delivery(ctx context.Context, tenantID, id string) (Delivery, []DeliveryAttempt, error)
+	// ClaimDeliveries leases up to limit deliveries that are due at now, until leaseUntil. A
+	// PENDING delivery that has failed fewer than three times holds back the later deliveries of
+	// the same order key to the same endpoint. A delivery is leased by one caller at a time,
+	// whatever the number of processes.
+	ClaimDeliveries(ctx context.Context, now, leaseUntil int64, limit int) ([]Delivery, error)
+	// FinishAttempt records an attempt and the delivery's new state, and ends its lease.
+	FinishAttempt(ctx context.Context, d Delivery, a DeliveryAttempt) error
+}
+
+// WebhookTx is the part of a Tx that writes webhook endpoints and the outbox.
+type WebhookTx interface {
+	// PutWebhookEndpoint creates or replaces an endpoint.
+	PutWebhookEndpoint(ctx context.Context, e WebhookEndpoint) error
+	// DeleteWebhookEndpoint removes an endpoint and its pending deliveries, or ErrNotFound.
+	DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) error
+	// InsertDelivery adds a delivery to the outbox.
+	InsertDelivery(ctx context.Context, d Delivery) error
+	// RetryDelivery makes a delivery PENDING and due at now, or ErrNotFound.
+	RetryDelivery(ctx context.Context, tenantID, id string, now int64) error
+}
+
+// WebhookEndpoint is where a tenant receives webhooks.
+type WebhookEndpoint struct {
+	TenantID string
+	ID       string
+	URL      string
+	// Events are the types it receives; empty means every type.
+	Events []string
+	// Origin is ALL (every change) or SYSTEM (only changes Vigil made itself).
+	Origin string
+	// Secrets sign deliveries; more than one while a secret rotates.
+	Secrets   []WebhookSecret
+	Enabled   bool
+	CreatedAt int64
+}
+
+// WebhookSecret is a signing secret; a rotated-out secret expires.
+type WebhookSecret struct {
+	Secret    string `json:"secret"`
+	ExpiresAt int64  `json:"expiresAt,omitempty"`
+}
+
+// Delivery states.
+const (
+	DeliveryPending   = "PENDING"
+	DeliveryDelivered = "DELIVERED"
+	DeliveryFailed    = "FAILED"
+)
+
+// Delivery is one notification to one endpoint.
+type Delivery struct {
+	ID         string
+	TenantID   string
+	EndpointID string
+	// OrderKey and Seq order the deliveries of one user (or batch) to one endpoint.
+	OrderKey string
+	Seq      int64
+	Type     string
+	// Payload is the exact body sent (and signed).
+	Payload       []byte
+	Status        string
+	Attempts      int
+	NextAttemptAt int64
+	LeaseUntil    int64
+	LastStatus    int
+	LastError     string
+	CreatedAt     int64
+	DeliveredAt   int64
+}
+
+// DeliveryAttempt is one try to deliver.
+type DeliveryAttempt struct {
+	DeliveryID string `json:"deliveryId"`
+	Attempt    int    `json:"attempt"`
+	At         int64  `json:"at"`
+	StatusCode int    `json:"statusCode,omitempty"`
+	Error      string `json:"error,omitempty"`
+	DurationMs int64  `json:"durationMs"`
+}
