@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -26,6 +27,8 @@ func Run(t *testing.T, b Backend) {
 		{"risk models", testRiskModels},
 		{"rules and their versions", testRules},
 		{"many units in order with shared commits", testUpdateAll},
+		{"webhook endpoints", testWebhookEndpoints},
+		{"webhook outbox order, leases and retries", testOutbox},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
@@ -405,5 +408,106 @@ func testUpdateAll(t *testing.T, s vigil.Store) {
 	u, err := s.User(context.Background(), "t1", "alice")
 	if err != nil || u.LastSeq != int64(1+n-failed) {
 		t.Fatalf("LastSeq = %d, %v; want %d", u.LastSeq, err, 1+n-failed)
+	}
+}
+
+func testWebhookEndpoints(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	e := vigil.WebhookEndpoint{TenantID: "t1", ID: "w1", URL: "http://127.0.0.1:9/hook", Events: []string{"A", "B"},
+		Origin: "ALL", Secrets: []vigil.WebhookSecret{{Secret: "s1"}, {Secret: "s0", ExpiresAt: 99}}, Enabled: true, CreatedAt: 5}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error { return tx.PutWebhookEndpoint(ctx, e) })
+	got, err := s.WebhookEndpoints(ctx, "t1")
+	if err != nil || len(got) != 1 || got[0].URL != e.URL || len(got[0].Events) != 2 || len(got[0].Secrets) != 2 ||
+		got[0].Secrets[1].ExpiresAt != 99 || !got[0].Enabled || got[0].Origin != "ALL" {
+		t.Fatalf("WebhookEndpoints = %+v, %v", got, err)
+	}
+	e.Enabled, e.Events = false, nil
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error { return tx.PutWebhookEndpoint(ctx, e) })
+	if got, _ := s.WebhookEndpoints(ctx, "t1"); got[0].Enabled || got[0].Events != nil {
+		t.Fatalf("after update: %+v", got)
+	}
+	if got, _ := s.WebhookEndpoints(ctx, "t2"); len(got) != 0 {
+		t.Fatalf("another tenant sees %+v", got)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error { return tx.DeleteWebhookEndpoint(ctx, "t1", "w1") })
+	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error { return tx.DeleteWebhookEndpoint(ctx, "t1", "w1") }); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+}
+
+func delivery(id, key string, seq int64) vigil.Delivery {
+	return vigil.Delivery{ID: id, TenantID: "t1", EndpointID: "w1", OrderKey: key, Seq: seq, Type: "T",
+		Payload: []byte(`{"id":"` + id + `"}`), Status: vigil.DeliveryPending, NextAttemptAt: 100, CreatedAt: 100}
+}
+
+func ids(ds []vigil.Delivery) string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.ID)
+	}
+	return fmt.Sprint(out)
+}
+
+// testOutbox checks what the dispatcher relies on: per-key order, leases held by one caller, the
+// three-failure release, and retries.
+func testOutbox(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		for _, d := range []vigil.Delivery{delivery("a1", "userA", 1), delivery("a2", "userA", 2), delivery("b1", "userB", 1)} {
+			if err := tx.InsertDelivery(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	claimed, err := s.ClaimDeliveries(ctx, 100, 200, 10)
+	if err != nil || ids(claimed) != "[a1 b1]" {
+		t.Fatalf("first claim = %s, %v; want the first delivery of each user", ids(claimed), err)
+	}
+	if again, _ := s.ClaimDeliveries(ctx, 150, 250, 10); len(again) != 0 {
+		t.Fatalf("leased deliveries were claimed again: %s", ids(again))
+	}
+	// a1 fails three times: then a2 is no longer held back.
+	d := claimed[0]
+	for attempt := 1; attempt <= 3; attempt++ {
+		d.Attempts, d.NextAttemptAt, d.LastError = attempt, 100, "down"
+		if err := s.FinishAttempt(ctx, d, vigil.DeliveryAttempt{DeliveryID: "a1", Attempt: attempt, At: 100, Error: "down"}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.ClaimDeliveries(ctx, 100, 200, 10)
+		want := "[a1]"
+		if attempt == 3 {
+			want = "[a1 a2]"
+		}
+		if ids(got) != want {
+			t.Fatalf("after %d failures: claimed %s, want %s", attempt, ids(got), want)
+		}
+		if attempt < 3 {
+			d = got[0]
+		}
+	}
+	b := claimed[1]
+	b.Status, b.Attempts, b.DeliveredAt, b.LastStatus = vigil.DeliveryDelivered, 1, 120, 200
+	if err := s.FinishAttempt(ctx, b, vigil.DeliveryAttempt{DeliveryID: "b1", Attempt: 1, At: 110, StatusCode: 200, DurationMs: 3}); err != nil {
+		t.Fatal(err)
+	}
+	got, attempts, err := s.Delivery(ctx, "t1", "b1")
+	if err != nil || got.Status != vigil.DeliveryDelivered || len(attempts) != 1 || attempts[0].StatusCode != 200 {
+		t.Fatalf("Delivery = %+v %+v %v", got, attempts, err)
+	}
+	if _, _, err := s.Delivery(ctx, "t2", "b1"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("another tenant reads a delivery: %v", err)
+	}
+	b.Status = vigil.DeliveryFailed
+	if err := s.FinishAttempt(ctx, b, vigil.DeliveryAttempt{DeliveryID: "b1", Attempt: 2, At: 130}); err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error { return tx.RetryDelivery(ctx, "t1", "b1", 300) })
+	if got, _ := s.ClaimDeliveries(ctx, 300, 400, 10); !strings.Contains(ids(got), "b1") {
+		t.Fatalf("a retried delivery was not due: %s", ids(got))
+	}
+	listed, err := s.Deliveries(ctx, "t1", "w1", vigil.DeliveryPending, 10)
+	if err != nil || len(listed) != 3 {
+		t.Fatalf("pending deliveries = %s, %v", ids(listed), err)
 	}
 }
