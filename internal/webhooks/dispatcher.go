@@ -122,7 +122,8 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // round leases due deliveries and attempts them; it returns how many it attempted.
 func (d *Dispatcher) round(ctx context.Context) int {
 	now := d.cfg.Now()
-	lease := now.Add(d.cfg.Timeout + 30*time.Second)
+	// A lease outlives one attempt; if the process dies mid-attempt, another takes over after it.
+	lease := now.Add(d.cfg.Timeout + 5*time.Second)
 	due, err := d.store.ClaimDeliveries(ctx, now.UnixMilli(), lease.UnixMilli(), d.cfg.Concurrency*4)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigil-aml/vigil/webhooksig"
+)
+
+// TestWebhooksSurviveSIGKILL queues deliveries while the receiver is down, kills the server with
+// SIGKILL, then starts the receiver and the server again: every acknowledged change is delivered,
+// signed, in order.
+func TestWebhooksSurviveSIGKILL(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"keys", "create", "--tenant", "acme", "--db", dsn}, &out, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	key := lastLine(out.String())
+
+	// A port with nothing listening yet: deliveries fail until the receiver starts.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hookAddr := ln.Addr().String()
+	ln.Close()
+	out.Reset()
+	if err := run(ctx, []string{"webhooks", "add", "--tenant", "acme", "--url", "http://" + hookAddr + "/hook", "--events", "USER_TAGS_UPDATED", "--db", dsn}, &out, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	secret := lastLine(out.String())
+
+	server := startServer(t, dsn)
+	call := func(path, body string) {
+		req, _ := http.NewRequest(http.MethodPost, server.base+path, strings.NewReader(body))
+		req.Header.Set("x-api-key", key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("POST %s: %d", path, res.StatusCode)
+		}
+	}
+	call("/consumer/users", `{"userId":"u1","createdTimestamp":1700000000000}`)
+	const n = 5
+	for i := range n {
+		call("/events/consumer/user", `{"userId":"u1","timestamp":`+itoa(1700000001000+i)+`,"updatedConsumerUserAttributes":{"tags":[{"key":"step","value":"`+itoa(i)+`"}]}}`)
+	}
+	if err := server.cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown, no flush
+		t.Fatal(err)
+	}
+	server.cmd.Wait()
+
+	var mu sync.Mutex
+	var steps []string
+	receiver := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !webhooksig.Verify(body, r.Header.Get(webhooksig.Header), secret) {
+			t.Errorf("bad signature on %s", body)
+		}
+		var env struct {
+			Data struct {
+				Tags []struct{ Value string }
+			}
+		}
+		json.Unmarshal(body, &env)
+		mu.Lock()
+		steps = append(steps, env.Data.Tags[0].Value)
+		mu.Unlock()
+	}))
+	receiver.Listener.Close()
+	if receiver.Listener, err = net.Listen("tcp", hookAddr); err != nil {
+		t.Fatal(err)
+	}
+	receiver.Start()
+	defer receiver.Close()
+
+	startServer(t, dsn)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		got := strings.Join(steps, "")
+		mu.Unlock()
+		if len(got) >= n {
+			if got != "01234" {
+				t.Fatalf("delivered %q, want every step once, in order", got)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after restart only %q was delivered", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
