@@ -196,3 +196,40 @@ func TestImport(t *testing.T) {
 		t.Fatal("an unknown kind was accepted")
 	}
 }
+
+func TestWebhooksCommands(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
+	ctx := context.Background()
+	if err := run(ctx, []string{"keys", "create", "--tenant", "acme", "--db", dsn}, io.Discard, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"webhooks", "add", "--tenant", "acme", "--url", "https://hooks.example.com/v", "--events", "USER_STATE_UPDATED", "--db", dsn}, &out, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	secret := lastLine(out.String())
+	id := strings.Fields(out.String())[2]
+	if !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("add printed %q", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"webhooks", "list", "--tenant", "acme", "--db", dsn}, &out, io.Discard, nil); err != nil || !strings.Contains(out.String(), id) || strings.Contains(out.String(), secret) {
+		t.Fatalf("list: %v %s (secrets must not be listed)", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"webhooks", "rotate", "--tenant", "acme", "--id", id, "--db", dsn}, &out, io.Discard, nil); err != nil || lastLine(out.String()) == secret {
+		t.Fatalf("rotate: %v %s", err, out.String())
+	}
+	if err := run(ctx, []string{"webhooks", "deliveries", "--tenant", "acme", "--id", id, "--db", dsn}, io.Discard, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"webhooks", "add", "--tenant", "acme", "--url", "ftp://x", "--db", dsn}, io.Discard, io.Discard, nil); err == nil {
+		t.Fatal("an ftp URL was accepted")
+	}
+	if err := run(ctx, []string{"webhooks", "remove", "--tenant", "acme", "--id", id, "--db", dsn}, io.Discard, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"webhooks", "remove", "--tenant", "acme", "--id", id, "--db", dsn}, io.Discard, io.Discard, nil); err == nil {
+		t.Fatal("removing twice succeeded")
+	}
+}

@@ -589,3 +589,52 @@ func TestBatchBodyLimit(t *testing.T) {
 	assertError(t, s.post(t, "/batch/consumer/users", `{"data":[{"occupation":"`+strings.Repeat("x", 1000)+`"}]}`), http.StatusRequestEntityTooLarge)
 	assertError(t, s.post(t, "/consumer/users", small), http.StatusRequestEntityTooLarge)
 }
+
+func TestWebhookEndpoints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		r := s.post(t, "/webhooks", `{"url":"https://hooks.example.com/v","events":["USER_STATE_UPDATED"],"origin":"system"}`)
+		if r.status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		created := r.object(t)
+		id, secret := created["id"].(string), created["secret"].(string)
+		if !strings.HasPrefix(secret, "whsec_") || created["origin"] != "SYSTEM" {
+			t.Fatalf("created = %v", created)
+		}
+		for _, path := range []string{"/webhooks", "/webhooks/" + id} {
+			if got := s.get(t, path); got.status != 200 || strings.Contains(string(got.body), secret) {
+				t.Fatalf("GET %s: %d %s (secrets must not be shown again)", path, got.status, got.body)
+			}
+		}
+		rotated := s.post(t, "/webhooks/"+id+"/rotate", ``).object(t)
+		if rotated["secret"] == secret || rotated["secret"] == nil {
+			t.Fatalf("rotate = %v", rotated)
+		}
+		// An API change to the state does not reach a system-origin endpoint; nothing is queued.
+		s.post(t, "/consumer/users", user)
+		s.post(t, "/events/consumer/user", `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE"}}}`)
+		if d := s.get(t, "/webhooks/"+id+"/deliveries").object(t)["deliveries"].([]any); len(d) != 0 {
+			t.Fatalf("deliveries = %v", d)
+		}
+		for _, tt := range []struct {
+			method, path, body string
+			status             int
+		}{
+			{"POST", "/webhooks", `{"url":"ftp://x"}`, 400},
+			{"POST", "/webhooks", `{"url":"https://x","events":["NOPE"]}`, 400},
+			{"POST", "/webhooks", `{"url":"https://x","origin":"mine"}`, 400},
+			{"POST", "/webhooks", `{"url":"https://x","unknown":1}`, 400},
+			{"GET", "/webhooks/nope", "", 404},
+			{"GET", "/webhooks/" + id + "/deliveries?status=LOST", "", 400},
+			{"GET", "/webhook-deliveries/nope", "", 404},
+			{"POST", "/webhook-deliveries/nope/retry", "", 404},
+		} {
+			assertError(t, s.do(t, tt.method, tt.path, strings.NewReader(tt.body), nil), tt.status)
+		}
+		if r := s.do(t, http.MethodDelete, "/webhooks/"+id, nil, nil); r.status != http.StatusNoContent {
+			t.Fatalf("delete: %d", r.status)
+		}
+		assertError(t, s.get(t, "/webhooks/"+id), http.StatusNotFound)
+	})
+}
