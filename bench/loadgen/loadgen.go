@@ -1,0 +1,154 @@
+// Package loadgen drives a realistic user-event load against a server that speaks Vigil's (and
+// Flagright's) API and measures it: every non-201 answer and every transport error counts as a
+// failure. The same load runs against the echo baseline and against Vigil.
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config describes one run.
+type Config struct {
+	BaseURL     string
+	APIKey      string
+	Users       int
+	Concurrency int
+	Duration    time.Duration
+	// Run prefixes user and event ids, so runs against one database do not collide.
+	Run string
+	// Acked, when set, receives the eventId of every event answered 201 (for durability checks).
+	Acked func(eventID string)
+}
+
+// Result is what a run measured.
+type Result struct {
+	Events, Failures int
+	Elapsed          time.Duration
+	P50, P99         time.Duration
+	// FirstErrors holds up to five failures, for the report.
+	FirstErrors []string
+}
+
+// Throughput is events per second.
+func (r Result) Throughput() float64 { return float64(r.Events) / r.Elapsed.Seconds() }
+
+func (r Result) String() string {
+	return fmt.Sprintf("events=%d failures=%d duration=%s throughput=%.0f/s p50=%s p99=%s",
+		r.Events, r.Failures, r.Elapsed.Round(time.Millisecond), r.Throughput(), r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
+}
+
+type client struct {
+	http *http.Client
+	cfg  Config
+}
+
+func (c *client) post(ctx context.Context, path string, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("x-api-key", c.cfg.APIKey)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+// CreateUsers creates the run's users (each with a realistic onboarding profile).
+func CreateUsers(ctx context.Context, cfg Config) error {
+	c := &client{http: &http.Client{Timeout: 30 * time.Second}, cfg: cfg}
+	for i := range cfg.Users {
+		body := fmt.Appendf(nil, `{"userId":"%s-%d","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada","lastName":"Lovelace"},"countryOfResidence":"DE","countryOfNationality":"DE","dateOfBirth":"1990-01-01"},"userStateDetails":{"state":"CREATED"},"kycStatusDetails":{"status":"NEW"},"contactDetails":{"emailIds":["ada@example.com"]},"employmentStatus":"EMPLOYED","sourceOfFunds":["Salary"]}`, cfg.Run, i)
+		code, err := c.post(ctx, "/consumer/users", body)
+		if err != nil || code/100 != 2 {
+			return fmt.Errorf("create user %d: %d %v", i, code, err)
+		}
+	}
+	return nil
+}
+
+var (
+	states = []string{"ACTIVE", "SUSPENDED", "ACTIVE", "DORMANT", "ACTIVE"}
+	kyc    = []string{"IN_PROGRESS", "SUCCESSFUL", "MANUAL_REVIEW", "SUCCESSFUL"}
+)
+
+// Events sends user events from Concurrency clients for Duration: state and KYC changes and a
+// tag, each with its own eventId, in timestamp order per user.
+func Events(ctx context.Context, cfg Config) Result {
+	transport := &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency, MaxConnsPerHost: cfg.Concurrency}
+	c := &client{http: &http.Client{Transport: transport, Timeout: 30 * time.Second}, cfg: cfg}
+	defer transport.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	defer cancel()
+	var seq atomic.Int64
+	var mu sync.Mutex
+	var latencies []time.Duration
+	var res Result
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			var local []time.Duration
+			var failures int
+			var errs []string
+			for ctx.Err() == nil {
+				n := seq.Add(1)
+				eventID := fmt.Sprintf("%s-e%d", cfg.Run, n)
+				body := fmt.Appendf(nil, `{"eventId":"%s","userId":"%s-%d","timestamp":%d,"reason":"load","updatedConsumerUserAttributes":{"userStateDetails":{"state":"%s"},"kycStatusDetails":{"status":"%s"},"tags":[{"key":"batch","value":"%d"}]}}`,
+					eventID, cfg.Run, rng.IntN(cfg.Users), 1700000000000+n, states[rng.IntN(len(states))], kyc[rng.IntN(len(kyc))], n%10)
+				t0 := time.Now()
+				code, err := c.post(ctx, "/events/consumer/user", body)
+				if ctx.Err() != nil && err != nil {
+					break // the run ended during the request: neither a success nor a failure
+				}
+				local = append(local, time.Since(t0))
+				if err != nil || code != http.StatusCreated {
+					failures++
+					if len(errs) < 5 {
+						errs = append(errs, fmt.Sprintf("status %d err %v", code, err))
+					}
+					continue
+				}
+				if cfg.Acked != nil {
+					cfg.Acked(eventID)
+				}
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			res.Failures += failures
+			res.FirstErrors = append(res.FirstErrors, errs...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	res.Events = len(latencies)
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	pct := func(p float64) time.Duration {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
+	}
+	res.P50, res.P99 = pct(0.50), pct(0.99)
+	if len(res.FirstErrors) > 5 {
+		res.FirstErrors = res.FirstErrors[:5]
+	}
+	return res
+}
