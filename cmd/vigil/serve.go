@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -34,6 +36,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if path := os.Getenv("VIGIL_CPU_PROFILE"); path != "" {
+		// For performance work: a CPU profile of the whole run, written on shutdown.
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 
 	store, err := openStore(ctx, *dsn)
 	if err != nil {

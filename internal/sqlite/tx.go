@@ -17,8 +17,29 @@ type querier interface {
 
 // sqlTx implements vigil.Tx inside the writer's transaction.
 type sqlTx struct {
-	tx *sql.Tx
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
 }
+
+func (t *sqlTx) q() txQueries { return txQueries{tx: t.tx, stmts: t.stmts} }
+
+// The hot queries, prepared once (prepared.go).
+const (
+	qReadUser   = `SELECT ` + userColumns + ` FROM users WHERE tenant_id = ? AND user_id = ?`
+	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateUser = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
+		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`
+	qEntries = `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
+		coalesce(event_id, ''), body FROM user_entries WHERE tenant_id = ? AND user_uid = ? ORDER BY seq`
+	qReadEvent = `SELECT ` + entryColumns + ` FROM user_entries
+		WHERE tenant_id = ? AND event_kind = ? AND event_id = ?`
+	qInsertEntry = `INSERT INTO user_entries (tenant_id, user_uid, seq, type, timestamp, event_kind,
+		event_id, body, request_hash, evaluation, response, shadow, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qTenantByKey = `SELECT t.id, t.name, t.created_at FROM api_keys k
+		JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ?`
+	qRiskModel      = `SELECT version, document, updated_at FROM risk_models WHERE tenant_id = ?`
+	qRuleSetVersion = `SELECT version FROM rule_sets WHERE tenant_id = ?`
+)
 
 const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at`
 
@@ -46,19 +67,18 @@ func (t *sqlTx) CreateKey(ctx context.Context, k vigil.APIKey) error {
 
 // LockUser needs no lock: the single writer already serialises every write.
 func (t *sqlTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.UserRecord, error) {
-	return readUser(ctx, t.tx, tenantID, userID)
+	return readUser(ctx, t.q(), tenantID, userID)
 }
 
 func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.q().ExecContext(ctx, qInsertUser,
 		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq,
 		u.CreatedAt, u.UpdatedAt)
 	return duplicate(err)
 }
 
 func (t *sqlTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
-		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`,
+	res, err := t.q().ExecContext(ctx, qUpdateUser,
 		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
 	if err != nil {
 		return duplicate(err)
@@ -70,8 +90,7 @@ func (t *sqlTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
 }
 
 func (t *sqlTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
-		coalesce(event_id, ''), body FROM user_entries WHERE tenant_id = ? AND user_uid = ? ORDER BY seq`, tenantID, userUID)
+	rows, err := t.q().QueryContext(ctx, qEntries, tenantID, userUID)
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +109,11 @@ func (t *sqlTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.
 }
 
 func (t *sqlTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
-	return readEvent(ctx, t.tx, tenantID, kind, eventID)
+	return readEvent(ctx, t.q(), tenantID, kind, eventID)
 }
 
 func (t *sqlTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO user_entries (tenant_id, user_uid, seq, type, timestamp, event_kind,
-		event_id, body, request_hash, evaluation, response, shadow, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.q().ExecContext(ctx, qInsertEntry,
 		e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
 		e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.CreatedAt)
 	return duplicate(err)
@@ -195,7 +213,7 @@ func (s *Store) BatchEntries(ctx context.Context, tenantID, kind, batchID string
 // RuleSetVersion implements vigil.Store.
 func (s *Store) RuleSetVersion(ctx context.Context, tenantID string) (string, error) {
 	var v string
-	err := s.read.QueryRowContext(ctx, `SELECT version FROM rule_sets WHERE tenant_id = ?`, tenantID).Scan(&v)
+	err := s.reads().QueryRowContext(ctx, qRuleSetVersion, tenantID).Scan(&v)
 	return v, notFound(err)
 }
 
@@ -230,7 +248,7 @@ func scanRules(rows *sql.Rows, err error) ([]vigil.RuleRecord, error) {
 // RiskModel implements vigil.Store.
 func (s *Store) RiskModel(ctx context.Context, tenantID string) (vigil.RiskModelRecord, error) {
 	m := vigil.RiskModelRecord{TenantID: tenantID}
-	err := s.read.QueryRowContext(ctx, `SELECT version, document, updated_at FROM risk_models WHERE tenant_id = ?`, tenantID).
+	err := s.reads().QueryRowContext(ctx, qRiskModel, tenantID).
 		Scan(&m.Version, &m.Document, &m.UpdatedAt)
 	return m, notFound(err)
 }
@@ -238,8 +256,7 @@ func (s *Store) RiskModel(ctx context.Context, tenantID string) (vigil.RiskModel
 // TenantByKeyHash implements vigil.Store.
 func (s *Store) TenantByKeyHash(ctx context.Context, keyHash []byte) (vigil.Tenant, error) {
 	var tn vigil.Tenant
-	err := s.read.QueryRowContext(ctx, `SELECT t.id, t.name, t.created_at FROM api_keys k
-		JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ?`, keyHash).Scan(&tn.ID, &tn.Name, &tn.CreatedAt)
+	err := s.reads().QueryRowContext(ctx, qTenantByKey, keyHash).Scan(&tn.ID, &tn.Name, &tn.CreatedAt)
 	return tn, notFound(err)
 }
 
@@ -252,18 +269,18 @@ func (s *Store) CountKeys(ctx context.Context) (int, error) {
 
 // User implements vigil.Store.
 func (s *Store) User(ctx context.Context, tenantID, userID string) (vigil.UserRecord, error) {
-	return readUser(ctx, s.read, tenantID, userID)
+	return readUser(ctx, s.reads(), tenantID, userID)
 }
 
 // Event implements vigil.Store.
 func (s *Store) Event(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
-	return readEvent(ctx, s.read, tenantID, kind, eventID)
+	return readEvent(ctx, s.reads(), tenantID, kind, eventID)
 }
 
 func readUser(ctx context.Context, q querier, tenantID, userID string) (vigil.UserRecord, error) {
 	var u vigil.UserRecord
 	var kind string
-	err := q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = ? AND user_id = ?`, tenantID, userID).
+	err := q.QueryRowContext(ctx, qReadUser, tenantID, userID).
 		Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile, &u.Evaluation, &u.Risk, &u.Rules, &u.MaxTimestamp, &u.LastSeq,
 			&u.CreatedAt, &u.UpdatedAt)
 	u.Kind = vigil.Kind(kind)
@@ -273,8 +290,7 @@ func readUser(ctx context.Context, q querier, tenantID, userID string) (vigil.Us
 func readEvent(ctx context.Context, q querier, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
 	var e vigil.Entry
 	var typ, ekind string
-	err := q.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM user_entries
-		WHERE tenant_id = ? AND event_kind = ? AND event_id = ?`, tenantID, string(kind), eventID).
+	err := q.QueryRowContext(ctx, qReadEvent, tenantID, string(kind), eventID).
 		Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &ekind, &e.EventID, &e.Body, &e.RequestHash,
 			&e.Evaluation, &e.Response, &e.Shadow, &e.CreatedAt)
 	e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(ekind)

@@ -12,6 +12,13 @@ import (
 const deliveryColumns = `id, tenant_id, endpoint_id, order_key, seq, type, payload, status, attempts, next_attempt_at,
 	lease_until, last_status, last_error, created_at, delivered_at`
 
+const (
+	qInsertDelivery = `INSERT INTO webhook_deliveries (` + deliveryColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qWebhookEndpoints = `SELECT tenant_id, id, url, events, origin, secrets, enabled, created_at
+		FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id`
+)
+
 func (t *sqlTx) PutWebhookEndpoint(ctx context.Context, e vigil.WebhookEndpoint) error {
 	secrets, err := json.Marshal(e.Secrets)
 	if err != nil {
@@ -38,8 +45,7 @@ func (t *sqlTx) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) 
 }
 
 func (t *sqlTx) InsertDelivery(ctx context.Context, d vigil.Delivery) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, d.TenantID, d.EndpointID, d.OrderKey, d.Seq, d.Type,
+	_, err := t.q().ExecContext(ctx, qInsertDelivery, d.ID, d.TenantID, d.EndpointID, d.OrderKey, d.Seq, d.Type,
 		d.Payload, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.LastStatus, d.LastError, d.CreatedAt, d.DeliveredAt)
 	return duplicate(err)
 }
@@ -58,8 +64,7 @@ func (t *sqlTx) RetryDelivery(ctx context.Context, tenantID, id string, now int6
 
 // WebhookEndpoints implements vigil.WebhookStore.
 func (s *Store) WebhookEndpoints(ctx context.Context, tenantID string) ([]vigil.WebhookEndpoint, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT tenant_id, id, url, events, origin, secrets, enabled, created_at
-		FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id`, tenantID)
+	rows, err := s.reads().QueryContext(ctx, qWebhookEndpoints, tenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 	if err != nil {
 		return EventReply{}, err
 	}
+	s.prepareAhead(ctx, w, w.input)
 	if err := s.write(ctx, w.run); err != nil {
 		return EventReply{}, err
 	}
@@ -50,6 +51,9 @@ type eventWrite struct {
 	// uid and seq identify the history entry of the event.
 	uid string
 	seq int64
+	// ahead is the outcome computed before the transaction (nil: compute in it).
+	ahead *eventOutcome
+	input eventInput
 }
 
 // prepareEvent checks an event and returns its unit of work. An event without an eventId gets
@@ -79,7 +83,9 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 	eventJSON := mustEncode(body)
 	ts := millis(body["timestamp"])
 
-	w := &eventWrite{eventID: eventID, userID: userID, timestamp: ts}
+	in := eventInput{tenant: tenant, kind: kind, body: body, patch: patch, flags: flags, rs: rs,
+		eventID: eventID, eventJSON: eventJSON, hash: hash, ts: ts}
+	w := &eventWrite{eventID: eventID, userID: userID, timestamp: ts, input: in}
 	w.run = func(tx Tx) error {
 		reply := &w.reply
 		*reply = EventReply{Location: location}
@@ -106,79 +112,131 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 		if err != nil {
 			return err
 		}
-		converting := rec.Kind != kind
-		if converting && !flags.AllowUserTypeConversion {
-			return withReason(invalidf("userId", "%q is a %s; send a %s event, or set allowUserTypeConversion=true to convert it",
-				userID, names[rec.Kind].noun, names[rec.Kind].noun), ReasonTypeMismatch)
-		}
-		if flags.ChangeUserID {
-			if err := s.rename(ctx, tx, &rec, body["newUserId"].(string)); err != nil {
+		out := w.ahead
+		if out == nil || out.basedOn != rec.LastSeq || out.uid != rec.UID {
+			// Nothing prepared, or the user changed since: compute on the locked row.
+			if out, err = s.eventOutcome(ctx, tx, in, rec); err != nil {
 				return err
 			}
 		}
-		previous, err := decodeStored(rec.Profile)
-		if err != nil {
+		if err := out.plan.apply(ctx, tx); err != nil {
 			return err
 		}
-		clock := s.now()
-		now := clock.UnixMilli()
-		seq, orderTs := rec.LastSeq, ts
-		var added []Entry
-		if converting {
-			// A change of type closes the history before it: the conversion and its event enter
-			// after every existing entry, whatever the event's timestamp.
-			orderTs = max(ts, rec.MaxTimestamp)
-			seq++
-			added = append(added, Entry{TenantID: tenant.ID, UserUID: rec.UID, Seq: seq, Type: EntryConvert,
-				Timestamp: orderTs, EventKind: kind, Body: conversionBody(rec.Kind, kind), CreatedAt: now})
-		}
-		entry := Entry{TenantID: tenant.ID, UserUID: rec.UID, Seq: seq + 1, Type: EntryEvent,
-			Timestamp: orderTs, EventKind: kind, EventID: eventID, Body: eventJSON, RequestHash: hash, CreatedAt: now}
-		var current schema.Object
-		var history []Entry
-		if orderTs >= rec.MaxTimestamp {
-			current = previous
-			if converting {
-				current = s.convert(current, kind)
-			}
-			current = schema.MergePatch(current, patch)
-		} else {
-			// A late event: insert it at its place and refold, so it never overrides a later one.
-			// It never folds before a conversion: the user was another type then.
-			if history, err = tx.Entries(ctx, tenant.ID, rec.UID); err != nil {
-				return err
-			}
-			entry.Timestamp = max(orderTs, lastConversion(history))
-			if current, err = s.fold(append(history, entry)); err != nil {
-				return err
-			}
-		}
-		current["userId"] = rec.UserID
-		if problems := s.validator.Validate(n.profileSchema, current, schema.Full, n.attributes); problems != nil {
-			return invalid(problems)
-		}
-		out, err := s.evaluate(tenant, evaluationInput{kind: kind, stage: stageUpdate, at: entry.Timestamp,
-			model: rs.model, rules: rs.set, previous: previous, current: current, event: body, request: patch,
-			flags: flags, risk: rec.Risk, ruleState: rec.Rules}, clock)
-		if err != nil {
-			return err
-		}
-		rec.Kind = kind
-		for _, e := range added {
-			if err := tx.InsertEntry(ctx, e); err != nil {
-				return err
-			}
-		}
-		profileJSON := mustEncode(current)
-		response := withFields(profileJSON, out.evaluationJSON)
-		if err := s.saveWrite(ctx, tx, rs, &rec, current, out, entry, response, false); err != nil {
-			return err
-		}
-		reply.Body, w.evaluation = response, out.evaluationJSON
-		w.uid, w.seq = rec.UID, entry.Seq
+		reply.Body, w.evaluation = out.response, out.evaluation
+		w.uid, w.seq = rec.UID, out.seq
 		return nil
 	}
 	return w, nil
+}
+
+// prepareAhead computes an event's outcome before its transaction, on a snapshot of the user, so
+// the store's writer only writes the rows (on SQLite every write shares one writer). It applies
+// to the common case: an in-order event for a user of the same type, without a rename. The unit
+// uses it only if the user's history did not move in between, and computes again otherwise.
+func (s *Service) prepareAhead(ctx context.Context, w *eventWrite, in eventInput) {
+	if in.flags.ChangeUserID {
+		return
+	}
+	rec, err := s.store.User(ctx, in.tenant.ID, w.userID)
+	if err != nil || rec.Kind != in.kind || in.ts < rec.MaxTimestamp {
+		return
+	}
+	if out, err := s.eventOutcome(ctx, nil, in, rec); err == nil {
+		w.ahead = out
+	}
+}
+
+// eventInput is a checked event on its way to the store.
+type eventInput struct {
+	tenant          Tenant
+	kind            Kind
+	body, patch     schema.Object
+	flags           Flags
+	rs              ruleContext
+	eventID         string
+	eventJSON, hash []byte
+	ts              int64
+}
+
+// eventOutcome is what an event does to a user: the rows to write and the reply.
+type eventOutcome struct {
+	// basedOn is the user's LastSeq the outcome was computed on, uid the user's UID.
+	basedOn              int64
+	uid                  string
+	plan                 writePlan
+	response, evaluation []byte
+	// seq is the Seq of the event's history entry.
+	seq int64
+}
+
+// eventOutcome computes an event's effect on rec. tx may be nil when the event needs nothing
+// more from the store (in order, no type conversion, no rename).
+func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec UserRecord) (*eventOutcome, error) {
+	n := names[in.kind]
+	based := rec.LastSeq
+	converting := rec.Kind != in.kind
+	if converting && !in.flags.AllowUserTypeConversion {
+		return nil, withReason(invalidf("userId", "%q is a %s; send a %s event, or set allowUserTypeConversion=true to convert it",
+			rec.UserID, names[rec.Kind].noun, names[rec.Kind].noun), ReasonTypeMismatch)
+	}
+	if in.flags.ChangeUserID {
+		if err := s.rename(ctx, tx, &rec, in.body["newUserId"].(string)); err != nil {
+			return nil, err
+		}
+	}
+	previous, err := decodeStored(rec.Profile)
+	if err != nil {
+		return nil, err
+	}
+	clock := s.now()
+	now := clock.UnixMilli()
+	seq, orderTs := rec.LastSeq, in.ts
+	var added []Entry
+	if converting {
+		// A change of type closes the history before it: the conversion and its event enter
+		// after every existing entry, whatever the event's timestamp.
+		orderTs = max(in.ts, rec.MaxTimestamp)
+		seq++
+		added = append(added, Entry{TenantID: in.tenant.ID, UserUID: rec.UID, Seq: seq, Type: EntryConvert,
+			Timestamp: orderTs, EventKind: in.kind, Body: conversionBody(rec.Kind, in.kind), CreatedAt: now})
+	}
+	entry := Entry{TenantID: in.tenant.ID, UserUID: rec.UID, Seq: seq + 1, Type: EntryEvent,
+		Timestamp: orderTs, EventKind: in.kind, EventID: in.eventID, Body: in.eventJSON, RequestHash: in.hash, CreatedAt: now}
+	var current schema.Object
+	if orderTs >= rec.MaxTimestamp {
+		current = previous
+		if converting {
+			current = s.convert(current, in.kind)
+		}
+		current = schema.MergePatch(current, in.patch)
+	} else {
+		// A late event: insert it at its place and refold, so it never overrides a later one.
+		// It never folds before a conversion: the user was another type then.
+		history, err := tx.Entries(ctx, in.tenant.ID, rec.UID)
+		if err != nil {
+			return nil, err
+		}
+		entry.Timestamp = max(orderTs, lastConversion(history))
+		if current, err = s.fold(append(history, entry)); err != nil {
+			return nil, err
+		}
+	}
+	current["userId"] = rec.UserID
+	if problems := s.validator.Validate(n.profileSchema, current, schema.Full, n.attributes); problems != nil {
+		return nil, invalid(problems)
+	}
+	out, err := s.evaluate(in.tenant, evaluationInput{kind: in.kind, stage: stageUpdate, at: entry.Timestamp,
+		model: in.rs.model, rules: in.rs.set, previous: previous, current: current, event: in.body, request: in.patch,
+		flags: in.flags, risk: rec.Risk, ruleState: rec.Rules}, clock)
+	if err != nil {
+		return nil, err
+	}
+	rec.Kind = in.kind
+	response := withFields(mustEncode(current), out.evaluationJSON)
+	plan := s.planWrite(in.rs, rec, current, out, entry, response, false)
+	plan.entries = append(added, plan.entries...)
+	return &eventOutcome{basedOn: based, uid: rec.UID, plan: plan, response: response,
+		evaluation: out.evaluationJSON, seq: entry.Seq}, nil
 }
 
 // checkEvent validates an event body: the event in full, its patch with every field optional,

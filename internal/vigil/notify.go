@@ -103,10 +103,12 @@ func (e WebhookEndpoint) subscribed(n notification) bool {
 	return false
 }
 
-// enqueue writes the deliveries of notifications to the outbox, in the transaction of the change
-// that caused them. orderKey and seq order them per user (or batch) and endpoint.
-func (s *Service) enqueue(ctx context.Context, tx Tx, tenantID string, endpoints []WebhookEndpoint, ns []notification, orderKey string, seq int64) error {
+// deliveries builds the outbox rows of notifications, one per subscribed endpoint; they are
+// written in the transaction of the change that caused them. orderKey and seq order them per
+// user (or batch) and endpoint.
+func (s *Service) deliveries(tenantID string, endpoints []WebhookEndpoint, ns []notification, orderKey string, seq int64) []Delivery {
 	now := s.nowMillis()
+	var out []Delivery
 	for i, n := range ns {
 		var payload []byte
 		for _, e := range endpoints {
@@ -116,11 +118,18 @@ func (s *Service) enqueue(ctx context.Context, tx Tx, tenantID string, endpoints
 			if payload == nil {
 				payload = mustEncode(envelope{ID: s.newID(), Type: n.Type, CreatedTimestamp: now, TriggeredBy: "SYSTEM", Data: n.Data})
 			}
-			d := Delivery{ID: s.newID(), TenantID: tenantID, EndpointID: e.ID, OrderKey: orderKey, Seq: seq*16 + int64(i),
-				Type: n.Type, Payload: payload, Status: DeliveryPending, NextAttemptAt: now, CreatedAt: now}
-			if err := tx.InsertDelivery(ctx, d); err != nil {
-				return err
-			}
+			out = append(out, Delivery{ID: s.newID(), TenantID: tenantID, EndpointID: e.ID, OrderKey: orderKey,
+				Seq: seq*16 + int64(i), Type: n.Type, Payload: payload, Status: DeliveryPending, NextAttemptAt: now, CreatedAt: now})
+		}
+	}
+	return out
+}
+
+// enqueue writes the deliveries of notifications in the transaction tx.
+func (s *Service) enqueue(ctx context.Context, tx Tx, tenantID string, endpoints []WebhookEndpoint, ns []notification, orderKey string, seq int64) error {
+	for _, d := range s.deliveries(tenantID, endpoints, ns, orderKey, seq) {
+		if err := tx.InsertDelivery(ctx, d); err != nil {
+			return err
 		}
 	}
 	return nil

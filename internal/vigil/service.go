@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/vigil-aml/vigil/internal/risk"
@@ -24,9 +25,11 @@ type Service struct {
 	ruleSets      ruleSets
 	metrics       Metrics
 	wake          func()
-	now           func() time.Time
-	newID         func() string
-	log           *slog.Logger
+	// keys caches the tenant of each API key hash seen (keys never change owner).
+	keys  sync.Map
+	now   func() time.Time
+	newID func() string
+	log   *slog.Logger
 }
 
 // Options configures a Service. Zero values pick the real clock, random ids, slog's default and

@@ -70,9 +70,17 @@ func (s *Service) Authenticate(ctx context.Context, key string) (Tenant, error) 
 	if key == "" {
 		return Tenant{}, &Error{Code: CodeUnauthorized, Message: "Missing API key: send it in the x-api-key header"}
 	}
-	t, err := s.store.TenantByKeyHash(ctx, HashKey(key))
+	hash := HashKey(key)
+	// Keys are never revoked or moved, so a tenant found once stays right for the process.
+	if t, ok := s.keys.Load(string(hash)); ok {
+		return t.(Tenant), nil
+	}
+	t, err := s.store.TenantByKeyHash(ctx, hash)
 	if errors.Is(err, ErrNotFound) {
 		return Tenant{}, &Error{Code: CodeUnauthorized, Message: "Unknown API key"}
+	}
+	if err == nil {
+		s.keys.Store(string(hash), t)
 	}
 	return t, err
 }

@@ -36,42 +36,71 @@ func (s *Service) afterWrite(rs ruleContext) {
 	}
 }
 
-// saveWrite stores the outcome of one write: its history entry (with its evaluation and first
-// response), the system entry of any triggered actions right after it, and the user's new row.
-// It is the last step of every create, update and event.
-func (s *Service) saveWrite(ctx context.Context, tx Tx, rs ruleContext, rec *UserRecord, current schema.Object, out evaluated,
-	entry Entry, response []byte, create bool) error {
+// writePlan is everything one write stores: the user's row, its history entries and the
+// outbox deliveries. It is built without a transaction, so it can be prepared ahead of one.
+type writePlan struct {
+	rec        UserRecord
+	create     bool
+	entries    []Entry
+	deliveries []Delivery
+}
+
+// planWrite builds the rows of one write: its history entry (with its evaluation and first
+// response), the system entry of any triggered actions right after it, the user's new row and
+// the webhook deliveries.
+func (s *Service) planWrite(rs ruleContext, rec UserRecord, current schema.Object, out evaluated,
+	entry Entry, response []byte, create bool) writePlan {
 	entry.Evaluation, entry.Response, entry.Shadow = out.evaluationJSON, response, out.shadowJSON
-	entries := []Entry{entry}
+	p := writePlan{create: create, entries: []Entry{entry}}
 	if out.system != nil {
 		// Right after the write that hit: a creation's actions precede every event.
 		ts := entry.Timestamp
 		if create {
 			ts = 0
 		}
-		entries = append(entries, Entry{TenantID: entry.TenantID, UserUID: entry.UserUID, Seq: entry.Seq + 1,
+		p.entries = append(p.entries, Entry{TenantID: entry.TenantID, UserUID: entry.UserUID, Seq: entry.Seq + 1,
 			Type: EntrySystem, Timestamp: ts, CreatedAt: entry.CreatedAt,
 			Body: mustEncode(map[string]any{"patch": out.system, "ruleInstanceIds": out.triggeredBy})})
 	}
-	last := entries[len(entries)-1]
+	last := p.entries[len(p.entries)-1]
 	rec.Profile, rec.Evaluation, rec.Risk, rec.Rules = mustEncode(current), out.evaluationJSON, out.riskJSON, out.ruleJSON
 	rec.LastSeq, rec.UpdatedAt = last.Seq, entry.CreatedAt
 	if !create {
 		rec.MaxTimestamp = max(rec.MaxTimestamp, entry.Timestamp)
 	}
+	p.rec = rec
+	p.deliveries = s.deliveries(rec.TenantID, rs.endpoints, out.notifications, rec.UID, entry.Seq)
+	return p
+}
+
+// apply writes a plan in a transaction.
+func (p writePlan) apply(ctx context.Context, tx Tx) error {
 	var err error
-	if create {
-		err = tx.InsertUser(ctx, *rec)
+	if p.create {
+		err = tx.InsertUser(ctx, p.rec)
 	} else {
-		err = tx.UpdateUser(ctx, *rec)
+		err = tx.UpdateUser(ctx, p.rec)
 	}
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
+	for _, e := range p.entries {
 		if err := tx.InsertEntry(ctx, e); err != nil {
 			return err
 		}
 	}
-	return s.enqueue(ctx, tx, rec.TenantID, rs.endpoints, out.notifications, rec.UID, entry.Seq)
+	for _, d := range p.deliveries {
+		if err := tx.InsertDelivery(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveWrite plans a write and stores it; rec is updated to the stored row.
+func (s *Service) saveWrite(ctx context.Context, tx Tx, rs ruleContext, rec *UserRecord, current schema.Object, out evaluated,
+	entry Entry, response []byte, create bool) error {
+	p := s.planWrite(rs, *rec, current, out, entry, response, create)
+	*rec = p.rec
+	return p.apply(ctx, tx)
 }

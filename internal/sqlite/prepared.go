@@ -1,0 +1,92 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+)
+
+// Statement preparation cost as much as the rest of a write, so the hot statements are prepared
+// once: the writer's when the store opens (its only connection cannot prepare while a
+// transaction holds it), the readers' on first use.
+
+// writerStatements are prepared on the writer connection at Open.
+var writerStatements = []string{qReadUser, qReadEvent, qInsertUser, qUpdateUser, qInsertEntry, qInsertDelivery, qEntries}
+
+func prepareWriter(ctx context.Context, db *sql.DB) (map[string]*sql.Stmt, error) {
+	out := make(map[string]*sql.Stmt, len(writerStatements))
+	for _, q := range writerStatements {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		out[q] = st
+	}
+	return out, nil
+}
+
+// txQueries runs queries in the writer's transaction, through prepared statements when the
+// query is one of them.
+type txQueries struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (q txQueries) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st, ok := q.stmts[query]; ok {
+		return q.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return q.tx.ExecContext(ctx, query, args...)
+}
+
+func (q txQueries) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := q.stmts[query]; ok {
+		return q.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return q.tx.QueryRowContext(ctx, query, args...)
+}
+
+func (q txQueries) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st, ok := q.stmts[query]; ok {
+		return q.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return q.tx.QueryContext(ctx, query, args...)
+}
+
+// readQueries runs queries on the read pool through statements prepared on first use.
+type readQueries struct {
+	db    *sql.DB
+	stmts *sync.Map
+}
+
+func (q readQueries) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := q.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := q.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prior, loaded := q.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prior.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (q readQueries) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		return q.db.QueryRowContext(ctx, query, args...) // reports the same error on Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (q readQueries) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := q.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
