@@ -92,3 +92,37 @@ func BenchmarkImport10kEvents(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEventByHistoryLength applies one event to a user whose history already holds n
+// events: in order (folded incrementally, whatever the history) and late (the history is read
+// and refolded).
+func BenchmarkEventByHistoryLength(b *testing.B) {
+	for _, n := range []int{1, 100, 10000} {
+		f := newFixture(b, storetest.Backends(b)[0])
+		f.createAs(b, vigil.Consumer, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"}}`, vigil.Flags{})
+		data := make([]any, n)
+		for i := range data {
+			data[i] = obj(b, fmt.Sprintf(`{"userId":"u1","timestamp":%d,"updatedConsumerUserAttributes":{"tags":[{"key":"k%d","value":"v"}]}}`, 1700000010000+int64(i)*10, i%50))
+		}
+		if _, err := f.svc.Batch(context.Background(), f.tenant, vigil.BatchConsumerEvents, schema.Object{"data": data}, vigil.Flags{}); err != nil {
+			b.Fatal(err)
+		}
+		for _, mode := range []string{"in-order", "late"} {
+			b.Run(fmt.Sprintf("history=%d/%s", n, mode), func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					i++
+					ts := int64(1800000000000) + int64(i) // after everything
+					if mode == "late" {
+						ts = 1700000005000 + int64(i%1000) // before every event of the history
+					}
+					body := fmt.Sprintf(`{"userId":"u1","timestamp":%d,"updatedConsumerUserAttributes":{"occupation":"o%d"}}`, ts, i)
+					if _, err := f.svc.ApplyEvent(context.Background(), f.tenant, vigil.Consumer, obj(b, body), vigil.Flags{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+		f.store.Close()
+	}
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigil-aml/vigil/bench/loadgen"
+	"github.com/vigil-aml/vigil/internal/storetest"
+)
+
+// TestNothingAcknowledgedIsLostOnSIGKILL runs the benchmark load against a real server
+// process, kills it with SIGKILL in the middle, restarts it, and reads back every event that was
+// answered 201: each one must be there. It runs on every available backend.
+func TestNothingAcknowledgedIsLostOnSIGKILL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		dsn := b.DSN(t)
+		if b.Name == "sqlite" {
+			dsn = "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
+		}
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"keys", "create", "--tenant", "load", "--db", dsn}, &out, io.Discard, nil); err != nil {
+			t.Fatal(err)
+		}
+		key := lastLine(out.String())
+		server := startServer(t, dsn)
+		cfg := loadgen.Config{BaseURL: server.base, APIKey: key, Users: 20, Concurrency: 16, Duration: 4 * time.Second, Run: "kill"}
+		if err := loadgen.CreateUsers(context.Background(), cfg); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		var acked []string
+		cfg.Acked = func(id string) {
+			mu.Lock()
+			acked = append(acked, id)
+			mu.Unlock()
+		}
+		done := make(chan loadgen.Result)
+		go func() { done <- loadgen.Events(context.Background(), cfg) }()
+		time.Sleep(1500 * time.Millisecond)
+		if err := server.cmd.Process.Kill(); err != nil { // SIGKILL mid-load
+			t.Fatal(err)
+		}
+		server.cmd.Wait()
+		res := <-done
+		mu.Lock()
+		ids := append([]string(nil), acked...)
+		mu.Unlock()
+		if len(ids) < 100 {
+			t.Fatalf("only %d events were acknowledged before the kill (%s)", len(ids), res)
+		}
+
+		restarted := startServer(t, dsn)
+		for _, id := range ids {
+			req, _ := http.NewRequest(http.MethodGet, restarted.base+"/events/consumer/user/"+url.PathEscape(id), nil)
+			req.Header.Set("x-api-key", key)
+			r, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Body.Close()
+			if r.StatusCode != http.StatusOK {
+				t.Fatalf("event %s was answered 201 before the kill but is %d after the restart", id, r.StatusCode)
+			}
+		}
+		t.Logf("%s: %d acknowledged events, all present after SIGKILL and restart", b.Name, len(ids))
+	})
+}

@@ -1,0 +1,73 @@
+package schema
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// richProfile is the SDK's maximal consumer profile when the shared spec is at hand, else a
+// realistic one written here.
+func richProfile(b *testing.B) []byte {
+	if data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "spec", "fixtures", "flagright-examples",
+		"retrieve-a-consumer-user-example-1.response-body.json")); err == nil {
+		obj, err := DecodeObject(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range []string{"executedRules", "hitRules", "riskScoreDetails", "activatedTimestamp"} {
+			delete(obj, f)
+		}
+		out, _ := Encode(obj)
+		return out
+	}
+	return []byte(`{"userId":"u1","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada","lastName":"Lovelace"},
+		"countryOfResidence":"DE","countryOfNationality":"DE","dateOfBirth":"1990-01-01"},"userStateDetails":{"state":"ACTIVE"},
+		"kycStatusDetails":{"status":"SUCCESSFUL"},"contactDetails":{"emailIds":["ada@example.com"],"addresses":[{"addressLines":["1 Main St"],"city":"Berlin"}]},
+		"legalDocuments":[{"documentType":"passport","documentNumber":"X1","documentExpirationDate":1900000000000}],
+		"tags":[{"key":"a","value":"b"}],"savedPaymentDetails":[{"method":"IBAN","IBAN":"DE89370400440532013000"}]}`)
+}
+
+func BenchmarkDecodeObject(b *testing.B) {
+	data := richProfile(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeObject(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkValidateProfile(b *testing.B) {
+	v, err := NewValidator("User")
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc, _ := DecodeObject(richProfile(b))
+	b.ReportAllocs()
+	for b.Loop() {
+		if p := v.Validate("User", doc, Full, ""); p != nil {
+			b.Fatal(p)
+		}
+	}
+}
+
+func BenchmarkMergePatch(b *testing.B) {
+	doc, _ := DecodeObject(richProfile(b))
+	patch, _ := DecodeObject([]byte(`{"userStateDetails":{"state":"SUSPENDED","reason":"review"},"kycStatusDetails":{"status":"MANUAL_REVIEW"},"tags":[{"key":"a","value":"c"}]}`))
+	b.ReportAllocs()
+	for b.Loop() {
+		MergePatch(doc, patch)
+	}
+}
+
+func BenchmarkEncode(b *testing.B) {
+	doc, _ := DecodeObject(richProfile(b))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Encode(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
