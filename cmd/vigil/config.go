@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,4 +44,51 @@ func openStore(ctx context.Context, dsn string) (vigil.Store, error) {
 		return postgres.Open(ctx, dsn)
 	}
 	return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", dsn)
+}
+
+// withService opens the store a DSN names, runs fn with a service on it and closes the store:
+// the frame of every command but serve.
+func withService(ctx context.Context, dsn string, fn func(*vigil.Service) error) error {
+	store, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc, err := vigil.NewService(store, vigil.Options{})
+	if err != nil {
+		return err
+	}
+	return fn(svc)
+}
+
+// applyFile runs `vigil <what> apply --tenant NAME --file F [--db DSN]`: it reads the file and
+// hands it to apply, reporting every validation problem under the file's name.
+func applyFile(ctx context.Context, what string, args []string, stdout, stderr io.Writer,
+	apply func(svc *vigil.Service, tenant string, doc []byte) (string, error)) error {
+	fs := newFlagSet(what+" apply", stderr)
+	tenant := fs.String("tenant", "", "tenant name")
+	file := fs.String("file", "", what+" file (YAML or JSON)")
+	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *tenant == "" || *file == "" {
+		return errors.New("--tenant and --file are required")
+	}
+	doc, err := os.ReadFile(*file)
+	if err != nil {
+		return err
+	}
+	return withService(ctx, *dsn, func(svc *vigil.Service) error {
+		done, err := apply(svc, *tenant, doc)
+		var ve *vigil.Error
+		if errors.As(err, &ve) && len(ve.Problems) > 0 {
+			return fmt.Errorf("%s:\n  %s", *file, ve.ValidationErrors())
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s from %s applied to tenant %q%s\n", what, *file, *tenant, done)
+		return nil
+	})
 }

@@ -53,80 +53,73 @@ func importFile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	svc, err := vigil.NewService(store, vigil.Options{})
-	if err != nil {
-		return err
-	}
-	t, err := svc.TenantByName(ctx, *tenant)
-	if err != nil {
-		return err
-	}
-
-	var lines [][]byte
-	scanner := bufio.NewScanner(bytes.NewReader(data))
-	scanner.Buffer(make([]byte, 0, 1<<20), 32<<20)
-	for scanner.Scan() {
-		if line := bytes.TrimSpace(scanner.Bytes()); len(line) > 0 {
-			lines = append(lines, append([]byte(nil), line...))
-		}
-	}
-	if err := scanner.Err(); err != nil {
-		return err
-	}
-	sum := sha256.Sum256(data)
-	prefix := "import-" + hex.EncodeToString(sum[:8])
-	progress := newProgress(stderr, len(lines))
-	var s importSummary
-	for start := 0; start < len(lines); start += *batchSize {
-		chunk := lines[start:min(start+*batchSize, len(lines))]
-		records := make([]any, 0, len(chunk))
-		for i, line := range chunk {
-			obj, err := schema.DecodeObject(line)
-			if err != nil {
-				s.records++
-				s.failed++
-				s.failures = append(s.failures, fmt.Sprintf("line %d: %v", start+i+1, err))
-				continue
-			}
-			records = append(records, obj)
-		}
-		body := schema.Object{"batchId": fmt.Sprintf("%s-%d", prefix, start / *batchSize), "data": records}
-		reply, err := svc.Batch(ctx, t, kind, body, vigil.Flags{})
+	return withService(ctx, *dsn, func(svc *vigil.Service) error {
+		t, err := svc.TenantByName(ctx, *tenant)
 		if err != nil {
-			return fmt.Errorf("batch of lines %d-%d: %w", start+1, start+len(chunk), err)
-		}
-		var resp struct {
-			Successful, Failed int
-			FailedRecords      []struct{ ID, ReasonCode string }
-		}
-		if err := json.Unmarshal(reply, &resp); err != nil {
 			return err
 		}
-		s.records += len(records)
-		s.successful += resp.Successful
-		s.failed += resp.Failed
-		for _, f := range resp.FailedRecords {
-			s.failures = append(s.failures, fmt.Sprintf("%s: %s", f.ID, f.ReasonCode))
+
+		var lines [][]byte
+		scanner := bufio.NewScanner(bytes.NewReader(data))
+		scanner.Buffer(make([]byte, 0, 1<<20), 32<<20)
+		for scanner.Scan() {
+			if line := bytes.TrimSpace(scanner.Bytes()); len(line) > 0 {
+				lines = append(lines, append([]byte(nil), line...))
+			}
 		}
-		progress.update(start + len(chunk))
-	}
-	progress.done()
-	fmt.Fprintf(stdout, "Imported %s into tenant %q: %d records, %d successful, %d failed.\n",
-		fs.Arg(0), *tenant, s.records, s.successful, s.failed)
-	const shown = 20
-	for i, f := range s.failures {
-		if i == shown {
-			fmt.Fprintf(stdout, "  ... and %d more failures\n", len(s.failures)-shown)
-			break
+		if err := scanner.Err(); err != nil {
+			return err
 		}
-		fmt.Fprintf(stdout, "  failed %s\n", f)
-	}
-	return nil
+		sum := sha256.Sum256(data)
+		prefix := "import-" + hex.EncodeToString(sum[:8])
+		progress := newProgress(stderr, len(lines))
+		var s importSummary
+		for start := 0; start < len(lines); start += *batchSize {
+			chunk := lines[start:min(start+*batchSize, len(lines))]
+			records := make([]any, 0, len(chunk))
+			for i, line := range chunk {
+				obj, err := schema.DecodeObject(line)
+				if err != nil {
+					s.records++
+					s.failed++
+					s.failures = append(s.failures, fmt.Sprintf("line %d: %v", start+i+1, err))
+					continue
+				}
+				records = append(records, obj)
+			}
+			body := schema.Object{"batchId": fmt.Sprintf("%s-%d", prefix, start / *batchSize), "data": records}
+			reply, err := svc.Batch(ctx, t, kind, body, vigil.Flags{})
+			if err != nil {
+				return fmt.Errorf("batch of lines %d-%d: %w", start+1, start+len(chunk), err)
+			}
+			var resp struct {
+				Successful, Failed int
+				FailedRecords      []struct{ ID, ReasonCode string }
+			}
+			if err := json.Unmarshal(reply, &resp); err != nil {
+				return err
+			}
+			s.records += len(records)
+			s.successful += resp.Successful
+			s.failed += resp.Failed
+			for _, f := range resp.FailedRecords {
+				s.failures = append(s.failures, fmt.Sprintf("%s: %s", f.ID, f.ReasonCode))
+			}
+			progress.update(start + len(chunk))
+		}
+		progress.done()
+		fmt.Fprintf(stdout, "Imported %s into tenant %q: %d records, %d successful, %d failed.\n",
+			fs.Arg(0), *tenant, s.records, s.successful, s.failed)
+		const shown = 20
+		for i, f := range s.failures {
+			if i == shown {
+				fmt.Fprintf(stdout, "  ... and %d more failures\n", len(s.failures)-shown)
+				break
+			}
+			fmt.Fprintf(stdout, "  failed %s\n", f)
+		}
+		return nil
+	})
 }
 
 // progress draws a bar on a terminal and stays silent elsewhere (pipes, files, CI logs).

@@ -20,19 +20,12 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *tenant == "" {
 		return errors.New("--tenant is required")
 	}
-	store, err := openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	svc, err := vigil.NewService(store, vigil.Options{})
-	if err != nil {
-		return err
-	}
-	key, err := svc.CreateKey(ctx, *tenant)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "API key for tenant %q (shown only once):\n%s\n", *tenant, key)
-	return nil
+	return withService(ctx, *dsn, func(svc *vigil.Service) error {
+		key, err := svc.CreateKey(ctx, *tenant)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "API key for tenant %q (shown only once):\n%s\n", *tenant, key)
+		return nil
+	})
 }

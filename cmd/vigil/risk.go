@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/vigil-aml/vigil/internal/risk"
 	"github.com/vigil-aml/vigil/internal/vigil"
@@ -21,38 +20,9 @@ func riskCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		_, err := stdout.Write(risk.DefaultDocument())
 		return err
 	case "apply":
-		fs := newFlagSet("risk apply", stderr)
-		tenant := fs.String("tenant", "", "tenant name")
-		file := fs.String("file", "", "risk model file (YAML or JSON)")
-		dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		if *tenant == "" || *file == "" {
-			return errors.New("--tenant and --file are required")
-		}
-		doc, err := os.ReadFile(*file)
-		if err != nil {
-			return err
-		}
-		store, err := openStore(ctx, *dsn)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		svc, err := vigil.NewService(store, vigil.Options{})
-		if err != nil {
-			return err
-		}
-		if err := svc.PutRiskModelByName(ctx, *tenant, doc); err != nil {
-			var ve *vigil.Error
-			if errors.As(err, &ve) && len(ve.Problems) > 1 {
-				return fmt.Errorf("%s:\n  %s", *file, ve.ValidationErrors())
-			}
-			return err
-		}
-		fmt.Fprintf(stdout, "Risk model from %s applied to tenant %q; each user is rescored on its next write.\n", *file, *tenant)
-		return nil
+		return applyFile(ctx, "Risk model", args[1:], stdout, stderr, func(svc *vigil.Service, tenant string, doc []byte) (string, error) {
+			return "; each user is rescored on its next write.", svc.PutRiskModelByName(ctx, tenant, doc)
+		})
 	}
 	return fmt.Errorf("unknown risk command %q", args[0])
 }

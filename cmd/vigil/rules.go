@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/vigil-aml/vigil/internal/rules"
 	"github.com/vigil-aml/vigil/internal/vigil"
@@ -21,39 +20,10 @@ func rulesCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		_, err := stdout.Write(rules.LibraryDocument())
 		return err
 	case "apply":
-		fs := newFlagSet("rules apply", stderr)
-		tenant := fs.String("tenant", "", "tenant name")
-		file := fs.String("file", "", "rules file (YAML or JSON): a list, or {rules: [...]}")
-		dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		if *tenant == "" || *file == "" {
-			return errors.New("--tenant and --file are required")
-		}
-		doc, err := os.ReadFile(*file)
-		if err != nil {
-			return err
-		}
-		store, err := openStore(ctx, *dsn)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		svc, err := vigil.NewService(store, vigil.Options{})
-		if err != nil {
-			return err
-		}
-		n, err := svc.ApplyRulesByName(ctx, *tenant, doc)
-		if err != nil {
-			var ve *vigil.Error
-			if errors.As(err, &ve) && len(ve.Problems) > 0 {
-				return fmt.Errorf("%s:\n  %s", *file, ve.ValidationErrors())
-			}
-			return err
-		}
-		fmt.Fprintf(stdout, "%d rules from %s applied to tenant %q.\n", n, *file, *tenant)
-		return nil
+		return applyFile(ctx, "Rules", args[1:], stdout, stderr, func(svc *vigil.Service, tenant string, doc []byte) (string, error) {
+			n, err := svc.ApplyRulesByName(ctx, tenant, doc)
+			return fmt.Sprintf(": %d rules created or replaced.", n), err
+		})
 	}
 	return fmt.Errorf("unknown rules command %q", args[0])
 }

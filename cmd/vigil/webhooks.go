@@ -39,68 +39,61 @@ func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if *tenantName == "" {
 		return errors.New("--tenant is required\n" + webhooksUsage)
 	}
-	store, err := openStore(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	svc, err := vigil.NewService(store, vigil.Options{})
-	if err != nil {
-		return err
-	}
-	tenant, err := svc.TenantByName(ctx, *tenantName)
-	if err != nil {
-		return err
-	}
-	var reply []byte
-	switch args[0] {
-	case "add":
-		spec := vigil.WebhookSpec{URL: *url, Origin: *origin}
-		if *events != "" {
-			spec.Events = strings.Split(*events, ",")
-		}
-		if reply, err = svc.CreateWebhook(ctx, tenant, spec); err != nil {
+	return withService(ctx, *dsn, func(svc *vigil.Service) error {
+		tenant, err := svc.TenantByName(ctx, *tenantName)
+		if err != nil {
 			return err
 		}
-		var created struct{ ID, Secret string }
-		if err := json.Unmarshal(reply, &created); err != nil {
+		var reply []byte
+		switch args[0] {
+		case "add":
+			spec := vigil.WebhookSpec{URL: *url, Origin: *origin}
+			if *events != "" {
+				spec.Events = strings.Split(*events, ",")
+			}
+			if reply, err = svc.CreateWebhook(ctx, tenant, spec); err != nil {
+				return err
+			}
+			var created struct{ ID, Secret string }
+			if err := json.Unmarshal(reply, &created); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Webhook endpoint %s added for tenant %q. Its signing secret (shown only once):\n%s\n", created.ID, *tenantName, created.Secret)
+			return nil
+		case "rotate":
+			if reply, err = svc.RotateWebhookSecret(ctx, tenant, *id); err != nil {
+				return err
+			}
+			var rotated struct{ Secret string }
+			if err := json.Unmarshal(reply, &rotated); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "New signing secret of %s (the previous one keeps signing for 24 hours):\n%s\n", *id, rotated.Secret)
+			return nil
+		case "remove":
+			if err := svc.DeleteWebhook(ctx, tenant, *id); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Webhook endpoint %s removed.\n", *id)
+			return nil
+		case "list":
+			reply, err = svc.ListWebhooks(ctx, tenant)
+		case "deliveries":
+			reply, err = svc.WebhookDeliveries(ctx, tenant, *id, *status)
+		case "retry":
+			reply, err = svc.RetryWebhookDelivery(ctx, tenant, *delivery)
+		default:
+			return fmt.Errorf("unknown webhooks command %q\n%s", args[0], webhooksUsage)
+		}
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Webhook endpoint %s added for tenant %q. Its signing secret (shown only once):\n%s\n", created.ID, *tenantName, created.Secret)
+		var pretty any
+		if err := json.Unmarshal(reply, &pretty); err != nil {
+			return err
+		}
+		out, _ := json.MarshalIndent(pretty, "", "  ")
+		fmt.Fprintln(stdout, string(out))
 		return nil
-	case "rotate":
-		if reply, err = svc.RotateWebhookSecret(ctx, tenant, *id); err != nil {
-			return err
-		}
-		var rotated struct{ Secret string }
-		if err := json.Unmarshal(reply, &rotated); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "New signing secret of %s (the previous one keeps signing for 24 hours):\n%s\n", *id, rotated.Secret)
-		return nil
-	case "remove":
-		if err := svc.DeleteWebhook(ctx, tenant, *id); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "Webhook endpoint %s removed.\n", *id)
-		return nil
-	case "list":
-		reply, err = svc.ListWebhooks(ctx, tenant)
-	case "deliveries":
-		reply, err = svc.WebhookDeliveries(ctx, tenant, *id, *status)
-	case "retry":
-		reply, err = svc.RetryWebhookDelivery(ctx, tenant, *delivery)
-	default:
-		return fmt.Errorf("unknown webhooks command %q\n%s", args[0], webhooksUsage)
-	}
-	if err != nil {
-		return err
-	}
-	var pretty any
-	if err := json.Unmarshal(reply, &pretty); err != nil {
-		return err
-	}
-	out, _ := json.MarshalIndent(pretty, "", "  ")
-	fmt.Fprintln(stdout, string(out))
-	return nil
+	})
 }

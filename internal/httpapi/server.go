@@ -158,87 +158,51 @@ func (a *api) openAPI(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) createUser(kind vigil.Kind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		flags, err := parseFlags(r.URL.Query(), userFlags)
-		if err != nil {
-			writeError(w, r, a.log, err)
-			return
+		if flags, body, ok := a.request(w, r, userFlags, a.maxBody); ok {
+			reply, err := a.svc.CreateUser(r.Context(), tenantOf(r), kind, body, flags)
+			a.reply(w, r, http.StatusCreated, reply, err)
 		}
-		body, err := readObject(w, r, a.maxBody)
-		if err != nil {
-			writeError(w, r, a.log, err)
-			return
-		}
-		reply, err := a.svc.CreateUser(r.Context(), tenantOf(r), kind, body, flags)
-		if err != nil {
-			writeError(w, r, a.log, err)
-			return
-		}
-		writeRaw(w, http.StatusCreated, reply)
 	}
 }
 
 func (a *api) getUser(kind vigil.Kind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		reply, err := a.svc.User(r.Context(), tenantOf(r), kind, r.PathValue("userId"))
-		if err != nil {
-			writeError(w, r, a.log, err)
-			return
-		}
-		writeRaw(w, http.StatusOK, reply)
+		a.reply(w, r, http.StatusOK, reply, err)
 	}
 }
 
 func (a *api) createEvent(kind vigil.Kind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		flags, err := parseFlags(r.URL.Query(), eventFlags)
-		if err != nil {
-			writeError(w, r, a.log, err)
-			return
-		}
-		body, err := readObject(w, r, a.maxBody)
-		if err != nil {
-			writeError(w, r, a.log, err)
+		flags, body, ok := a.request(w, r, eventFlags, a.maxBody)
+		if !ok {
 			return
 		}
 		reply, err := a.svc.ApplyEvent(r.Context(), tenantOf(r), kind, body, flags)
-		if err != nil {
-			writeError(w, r, a.log, err)
-			return
+		if err == nil {
+			w.Header().Set("Location", reply.Location)
 		}
-		w.Header().Set("Location", reply.Location)
-		writeRaw(w, http.StatusCreated, reply.Body)
+		a.reply(w, r, http.StatusCreated, reply.Body, err)
 	}
 }
 
 func (a *api) getEvent(kind vigil.Kind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		reply, err := a.svc.Event(r.Context(), tenantOf(r), kind, r.PathValue("eventId"))
-		if err != nil {
-			writeError(w, r, a.log, err)
-			return
-		}
-		writeRaw(w, http.StatusOK, reply)
+		a.reply(w, r, http.StatusOK, reply, err)
 	}
 }
 
 func (a *api) getRisk(kind vigil.Kind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		reply, err := a.svc.ExplainRisk(r.Context(), tenantOf(r), kind, r.PathValue("userId"))
-		if err != nil {
-			writeError(w, r, a.log, err)
-			return
-		}
-		writeRaw(w, http.StatusOK, reply)
+		a.reply(w, r, http.StatusOK, reply, err)
 	}
 }
 
 func (a *api) getRiskModel(w http.ResponseWriter, r *http.Request) {
 	reply, err := a.svc.RiskModel(r.Context(), tenantOf(r))
-	if err != nil {
-		writeError(w, r, a.log, err)
-		return
-	}
-	writeRaw(w, http.StatusOK, reply)
+	a.reply(w, r, http.StatusOK, reply, err)
 }
 
 // putRiskModel takes a model as JSON or YAML (so its body is not decoded as JSON here).
@@ -258,18 +222,10 @@ func (a *api) putRiskModel(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) createBatch(kind vigil.BatchKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		flags, err := parseFlags(r.URL.Query(), batchFlags)
-		if err != nil {
-			writeError(w, r, a.log, err)
-			return
+		if flags, body, ok := a.request(w, r, batchFlags, a.maxBatchBody); ok {
+			reply, err := a.svc.Batch(r.Context(), tenantOf(r), kind, body, flags)
+			a.reply(w, r, http.StatusCreated, reply, err)
 		}
-		body, err := readObject(w, r, a.maxBatchBody)
-		if err != nil {
-			writeError(w, r, a.log, err)
-			return
-		}
-		reply, err := a.svc.Batch(r.Context(), tenantOf(r), kind, body, flags)
-		a.reply(w, r, http.StatusCreated, reply, err)
 	}
 }
 
@@ -377,6 +333,22 @@ func (a *api) deleteRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// request reads a write's query flags and JSON body; on a bad request it answers the error and
+// returns false.
+func (a *api) request(w http.ResponseWriter, r *http.Request, set flagSet, limit int64) (vigil.Flags, schema.Object, bool) {
+	flags, err := parseFlags(r.URL.Query(), set)
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return flags, nil, false
+	}
+	body, err := readObject(w, r, limit)
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return flags, nil, false
+	}
+	return flags, body, true
 }
 
 // reply writes a successful body or the error.
