@@ -8,19 +8,19 @@
 // kind, events without an `eventId` get `<batchId>-<index>`, the lock flags apply to every record,
 // and GET pages the successful records with their results. Plain HTTP only where the SDK cannot
 // send the request (bad enums, records without ids, non-numeric paging, oversized bodies).
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  startVigil,
+  useVigil,
   NO_RETRY,
   uid,
   plain,
   assertProfile,
   assertRuleResults,
+  assertEventStored,
   assertErrorResponse,
   expectSdkError,
-  assertNo5xxSinceLastCheck,
   USER_KINDS,
   Flagright,
 } from "./harness.js";
@@ -101,14 +101,7 @@ function respelled(value) {
 }
 
 describe("batches via the SDK", () => {
-  let v;
-  before(async () => {
-    v = await startVigil();
-  });
-  after(async () => {
-    await v?.stop();
-  });
-  afterEach(() => assertNo5xxSinceLastCheck());
+  const v = useVigil();
 
   // ---- calls --------------------------------------------------------------------------------
 
@@ -176,6 +169,18 @@ describe("batches via the SDK", () => {
     for (const [k, val] of Object.entries(record)) assert.deepEqual(item[k], val, `${what}: field ${k}`);
     assert.ok(Array.isArray(item.executedRules) && item.executedRules.length > 0, `${what}: executedRules`);
     assert.ok(item.riskScoreDetails && typeof item.riskScoreDetails === "object", `${what}: riskScoreDetails`);
+  }
+
+  /** GET lists every record of `data`, in order, each with the results of the `write` ("create" / "event") stored for it. */
+  async function assertPageOfStored(B, batchId, data, stored, write) {
+    const page = await readBatch(B, batchId);
+    assert.equal(page.totalCount, data.length);
+    assert.deepEqual(page.items.map((i) => recordId(B, i)), data.map((r) => recordId(B, r)), "items in record order");
+    page.items.forEach((item, i) => {
+      assertItem(item, data[i], `batch GET item ${i}`);
+      assert.deepEqual(item.executedRules, stored[i].executedRules, `item ${i}: the ${write}'s executedRules`);
+      assert.deepEqual(item.riskScoreDetails, stored[i].riskScoreDetails, `item ${i}: the ${write}'s riskScoreDetails`);
+    });
   }
 
   async function createUser(K, body, client = v.client) {
@@ -256,14 +261,7 @@ describe("batches via the SDK", () => {
       assert.ok(stored[1].hitRules.length > 0, "the risky record must hit rules (so the comparison covers hits)");
       assert.equal(stored[2].riskScoreDetails.kycRiskLevel, "HIGH", "kycRiskLevel in a record sets the KRS level");
 
-      const page = await readBatch(B, batchId);
-      assert.equal(page.totalCount, 3);
-      assert.deepEqual(page.items.map((i) => i.userId), data.map((r) => r.userId), "items in record order");
-      page.items.forEach((item, i) => {
-        assertItem(item, data[i], `batch GET item ${i}`);
-        assert.deepEqual(item.executedRules, stored[i].executedRules, `item ${i}: the create's executedRules`);
-        assert.deepEqual(item.riskScoreDetails, stored[i].riskScoreDetails, `item ${i}: the create's riskScoreDetails`);
-      });
+      await assertPageOfStored(B, batchId, data, stored, "create");
       // The other type's batch GET does not know this batch.
       await expectSdkError(v.client.batch[nextBatch(B).get](batchId, {}, NO_RETRY), 404, Flagright.NotFoundError);
     });
@@ -308,21 +306,13 @@ describe("batches via the SDK", () => {
       }
       const stored = [];
       for (const ev of data) {
-        const got = await getEvent(K, ev.eventId);
-        for (const [k, val] of Object.entries(ev)) assert.deepEqual(got[k], val, `event GET ${ev.eventId}: ${k}`);
+        const got = await assertEventStored(v.client, K.name, ev, `event GET ${ev.eventId}`);
         assertRuleResults(got);
         assert.deepEqual(comparable(got), comparable(await getEvent(K, ev.eventId, v.otherClient)), `event ${ev.eventId}: batch and single results differ`);
         stored.push(got);
       }
 
-      const page = await readBatch(B, batchId);
-      assert.equal(page.totalCount, 4);
-      assert.deepEqual(page.items.map((i) => i.eventId), data.map((r) => r.eventId), "items in record order");
-      page.items.forEach((item, i) => {
-        assertItem(item, data[i], `batch GET item ${i}`);
-        assert.deepEqual(item.executedRules, stored[i].executedRules, `item ${i}: the event's executedRules`);
-        assert.deepEqual(item.riskScoreDetails, stored[i].riskScoreDetails, `item ${i}: the event's riskScoreDetails`);
-      });
+      await assertPageOfStored(B, batchId, data, stored, "event");
 
       // A later batch with an event older than everything applied: inserted at its place.
       const late = { userId: a, eventId: uid("ev-late"), timestamp: TS + 500, [K.attributes]: { userStateDetails: { state: "ACTIVE" }, jurisdiction: "late" } };
@@ -731,8 +721,7 @@ describe("batches via the SDK", () => {
 
       const ids = [explicit, `${batchId}-1`, `${batchId}-2`];
       for (const [i, eventId] of ids.entries()) {
-        const got = await getEvent(K, eventId);
-        for (const [k, val] of Object.entries({ ...data[i], eventId })) assert.deepEqual(got[k], val, `event ${eventId}: ${k}`);
+        await assertEventStored(v.client, K.name, { ...data[i], eventId }, `event ${eventId}`);
       }
       await noEvent(K, `${batchId}-0`); // record 0 brought its own eventId
       await noEvent(K, `${batchId}-3`);

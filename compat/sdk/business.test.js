@@ -1,24 +1,30 @@
 // Business users and business user events through the Flagright Node SDK: create, get, the
 // maximal fixture round trip, person-or-company items, merge patch, ordering, eventId
 // idempotency, cross-type errors, user type conversion (both ways) and renames.
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { serialization } from "flagright";
 
 import {
-  startVigil,
+  useVigil,
   NO_RETRY,
   MIN_TS,
   MAX_TS,
   uid,
   plain,
   readFixture,
+  fixtureProfile,
   assertRuleResults,
   assertProfile,
+  TAG_MERGE,
+  assertEventAsReceived,
+  assertEventStored,
+  assertLateEventFoldsIn,
+  sdkCreateUser,
+  sdkPostEvent,
   assertErrorResponse,
   expectSdkError,
   validationLines,
-  assertNo5xxSinceLastCheck,
   defineRenameTests,
   USER_KINDS,
   Flagright,
@@ -29,7 +35,6 @@ const TS = 1700000000000;
 const enc = encodeURIComponent;
 const BIZ = USER_KINDS.business;
 const CONSUMER = USER_KINDS.consumer;
-const EVENT_SERVER_FIELDS = new Set(["executedRules", "hitRules", "riskScoreDetails", "status"]);
 const CREATE_RESPONSE_FIELDS = new Set(["userId", "executedRules", "hitRules", "status", "riskScoreDetails"]);
 
 // Top-level profile fields by user type (flagright-api.md §3.1 / §3.2; the same split as SDK 1.8.53's
@@ -67,16 +72,7 @@ function droppedPaths(full, sent, prefix = "") {
 }
 
 /** The maximal business profile of the spec fixtures, in wire (JSON) form, ready to create. */
-function richWireBusiness(userId) {
-  const u = readFixture("fixtures/flagright-examples/retrieve-a-business-user-example-2.response-body.json");
-  delete u.executedRules;
-  delete u.hitRules;
-  delete u.riskScoreDetails;
-  u.userId = userId;
-  u.createdTimestamp = TS;
-  u.activatedTimestamp = TS;
-  return u;
-}
+const richWireBusiness = (userId) => fixtureProfile("fixtures/flagright-examples/retrieve-a-business-user-example-2.response-body.json", userId, TS);
 
 /** Every field both user types know, set to clean (no sanctions, PEP or adverse media) values. */
 function sharedProfile(userId) {
@@ -143,41 +139,19 @@ function convertibleConsumer(userId) {
 }
 
 describe("business users via the SDK", () => {
-  let v;
-  before(async () => {
-    v = await startVigil();
-  });
-  after(async () => {
-    await v?.stop();
-  });
-  afterEach(() => assertNo5xxSinceLastCheck());
+  const v = useVigil();
 
-  async function createBusiness(body, flags = {}) {
-    const res = await v.client.businessUsers.create({ ...flags, body }, NO_RETRY).withRawResponse();
-    assert.equal(res.rawResponse.status, 201, "business create must answer 201");
-    return res.data;
-  }
-
-  async function createConsumer(body, flags = {}) {
-    const res = await v.client.consumerUsers.create({ ...flags, body }, NO_RETRY).withRawResponse();
-    assert.equal(res.rawResponse.status, 201, "consumer create must answer 201");
-    return res.data;
-  }
+  // SDK writes that must answer 201.
+  const createBusiness = (body, flags) => sdkCreateUser(v.client, "business", body, flags);
+  const createConsumer = (body, flags) => sdkCreateUser(v.client, "consumer", body, flags);
 
   /** Creates a user from a wire-form body through the SDK (the SDK's own JS shape, every key known to it). */
   async function createFromWire(kind, wire, flags = {}) {
     const schema = kind === "business" ? serialization.Business : serialization.User;
-    const body = schema.parseOrThrow(wire, { unrecognizedObjectKeys: "fail" });
-    const res = await USER_KINDS[kind].users(v.client).create({ ...flags, body }, NO_RETRY).withRawResponse();
-    assert.equal(res.rawResponse.status, 201, `${kind} create must answer 201`);
-    return res.data;
+    return sdkCreateUser(v.client, kind, schema.parseOrThrow(wire, { unrecognizedObjectKeys: "fail" }), flags);
   }
 
-  async function postBizEvent(body, flags = {}) {
-    const res = await v.client.businessUserEvents.create({ ...flags, body }, NO_RETRY).withRawResponse();
-    assert.equal(res.rawResponse.status, 201, "business event create must answer 201");
-    return { data: res.data, location: res.rawResponse.headers.get("location") };
-  }
+  const postBizEvent = (body, flags) => sdkPostEvent(v.client, "business", body, flags);
 
   async function rawProfile(kind, userId) {
     const res = await v.api("GET", `${USER_KINDS[kind].usersPath}/${enc(userId)}`);
@@ -192,6 +166,70 @@ describe("business users via the SDK", () => {
   /** Lines of a 400 whose path (before ": ") ends with `suffix`. */
   function linesEndingWith(body, suffix) {
     return validationLines(body).filter((l) => l.slice(0, l.indexOf(": ")).endsWith(suffix));
+  }
+
+  /** Creates the `kind` user of convertibleBusiness / convertibleConsumer (every shared and `kind`-only field set) with both levels locked. */
+  async function createConvertible(kind, userId) {
+    const [wire, only] = kind === "business" ? [convertibleBusiness(userId), BUSINESS_ONLY] : [convertibleConsumer(userId), CONSUMER_ONLY];
+    assert.deepEqual(SHARED_FIELDS.filter((k) => !(k in wire)), [], "the test profile must set every shared field");
+    assert.deepEqual(only.filter((k) => !(k in wire)), [], `the test profile must set every ${kind}-only field`);
+    // Locked levels stick (behaviour.md §5), so riskLevel / kycRiskLevel are comparable across the conversion.
+    await createFromWire(kind, wire, { lockCraRiskLevel: "true", lockKycRiskLevel: "true" });
+  }
+
+  /**
+   * Posts a `kind` event (query `flags`; `attributes` as its patch unless undefined) for a user of the other type; it must
+   * be refused with 400 BadRequestError and change nothing: the user as it was, no `kind` user, no event. Returns the error.
+   */
+  async function expectConversionRefused(kind, userId, attributes, flags = {}) {
+    const K = USER_KINDS[kind];
+    const O = USER_KINDS[K.other];
+    const before = plain(await O.users(v.client).get(userId, NO_RETRY));
+    const eventId = uid("ev-conv-no");
+    const body = { userId, eventId, timestamp: TS + 1000 };
+    if (attributes !== undefined) body[K.attributes] = attributes;
+    const err = await expectSdkError(K.events(v.client).create({ ...flags, body }, NO_RETRY), 400, Flagright.BadRequestError);
+    assert.deepEqual(plain(await O.users(v.client).get(userId, NO_RETRY)), before);
+    await assertNoUser(kind, userId);
+    await expectSdkError(K.events(v.client).get(eventId, NO_RETRY), 404);
+    return err;
+  }
+
+  /**
+   * Checks a user converted to `kind` by `event` (answered `response`) after `earlier` of the old type, all on a
+   * sharedProfile locked at CRA MEDIUM / KYC LOW: raw and through the SDK it is the shared fields of `beforeWire` with
+   * the patch over them (its region tag replacing sharedProfile's), has none of the old type's fields, keeps both locked
+   * levels and exists only as `kind`; both events stay readable. Returns the expected profile (wire form).
+   */
+  async function assertConverted(kind, { userId, beforeWire, patch, response, earlier, event }) {
+    const K = USER_KINDS[kind];
+    const old = USER_KINDS[K.other];
+    const [schema, oldOnly] = kind === "consumer" ? [serialization.User, BUSINESS_ONLY] : [serialization.Business, CONSUMER_ONLY];
+    const want = {
+      ...pick(beforeWire, SHARED_FIELDS),
+      ...patch,
+      tags: [
+        { key: "segment", value: "smb" },
+        { key: "region", value: "us" },
+      ],
+    };
+    const afterWire = await rawProfile(kind, userId);
+    assertProfile(afterWire, want, `${kind} GET after conversion (raw JSON)`);
+    assert.deepEqual(oldOnly.filter((k) => k in afterWire), [], `${old.name}-only fields must be gone`);
+    assert.equal(afterWire.riskLevel, "MEDIUM", "a locked CRA level survives the conversion");
+    assert.equal(afterWire.kycRiskLevel, "LOW", "a locked KYC level survives the conversion");
+    if (afterWire.riskScoreDetails?.kycRiskLevel !== undefined) assert.equal(afterWire.riskScoreDetails.kycRiskLevel, "LOW");
+    if (afterWire.riskScoreDetails?.craRiskLevel !== undefined) assert.equal(afterWire.riskScoreDetails.craRiskLevel, "MEDIUM");
+    assertRuleResults(response);
+    const sdkWant = schema.parseOrThrow(want, { unrecognizedObjectKeys: "fail" });
+    assertProfile(response, sdkWant, "conversion event response (SDK)");
+    assertProfile(await K.users(v.client).get(userId, NO_RETRY), sdkWant, `${kind} GET after conversion (SDK)`);
+    await assertNoUser(old.name, userId);
+
+    // Events stay readable by eventId on the endpoint they were posted to.
+    await assertEventStored(v.client, old.name, earlier, `pre-conversion ${old.name} event`);
+    await assertEventStored(v.client, kind, event, "conversion event");
+    return want;
   }
 
   // ---- create and get -------------------------------------------------------
@@ -495,10 +533,7 @@ describe("business users via the SDK", () => {
       directors: [person("Ada"), company("Acme Holding")],
       acquisitionChannel: "ORGANIC",
       mccDetails: { code: 5734, description: "software" },
-      tags: [
-        { key: "k1", value: "v1" },
-        { key: "k2", value: "v2" },
-      ],
+      tags: TAG_MERGE.stored,
     });
     await createBusiness(user);
 
@@ -516,10 +551,7 @@ describe("business users via the SDK", () => {
         },
         directors: [person("Grace")],
         acquisitionChannel: null,
-        tags: [
-          { key: "k2", value: "v2b" },
-          { key: "k3", value: "v3" },
-        ],
+        tags: TAG_MERGE.patch,
       },
     });
     assert.equal(location, `${BIZ.eventsPath}/${enc(eventId)}`, "Location header");
@@ -533,11 +565,7 @@ describe("business users via the SDK", () => {
       },
       directors: [person("Grace")],
       acquisitionChannel: undefined, // removed by null
-      tags: [
-        { key: "k1", value: "v1" },
-        { key: "k2", value: "v2b" },
-        { key: "k3", value: "v3" },
-      ],
+      tags: TAG_MERGE.merged,
     };
     assertProfile(data, want, "event response");
     assertRuleResults(data);
@@ -598,30 +626,12 @@ describe("business users via the SDK", () => {
     const userId = uid("biz-order");
     const user = BIZ.minimal(userId, { userStateDetails: { state: "ACTIVE" } });
     await createBusiness(user);
-    const blocked = await postBizEvent({
-      userId,
-      eventId: uid("ev-biz-blocked"),
-      timestamp: 1700000002000,
-      updatedBusinessUserAttributes: { userStateDetails: { state: "BLOCKED", reason: "fraud" } },
-    });
-    assert.equal(blocked.data.userStateDetails?.state, "BLOCKED");
-    const late = await postBizEvent({
-      userId,
-      eventId: uid("ev-biz-late"),
-      timestamp: 1700000001000,
-      updatedBusinessUserAttributes: {
-        userStateDetails: { state: "ACTIVE" },
-        legalEntity: { companyGeneralDetails: { businessIndustry: ["from the late event"] } },
-      },
-    });
     const want = {
       ...user,
       userStateDetails: { state: "BLOCKED", reason: "fraud" },
       legalEntity: { companyGeneralDetails: { ...user.legalEntity.companyGeneralDetails, businessIndustry: ["from the late event"] } },
     };
-    assertProfile(late.data, want, "late event response");
-    assertRuleResults(late.data);
-    assertProfile(await v.client.businessUsers.get(userId, NO_RETRY), want, "GET after late event");
+    await assertLateEventFoldsIn(v.client, "business", userId, { legalEntity: { companyGeneralDetails: { businessIndustry: ["from the late event"] } } }, want);
   });
 
   it("GET /events/business/user/{eventId} returns the event as received plus rule results", async () => {
@@ -643,13 +653,7 @@ describe("business users via the SDK", () => {
     };
     await postBizEvent(event);
 
-    const { data, rawResponse } = await v.client.businessUserEvents.get(eventId, NO_RETRY).withRawResponse();
-    assert.equal(rawResponse.status, 200);
-    const got = plain(data);
-    for (const [k, val] of Object.entries(event)) assert.deepEqual(got[k], val, `event field ${k}`);
-    const extra = Object.keys(got).filter((k) => !(k in event) && !EVENT_SERVER_FIELDS.has(k));
-    assert.deepEqual(extra, [], "event GET returned unexpected fields");
-    assertRuleResults(data);
+    await assertEventAsReceived(v.client, "business", event);
     // Event ids are per user type: the consumer endpoint does not know it.
     await expectSdkError(v.client.consumerUserEvents.get(eventId, NO_RETRY), 404);
   });
@@ -709,8 +713,7 @@ describe("business users via the SDK", () => {
       );
       assert.equal((await v.client.businessUsers.get(userId, NO_RETRY)).jurisdiction, "first");
       assert.equal((await v.client.businessUsers.get(otherUserId, NO_RETRY)).jurisdiction, "initial");
-      const stored = plain(await v.client.businessUserEvents.get(event.eventId, NO_RETRY));
-      for (const [k, val] of Object.entries(event)) assert.deepEqual(stored[k], val, `stored event field ${k}`);
+      await assertEventStored(v.client, "business", event, "stored event field");
     });
   }
 
@@ -784,47 +787,19 @@ describe("business users via the SDK", () => {
     it(`a consumer event for a business user without allowUserTypeConversion=true (${JSON.stringify(flags)}) is 400; nothing changes`, async () => {
       const userId = uid("conv-no");
       await createBusiness(BIZ.minimal(userId, { jurisdiction: "kept" }));
-      const before = plain(await v.client.businessUsers.get(userId, NO_RETRY));
-      const eventId = uid("ev-conv-no");
-      await expectSdkError(
-        v.client.consumerUserEvents.create(
-          { ...flags, body: { userId, eventId, timestamp: TS + 1000, updatedConsumerUserAttributes: { occupation: "x" } } },
-          NO_RETRY,
-        ),
-        400,
-        Flagright.BadRequestError,
-      );
-      assert.deepEqual(plain(await v.client.businessUsers.get(userId, NO_RETRY)), before);
-      await assertNoUser("consumer", userId);
-      await expectSdkError(v.client.consumerUserEvents.get(eventId, NO_RETRY), 404);
+      await expectConversionRefused("consumer", userId, { occupation: "x" }, flags);
     });
 
     it(`a business event for a consumer user without allowUserTypeConversion=true (${JSON.stringify(flags)}) is 400; nothing changes`, async () => {
       const userId = uid("conv-no-b");
       await createConsumer(CONSUMER.minimal(userId, { occupation: "kept" }));
-      const before = plain(await v.client.consumerUsers.get(userId, NO_RETRY));
-      const eventId = uid("ev-conv-no-b");
-      await expectSdkError(
-        v.client.businessUserEvents.create(
-          { ...flags, body: { userId, eventId, timestamp: TS + 1000, updatedBusinessUserAttributes: { legalEntity: legalEntity("New Ltd") } } },
-          NO_RETRY,
-        ),
-        400,
-        Flagright.BadRequestError,
-      );
-      assert.deepEqual(plain(await v.client.consumerUsers.get(userId, NO_RETRY)), before);
-      await assertNoUser("business", userId);
-      await expectSdkError(v.client.businessUserEvents.get(eventId, NO_RETRY), 404);
+      await expectConversionRefused("business", userId, { legalEntity: legalEntity("New Ltd") }, flags);
     });
   }
 
   it("allowUserTypeConversion=true on a consumer event converts a business user: shared fields stay, business-only go, then the patch applies", async () => {
     const userId = uid("conv-b2c");
-    const wire = convertibleBusiness(userId);
-    assert.deepEqual(SHARED_FIELDS.filter((k) => !(k in wire)), [], "the test profile must set every shared field");
-    assert.deepEqual(BUSINESS_ONLY.filter((k) => !(k in wire)), [], "the test profile must set every business-only field");
-    // Locked levels stick (behaviour.md §5), so riskLevel / kycRiskLevel are comparable across the conversion.
-    await createFromWire("business", wire, { lockCraRiskLevel: "true", lockKycRiskLevel: "true" });
+    await createConvertible("business", userId);
     const earlier = {
       userId,
       eventId: uid("ev-b2c-before"),
@@ -847,32 +822,7 @@ describe("business users via the SDK", () => {
     assert.equal(res.rawResponse.status, 201);
     assert.equal(res.rawResponse.headers.get("location"), `${CONSUMER.eventsPath}/${enc(event.eventId)}`);
 
-    const want = {
-      ...pick(beforeWire, SHARED_FIELDS),
-      ...patch,
-      tags: [
-        { key: "segment", value: "smb" },
-        { key: "region", value: "us" },
-      ],
-    };
-    const afterWire = await rawProfile("consumer", userId);
-    assertProfile(afterWire, want, "consumer GET after conversion (raw JSON)");
-    assert.deepEqual(BUSINESS_ONLY.filter((k) => k in afterWire), [], "business-only fields must be gone");
-    assert.equal(afterWire.riskLevel, "MEDIUM", "a locked CRA level survives the conversion");
-    assert.equal(afterWire.kycRiskLevel, "LOW", "a locked KYC level survives the conversion");
-    if (afterWire.riskScoreDetails?.kycRiskLevel !== undefined) assert.equal(afterWire.riskScoreDetails.kycRiskLevel, "LOW");
-    if (afterWire.riskScoreDetails?.craRiskLevel !== undefined) assert.equal(afterWire.riskScoreDetails.craRiskLevel, "MEDIUM");
-    assertRuleResults(res.data);
-    const sdkWant = serialization.User.parseOrThrow(want, { unrecognizedObjectKeys: "fail" });
-    assertProfile(res.data, sdkWant, "conversion event response (SDK)");
-    assertProfile(await v.client.consumerUsers.get(userId, NO_RETRY), sdkWant, "consumer GET after conversion (SDK)");
-    await assertNoUser("business", userId);
-
-    // Events stay readable by eventId on the endpoint they were posted to.
-    const gotEarlier = plain(await v.client.businessUserEvents.get(earlier.eventId, NO_RETRY));
-    for (const [k, val] of Object.entries(earlier)) assert.deepEqual(gotEarlier[k], val, `pre-conversion business event: ${k}`);
-    const gotEvent = plain(await v.client.consumerUserEvents.get(event.eventId, NO_RETRY));
-    for (const [k, val] of Object.entries(event)) assert.deepEqual(gotEvent[k], val, `conversion event: ${k}`);
+    const want = await assertConverted("consumer", { userId, beforeWire, patch, response: res.data, earlier, event });
 
     // An identical retry of the converting event replays it; the user is now an ordinary consumer.
     const replay = await v.client.consumerUserEvents.create({ allowUserTypeConversion: "true", body: structuredClone(event) }, NO_RETRY);
@@ -906,28 +856,14 @@ describe("business users via the SDK", () => {
     it(`converting a consumer with a business event carrying ${c.name} is 400 (a business needs a legal name); nothing changes`, async () => {
       const userId = uid("conv-nolegal");
       await createConsumer(CONSUMER.minimal(userId, { occupation: "kept" }));
-      const before = plain(await v.client.consumerUsers.get(userId, NO_RETRY));
-      const eventId = uid("ev-conv-nolegal");
-      const body = { userId, eventId, timestamp: TS + 1000 };
-      if (c.patch) body.updatedBusinessUserAttributes = c.patch;
-      const err = await expectSdkError(
-        v.client.businessUserEvents.create({ allowUserTypeConversion: "true", body }, NO_RETRY),
-        400,
-        Flagright.BadRequestError,
-      );
+      const err = await expectConversionRefused("business", userId, c.patch, { allowUserTypeConversion: "true" });
       assert.ok(linesEndingWith(err.body, c.suffix).length > 0, `no line for ...${c.suffix} in ${err.body.validationErrors}`);
-      assert.deepEqual(plain(await v.client.consumerUsers.get(userId, NO_RETRY)), before);
-      await assertNoUser("business", userId);
-      await expectSdkError(v.client.businessUserEvents.get(eventId, NO_RETRY), 404);
     });
   }
 
   it("allowUserTypeConversion=true on a business event with legalEntity converts a consumer: shared fields stay, consumer-only go", async () => {
     const userId = uid("conv-c2b");
-    const wire = convertibleConsumer(userId);
-    assert.deepEqual(SHARED_FIELDS.filter((k) => !(k in wire)), [], "the test profile must set every shared field");
-    assert.deepEqual(CONSUMER_ONLY.filter((k) => !(k in wire)), [], "the test profile must set every consumer-only field");
-    await createFromWire("consumer", wire, { lockCraRiskLevel: "true", lockKycRiskLevel: "true" });
+    await createConvertible("consumer", userId);
     const earlier = { userId, eventId: uid("ev-c2b-before"), timestamp: TS + 2000, updatedConsumerUserAttributes: { occupation: "admiral" } };
     await v.client.consumerUserEvents.create({ body: earlier }, NO_RETRY);
     const beforeWire = withoutEvaluation(await rawProfile("consumer", userId));
@@ -943,31 +879,7 @@ describe("business users via the SDK", () => {
     const { data, location } = await postBizEvent(event, { allowUserTypeConversion: "true" });
     assert.equal(location, `${BIZ.eventsPath}/${enc(event.eventId)}`);
 
-    const want = {
-      ...pick(beforeWire, SHARED_FIELDS),
-      ...patch,
-      tags: [
-        { key: "segment", value: "smb" },
-        { key: "region", value: "us" },
-      ],
-    };
-    const afterWire = await rawProfile("business", userId);
-    assertProfile(afterWire, want, "business GET after conversion (raw JSON)");
-    assert.deepEqual(CONSUMER_ONLY.filter((k) => k in afterWire), [], "consumer-only fields must be gone");
-    assert.equal(afterWire.riskLevel, "MEDIUM", "a locked CRA level survives the conversion");
-    assert.equal(afterWire.kycRiskLevel, "LOW", "a locked KYC level survives the conversion");
-    if (afterWire.riskScoreDetails?.kycRiskLevel !== undefined) assert.equal(afterWire.riskScoreDetails.kycRiskLevel, "LOW");
-    if (afterWire.riskScoreDetails?.craRiskLevel !== undefined) assert.equal(afterWire.riskScoreDetails.craRiskLevel, "MEDIUM");
-    assertRuleResults(data);
-    const sdkWant = serialization.Business.parseOrThrow(want, { unrecognizedObjectKeys: "fail" });
-    assertProfile(data, sdkWant, "conversion event response (SDK)");
-    assertProfile(await v.client.businessUsers.get(userId, NO_RETRY), sdkWant, "business GET after conversion (SDK)");
-    await assertNoUser("consumer", userId);
-
-    const gotEarlier = plain(await v.client.consumerUserEvents.get(earlier.eventId, NO_RETRY));
-    for (const [k, val] of Object.entries(earlier)) assert.deepEqual(gotEarlier[k], val, `pre-conversion consumer event: ${k}`);
-    const gotEvent = plain(await v.client.businessUserEvents.get(event.eventId, NO_RETRY));
-    for (const [k, val] of Object.entries(event)) assert.deepEqual(gotEvent[k], val, `conversion event: ${k}`);
+    await assertConverted("business", { userId, beforeWire, patch, response: data, earlier, event });
   });
 
   // ---- renames (changeUserId) ---------------------------------------------

@@ -1,10 +1,11 @@
 // Error behaviour as the SDK (and, where the SDK refuses to send, a raw client) sees it:
 // 404, 401, 400 with validationErrors, malformed JSON, 413, router errors, tenant isolation.
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  startVigil,
+  useVigil,
+  sdkCreateUser,
   makeClient,
   NO_RETRY,
   MAX_TS,
@@ -13,7 +14,6 @@ import {
   assertErrorResponse,
   expectSdkError,
   validationLines,
-  assertNo5xxSinceLastCheck,
   Flagright,
 } from "./harness.js";
 
@@ -22,20 +22,10 @@ const JSON_CT = { "content-type": "application/json" };
 const enc = encodeURIComponent;
 
 describe("errors and isolation", () => {
-  let v;
-  before(async () => {
-    v = await startVigil();
-  });
-  after(async () => {
-    await v?.stop();
-  });
-  afterEach(() => assertNo5xxSinceLastCheck());
+  const v = useVigil();
 
-  async function createUser(body) {
-    const res = await v.client.consumerUsers.create({ body }, NO_RETRY).withRawResponse();
-    assert.equal(res.rawResponse.status, 201);
-    return res.data;
-  }
+  /** Creates a consumer through the SDK; it must answer 201. */
+  const createUser = (body) => sdkCreateUser(v.client, "consumer", body);
 
   async function assertNoUser(userId, client = v.client) {
     await expectSdkError(client.consumerUsers.get(userId, NO_RETRY), 404);

@@ -1,46 +1,35 @@
 // Consumer user events through the Flagright Node SDK: merge patch, Location,
 // event GET, ordering by timestamp, eventId idempotency, renames (changeUserId).
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  startVigil,
+  useVigil,
   NO_RETRY,
   uid,
   plain,
   assertRuleResults,
   assertProfile,
+  TAG_MERGE,
+  assertEventAsReceived,
+  assertEventStored,
+  assertLateEventFoldsIn,
+  sdkCreateUser,
+  sdkPostEvent,
   expectSdkError,
-  assertNo5xxSinceLastCheck,
   defineRenameTests,
   Flagright,
 } from "./harness.js";
 
 const TS = 1700000000000;
 const EVENT_PATH = "/events/consumer/user/";
-const EVENT_SERVER_FIELDS = new Set(["executedRules", "hitRules", "riskScoreDetails", "status"]);
 
 describe("consumer user events via the SDK", () => {
-  let v;
-  before(async () => {
-    v = await startVigil();
-  });
-  after(async () => {
-    await v?.stop();
-  });
-  afterEach(() => assertNo5xxSinceLastCheck());
+  const v = useVigil();
 
-  async function createUser(body) {
-    const res = await v.client.consumerUsers.create({ body }, NO_RETRY).withRawResponse();
-    assert.equal(res.rawResponse.status, 201);
-    return res.data;
-  }
-
-  async function postEvent(body, flags = {}) {
-    const res = await v.client.consumerUserEvents.create({ ...flags, body }, NO_RETRY).withRawResponse();
-    assert.equal(res.rawResponse.status, 201, "event create must answer 201");
-    return { data: res.data, location: res.rawResponse.headers.get("location") };
-  }
+  // SDK writes that must answer 201.
+  const createUser = (body) => sdkCreateUser(v.client, "consumer", body);
+  const postEvent = (body, flags) => sdkPostEvent(v.client, "consumer", body, flags);
 
   it("applies updatedConsumerUserAttributes as a merge patch: objects merge, arrays replace, tags merge by key", async () => {
     const userId = uid("merge");
@@ -52,10 +41,7 @@ describe("consumer user events via the SDK", () => {
       userStateDetails: { state: "ACTIVE" },
       userDetails: { name: { firstName: "Grace", lastName: "Hopper" }, dateOfBirth: "1906-12-09", countryOfResidence: "US" },
       contactDetails: { emailIds: ["a@example.org", "b@example.org"], contactNumbers: ["+15550100"] },
-      tags: [
-        { key: "k1", value: "v1" },
-        { key: "k2", value: "v2" },
-      ],
+      tags: TAG_MERGE.stored,
     };
     await createUser(user);
 
@@ -67,10 +53,7 @@ describe("consumer user events via the SDK", () => {
         userDetails: { countryOfResidence: "DE" },
         contactDetails: { emailIds: ["c@example.org"] },
         employmentStatus: "EMPLOYED",
-        tags: [
-          { key: "k2", value: "v2b" },
-          { key: "k3", value: "v3" },
-        ],
+        tags: TAG_MERGE.patch,
       },
     });
     const want = {
@@ -78,11 +61,7 @@ describe("consumer user events via the SDK", () => {
       userDetails: { name: { firstName: "Grace", lastName: "Hopper" }, dateOfBirth: "1906-12-09", countryOfResidence: "DE" },
       contactDetails: { emailIds: ["c@example.org"], contactNumbers: ["+15550100"] },
       employmentStatus: "EMPLOYED",
-      tags: [
-        { key: "k1", value: "v1" },
-        { key: "k2", value: "v2b" },
-        { key: "k3", value: "v3" },
-      ],
+      tags: TAG_MERGE.merged,
     };
     assertProfile(data, want, "event response");
     assertRuleResults(data);
@@ -163,13 +142,7 @@ describe("consumer user events via the SDK", () => {
     };
     await postEvent(event);
 
-    const { data, rawResponse } = await v.client.consumerUserEvents.get(eventId, NO_RETRY).withRawResponse();
-    assert.equal(rawResponse.status, 200);
-    const got = plain(data);
-    for (const [k, val] of Object.entries(event)) assert.deepEqual(got[k], val, `event field ${k}`);
-    const extra = Object.keys(got).filter((k) => !(k in event) && !EVENT_SERVER_FIELDS.has(k));
-    assert.deepEqual(extra, [], "event GET returned unexpected fields");
-    assertRuleResults(data);
+    await assertEventAsReceived(v.client, "consumer", event);
   });
 
   it("percent-encodes the eventId in Location, and the Location resolves to the event", async () => {
@@ -206,20 +179,6 @@ describe("consumer user events via the SDK", () => {
   it("folds a late event in at its timestamp: BLOCKED at t2 then ACTIVE at t1 < t2 leaves the user BLOCKED", async () => {
     const userId = uid("order");
     await createUser({ userId, createdTimestamp: TS, userStateDetails: { state: "ACTIVE" }, occupation: "initial" });
-    const blocked = await postEvent({
-      userId,
-      eventId: uid("ev-blocked"),
-      timestamp: 1700000002000,
-      updatedConsumerUserAttributes: { userStateDetails: { state: "BLOCKED", reason: "fraud" } },
-    });
-    assert.equal(blocked.data.userStateDetails?.state, "BLOCKED");
-
-    const late = await postEvent({
-      userId,
-      eventId: uid("ev-late"),
-      timestamp: 1700000001000,
-      updatedConsumerUserAttributes: { userStateDetails: { state: "ACTIVE" }, occupation: "from the late event" },
-    });
     // The late event is applied at its place (its other fields count), but the later BLOCKED wins.
     const want = {
       userId,
@@ -227,9 +186,7 @@ describe("consumer user events via the SDK", () => {
       userStateDetails: { state: "BLOCKED", reason: "fraud" },
       occupation: "from the late event",
     };
-    assertProfile(late.data, want, "late event response");
-    assertRuleResults(late.data);
-    assertProfile(await v.client.consumerUsers.get(userId, NO_RETRY), want, "GET after late event");
+    await assertLateEventFoldsIn(v.client, "consumer", userId, { occupation: "from the late event" }, want);
   });
 
   it("replays a repeated event (same eventId, identical body) with the first response, applied once", async () => {
@@ -274,8 +231,7 @@ describe("consumer user events via the SDK", () => {
 
       assert.equal((await v.client.consumerUsers.get(userId, NO_RETRY)).occupation, "first");
       assert.equal((await v.client.consumerUsers.get(otherUserId, NO_RETRY)).occupation, "initial");
-      const stored = plain(await v.client.consumerUserEvents.get(event.eventId, NO_RETRY));
-      for (const [k, val] of Object.entries(event)) assert.deepEqual(stored[k], val, `stored event field ${k}`);
+      await assertEventStored(v.client, "consumer", event, "stored event field");
     });
   }
 

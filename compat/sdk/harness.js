@@ -4,7 +4,8 @@
 // loopback port with a fresh SQLite database, waits for /healthz and returns
 // the SDK clients a customer would build, plus a few raw-HTTP helpers for the
 // requests the SDK cannot express (it validates enums client-side, strips
-// unknown keys and has no changeUserId).
+// unknown keys and has no changeUserId). useVigil() gives a describe() one such
+// server; the rest are the assertions, fixtures and SDK calls the files share.
 
 import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -15,7 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
-import { it } from "node:test";
+import { it, before, after, afterEach } from "node:test";
 
 import { FlagrightClient, FlagrightError, Flagright } from "flagright";
 
@@ -75,6 +76,18 @@ export function readFixture(rel) {
   } catch (err) {
     throw new Error(`cannot read spec fixture ${file} (set VIGIL_SPEC_DIR to the spec folder): ${err.message}`);
   }
+}
+
+/** A user fixture of the spec in wire (JSON) form, ready to create: without its rule and risk results, with `userId` and both timestamps `ts`. */
+export function fixtureProfile(rel, userId, ts) {
+  const u = readFixture(rel);
+  delete u.executedRules;
+  delete u.hitRules;
+  delete u.riskScoreDetails;
+  u.userId = userId;
+  u.createdTimestamp = ts;
+  u.activatedTimestamp = ts;
+  return u;
 }
 
 function vigilBin() {
@@ -302,6 +315,23 @@ export async function startVigil({ tenant = "sdk", otherTenant = "other" } = {})
   };
 }
 
+/**
+ * Gives the enclosing describe() one server: started before its first test (startVigil(options)),
+ * stopped after its last, and every test fails if the server answered 5xx. Returns the server's
+ * object, filled in once the suite's `before` hook has run.
+ */
+export function useVigil(options) {
+  const v = {};
+  before(async () => {
+    Object.assign(v, await startVigil(options));
+  });
+  after(async () => {
+    await v.stop?.();
+  });
+  afterEach(() => assertNo5xxSinceLastCheck());
+  return v;
+}
+
 // ---------------------------------------------------------------------------
 // Assertions shared by the test files.
 
@@ -385,6 +415,27 @@ export function assertProfile(got, want, what) {
   assert.deepEqual(extra, [], `${what}: fields present that should not be`);
 }
 
+// Fields the server adds to an event it returns.
+const EVENT_SERVER_FIELDS = new Set(["executedRules", "hitRules", "riskScoreDetails", "status"]);
+
+/** SDK GET of `event` by its eventId: 200, every field as sent, nothing added but rule results, risk and status. */
+export async function assertEventAsReceived(client, kind, event) {
+  const { data, rawResponse } = await USER_KINDS[kind].events(client).get(event.eventId, NO_RETRY).withRawResponse();
+  assert.equal(rawResponse.status, 200);
+  const got = plain(data);
+  for (const [k, val] of Object.entries(event)) assert.deepEqual(got[k], val, `event field ${k}`);
+  const extra = Object.keys(got).filter((k) => !(k in event) && !EVENT_SERVER_FIELDS.has(k));
+  assert.deepEqual(extra, [], "event GET returned unexpected fields");
+  assertRuleResults(data);
+}
+
+/** SDK GET of the event `sent` (by its eventId): every field sent comes back equal. Returns the event as plain JSON. */
+export async function assertEventStored(client, kind, sent, what) {
+  const got = plain(await USER_KINDS[kind].events(client).get(sent.eventId, NO_RETRY));
+  for (const [k, val] of Object.entries(sent)) assert.deepEqual(got[k], val, `${what}: ${k}`);
+  return got;
+}
+
 /** The lines of a validationErrors string. */
 export function validationLines(body) {
   assert.equal(typeof body?.validationErrors, "string", `validationErrors is not a string: ${JSON.stringify(body)}`);
@@ -425,6 +476,108 @@ export const USER_KINDS = {
   },
 };
 
+/** The status fields of an active, KYC-successful user whose PEP, sanctions and adverse-media screening found nothing. */
+function cleanStanding() {
+  return {
+    kycStatusDetails: { status: "SUCCESSFUL" },
+    userStateDetails: { state: "ACTIVE" },
+    pepStatus: [{ isPepHit: false }],
+    sanctionsStatus: false,
+    adverseMediaStatus: false,
+  };
+}
+
+/** Tags merging by key under an event patch: the profile's `stored` tags and the patch's `patch` give `merged` (k2 replaced, k3 added). */
+export const TAG_MERGE = {
+  stored: [
+    { key: "k1", value: "v1" },
+    { key: "k2", value: "v2" },
+  ],
+  patch: [
+    { key: "k2", value: "v2b" },
+    { key: "k3", value: "v3" },
+  ],
+  merged: [
+    { key: "k1", value: "v1" },
+    { key: "k2", value: "v2b" },
+    { key: "k3", value: "v3" },
+  ],
+};
+
+/** Creates a user of `kind` through the SDK, with the query `flags`; it must answer 201. Returns the parsed body. */
+export async function sdkCreateUser(client, kind, body, flags = {}) {
+  const res = await USER_KINDS[kind].users(client).create({ ...flags, body }, NO_RETRY).withRawResponse();
+  assert.equal(res.rawResponse.status, 201, `${kind} create must answer 201`);
+  return res.data;
+}
+
+/** Posts an event for a `kind` user through the SDK, with the query `flags`; it must answer 201. Returns {data, location}. */
+export async function sdkPostEvent(client, kind, body, flags = {}) {
+  const res = await USER_KINDS[kind].events(client).create({ ...flags, body }, NO_RETRY).withRawResponse();
+  assert.equal(res.rawResponse.status, 201, `${kind} event create must answer 201`);
+  return { data: res.data, location: res.rawResponse.headers.get("location") };
+}
+
+/**
+ * Behaviour.md's late event for one user type: an event at t2 blocks `userId` (fraud), then a late one at t1 < t2 sets
+ * it ACTIVE with `lateAttributes`. The late event counts at its place, but the later BLOCKED wins: the late event's
+ * response and a GET afterwards are `want`.
+ */
+export async function assertLateEventFoldsIn(client, kind, userId, lateAttributes, want) {
+  const K = USER_KINDS[kind];
+  const blocked = await sdkPostEvent(client, kind, {
+    userId,
+    eventId: uid(`ev-${kind}-blocked`),
+    timestamp: 1700000002000,
+    [K.attributes]: { userStateDetails: { state: "BLOCKED", reason: "fraud" } },
+  });
+  assert.equal(blocked.data.userStateDetails?.state, "BLOCKED");
+  const late = await sdkPostEvent(client, kind, {
+    userId,
+    eventId: uid(`ev-${kind}-late`),
+    timestamp: 1700000001000,
+    [K.attributes]: { userStateDetails: { state: "ACTIVE" }, ...lateAttributes },
+  });
+  assertProfile(late.data, want, "late event response");
+  assertRuleResults(late.data);
+  assertProfile(await K.users(client).get(userId, NO_RETRY), want, "GET after late event");
+}
+
+/** userDetails of a clean domestic consumer: born 1990, resident in and a national of DE. */
+export const CLEAN_USER_DETAILS = {
+  name: { firstName: "Erika", lastName: "Mustermann" },
+  dateOfBirth: "1990-05-17",
+  countryOfResidence: "DE",
+  countryOfNationality: "DE",
+};
+
+/** A clean, active, KYC-successful domestic consumer (DE, born 1990, employed, salary), plus `extra`. */
+export function cleanConsumerProfile(userId, extra = {}) {
+  return {
+    userId,
+    createdTimestamp: KIND_TS,
+    userDetails: { ...CLEAN_USER_DETAILS },
+    employmentStatus: "EMPLOYED",
+    sourceOfFunds: ["Salary"],
+    ...cleanStanding(),
+    ...extra,
+  };
+}
+
+/** A clean, active, KYB-successful German software company, plus `extra`. */
+export function cleanBusinessProfile(userId, extra = {}) {
+  return {
+    userId,
+    createdTimestamp: KIND_TS,
+    legalEntity: {
+      companyGeneralDetails: { legalName: `Clean Software GmbH ${userId}`, businessIndustry: ["Software"], operatingCountries: ["DE"] },
+      companyRegistrationDetails: { registrationIdentifier: "HRB 12345", registrationCountry: "DE", legalEntityType: "GmbH" },
+    },
+    ...cleanStanding(),
+    ...extra,
+  };
+}
+
 /**
  * Renames (`changeUserId=true` + body `newUserId`, behaviour.md §4) for one user type. SDK 1.8.53
  * has neither the flag nor the field (it would strip `newUserId`), so the rename requests go over
@@ -437,10 +590,6 @@ export function defineRenameTests(getVigil, kind) {
   const enc = encodeURIComponent;
   const ts = KIND_TS;
 
-  async function create(v, k, body) {
-    const res = await k.users(v.client).create({ body }, NO_RETRY).withRawResponse();
-    assert.equal(res.rawResponse.status, 201, `create ${k.name} user`);
-  }
   const postRaw = (v, query, body) => v.api("POST", `${K.eventsPath}${query}`, { body });
 
   it(`${kind} rename: changeUserId=true moves the user and its history to newUserId; the old id is 404`, async () => {
@@ -448,7 +597,7 @@ export function defineRenameTests(getVigil, kind) {
     const oldId = uid(`${kind}-old`);
     const newId = uid(`${kind}-new`);
     const base = K.minimal(oldId, { userStateDetails: { state: "ACTIVE" }, tags: [{ key: "k1", value: "v1" }] });
-    await create(v, K, base);
+    await sdkCreateUser(v.client, K.name, base);
     const before = { userId: oldId, eventId: uid("ev-before"), timestamp: ts + 1000, [K.attributes]: { jurisdiction: "before" } };
     const beforeRes = await K.events(v.client).create({ body: before }, NO_RETRY);
 
@@ -471,8 +620,7 @@ export function defineRenameTests(getVigil, kind) {
     assertProfile(await K.users(v.client).get(newId, NO_RETRY), want, "GET new id");
 
     // Both events stay readable by eventId, as received.
-    const gotBefore = plain(await K.events(v.client).get(before.eventId, NO_RETRY));
-    for (const [k, val] of Object.entries(before)) assert.deepEqual(gotBefore[k], val, `event before the rename: ${k}`);
+    await assertEventStored(v.client, kind, before, "event before the rename");
     const gotRename = await v.api("GET", `${K.eventsPath}/${enc(renameEv.eventId)}`);
     assert.equal(gotRename.status, 200, gotRename.text);
     for (const [k, val] of Object.entries(renameEv)) assert.deepEqual(gotRename.json[k], val, `rename event: ${k}`);
@@ -502,8 +650,8 @@ export function defineRenameTests(getVigil, kind) {
       const v = getVigil();
       const id = uid(`${kind}-mv`);
       const takenId = uid(`${takenBy.name}-taken`);
-      await create(v, K, K.minimal(id, { jurisdiction: "mine" }));
-      await create(v, takenBy, takenBy.minimal(takenId, { jurisdiction: "theirs" }));
+      await sdkCreateUser(v.client, K.name, K.minimal(id, { jurisdiction: "mine" }));
+      await sdkCreateUser(v.client, takenBy.name, takenBy.minimal(takenId, { jurisdiction: "theirs" }));
       const eventId = uid("ev-taken");
       const res = await postRaw(v, "?changeUserId=true", {
         userId: id,
@@ -529,7 +677,7 @@ export function defineRenameTests(getVigil, kind) {
     it(`${kind} event with changeUserId=true ${name} is 400 naming newUserId, and changes nothing`, async () => {
       const v = getVigil();
       const id = uid(`${kind}-nonew`);
-      await create(v, K, K.minimal(id, { jurisdiction: "kept" }));
+      await sdkCreateUser(v.client, K.name, K.minimal(id, { jurisdiction: "kept" }));
       const eventId = uid("ev-nonew");
       const res = await postRaw(v, "?changeUserId=true", {
         userId: id,
@@ -552,7 +700,7 @@ export function defineRenameTests(getVigil, kind) {
       const id = uid(`${kind}-keep`);
       const newId = uid(`${kind}-ignored`);
       const base = K.minimal(id);
-      await create(v, K, base);
+      await sdkCreateUser(v.client, K.name, base);
       const res = await postRaw(v, query, {
         userId: id,
         eventId: uid("ev-ignored"),

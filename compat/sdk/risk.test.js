@@ -3,10 +3,11 @@
 // riskLevel in a body), locks (lockKycRiskLevel / lockCraRiskLevel) through the SDK, per-event
 // risk, and Vigil's own extensions over plain HTTP: the risk explanation
 // (GET /{consumer|business}/users/{userId}/risk) and the tenant's model (GET/PUT /risk/model).
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it, afterEach } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  useVigil,
   startVigil,
   uniqueTenant,
   NO_RETRY,
@@ -18,9 +19,11 @@ import {
   validationLines,
   assertNo5xxSinceLastCheck,
   USER_KINDS,
+  CLEAN_USER_DETAILS,
+  cleanConsumerProfile,
+  cleanBusinessProfile,
 } from "./harness.js";
 
-const TS = 1700000000000;
 const enc = encodeURIComponent;
 
 // ---- levels and bands (behaviour.md §5, default bands) ------------------------------------
@@ -137,45 +140,14 @@ function assertExplanation(x, userId, what) {
 }
 
 /** A clean, active, KYC-successful domestic consumer (DE, born 1990, employed, salary). */
-const CLEAN_DETAILS = {
-  name: { firstName: "Erika", lastName: "Mustermann" },
-  dateOfBirth: "1990-05-17",
-  countryOfResidence: "DE",
-  countryOfNationality: "DE",
-};
-function cleanConsumer(userId, extra = {}) {
-  return {
-    userId,
-    createdTimestamp: TS,
-    userDetails: { ...CLEAN_DETAILS },
-    employmentStatus: "EMPLOYED",
-    sourceOfFunds: ["Salary"],
-    kycStatusDetails: { status: "SUCCESSFUL" },
-    userStateDetails: { state: "ACTIVE" },
-    pepStatus: [{ isPepHit: false }],
-    sanctionsStatus: false,
-    adverseMediaStatus: false,
-    ...extra,
-  };
-}
+const cleanConsumer = cleanConsumerProfile;
 
-/** A clean, active, KYB-successful German software company. */
+/** A clean, active, KYB-successful German software company: a large one, registered in 2001, acquired offline. */
 function cleanBusiness(userId, extra = {}) {
-  return {
-    userId,
-    createdTimestamp: TS,
-    legalEntity: {
-      companyGeneralDetails: { legalName: `Clean Software GmbH ${userId}`, businessIndustry: ["Software"], operatingCountries: ["DE"], userSegment: "LARGE" },
-      companyRegistrationDetails: { registrationIdentifier: "HRB 12345", registrationCountry: "DE", legalEntityType: "GmbH", dateOfRegistration: "2001-03-01" },
-    },
-    kycStatusDetails: { status: "SUCCESSFUL" },
-    userStateDetails: { state: "ACTIVE" },
-    pepStatus: [{ isPepHit: false }],
-    sanctionsStatus: false,
-    adverseMediaStatus: false,
-    acquisitionChannel: "OFFLINE",
-    ...extra,
-  };
+  const b = cleanBusinessProfile(userId);
+  b.legalEntity.companyGeneralDetails.userSegment = "LARGE";
+  b.legalEntity.companyRegistrationDetails.dateOfRegistration = "2001-03-01";
+  return { ...b, acquisitionChannel: "OFFLINE", ...extra };
 }
 
 const SANCTIONED = { sanctionsStatus: true };
@@ -268,14 +240,7 @@ const pickDim = (details, dim) => ({ score: details[dim.score], level: details[d
 // =============================================================================================
 
 describe("risk scores and levels via the SDK", () => {
-  let v;
-  before(async () => {
-    v = await startVigil();
-  });
-  after(async () => {
-    await v?.stop();
-  });
-  afterEach(() => assertNo5xxSinceLastCheck());
+  const v = useVigil();
   const r = riskClient(() => v);
 
   // ---- riskScoreDetails everywhere ------------------------------------------------------------
@@ -323,7 +288,7 @@ describe("risk scores and levels via the SDK", () => {
     { name: "PEP hit LEVEL_1", patch: PEP_HIT, min: "MEDIUM", floor: "pep: MEDIUM" },
   ];
   const merged = (userId, patch) =>
-    cleanConsumer(userId, { ...patch, userDetails: { ...CLEAN_DETAILS, ...(patch.userDetails ?? {}) } });
+    cleanConsumer(userId, { ...patch, userDetails: { ...CLEAN_USER_DETAILS, ...(patch.userDetails ?? {}) } });
 
   for (const p of consumerProfiles) {
     it(`default model: a consumer ${p.name} scores ${p.max ? `at most ${p.max}` : `at least ${p.min}`}, by create and by event alike (KRS)`, async () => {
@@ -358,7 +323,7 @@ describe("risk scores and levels via the SDK", () => {
       (
         await r.create(
           "consumer",
-          cleanConsumer(worstId, { ...SANCTIONED, ...PEP_HIT, userDetails: { ...CLEAN_DETAILS, countryOfNationality: "IR" } }),
+          cleanConsumer(worstId, { ...SANCTIONED, ...PEP_HIT, userDetails: { ...CLEAN_USER_DETAILS, countryOfNationality: "IR" } }),
         )
       ).riskScoreDetails,
     );
@@ -617,7 +582,7 @@ describe("risk scores and levels via the SDK", () => {
       name: "a conversion of a business user to a consumer (allowUserTypeConversion=true)",
       start: "business",
       run: async (userId) => {
-        const res = await r.event("consumer", userId, { ...SANCTIONED, userDetails: { ...CLEAN_DETAILS } }, { allowUserTypeConversion: "true" });
+        const res = await r.event("consumer", userId, { ...SANCTIONED, userDetails: { ...CLEAN_USER_DETAILS } }, { allowUserTypeConversion: "true" });
         return { kind: "consumer", userId, response: res.riskScoreDetails };
       },
     },

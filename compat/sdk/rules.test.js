@@ -8,12 +8,13 @@
 // Every test that changes rules starts its own server with tenants no other test uses (with
 // VIGIL_SDK_DB all servers share one database); the library tests share one server, with their
 // own tenants too, and change nothing.
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it, before, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 
 import {
+  useVigil,
   startVigil,
   uniqueTenant,
   NO_RETRY,
@@ -24,9 +25,10 @@ import {
   expectSdkError,
   assertNo5xxSinceLastCheck,
   USER_KINDS,
+  cleanConsumerProfile,
+  cleanBusinessProfile,
 } from "./harness.js";
 
-const TS = 1700000000000;
 const DAY = 24 * 3600 * 1000;
 const enc = encodeURIComponent;
 
@@ -45,22 +47,7 @@ const nextTs = () => (clock += 1000);
 
 /** A clean, active, KYC-successful domestic consumer: DE, born 1990, employed, salary, valid passport. */
 function cleanConsumer(userId, extra = {}) {
-  return {
-    userId,
-    createdTimestamp: TS,
-    userDetails: {
-      name: { firstName: "Erika", lastName: "Mustermann" },
-      dateOfBirth: "1990-05-17",
-      countryOfResidence: "DE",
-      countryOfNationality: "DE",
-    },
-    employmentStatus: "EMPLOYED",
-    sourceOfFunds: ["Salary"],
-    kycStatusDetails: { status: "SUCCESSFUL" },
-    userStateDetails: { state: "ACTIVE" },
-    pepStatus: [{ isPepHit: false }],
-    sanctionsStatus: false,
-    adverseMediaStatus: false,
+  return cleanConsumerProfile(userId, {
     legalDocuments: [
       {
         documentType: "passport",
@@ -71,26 +58,11 @@ function cleanConsumer(userId, extra = {}) {
       },
     ],
     ...extra,
-  };
+  });
 }
 
 /** A clean, active, KYB-successful German software company. */
-function cleanBusiness(userId, extra = {}) {
-  return {
-    userId,
-    createdTimestamp: TS,
-    legalEntity: {
-      companyGeneralDetails: { legalName: `Clean Software GmbH ${userId}`, businessIndustry: ["Software"], operatingCountries: ["DE"] },
-      companyRegistrationDetails: { registrationIdentifier: "HRB 12345", registrationCountry: "DE", legalEntityType: "GmbH" },
-    },
-    kycStatusDetails: { status: "SUCCESSFUL" },
-    userStateDetails: { state: "ACTIVE" },
-    pepStatus: [{ isPepHit: false }],
-    sanctionsStatus: false,
-    adverseMediaStatus: false,
-    ...extra,
-  };
-}
+const cleanBusiness = cleanBusinessProfile;
 
 const person = (firstName, extra = {}) => ({
   generalDetails: { name: { firstName, lastName: "Director" }, countryOfResidence: "DE", countryOfNationality: "DE" },
@@ -319,18 +291,22 @@ function printedLibrary() {
 // The default library, as a new tenant has it. Nothing here changes rules.
 
 describe("default rule library via the SDK", () => {
-  let v;
-  let c;
+  const v = useVigil({ tenant: uniqueTenant("rules-lib"), otherTenant: uniqueTenant("rules-lib-o") });
+  const c = calls(v);
   let library;
   before(async () => {
-    v = await startVigil({ tenant: uniqueTenant("rules-lib"), otherTenant: uniqueTenant("rules-lib-o") });
-    c = calls(v);
     library = await c.listRules();
   });
-  after(async () => {
-    await v?.stop();
-  });
-  afterEach(() => assertNo5xxSinceLastCheck());
+
+  /** Creates a `kind` user from `body`: it runs the library's INITIAL rules at VERY_HIGH and hits `tc.hits` with `tc.status`. */
+  async function createLibraryCase(kind, body, tc) {
+    const res = await c.create(kind, body);
+    const what = `create ${tc.name}`;
+    const r = assertRules(res, what, { rules: library, userType: USER_TYPE[kind], stage: "INITIAL", level: "VERY_HIGH" });
+    assert.deepEqual(r.hitIds, tc.hits, `${what}: hitRules`);
+    assert.equal(r.status, tc.status, `${what}: status`);
+    return { res, what, r };
+  }
 
   it("GET /rules lists the 14 library rules R-U1.1 .. R-U14.1, enabled, as `vigil rules library` prints them", async () => {
     const ids = library.map((r) => r.ruleInstanceId).sort(naturalCompare);
@@ -403,11 +379,7 @@ describe("default rule library via the SDK", () => {
   for (const tc of consumerCases) {
     it(`consumer create: ${tc.name} hits ${tc.hits.join(", ") || "nothing"} (status ${tc.status}); GET returns the same`, async () => {
       const userId = uid("rules-lib");
-      const res = await c.create("consumer", cleanConsumer(userId, tc.extra));
-      const what = `create ${tc.name}`;
-      const r = assertRules(res, what, { rules: library, userType: "CONSUMER", stage: "INITIAL", level: "VERY_HIGH" });
-      assert.deepEqual(r.hitIds, tc.hits, `${what}: hitRules`);
-      assert.equal(r.status, tc.status, `${what}: status`);
+      const { res, what, r } = await createLibraryCase("consumer", cleanConsumer(userId, tc.extra), tc);
       for (const h of r.hits) {
         assert.equal(h.ruleAction, library.find((x) => x.ruleInstanceId === h.ruleInstanceId).ruleAction, `${what}: ${h.ruleInstanceId} action`);
       }
@@ -468,11 +440,7 @@ describe("default rule library via the SDK", () => {
   for (const tc of businessCases) {
     it(`business create: ${tc.name} hits ${tc.hits.join(", ") || "nothing"} (status ${tc.status}); GET returns the same`, async () => {
       const userId = uid("rules-biz");
-      const res = await c.create("business", cleanBusiness(userId, tc.extra));
-      const what = `create ${tc.name}`;
-      const r = assertRules(res, what, { rules: library, userType: "BUSINESS", stage: "INITIAL", level: "VERY_HIGH" });
-      assert.deepEqual(r.hitIds, tc.hits, `${what}: hitRules`);
-      assert.equal(r.status, tc.status, `${what}: status`);
+      const { res, what } = await createLibraryCase("business", cleanBusiness(userId, tc.extra), tc);
       await c.assertStored("business", userId, res, what);
     });
   }

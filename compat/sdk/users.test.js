@@ -1,20 +1,19 @@
 // Consumer users through the Flagright Node SDK: create, get, re-POST semantics.
-import { describe, it, before, after, afterEach } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { serialization } from "flagright";
 
 import {
-  startVigil,
+  useVigil,
   NO_RETRY,
   MIN_TS,
   MAX_TS,
   uid,
   plain,
-  readFixture,
+  fixtureProfile,
   assertRuleResults,
   expectSdkError,
   validationLines,
-  assertNo5xxSinceLastCheck,
   Flagright,
   FlagrightClient,
 } from "./harness.js";
@@ -35,26 +34,10 @@ function assertProfileHas(got, sent, what) {
 }
 
 /** The rich consumer profile of the spec fixtures, in wire (JSON) form, ready to create. */
-function richWireUser(userId) {
-  const u = readFixture("fixtures/flagright-examples/retrieve-a-consumer-user-example-1.response-body.json");
-  delete u.executedRules;
-  delete u.hitRules;
-  delete u.riskScoreDetails;
-  u.userId = userId;
-  u.createdTimestamp = TS;
-  u.activatedTimestamp = TS;
-  return u;
-}
+const richWireUser = (userId) => fixtureProfile("fixtures/flagright-examples/retrieve-a-consumer-user-example-1.response-body.json", userId, TS);
 
 describe("consumer users via the SDK", () => {
-  let v;
-  before(async () => {
-    v = await startVigil();
-  });
-  after(async () => {
-    await v?.stop();
-  });
-  afterEach(() => assertNo5xxSinceLastCheck());
+  const v = useVigil();
 
   it("creates a minimal user: 201 with userId, rule results and status, then GET returns it", async () => {
     const userId = uid("min");
