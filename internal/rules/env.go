@@ -2,68 +2,61 @@ package rules
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
-// Env is what a rule expression sees. Field names in expressions are the expr tags.
-type Env struct {
-	// User is the profile after the write; Previous the profile before it (nil for a new user);
-	// Event the event body (nil for a create or update). Numbers are float64.
-	User     map[string]any `expr:"user"`
-	Previous map[string]any `expr:"previous"`
-	Event    map[string]any `expr:"event"`
-	// Params are the rule's parameters for the user's CRA level.
-	Params map[string]any `expr:"params"`
-	// UserType is CONSUMER or BUSINESS; Stage is INITIAL (create) or UPDATE.
-	UserType string `expr:"userType"`
-	Stage    string `expr:"stage"`
-	// RiskLevel is the user's CRA level before this write (VERY_HIGH when it has none).
-	RiskLevel string `expr:"riskLevel"`
-	// Now is the evaluation time in epoch milliseconds.
-	Now float64 `expr:"now"`
+// What a rule expression sees. The environment is a map, which expr reads with a direct lookup
+// (a struct costs it reflection on every access), and its functions have signatures that expr
+// calls without reflection while still checking the number of arguments at compile time.
+//
+//	user, previous, event  the profile after the write, before it (nil for a new user), and the
+//	                       event body (nil for a create or update); numbers read as float64
+//	params                 the rule's parameters for the user's CRA level
+//	userType, stage        CONSUMER or BUSINESS; INITIAL (create) or UPDATE
+//	riskLevel              the user's CRA level before the write (VERY_HIGH when it has none)
+//	now                    the evaluation time in epoch milliseconds
+//	changes(attr, days)    how often a tracked attribute (email, phone, address, name, residence,
+//	                       nationality, documents, paymentDetails, state, kycStatus) changed in
+//	                       the last days
+//	kycFailures(days)      how often the KYC status became FAILED in the last days
+//	daysSinceStateChange() days since the state last changed (-1 if never)
+//	onList(country, list)  whether a country code is on a country list of the tenant's risk
+//	                       model (fatfCallForAction, fatfIncreasedMonitoring, euHighRisk)
+//	ageYears(date)         age in whole years of a YYYY-MM-DD date (-1 when it is not one)
+//	daysSince(ms)          days from an epoch-ms time to now (-1 when it is not a number)
+type Env = map[string]any
 
-	// Changes counts the changes of a tracked attribute (email, phone, address, name, residence,
-	// nationality, documents, paymentDetails, state, kycStatus) in the last days.
-	Changes func(attribute string, days float64) int `expr:"changes"`
-	// KYCFailures counts the times the KYC status became FAILED in the last days.
-	KYCFailures func(days float64) int `expr:"kycFailures"`
-	// DaysSinceStateChange is the number of days since the state last changed (-1 if never).
-	DaysSinceStateChange func() float64 `expr:"daysSinceStateChange"`
-	// OnList reports whether a country code is on a country list of the tenant's risk model
-	// (fatfCallForAction, fatfIncreasedMonitoring, euHighRisk in the default model).
-	OnList func(country any, list string) bool `expr:"onList"`
-	// AgeYears is the age in whole years of a YYYY-MM-DD date (-1 when it is not one).
-	AgeYears func(date any) float64 `expr:"ageYears"`
-	// DaysSince is the number of days from an epoch-ms time to now (-1 when it is not a number).
-	DaysSince func(ms any) float64 `expr:"daysSince"`
-}
+// sampleEnv types the compiler: every name present, values of the runtime types.
+var sampleEnv = newEnv(Input{}, nil)
 
-// sampleEnv types the compiler: every field present, values of the runtime types.
-var sampleEnv = &Env{}
-
-// newEnv builds the environment of one write; Params and RiskLevel are set per rule.
-func newEnv(in Input, lists map[string]map[string]bool) *Env {
+// newEnv builds the environment of one write; params and riskLevel are set per rule.
+func newEnv(in Input, lists map[string]map[string]bool) Env {
 	nowMs := in.Now.UnixMilli()
 	agg := in.Aggregates
-	return &Env{
+	day := float64(24 * time.Hour / time.Millisecond)
+	return Env{
 		// Profiles go in as they are: fetch reads their numbers as float64.
-		User: in.User, Previous: in.Previous, Event: in.Event,
-		UserType: in.UserType, Stage: in.Stage, RiskLevel: in.RiskLevel, Now: float64(nowMs),
-		Changes: func(attribute string, days float64) int {
-			return countSince(agg.Changes[attribute], nowMs, days)
+		"user": in.User, "previous": in.Previous, "event": in.Event,
+		"userType": in.UserType, "stage": in.Stage, "riskLevel": in.RiskLevel, "now": float64(nowMs),
+		"params": map[string]any{}, // set for each rule
+		"changes": func(attribute, days any) any {
+			attr, _ := attribute.(string)
+			return countSince(agg.Changes[attr], nowMs, num("changes", days))
 		},
-		KYCFailures: func(days float64) int { return countSince(agg.KYCFailures, nowMs, days) },
-		DaysSinceStateChange: func() float64 {
+		"kycFailures": func(days any) any { return countSince(agg.KYCFailures, nowMs, num("kycFailures", days)) },
+		"daysSinceStateChange": func() float64 {
 			if agg.StateChangedAt == 0 {
 				return -1
 			}
-			return float64(nowMs-agg.StateChangedAt) / float64(24*time.Hour/time.Millisecond)
+			return float64(nowMs-agg.StateChangedAt) / day
 		},
-		OnList: func(country any, list string) bool {
+		"onList": func(country, list any) bool {
 			c, ok := country.(string)
-			return ok && lists[list][c]
+			name, _ := list.(string)
+			return ok && lists[name][c]
 		},
-		AgeYears: func(date any) float64 {
+		"ageYears": func(date any) float64 {
 			s, ok := date.(string)
 			if !ok {
 				return -1
@@ -78,7 +71,7 @@ func newEnv(in Input, lists map[string]map[string]bool) *Env {
 			}
 			return float64(years)
 		},
-		DaysSince: func(ms any) float64 {
+		"daysSince": func(ms any) float64 {
 			f, ok := ms.(float64)
 			if n, isNumber := ms.(json.Number); isNumber {
 				f, ok = toFloat(n)
@@ -86,9 +79,26 @@ func newEnv(in Input, lists map[string]map[string]bool) *Env {
 			if !ok {
 				return -1
 			}
-			return (float64(nowMs) - f) / float64(24*time.Hour/time.Millisecond)
+			return (float64(nowMs) - f) / day
 		},
 	}
+}
+
+// num reads the days argument of fn (float64, int or json.Number). Anything else is a fault in
+// the rule, such as a parameter configured as text; expr turns the panic into the rule's
+// evaluation error, so the rule is reported as failed rather than silently counting nothing.
+func num(fn string, v any) float64 {
+	switch n := v.(type) {
+	case float64:
+		return n
+	case int:
+		return float64(n)
+	case json.Number:
+		if f, ok := toFloat(n); ok {
+			return f
+		}
+	}
+	panic(fmt.Errorf("%s: days must be a number, not %T", fn, v))
 }
 
 func toFloat(n json.Number) (float64, bool) {

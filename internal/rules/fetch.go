@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sort"
+	"strings"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -56,4 +58,67 @@ func (fastMembers) Visit(node *ast.Node) {
 		Callee:    &ast.IdentifierNode{Value: fetchName},
 		Arguments: []ast.Node{m.Node, &ast.StringNode{Value: name.Value}},
 	})
+}
+
+// checkCalls reports, with its position, every call of changes() whose attribute is not a
+// string naming a tracked attribute: the environment's functions take any (so expr calls them
+// without reflection), which leaves this check to us, and a misspelt attribute would otherwise
+// count nothing, silently.
+func checkCalls(expression string, root ast.Node) []string {
+	c := &callChecker{src: expression}
+	ast.Walk(&root, c)
+	return c.problems
+}
+
+type callChecker struct {
+	src      string
+	problems []string
+}
+
+func (c *callChecker) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok {
+		return
+	}
+	callee, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok || callee.Value != "changes" || len(call.Arguments) == 0 {
+		return
+	}
+	attr, ok := call.Arguments[0].(*ast.StringNode)
+	switch {
+	case !ok:
+		c.add(call.Arguments[0], "changes: the attribute must be a quoted name, one of "+trackedNames())
+	case Tracked[attr.Value] == nil:
+		c.add(call.Arguments[0], fmt.Sprintf("changes: %q is not a tracked attribute (one of %s)", attr.Value, trackedNames()))
+	}
+}
+
+func (c *callChecker) add(n ast.Node, msg string) {
+	line, col := position(c.src, n.Location().From)
+	c.problems = append(c.problems, fmt.Sprintf("expression: line %d, column %d: %s", line, col, msg))
+}
+
+// position turns a byte offset into a 1-based line and column.
+func position(src string, offset int) (int, int) {
+	line, col := 1, 1
+	for i, r := range src {
+		if i >= offset {
+			break
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+func trackedNames() string {
+	names := make([]string, 0, len(Tracked))
+	for n := range Tracked {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }

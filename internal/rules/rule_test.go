@@ -96,7 +96,9 @@ func TestCheck(t *testing.T) {
 		{"unknown function", func(r *Rule) { r.Expression = `isSanctioned(user)` }, []string{"expression: line 1, column 1: unknown name isSanctioned"}, false},
 		{"unknown variable", func(r *Rule) { r.Expression = `user.a == 1 || customer.b == 2` }, []string{"expression: line 1, column 16: unknown name customer"}, false},
 		{"wrong argument type", func(r *Rule) { r.Expression = `changes(1, 30) > 0` },
-			[]string{"expression: line 1, column 9: cannot use int as argument (type string) to call changes "}, false},
+			[]string{"expression: line 1, column 9: changes: the attribute must be a quoted name, one of address, documents, email, kycStatus, name, nationality, paymentDetails, phone, residence, state"}, false},
+		{"misspelt attribute", func(r *Rule) { r.Expression = `changes("emial", 30) > 0` },
+			[]string{`expression: line 1, column 9: changes: "emial" is not a tracked attribute (one of address, documents, email, kycStatus, name, nationality, paymentDetails, phone, residence, state)`}, false},
 		{"wrong argument count", func(r *Rule) { r.Expression = `kycFailures() > 0` }, []string{"expression: line 1, column 1: not enough arguments to call kycFailures"}, false},
 		{"field and expression problems together", func(r *Rule) { r.Name, r.Action, r.Expression = "", "NOPE", "1 +" }, []string{
 			"ruleName: is required",

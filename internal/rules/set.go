@@ -95,6 +95,7 @@ func compileRule(r Rule) (compiled, error) {
 			// the expression as written.
 			if tree, err := parser.Parse(r.Expression); err == nil {
 				c.vars = variables(tree.Node)
+				problems = append(problems, checkCalls(r.Expression, tree.Node)...)
 			}
 		}
 	}
@@ -244,7 +245,7 @@ func (s *Set) Evaluate(in Input) Output {
 		level = "VERY_HIGH" // as Flagright does for users without a CRA level
 	}
 	env := newEnv(in, s.lists)
-	env.RiskLevel = level
+	env["riskLevel"] = level
 	out := Output{Executed: make([]Result, 0, len(s.rules)), Hits: []Hit{}, Shadow: []Result{}}
 	at := in.Now.UnixMilli()
 	// One machine for every rule of this write: it keeps its stack between runs.
@@ -254,10 +255,11 @@ func (s *Set) Evaluate(in Input) Output {
 		if !applies(r.UserTypes, in.UserType) || !applies(r.Stages, in.Stage) {
 			continue
 		}
-		env.Params = r.Parameters
+		params := r.Parameters
 		if p, ok := r.RiskLevelParameters[level]; ok {
-			env.Params = p
+			params = p
 		}
+		env["params"] = params
 		action := r.Action
 		if a, ok := r.RiskLevelActions[level]; ok {
 			action = a
@@ -290,7 +292,7 @@ func (s *Set) Evaluate(in Input) Output {
 }
 
 // run evaluates a program; a failure or a panic is an error and no hit.
-func run(machine *vm.VM, p *vm.Program, env *Env) (hit bool, err error) {
+func run(machine *vm.VM, p *vm.Program, env Env) (hit bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			hit, err = false, fmt.Errorf("rule panicked: %v", r)
@@ -304,7 +306,7 @@ func run(machine *vm.VM, p *vm.Program, env *Env) (hit bool, err error) {
 	return b, nil
 }
 
-func (r *compiled) values(machine *vm.VM, env *Env) map[string]any {
+func (r *compiled) values(machine *vm.VM, env Env) map[string]any {
 	out := make(map[string]any, len(r.vars))
 	for _, v := range r.vars {
 		if val, err := machine.Run(v.program, env); err == nil {

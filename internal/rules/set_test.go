@@ -191,23 +191,23 @@ func TestEnvFunctions(t *testing.T) {
 		{"unknown", 1000, 0},
 	}
 	for _, c := range counts {
-		if got := env.Changes(c.attr, c.days); got != c.want {
+		if got := env["changes"].(func(any, any) any)(c.attr, c.days).(int); got != c.want {
 			t.Errorf("changes(%q, %v) = %d, want %d", c.attr, c.days, got, c.want)
 		}
 	}
-	if got := env.KYCFailures(3); got != 2 {
+	if got := env["kycFailures"].(func(any) any)(3.0).(int); got != 2 {
 		t.Errorf("kycFailures(3) = %d, want 2", got)
 	}
-	if got := env.KYCFailures(2.5); got != 1 {
+	if got := env["kycFailures"].(func(any) any)(2.5).(int); got != 1 {
 		t.Errorf("kycFailures(2.5) = %d, want 1", got)
 	}
-	if got := env.DaysSinceStateChange(); got != 1.5 {
+	if got := env["daysSinceStateChange"].(func() float64)(); got != 1.5 {
 		t.Errorf("daysSinceStateChange() = %v, want 1.5", got)
 	}
-	if got := newEnv(Input{Now: testNow}, nil).DaysSinceStateChange(); got != -1 {
+	if got := newEnv(Input{Now: testNow}, nil)["daysSinceStateChange"].(func() float64)(); got != -1 {
 		t.Errorf("daysSinceStateChange() without a state change = %v, want -1", got)
 	}
-	if got := newEnv(Input{Now: testNow, Aggregates: Aggregates{StateChangedAt: nowMs}}, nil).DaysSinceStateChange(); got != 0 {
+	if got := newEnv(Input{Now: testNow, Aggregates: Aggregates{StateChangedAt: nowMs}}, nil)["daysSinceStateChange"].(func() float64)(); got != 0 {
 		t.Errorf("daysSinceStateChange() right after a change = %v, want 0", got)
 	}
 	for _, c := range []struct {
@@ -217,7 +217,7 @@ func TestEnvFunctions(t *testing.T) {
 	}{
 		{"KP", "l", true}, {"DE", "l", false}, {"KP", "other", false}, {nil, "l", false}, {1.0, "l", false}, {"kp", "l", false},
 	} {
-		if got := env.OnList(c.country, c.list); got != c.want {
+		if got := env["onList"].(func(any, any) bool)(c.country, c.list); got != c.want {
 			t.Errorf("onList(%v, %q) = %v, want %v", c.country, c.list, got, c.want)
 		}
 	}
@@ -228,7 +228,7 @@ func TestEnvFunctions(t *testing.T) {
 		{"1990-04-12", 36}, {"2008-07-01", 18}, {"2008-07-02", 17}, {"2008-08-01", 17}, {"2026-07-01", 0},
 		{"2026-07-02", -1}, {"1990-13-01", -1}, {"12/04/1990", -1}, {nil, -1}, {19900412.0, -1},
 	} {
-		if got := env.AgeYears(c.date); got != c.want {
+		if got := env["ageYears"].(func(any) float64)(c.date); got != c.want {
 			t.Errorf("ageYears(%v) = %v, want %v", c.date, got, c.want)
 		}
 	}
@@ -238,12 +238,12 @@ func TestEnvFunctions(t *testing.T) {
 	}{
 		{float64(nowMs - 2*dayMs), 2}, {float64(nowMs), 0}, {float64(nowMs + dayMs/4), -0.25}, {"1", -1}, {nil, -1},
 	} {
-		if got := env.DaysSince(c.ms); got != c.want {
+		if got := env["daysSince"].(func(any) float64)(c.ms); got != c.want {
 			t.Errorf("daysSince(%v) = %v, want %v", c.ms, got, c.want)
 		}
 	}
-	if env.Now != float64(nowMs) {
-		t.Errorf("now = %v, want %d", env.Now, nowMs)
+	if env["now"] != float64(nowMs) {
+		t.Errorf("now = %v, want %d", env["now"], nowMs)
 	}
 }
 
@@ -274,7 +274,7 @@ func TestDaysSinceStateChangeRule(t *testing.T) {
 				t.Fatalf("StateChangedAt = %d, want %d", agg.StateChangedAt, c.dormantAt)
 			}
 			in := Input{UserType: "CONSUMER", Stage: "UPDATE", User: cur, Previous: prev, Now: testNow, Aggregates: agg}
-			if got := newEnv(in, nil).DaysSinceStateChange(); got != c.wantDays {
+			if got := newEnv(in, nil)["daysSinceStateChange"].(func() float64)(); got != c.wantDays {
 				t.Errorf("daysSinceStateChange() = %v, want %v", got, c.wantDays)
 			}
 			out := s.Evaluate(in)
