@@ -63,17 +63,17 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	routes := []route{
 		{"/healthz", map[string]http.HandlerFunc{"GET": a.healthz}},
 		{"/openapi.json", map[string]http.HandlerFunc{"GET": a.openAPI}},
-		{"/risk/model", map[string]http.HandlerFunc{"GET": a.authed(a.getRiskModel), "PUT": a.authed(a.putRiskModel)}},
-		{"/rules", map[string]http.HandlerFunc{"GET": a.authed(a.listRules)}},
-		{"/rules/{ruleInstanceId}", map[string]http.HandlerFunc{"GET": a.authed(a.getRule), "PUT": a.authed(a.putRule),
-			"DELETE": a.authed(a.deleteRule)}},
-		{"/rules/{ruleInstanceId}/versions", map[string]http.HandlerFunc{"GET": a.authed(a.ruleVersions)}},
-		{"/webhooks", map[string]http.HandlerFunc{"GET": a.authed(a.listWebhooks), "POST": a.authed(a.createWebhook)}},
-		{"/webhooks/{id}", map[string]http.HandlerFunc{"GET": a.authed(a.getWebhook), "DELETE": a.authed(a.deleteWebhook)}},
-		{"/webhooks/{id}/rotate", map[string]http.HandlerFunc{"POST": a.authed(a.rotateWebhook)}},
+		{"/risk/model", map[string]http.HandlerFunc{"GET": a.authed(a.forTenant(a.svc.RiskModel)), "PUT": a.authed(a.putRiskModel)}},
+		{"/rules", map[string]http.HandlerFunc{"GET": a.authed(a.forTenant(a.svc.ListRules))}},
+		{"/rules/{ruleInstanceId}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("ruleInstanceId", a.svc.GetRule)), "PUT": a.authed(a.putRule),
+			"DELETE": a.authed(a.removeByID("ruleInstanceId", a.svc.DeleteRule))}},
+		{"/rules/{ruleInstanceId}/versions", map[string]http.HandlerFunc{"GET": a.authed(a.byID("ruleInstanceId", a.svc.RuleVersions))}},
+		{"/webhooks", map[string]http.HandlerFunc{"GET": a.authed(a.forTenant(a.svc.ListWebhooks)), "POST": a.authed(a.createWebhook)}},
+		{"/webhooks/{id}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("id", a.svc.GetWebhook)), "DELETE": a.authed(a.removeByID("id", a.svc.DeleteWebhook))}},
+		{"/webhooks/{id}/rotate", map[string]http.HandlerFunc{"POST": a.authed(a.byID("id", a.svc.RotateWebhookSecret))}},
 		{"/webhooks/{id}/deliveries", map[string]http.HandlerFunc{"GET": a.authed(a.webhookDeliveries)}},
-		{"/webhook-deliveries/{deliveryId}", map[string]http.HandlerFunc{"GET": a.authed(a.webhookDelivery)}},
-		{"/webhook-deliveries/{deliveryId}/retry", map[string]http.HandlerFunc{"POST": a.authed(a.retryDelivery)}},
+		{"/webhook-deliveries/{deliveryId}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("deliveryId", a.svc.WebhookDelivery))}},
+		{"/webhook-deliveries/{deliveryId}/retry", map[string]http.HandlerFunc{"POST": a.authed(a.byID("deliveryId", a.svc.RetryWebhookDelivery))}},
 	}
 	if opts.Metrics != nil {
 		routes = append(routes, route{"/metrics", map[string]http.HandlerFunc{"GET": opts.Metrics.ServeHTTP}})
@@ -88,11 +88,11 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	} {
 		routes = append(routes,
 			route{k.users, map[string]http.HandlerFunc{"POST": a.authed(a.createUser(k.kind))}},
-			route{k.users + "/{userId}", map[string]http.HandlerFunc{"GET": a.authed(a.getUser(k.kind))}},
-			route{k.users + "/{userId}/risk", map[string]http.HandlerFunc{"GET": a.authed(a.getRisk(k.kind))}},
-			route{k.users + "/{userId}/rules", map[string]http.HandlerFunc{"GET": a.authed(a.getUserRules(k.kind))}},
+			route{k.users + "/{userId}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("userId", ofKind(k.kind, a.svc.User)))}},
+			route{k.users + "/{userId}/risk", map[string]http.HandlerFunc{"GET": a.authed(a.byID("userId", ofKind(k.kind, a.svc.ExplainRisk)))}},
+			route{k.users + "/{userId}/rules", map[string]http.HandlerFunc{"GET": a.authed(a.byID("userId", ofKind(k.kind, a.svc.UserRules)))}},
 			route{k.event, map[string]http.HandlerFunc{"POST": a.authed(a.createEvent(k.kind))}},
-			route{k.event + "/{eventId}", map[string]http.HandlerFunc{"GET": a.authed(a.getEvent(k.kind))}},
+			route{k.event + "/{eventId}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("eventId", ofKind(k.kind, a.svc.Event)))}},
 		)
 	}
 	for _, b := range []struct {
@@ -165,13 +165,6 @@ func (a *api) createUser(kind vigil.Kind) http.HandlerFunc {
 	}
 }
 
-func (a *api) getUser(kind vigil.Kind) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		reply, err := a.svc.User(r.Context(), tenantOf(r), kind, r.PathValue("userId"))
-		a.reply(w, r, http.StatusOK, reply, err)
-	}
-}
-
 func (a *api) createEvent(kind vigil.Kind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		flags, body, ok := a.request(w, r, eventFlags, a.maxBody)
@@ -184,25 +177,6 @@ func (a *api) createEvent(kind vigil.Kind) http.HandlerFunc {
 		}
 		a.reply(w, r, http.StatusCreated, reply.Body, err)
 	}
-}
-
-func (a *api) getEvent(kind vigil.Kind) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		reply, err := a.svc.Event(r.Context(), tenantOf(r), kind, r.PathValue("eventId"))
-		a.reply(w, r, http.StatusOK, reply, err)
-	}
-}
-
-func (a *api) getRisk(kind vigil.Kind) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		reply, err := a.svc.ExplainRisk(r.Context(), tenantOf(r), kind, r.PathValue("userId"))
-		a.reply(w, r, http.StatusOK, reply, err)
-	}
-}
-
-func (a *api) getRiskModel(w http.ResponseWriter, r *http.Request) {
-	reply, err := a.svc.RiskModel(r.Context(), tenantOf(r))
-	a.reply(w, r, http.StatusOK, reply, err)
 }
 
 // putRiskModel takes a model as JSON or YAML (so its body is not decoded as JSON here).
@@ -256,63 +230,8 @@ func (a *api) createWebhook(w http.ResponseWriter, r *http.Request) {
 	a.reply(w, r, http.StatusCreated, reply, err)
 }
 
-func (a *api) listWebhooks(w http.ResponseWriter, r *http.Request) {
-	reply, err := a.svc.ListWebhooks(r.Context(), tenantOf(r))
-	a.reply(w, r, http.StatusOK, reply, err)
-}
-
-func (a *api) getWebhook(w http.ResponseWriter, r *http.Request) {
-	reply, err := a.svc.GetWebhook(r.Context(), tenantOf(r), r.PathValue("id"))
-	a.reply(w, r, http.StatusOK, reply, err)
-}
-
-func (a *api) deleteWebhook(w http.ResponseWriter, r *http.Request) {
-	if err := a.svc.DeleteWebhook(r.Context(), tenantOf(r), r.PathValue("id")); err != nil {
-		writeError(w, r, a.log, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (a *api) rotateWebhook(w http.ResponseWriter, r *http.Request) {
-	reply, err := a.svc.RotateWebhookSecret(r.Context(), tenantOf(r), r.PathValue("id"))
-	a.reply(w, r, http.StatusOK, reply, err)
-}
-
 func (a *api) webhookDeliveries(w http.ResponseWriter, r *http.Request) {
 	reply, err := a.svc.WebhookDeliveries(r.Context(), tenantOf(r), r.PathValue("id"), r.URL.Query().Get("status"))
-	a.reply(w, r, http.StatusOK, reply, err)
-}
-
-func (a *api) webhookDelivery(w http.ResponseWriter, r *http.Request) {
-	reply, err := a.svc.WebhookDelivery(r.Context(), tenantOf(r), r.PathValue("deliveryId"))
-	a.reply(w, r, http.StatusOK, reply, err)
-}
-
-func (a *api) retryDelivery(w http.ResponseWriter, r *http.Request) {
-	reply, err := a.svc.RetryWebhookDelivery(r.Context(), tenantOf(r), r.PathValue("deliveryId"))
-	a.reply(w, r, http.StatusOK, reply, err)
-}
-
-func (a *api) getUserRules(kind vigil.Kind) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		reply, err := a.svc.UserRules(r.Context(), tenantOf(r), kind, r.PathValue("userId"))
-		a.reply(w, r, http.StatusOK, reply, err)
-	}
-}
-
-func (a *api) listRules(w http.ResponseWriter, r *http.Request) {
-	reply, err := a.svc.ListRules(r.Context(), tenantOf(r))
-	a.reply(w, r, http.StatusOK, reply, err)
-}
-
-func (a *api) getRule(w http.ResponseWriter, r *http.Request) {
-	reply, err := a.svc.GetRule(r.Context(), tenantOf(r), r.PathValue("ruleInstanceId"))
-	a.reply(w, r, http.StatusOK, reply, err)
-}
-
-func (a *api) ruleVersions(w http.ResponseWriter, r *http.Request) {
-	reply, err := a.svc.RuleVersions(r.Context(), tenantOf(r), r.PathValue("ruleInstanceId"))
 	a.reply(w, r, http.StatusOK, reply, err)
 }
 
@@ -325,14 +244,6 @@ func (a *api) putRule(w http.ResponseWriter, r *http.Request) {
 	}
 	reply, err := a.svc.PutRule(r.Context(), tenantOf(r), r.PathValue("ruleInstanceId"), data)
 	a.reply(w, r, http.StatusOK, reply, err)
-}
-
-func (a *api) deleteRule(w http.ResponseWriter, r *http.Request) {
-	if err := a.svc.DeleteRule(r.Context(), tenantOf(r), r.PathValue("ruleInstanceId")); err != nil {
-		writeError(w, r, a.log, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // request reads a write's query flags and JSON body; on a bad request it answers the error and
