@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -67,17 +68,8 @@ func (t *pgTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.E
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.Entry
-	for rows.Next() {
-		var e vigil.Entry
-		var typ, kind string
-		if err := rows.Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &kind, &e.EventID, &e.Body); err != nil {
-			return nil, err
-		}
-		e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(kind)
-		out = append(out, e)
-	}
-	return out, mapError(rows.Err())
+	out, err := sqlrow.Collect(rows, sqlrow.Entry)
+	return out, mapError(err)
 }
 
 func (t *pgTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
@@ -165,17 +157,8 @@ func (s *Store) BatchEntries(ctx context.Context, tenantID, kind, batchID string
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.Entry
-	for rows.Next() {
-		var e vigil.Entry
-		var typ, ekind string
-		if err := rows.Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &ekind, &e.EventID, &e.Body, &e.Evaluation); err != nil {
-			return nil, err
-		}
-		e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(ekind)
-		out = append(out, e)
-	}
-	return out, mapError(rows.Err())
+	out, err := sqlrow.Collect(rows, sqlrow.EntryWithEvaluation)
+	return out, mapError(err)
 }
 
 // RuleSetVersion implements vigil.Store.
@@ -203,15 +186,8 @@ func (s *Store) scanRules(ctx context.Context, query string, args ...any) ([]vig
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.RuleRecord
-	for rows.Next() {
-		var r vigil.RuleRecord
-		if err := rows.Scan(&r.TenantID, &r.RuleInstanceID, &r.VersionID, &r.Document, &r.UpdatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, mapError(rows.Err())
+	out, err := sqlrow.Collect(rows, sqlrow.Rule)
+	return out, mapError(err)
 }
 
 // RiskModel implements vigil.Store.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -24,9 +25,6 @@ func rebind(q string) string {
 	}
 	return b.String()
 }
-
-const deliveryColumns = `id, tenant_id, endpoint_id, order_key, seq, type, payload, status, attempts, next_attempt_at,
-	lease_until, last_status, last_error, created_at, delivered_at`
 
 func (t *pgTx) PutWebhookEndpoint(ctx context.Context, e vigil.WebhookEndpoint) error {
 	secrets, err := json.Marshal(e.Secrets)
@@ -58,7 +56,7 @@ func (t *pgTx) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) e
 }
 
 func (t *pgTx) InsertDelivery(ctx context.Context, d vigil.Delivery) error {
-	_, err := t.tx.Exec(ctx, rebind(`INSERT INTO webhook_deliveries (`+deliveryColumns+`)
+	_, err := t.tx.Exec(ctx, rebind(`INSERT INTO webhook_deliveries (`+sqlrow.DeliveryColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), d.ID, d.TenantID, d.EndpointID, d.OrderKey, d.Seq, d.Type,
 		d.Payload, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.LastStatus, d.LastError, d.CreatedAt, d.DeliveredAt)
 	return mapError(err)
@@ -84,37 +82,20 @@ func (s *Store) WebhookEndpoints(ctx context.Context, tenantID string) ([]vigil.
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.WebhookEndpoint
-	for rows.Next() {
-		var e vigil.WebhookEndpoint
-		var events string
-		var secrets []byte
-		var enabled int64
-		if err := rows.Scan(&e.TenantID, &e.ID, &e.URL, &events, &e.Origin, &secrets, &enabled, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		e.Enabled = enabled != 0
-		if events != "" {
-			e.Events = strings.Split(events, ",")
-		}
-		if err := json.Unmarshal(secrets, &e.Secrets); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, mapError(rows.Err())
+	out, err := sqlrow.Collect(rows, sqlrow.Endpoint)
+	return out, mapError(err)
 }
 
 // Deliveries implements vigil.WebhookStore.
 func (s *Store) Deliveries(ctx context.Context, tenantID, endpointID, status string, limit int) ([]vigil.Delivery, error) {
-	return scanDeliveries(s.pool.Query(ctx, rebind(`SELECT `+deliveryColumns+` FROM webhook_deliveries
+	return scanDeliveries(s.pool.Query(ctx, rebind(`SELECT `+sqlrow.DeliveryColumns+` FROM webhook_deliveries
 		WHERE tenant_id = ? AND endpoint_id = ? AND (? = '' OR status = ?) ORDER BY created_at DESC, seq DESC LIMIT ?`),
 		tenantID, endpointID, status, status, limit))
 }
 
 // Delivery implements vigil.WebhookStore.
 func (s *Store) Delivery(ctx context.Context, tenantID, id string) (vigil.Delivery, []vigil.DeliveryAttempt, error) {
-	ds, err := scanDeliveries(s.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries
+	ds, err := scanDeliveries(s.pool.Query(ctx, `SELECT `+sqlrow.DeliveryColumns+` FROM webhook_deliveries
 		WHERE tenant_id = $1 AND id = $2`, tenantID, id))
 	if err != nil {
 		return vigil.Delivery{}, nil, err
@@ -128,15 +109,8 @@ func (s *Store) Delivery(ctx context.Context, tenantID, id string) (vigil.Delive
 		return vigil.Delivery{}, nil, mapError(err)
 	}
 	defer rows.Close()
-	var attempts []vigil.DeliveryAttempt
-	for rows.Next() {
-		var a vigil.DeliveryAttempt
-		if err := rows.Scan(&a.DeliveryID, &a.Attempt, &a.At, &a.StatusCode, &a.Error, &a.DurationMs); err != nil {
-			return vigil.Delivery{}, nil, err
-		}
-		attempts = append(attempts, a)
-	}
-	return ds[0], attempts, mapError(rows.Err())
+	attempts, err := sqlrow.Collect(rows, sqlrow.Attempt)
+	return ds[0], attempts, mapError(err)
 }
 
 // ClaimDeliveries implements vigil.WebhookStore: one statement selects the due deliveries and
@@ -149,7 +123,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil int64, limi
 			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
 				AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3)
 			ORDER BY d.next_attempt_at, d.seq LIMIT ?)
-		RETURNING `+deliveryColumns), leaseUntil, now, now, now, limit))
+		RETURNING `+sqlrow.DeliveryColumns), leaseUntil, now, now, now, limit))
 }
 
 // FinishAttempt implements vigil.WebhookStore.
@@ -171,14 +145,6 @@ func scanDeliveries(rows pgx.Rows, err error) ([]vigil.Delivery, error) {
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.Delivery
-	for rows.Next() {
-		var d vigil.Delivery
-		if err := rows.Scan(&d.ID, &d.TenantID, &d.EndpointID, &d.OrderKey, &d.Seq, &d.Type, &d.Payload, &d.Status,
-			&d.Attempts, &d.NextAttemptAt, &d.LeaseUntil, &d.LastStatus, &d.LastError, &d.CreatedAt, &d.DeliveredAt); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, mapError(rows.Err())
+	out, err := sqlrow.Collect(rows, sqlrow.Delivery)
+	return out, mapError(err)
 }

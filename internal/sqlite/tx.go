@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -95,17 +96,8 @@ func (t *sqlTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.Entry
-	for rows.Next() {
-		var e vigil.Entry
-		var typ, kind string
-		if err := rows.Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &kind, &e.EventID, &e.Body); err != nil {
-			return nil, err
-		}
-		e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(kind)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	out, err := sqlrow.Collect(rows, sqlrow.Entry)
+	return out, err
 }
 
 func (t *sqlTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
@@ -197,17 +189,8 @@ func (s *Store) BatchEntries(ctx context.Context, tenantID, kind, batchID string
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.Entry
-	for rows.Next() {
-		var e vigil.Entry
-		var typ, ekind string
-		if err := rows.Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &ekind, &e.EventID, &e.Body, &e.Evaluation); err != nil {
-			return nil, err
-		}
-		e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(ekind)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	out, err := sqlrow.Collect(rows, sqlrow.EntryWithEvaluation)
+	return out, err
 }
 
 // RuleSetVersion implements vigil.Store.
@@ -234,15 +217,8 @@ func scanRules(rows *sql.Rows, err error) ([]vigil.RuleRecord, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.RuleRecord
-	for rows.Next() {
-		var r vigil.RuleRecord
-		if err := rows.Scan(&r.TenantID, &r.RuleInstanceID, &r.VersionID, &r.Document, &r.UpdatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	out, err := sqlrow.Collect(rows, sqlrow.Rule)
+	return out, err
 }
 
 // RiskModel implements vigil.Store.

@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
-const deliveryColumns = `id, tenant_id, endpoint_id, order_key, seq, type, payload, status, attempts, next_attempt_at,
-	lease_until, last_status, last_error, created_at, delivered_at`
-
 const (
-	qInsertDelivery = `INSERT INTO webhook_deliveries (` + deliveryColumns + `)
+	qInsertDelivery = `INSERT INTO webhook_deliveries (` + sqlrow.DeliveryColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qWebhookEndpoints = `SELECT tenant_id, id, url, events, origin, secrets, enabled, created_at
 		FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id`
@@ -69,35 +67,20 @@ func (s *Store) WebhookEndpoints(ctx context.Context, tenantID string) ([]vigil.
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.WebhookEndpoint
-	for rows.Next() {
-		var e vigil.WebhookEndpoint
-		var events string
-		var secrets []byte
-		if err := rows.Scan(&e.TenantID, &e.ID, &e.URL, &events, &e.Origin, &secrets, &e.Enabled, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		if events != "" {
-			e.Events = strings.Split(events, ",")
-		}
-		if err := json.Unmarshal(secrets, &e.Secrets); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	out, err := sqlrow.Collect(rows, sqlrow.Endpoint)
+	return out, err
 }
 
 // Deliveries implements vigil.WebhookStore.
 func (s *Store) Deliveries(ctx context.Context, tenantID, endpointID, status string, limit int) ([]vigil.Delivery, error) {
-	return scanDeliveries(s.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries
+	return scanDeliveries(s.read.QueryContext(ctx, `SELECT `+sqlrow.DeliveryColumns+` FROM webhook_deliveries
 		WHERE tenant_id = ? AND endpoint_id = ? AND (? = '' OR status = ?) ORDER BY created_at DESC, seq DESC LIMIT ?`,
 		tenantID, endpointID, status, status, limit))
 }
 
 // Delivery implements vigil.WebhookStore.
 func (s *Store) Delivery(ctx context.Context, tenantID, id string) (vigil.Delivery, []vigil.DeliveryAttempt, error) {
-	ds, err := scanDeliveries(s.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries
+	ds, err := scanDeliveries(s.read.QueryContext(ctx, `SELECT `+sqlrow.DeliveryColumns+` FROM webhook_deliveries
 		WHERE tenant_id = ? AND id = ?`, tenantID, id))
 	if err != nil {
 		return vigil.Delivery{}, nil, err
@@ -111,20 +94,13 @@ func (s *Store) Delivery(ctx context.Context, tenantID, id string) (vigil.Delive
 		return vigil.Delivery{}, nil, err
 	}
 	defer rows.Close()
-	var attempts []vigil.DeliveryAttempt
-	for rows.Next() {
-		var a vigil.DeliveryAttempt
-		if err := rows.Scan(&a.DeliveryID, &a.Attempt, &a.At, &a.StatusCode, &a.Error, &a.DurationMs); err != nil {
-			return vigil.Delivery{}, nil, err
-		}
-		attempts = append(attempts, a)
-	}
-	return ds[0], attempts, rows.Err()
+	attempts, err := sqlrow.Collect(rows, sqlrow.Attempt)
+	return ds[0], attempts, err
 }
 
 // claimQuery finds due deliveries not held back by an earlier one of the same order key and
 // endpoint (pending and failed fewer than three times).
-const claimQuery = `SELECT ` + deliveryColumns + ` FROM webhook_deliveries d
+const claimQuery = `SELECT ` + sqlrow.DeliveryColumns + ` FROM webhook_deliveries d
 	WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND d.lease_until <= ?
 	AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
 		AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3)
@@ -177,14 +153,6 @@ func scanDeliveries(rows *sql.Rows, err error) ([]vigil.Delivery, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.Delivery
-	for rows.Next() {
-		var d vigil.Delivery
-		if err := rows.Scan(&d.ID, &d.TenantID, &d.EndpointID, &d.OrderKey, &d.Seq, &d.Type, &d.Payload, &d.Status,
-			&d.Attempts, &d.NextAttemptAt, &d.LeaseUntil, &d.LastStatus, &d.LastError, &d.CreatedAt, &d.DeliveredAt); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	out, err := sqlrow.Collect(rows, sqlrow.Delivery)
+	return out, err
 }

@@ -1,0 +1,102 @@
+// Package sqlrow turns result rows into domain records once for every SQL backend. Rows from
+// database/sql and from pgx both satisfy Rows, so the column order each record expects, and the
+// conversions from column types, live here instead of in each backend. The SQL itself stays in
+// the backends: placeholders and dialects differ.
+package sqlrow
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// Rows is a result set being read, as database/sql and pgx both present it. Closing is left to
+// the caller, because the two disagree on Close's signature.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// Collect reads every remaining row with scan.
+func Collect[T any](rows Rows, scan func(Rows) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Entry reads a history entry from the columns tenant_id, user_uid, seq, type, timestamp,
+// event_kind, event_id (both coalesced to the empty string) and body.
+func Entry(rows Rows) (vigil.Entry, error) {
+	return entry(rows, false)
+}
+
+// EntryWithEvaluation reads the columns of Entry followed by evaluation.
+func EntryWithEvaluation(rows Rows) (vigil.Entry, error) {
+	return entry(rows, true)
+}
+
+func entry(rows Rows, withEvaluation bool) (vigil.Entry, error) {
+	var e vigil.Entry
+	var typ, kind string
+	dest := []any{&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &kind, &e.EventID, &e.Body}
+	if withEvaluation {
+		dest = append(dest, &e.Evaluation)
+	}
+	err := rows.Scan(dest...)
+	e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(kind)
+	return e, err
+}
+
+// Rule reads a rule version from the columns tenant_id, rule_instance_id, version_id, document
+// and the time it was written.
+func Rule(rows Rows) (vigil.RuleRecord, error) {
+	var r vigil.RuleRecord
+	err := rows.Scan(&r.TenantID, &r.RuleInstanceID, &r.VersionID, &r.Document, &r.UpdatedAt)
+	return r, err
+}
+
+// Endpoint reads a webhook endpoint from the columns tenant_id, id, url, events (comma
+// separated), origin, secrets (a JSON array), enabled (0 or 1) and created_at.
+func Endpoint(rows Rows) (vigil.WebhookEndpoint, error) {
+	var e vigil.WebhookEndpoint
+	var events string
+	var secrets []byte
+	var enabled int64
+	if err := rows.Scan(&e.TenantID, &e.ID, &e.URL, &events, &e.Origin, &secrets, &enabled, &e.CreatedAt); err != nil {
+		return e, err
+	}
+	e.Enabled = enabled != 0
+	if events != "" {
+		e.Events = strings.Split(events, ",")
+	}
+	err := json.Unmarshal(secrets, &e.Secrets)
+	return e, err
+}
+
+// DeliveryColumns are the columns Delivery reads, in its order.
+const DeliveryColumns = `id, tenant_id, endpoint_id, order_key, seq, type, payload, status, attempts,
+	next_attempt_at, lease_until, last_status, last_error, created_at, delivered_at`
+
+// Delivery reads a webhook delivery from DeliveryColumns.
+func Delivery(rows Rows) (vigil.Delivery, error) {
+	var d vigil.Delivery
+	err := rows.Scan(&d.ID, &d.TenantID, &d.EndpointID, &d.OrderKey, &d.Seq, &d.Type, &d.Payload, &d.Status,
+		&d.Attempts, &d.NextAttemptAt, &d.LeaseUntil, &d.LastStatus, &d.LastError, &d.CreatedAt, &d.DeliveredAt)
+	return d, err
+}
+
+// Attempt reads a delivery attempt from the columns delivery_id, attempt, at, status_code, error
+// and duration_ms.
+func Attempt(rows Rows) (vigil.DeliveryAttempt, error) {
+	var a vigil.DeliveryAttempt
+	err := rows.Scan(&a.DeliveryID, &a.Attempt, &a.At, &a.StatusCode, &a.Error, &a.DurationMs)
+	return a, err
+}
