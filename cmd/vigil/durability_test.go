@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -24,11 +22,7 @@ func TestNothingAcknowledgedIsLostOnSIGKILL(t *testing.T) {
 		if b.Name == "sqlite" {
 			dsn = "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
 		}
-		var out bytes.Buffer
-		if err := run(context.Background(), []string{"keys", "create", "--tenant", "load", "--db", dsn}, &out, io.Discard, nil); err != nil {
-			t.Fatal(err)
-		}
-		key := lastLine(out.String())
+		key := newTestKey(t, dsn, "load")
 		server := startServer(t, dsn)
 		cfg := loadgen.Config{BaseURL: server.base, APIKey: key, Users: 20, Concurrency: 16, Duration: 4 * time.Second, Run: "kill"}
 		if err := loadgen.CreateUsers(context.Background(), cfg); err != nil {

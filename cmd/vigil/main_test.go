@@ -19,15 +19,7 @@ func TestServeEndToEnd(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
 	ctx := context.Background()
 
-	var out bytes.Buffer
-	if err := run(ctx, []string{"keys", "create", "--tenant", "e2e", "--db", dsn}, &out, io.Discard, nil); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	key := lines[len(lines)-1]
-	if !strings.HasPrefix(key, "vgl_") || len(key) < 40 {
-		t.Fatalf("last line %q is not a key", key)
-	}
+	key := newTestKey(t, dsn, "e2e")
 
 	serveCtx, stop := context.WithCancel(ctx)
 	ready := make(chan string, 1)
@@ -126,9 +118,7 @@ func TestRiskCommands(t *testing.T) {
 	if err := run(ctx, []string{"risk", "apply", "--tenant", "acme", "--file", file, "--db", dsn}, io.Discard, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "No tenant named") {
 		t.Fatalf("apply to a missing tenant: %v", err)
 	}
-	if err := run(ctx, []string{"keys", "create", "--tenant", "acme", "--db", dsn}, io.Discard, io.Discard, nil); err != nil {
-		t.Fatal(err)
-	}
+	newTestKey(t, dsn, "acme")
 	var out bytes.Buffer
 	if err := run(ctx, []string{"risk", "apply", "--tenant", "acme", "--file", file, "--db", dsn}, &out, io.Discard, nil); err != nil || !strings.Contains(out.String(), "applied") {
 		t.Fatalf("risk apply: %v %s", err, out.String())
@@ -149,9 +139,7 @@ func TestRulesCommands(t *testing.T) {
 	if err := run(ctx, []string{"rules", "library"}, &lib, io.Discard, nil); err != nil || !strings.Contains(lib.String(), "R-U1.1") {
 		t.Fatalf("rules library: %v", err)
 	}
-	if err := run(ctx, []string{"keys", "create", "--tenant", "acme", "--db", dsn}, io.Discard, io.Discard, nil); err != nil {
-		t.Fatal(err)
-	}
+	newTestKey(t, dsn, "acme")
 	file := filepath.Join(dir, "rules.yaml")
 	os.WriteFile(file, []byte("- ruleId: RC-1\n  ruleInstanceId: RC-1.1\n  ruleName: Pilots\n  ruleDescription: d\n  ruleAction: FLAG\n  expression: user.occupation == 'pilot'\n"), 0o600)
 	var out bytes.Buffer
@@ -169,9 +157,7 @@ func TestImport(t *testing.T) {
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "vigil.db")
 	ctx := context.Background()
-	if err := run(ctx, []string{"keys", "create", "--tenant", "acme", "--db", dsn}, io.Discard, io.Discard, nil); err != nil {
-		t.Fatal(err)
-	}
+	newTestKey(t, dsn, "acme")
 	users := filepath.Join(dir, "users.jsonl")
 	var lines []string
 	for i := range 25 {
@@ -200,9 +186,7 @@ func TestImport(t *testing.T) {
 func TestWebhooksCommands(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
 	ctx := context.Background()
-	if err := run(ctx, []string{"keys", "create", "--tenant", "acme", "--db", dsn}, io.Discard, io.Discard, nil); err != nil {
-		t.Fatal(err)
-	}
+	newTestKey(t, dsn, "acme")
 	var out bytes.Buffer
 	if err := run(ctx, []string{"webhooks", "add", "--tenant", "acme", "--url", "https://hooks.example.com/v", "--events", "USER_STATE_UPDATED", "--db", dsn}, &out, io.Discard, nil); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -97,11 +96,7 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	if dsn == "" {
 		t.Skipf("needs PostgreSQL: set %s", storetest.PostgresEnv)
 	}
-	var keyOut bytes.Buffer
-	if err := run(context.Background(), []string{"keys", "create", "--tenant", "multi", "--db", dsn}, &keyOut, io.Discard, nil); err != nil {
-		t.Fatal(err)
-	}
-	key := strings.TrimSpace(keyOut.String()[strings.LastIndex(strings.TrimSpace(keyOut.String()), "\n")+1:])
+	key := newTestKey(t, dsn, "multi")
 	servers := []*serverProcess{startServer(t, dsn), startServer(t, dsn)}
 
 	client := &http.Client{Timeout: 30 * time.Second}

@@ -23,11 +23,7 @@ import (
 func TestWebhooksSurviveSIGKILL(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
 	ctx := context.Background()
-	var out bytes.Buffer
-	if err := run(ctx, []string{"keys", "create", "--tenant", "acme", "--db", dsn}, &out, io.Discard, nil); err != nil {
-		t.Fatal(err)
-	}
-	key := lastLine(out.String())
+	key := newTestKey(t, dsn, "acme")
 
 	// A port with nothing listening yet: deliveries fail until the receiver starts.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -36,7 +32,7 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 	}
 	hookAddr := ln.Addr().String()
 	ln.Close()
-	out.Reset()
+	var out bytes.Buffer
 	if err := run(ctx, []string{"webhooks", "add", "--tenant", "acme", "--url", "http://" + hookAddr + "/hook", "--events", "USER_TAGS_UPDATED", "--db", dsn}, &out, io.Discard, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -106,11 +102,6 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 func itoa(i int) string {
