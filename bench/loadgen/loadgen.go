@@ -6,6 +6,8 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -67,15 +69,61 @@ func (c *client) post(ctx context.Context, path string, body []byte) (int, error
 	return res.StatusCode, nil
 }
 
-// CreateUsers creates the run's users (each with a realistic onboarding profile).
+// usersPerBatch is how many users one create request carries: large enough that a million
+// users load in minutes, small enough that one request stays well under the body limit.
+const usersPerBatch = 1000
+
+// CreateUsers creates the run's users (each with a realistic onboarding profile) through the
+// batch endpoint, as a bulk onboarding would, from two connections; any failed record is an
+// error.
 func CreateUsers(ctx context.Context, cfg Config) error {
-	c := &client{http: &http.Client{Timeout: 30 * time.Second}, cfg: cfg}
-	for i := range cfg.Users {
-		body := fmt.Appendf(nil, `{"userId":"%s-%d","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada","lastName":"Lovelace"},"countryOfResidence":"DE","countryOfNationality":"DE","dateOfBirth":"1990-01-01"},"userStateDetails":{"state":"CREATED"},"kycStatusDetails":{"status":"NEW"},"contactDetails":{"emailIds":["ada@example.com"]},"employmentStatus":"EMPLOYED","sourceOfFunds":["Salary"]}`, cfg.Run, i)
-		code, err := c.post(ctx, "/consumer/users", body)
-		if err != nil || code/100 != 2 {
-			return fmt.Errorf("create user %d: %d %v", i, code, err)
+	c := &client{http: &http.Client{Timeout: 5 * time.Minute}, cfg: cfg}
+	starts := make(chan int)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			var err error
+			for first := range starts {
+				if err == nil {
+					err = c.createBatch(ctx, first, min(first+usersPerBatch, cfg.Users))
+				}
+			}
+			errs <- err
+		}()
+	}
+	for first := 0; first < cfg.Users; first += usersPerBatch {
+		starts <- first
+	}
+	close(starts)
+	return errors.Join(<-errs, <-errs)
+}
+
+// createBatch creates users [first, end) in one batch request.
+func (c *client) createBatch(ctx context.Context, first, end int) error {
+	body := fmt.Appendf(nil, `{"batchId":"%s-users-%d","data":[`, c.cfg.Run, first)
+	for i := first; i < end; i++ {
+		if i > first {
+			body = append(body, ',')
 		}
+		body = fmt.Appendf(body, `{"userId":"%s-%d","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada","lastName":"Lovelace"},"countryOfResidence":"DE","countryOfNationality":"DE","dateOfBirth":"1990-01-01"},"userStateDetails":{"state":"CREATED"},"kycStatusDetails":{"status":"NEW"},"contactDetails":{"emailIds":["ada@example.com"]},"employmentStatus":"EMPLOYED","sourceOfFunds":["Salary"]}`, c.cfg.Run, i)
+	}
+	body = append(body, "]}"...)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+"/batch/consumer/users", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("x-api-key", c.cfg.APIKey)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("create users %d-%d: %w", first, end-1, err)
+	}
+	defer res.Body.Close()
+	var answer struct {
+		Failed int `json:"failed"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&answer); err != nil || res.StatusCode/100 != 2 || answer.Failed != 0 {
+		return fmt.Errorf("create users %d-%d: status %d, %d failed, %v", first, end-1, res.StatusCode, answer.Failed, err)
 	}
 	return nil
 }

@@ -38,7 +38,9 @@ func main() {
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "vigil-bench-")
 	check(err)
-	defer os.RemoveAll(dir)
+	// os.Exit skips deferred calls, so the exits go through check and finish, which remove the
+	// databases (a million users is 17 GB).
+	workDir = dir
 	root := repoRoot()
 	for _, b := range []struct{ out, pkg string }{{"vigil", "./cmd/vigil"}, {"echo", "./bench/echo"}} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b.out), b.pkg)
@@ -88,7 +90,9 @@ func main() {
 			check(err)
 			cfg := loadgen.Config{BaseURL: base, APIKey: key, Users: *users, Concurrency: *concurrency, Duration: *duration,
 				Run: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), n)}
+			began := time.Now()
 			check(loadgen.CreateUsers(context.Background(), cfg))
+			fmt.Fprintf(os.Stderr, "%s run %d: created %d users in %s\n", tg.name, n+1, *users, time.Since(began).Round(time.Millisecond))
 			results = append(results, loadgen.Events(context.Background(), cfg))
 			stop()
 		}
@@ -110,7 +114,18 @@ func main() {
 		fmt.Printf("%-16s %12.0f %10s %10s %9d %7.3f\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
 			med.P99.Round(time.Microsecond), failures, med.Throughput()/baseline)
 	}
-	os.Exit(exit)
+	finish(exit)
+}
+
+// workDir holds the binaries and databases of this run.
+var workDir string
+
+// finish removes the work directory and exits.
+func finish(code int) {
+	if workDir != "" {
+		os.RemoveAll(workDir)
+	}
+	os.Exit(code)
 }
 
 // startVigil creates a key and starts `vigil serve` on a fresh database.
@@ -216,6 +231,6 @@ func envOr(name, def string) string {
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		finish(1)
 	}
 }
