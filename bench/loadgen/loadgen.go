@@ -53,14 +53,20 @@ type client struct {
 	cfg  Config
 }
 
-func (c *client) post(ctx context.Context, path string, body []byte) (int, error) {
+// send posts a JSON body with the run's API key.
+func (c *client) send(ctx context.Context, path string, body []byte) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+path, bytes.NewReader(body))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	req.Header.Set("x-api-key", c.cfg.APIKey)
 	req.Header.Set("Content-Type", "application/json")
-	res, err := c.http.Do(req)
+	return c.http.Do(req)
+}
+
+// post sends a body and returns only the status, draining the answer so the connection is reused.
+func (c *client) post(ctx context.Context, path string, body []byte) (int, error) {
+	res, err := c.send(ctx, path, body)
 	if err != nil {
 		return 0, err
 	}
@@ -108,13 +114,7 @@ func (c *client) createBatch(ctx context.Context, first, end int) error {
 		body = fmt.Appendf(body, `{"userId":"%s-%d","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada","lastName":"Lovelace"},"countryOfResidence":"DE","countryOfNationality":"DE","dateOfBirth":"1990-01-01"},"userStateDetails":{"state":"CREATED"},"kycStatusDetails":{"status":"NEW"},"contactDetails":{"emailIds":["ada@example.com"]},"employmentStatus":"EMPLOYED","sourceOfFunds":["Salary"]}`, c.cfg.Run, i)
 	}
 	body = append(body, "]}"...)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+"/batch/consumer/users", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("x-api-key", c.cfg.APIKey)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := c.http.Do(req)
+	res, err := c.send(ctx, "/batch/consumer/users", body)
 	if err != nil {
 		return fmt.Errorf("create users %d-%d: %w", first, end-1, err)
 	}

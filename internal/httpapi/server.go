@@ -187,11 +187,7 @@ func (a *api) putRiskModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply, err := a.svc.PutRiskModel(r.Context(), tenantOf(r), data)
-	if err != nil {
-		writeError(w, r, a.log, err)
-		return
-	}
-	writeRaw(w, http.StatusOK, reply)
+	a.reply(w, r, http.StatusOK, reply, err)
 }
 
 func (a *api) createBatch(kind vigil.BatchKind) http.HandlerFunc {

@@ -35,14 +35,16 @@ func TestBatchUsers(t *testing.T) {
 		f := newFixture(t, b)
 		f.create(t, minimalUser(vigil.Consumer, "exists"), vigil.Flags{})
 		f.createAs(t, vigil.Business, minimalUser(vigil.Business, "biz"), vigil.Flags{})
-		resp := f.batch(t, vigil.BatchConsumerUsers, `{"batchId":"b1","data":[
+		// One record of each outcome: created, invalid, repeated, existing, other type, not an object.
+		mixed := `{"batchId":"b1","data":[
 			{"userId":"new1","createdTimestamp":1700000000000,"occupation":"pilot"},
 			{"userId":"bad","createdTimestamp":1.1},
 			{"userId":"new1","createdTimestamp":1700000000000},
 			{"userId":"exists","createdTimestamp":1700000000000},
 			{"userId":"biz","createdTimestamp":1700000000000},
 			"not an object",
-			{"userId":"new2","createdTimestamp":1700000000000}]}`, vigil.Flags{})
+			{"userId":"new2","createdTimestamp":1700000000000}]}`
+		resp := f.batch(t, vigil.BatchConsumerUsers, mixed, vigil.Flags{})
 		if resp["status"] != "PARTIAL_FAILURE" || resp["successful"] != jsonNum(2) || resp["failed"] != jsonNum(5) {
 			t.Fatalf("response = %v", resp)
 		}
@@ -66,14 +68,7 @@ func TestBatchUsers(t *testing.T) {
 			t.Fatalf("page 2 of size 1 = %v", p)
 		}
 		// An identical retry replays; other data under the same batchId is a conflict.
-		again := f.batch(t, vigil.BatchConsumerUsers, `{"batchId":"b1","data":[
-			{"userId":"new1","createdTimestamp":1700000000000,"occupation":"pilot"},
-			{"userId":"bad","createdTimestamp":1.1},
-			{"userId":"new1","createdTimestamp":1700000000000},
-			{"userId":"exists","createdTimestamp":1700000000000},
-			{"userId":"biz","createdTimestamp":1700000000000},
-			"not an object",
-			{"userId":"new2","createdTimestamp":1700000000000}]}`, vigil.Flags{})
+		again := f.batch(t, vigil.BatchConsumerUsers, mixed, vigil.Flags{})
 		if schema.Fingerprint(again) != schema.Fingerprint(resp) {
 			t.Fatalf("retry = %v, want the first response", again)
 		}
