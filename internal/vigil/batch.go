@@ -127,6 +127,9 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 		if r.err == nil && r.user != nil && r.user.existed {
 			r.err = withReason(&Error{Code: CodeConflict, Message: "user exists"}, ReasonExists)
 		}
+		if r.err == nil && r.event != nil {
+			s.remember(r.event)
+		}
 	}
 
 	resp := batchResponse{BatchID: batchID, FailedRecords: []failedRecord{}}

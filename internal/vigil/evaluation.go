@@ -1,7 +1,6 @@
 package vigil
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -68,14 +67,19 @@ type evaluationInput struct {
 	// kycRiskLevel are levels set by hand for this write.
 	request schema.Object
 	flags   Flags
-	// risk and ruleState are the user's stored states (empty for a new user).
-	risk, ruleState []byte
+	// risk and ruleState are the user's states before the write (zero for a new user); they are
+	// shared and not modified.
+	risk      risk.State
+	ruleState ruleState
 }
 
 // evaluated is the outcome of evaluate, ready to store.
 type evaluated struct {
 	evaluation                                     Evaluation
 	evaluationJSON, riskJSON, ruleJSON, shadowJSON []byte
+	// risk and rules are the user's new states (riskJSON and ruleJSON decoded).
+	risk  risk.State
+	rules ruleState
 	// system is the merge patch of the triggered actions (nil when none changed anything), and
 	// triggeredBy the rules that asked for it.
 	system      schema.Object
@@ -89,18 +93,8 @@ type evaluated struct {
 // then risk on the resulting profile with the live hits as activity. It writes the user's
 // current levels into the profile (riskLevel is the CRA level, kycRiskLevel the KRS level).
 func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (evaluated, error) {
-	var previousRisk risk.State
-	if len(in.risk) > 0 {
-		if err := json.Unmarshal(in.risk, &previousRisk); err != nil {
-			return evaluated{}, fmt.Errorf("stored risk state: %w", err)
-		}
-	}
-	var state ruleState
-	if len(in.ruleState) > 0 {
-		if err := json.Unmarshal(in.ruleState, &state); err != nil {
-			return evaluated{}, fmt.Errorf("stored rule state: %w", err)
-		}
-	}
+	previousRisk := in.risk
+	state := in.ruleState // Aggregates.Update copies; Shadow and Hits are replaced below
 	state.Aggregates = state.Aggregates.Update(in.previous, in.current, in.at)
 	api := replaceTopLevel(nil, in.current) // the profile as the client's write left it
 	out := in.rules.Evaluate(rules.Input{UserType: string(in.kind), Stage: in.stage, User: in.current,
@@ -135,7 +129,7 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 		previousHits[id] = true
 	}
 	var hits []string
-	state.Hits = state.Hits[:0]
+	state.Hits = nil
 	for _, h := range out.Hits {
 		if !previousHits[h.RuleInstanceID] {
 			hits = append(hits, h.RuleAction)
@@ -160,6 +154,7 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	result.evaluationJSON = mustEncode(result.evaluation)
 	result.riskJSON = mustEncode(assessed)
 	result.ruleJSON = mustEncode(state)
+	result.risk, result.rules = assessed, state
 	result.shadowJSON = mustEncode(out.Shadow)
 	return result, nil
 }

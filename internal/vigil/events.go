@@ -36,6 +36,7 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 	if err := s.write(ctx, w.run); err != nil {
 		return EventReply{}, err
 	}
+	s.remember(w)
 	s.afterWrite(rs)
 	return w.reply, nil
 }
@@ -51,9 +52,10 @@ type eventWrite struct {
 	// uid and seq identify the history entry of the event.
 	uid string
 	seq int64
-	// ahead is the outcome computed before the transaction (nil: compute in it).
-	ahead *eventOutcome
-	input eventInput
+	// ahead is the outcome computed before the transaction (nil: compute in it), applied the
+	// one the transaction stored (nil: none, or a replay).
+	ahead, applied *eventOutcome
+	input          eventInput
 }
 
 // prepareEvent checks an event and returns its unit of work. An event without an eventId gets
@@ -89,7 +91,7 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 	w.run = func(tx Tx) error {
 		reply := &w.reply
 		*reply = EventReply{Location: location}
-		w.event, w.evaluation = eventJSON, nil
+		w.event, w.evaluation, w.applied = eventJSON, nil, nil
 		if clientID {
 			seen, err := tx.EventByID(ctx, tenant.ID, kind, eventID)
 			if err == nil {
@@ -115,14 +117,18 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 		out := w.ahead
 		if out == nil || out.basedOn != rec.LastSeq || out.uid != rec.UID {
 			// Nothing prepared, or the user changed since: compute on the locked row.
-			if out, err = s.eventOutcome(ctx, tx, in, rec); err != nil {
+			before, err := decodeUserState(rec)
+			if err != nil {
+				return err
+			}
+			if out, err = s.eventOutcome(ctx, tx, in, rec, before); err != nil {
 				return err
 			}
 		}
 		if err := out.plan.apply(ctx, tx); err != nil {
 			return err
 		}
-		reply.Body, w.evaluation = out.response, out.evaluation
+		reply.Body, w.evaluation, w.applied = out.response, out.evaluation, out
 		w.uid, w.seq = rec.UID, out.seq
 		return nil
 	}
@@ -137,12 +143,28 @@ func (s *Service) prepareAhead(ctx context.Context, w *eventWrite, in eventInput
 	if in.flags.ChangeUserID {
 		return
 	}
-	rec, err := s.store.User(ctx, in.tenant.ID, w.userID)
-	if err != nil || rec.Kind != in.kind || in.ts < rec.MaxTimestamp {
+	rec, before, cached := s.users.get(in.tenant.ID, w.userID)
+	if !cached {
+		var err error
+		if rec, err = s.store.User(ctx, in.tenant.ID, w.userID); err != nil {
+			return
+		}
+		if before, err = decodeUserState(rec); err != nil {
+			return
+		}
+	}
+	if rec.Kind != in.kind || in.ts < rec.MaxTimestamp {
 		return
 	}
-	if out, err := s.eventOutcome(ctx, nil, in, rec); err == nil {
+	if out, err := s.eventOutcome(ctx, nil, in, rec, before); err == nil {
 		w.ahead = out
+	}
+}
+
+// remember caches the user's state after an event's durable write, for its next event.
+func (s *Service) remember(w *eventWrite) {
+	if w.applied != nil {
+		s.users.put(w.applied.plan.rec, w.applied.after)
 	}
 }
 
@@ -167,11 +189,13 @@ type eventOutcome struct {
 	response, evaluation []byte
 	// seq is the Seq of the event's history entry.
 	seq int64
+	// after is the user's state once the plan is stored.
+	after userState
 }
 
 // eventOutcome computes an event's effect on rec. tx may be nil when the event needs nothing
 // more from the store (in order, no type conversion, no rename).
-func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec UserRecord) (*eventOutcome, error) {
+func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec UserRecord, before userState) (*eventOutcome, error) {
 	n := names[in.kind]
 	based := rec.LastSeq
 	converting := rec.Kind != in.kind
@@ -184,10 +208,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 			return nil, err
 		}
 	}
-	previous, err := decodeStored(rec.Profile)
-	if err != nil {
-		return nil, err
-	}
+	previous := before.profile
 	clock := s.now()
 	now := clock.UnixMilli()
 	seq, orderTs := rec.LastSeq, in.ts
@@ -227,16 +248,18 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	}
 	out, err := s.evaluate(in.tenant, evaluationInput{kind: in.kind, stage: stageUpdate, at: entry.Timestamp,
 		model: in.rs.model, rules: in.rs.set, previous: previous, current: current, event: in.body, request: in.patch,
-		flags: in.flags, risk: rec.Risk, ruleState: rec.Rules}, clock)
+		flags: in.flags, risk: before.risk, ruleState: before.rules}, clock)
 	if err != nil {
 		return nil, err
 	}
 	rec.Kind = in.kind
-	response := withFields(mustEncode(current), out.evaluationJSON)
-	plan := s.planWrite(in.rs, rec, current, out, entry, response, false)
+	profileJSON := mustEncode(current)
+	response := withFields(profileJSON, out.evaluationJSON)
+	plan := s.planWrite(in.rs, rec, profileJSON, out, entry, response, false)
 	plan.entries = append(added, plan.entries...)
 	return &eventOutcome{basedOn: based, uid: rec.UID, plan: plan, response: response,
-		evaluation: out.evaluationJSON, seq: entry.Seq}, nil
+		evaluation: out.evaluationJSON, seq: entry.Seq,
+		after: userState{profile: current, risk: out.risk, rules: out.rules}}, nil
 }
 
 // checkEvent validates an event body: the event in full, its patch with every field optional,

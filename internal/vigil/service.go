@@ -1,6 +1,7 @@
 package vigil
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -23,6 +24,7 @@ type Service struct {
 	foreignFields map[Kind]map[string]bool
 	models        models
 	ruleSets      ruleSets
+	users         *userCache
 	metrics       Metrics
 	wake          func()
 	// keys caches the tenant of each API key hash seen (keys never change owner).
@@ -45,6 +47,9 @@ type Options struct {
 	// Wake, when set, is called after a write that may have queued webhook deliveries (it must
 	// not block); the dispatcher polls anyway.
 	Wake func()
+	// UserCacheSize is how many recently written users stay decoded in memory for the next
+	// event (0: DefaultUserCacheSize; negative: none).
+	UserCacheSize int
 }
 
 // Metrics receives what the service counts.
@@ -66,6 +71,7 @@ func NewService(store Store, opts Options) (*Service, error) {
 	s := &Service{store: store, validator: v, foreignFields: map[Kind]map[string]bool{},
 		models:   models{fallback: opts.RiskModel, byTenant: map[string]cachedModel{}},
 		ruleSets: ruleSets{byTenant: map[string]cachedRuleSet{}},
+		users:    newUserCache(cmp.Or(opts.UserCacheSize, DefaultUserCacheSize)),
 		metrics:  opts.Metrics,
 		wake:     opts.Wake,
 		now:      opts.Now, newID: opts.NewID, log: opts.Logger}

@@ -117,10 +117,11 @@ func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec *UserRecord, rs ruleContext,
 	body schema.Object, bodyJSON []byte, flags Flags) ([]byte, error) {
 	n := names[rec.Kind]
-	previous, err := decodeStored(rec.Profile)
+	before, err := decodeUserState(*rec)
 	if err != nil {
 		return nil, err
 	}
+	previous := before.profile
 	current := replaceTopLevel(previous, body)
 	if problems := s.validator.Validate(n.profileSchema, current, schema.Full, ""); problems != nil {
 		return nil, invalid(problems)
@@ -130,7 +131,7 @@ func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 		Timestamp: max(now.UnixMilli(), rec.MaxTimestamp), Body: bodyJSON, CreatedAt: now.UnixMilli()}
 	out, err := s.evaluate(tenant, evaluationInput{kind: rec.Kind, stage: stageUpdate, at: entry.Timestamp,
 		model: rs.model, rules: rs.set, previous: previous, current: current, request: body, flags: flags,
-		risk: rec.Risk, ruleState: rec.Rules}, now)
+		risk: before.risk, ruleState: before.rules}, now)
 	if err != nil {
 		return nil, err
 	}

@@ -45,10 +45,10 @@ type writePlan struct {
 	deliveries []Delivery
 }
 
-// planWrite builds the rows of one write: its history entry (with its evaluation and first
+// planWrite builds the rows of one write, whose profile after it is profileJSON: its history entry (with its evaluation and first
 // response), the system entry of any triggered actions right after it, the user's new row and
 // the webhook deliveries.
-func (s *Service) planWrite(rs ruleContext, rec UserRecord, current schema.Object, out evaluated,
+func (s *Service) planWrite(rs ruleContext, rec UserRecord, profileJSON []byte, out evaluated,
 	entry Entry, response []byte, create bool) writePlan {
 	entry.Evaluation, entry.Response, entry.Shadow = out.evaluationJSON, response, out.shadowJSON
 	p := writePlan{create: create, entries: []Entry{entry}}
@@ -63,7 +63,7 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, current schema.Objec
 			Body: mustEncode(map[string]any{"patch": out.system, "ruleInstanceIds": out.triggeredBy})})
 	}
 	last := p.entries[len(p.entries)-1]
-	rec.Profile, rec.Evaluation, rec.Risk, rec.Rules = mustEncode(current), out.evaluationJSON, out.riskJSON, out.ruleJSON
+	rec.Profile, rec.Evaluation, rec.Risk, rec.Rules = profileJSON, out.evaluationJSON, out.riskJSON, out.ruleJSON
 	rec.LastSeq, rec.UpdatedAt = last.Seq, entry.CreatedAt
 	if !create {
 		rec.MaxTimestamp = max(rec.MaxTimestamp, entry.Timestamp)
@@ -100,7 +100,7 @@ func (p writePlan) apply(ctx context.Context, tx Tx) error {
 // saveWrite plans a write and stores it; rec is updated to the stored row.
 func (s *Service) saveWrite(ctx context.Context, tx Tx, rs ruleContext, rec *UserRecord, current schema.Object, out evaluated,
 	entry Entry, response []byte, create bool) error {
-	p := s.planWrite(rs, *rec, current, out, entry, response, create)
+	p := s.planWrite(rs, *rec, mustEncode(current), out, entry, response, create)
 	*rec = p.rec
 	return p.apply(ctx, tx)
 }
