@@ -56,8 +56,15 @@ const (
 type Validator struct {
 	schemas    map[string]*jsonschema.Schema
 	properties map[string]map[string]bool
-	printer    *message.Printer
+	// required lists, for each schema whose top-level properties are checked independently of
+	// each other, its required properties (see ValidateChanged).
+	required map[string][]string
+	printer  *message.Printer
 }
+
+// independentKeywords are the keywords a schema may use at its top level for its properties to
+// be valid independently of each other: no keyword there relates one property to another.
+var independentKeywords = map[string]bool{"description": true, "title": true, "type": true, "properties": true, "required": true}
 
 // NewValidator compiles the named component schemas of the embedded document.
 func NewValidator(names ...string) (*Validator, error) {
@@ -71,29 +78,76 @@ func NewValidator(names ...string) (*Validator, error) {
 	}
 	var raw struct {
 		Components struct {
-			Schemas map[string]struct {
-				Properties map[string]json.RawMessage `json:"properties"`
-			} `json:"schemas"`
+			Schemas map[string]map[string]json.RawMessage `json:"schemas"`
 		} `json:"components"`
 	}
 	if err := json.Unmarshal(openAPIDocument, &raw); err != nil {
 		return nil, fmt.Errorf("schema: parse openapi.json: %w", err)
 	}
 	v := &Validator{schemas: map[string]*jsonschema.Schema{}, properties: map[string]map[string]bool{},
-		printer: message.NewPrinter(language.English)}
+		required: map[string][]string{}, printer: message.NewPrinter(language.English)}
 	for _, name := range names {
 		s, err := c.Compile(docURL + "#/components/schemas/" + name)
 		if err != nil {
 			return nil, fmt.Errorf("schema: compile %s: %w", name, err)
 		}
 		v.schemas[name] = s
+		keywords := raw.Components.Schemas[name]
+		var properties map[string]json.RawMessage
+		var required []string
+		if err := errors.Join(unmarshalIfSet(keywords["properties"], &properties), unmarshalIfSet(keywords["required"], &required)); err != nil {
+			return nil, fmt.Errorf("schema: read %s: %w", name, err)
+		}
 		props := map[string]bool{}
-		for p := range raw.Components.Schemas[name].Properties {
+		for p := range properties {
 			props[p] = true
 		}
 		v.properties[name] = props
+		independent := properties != nil
+		for k := range keywords {
+			independent = independent && independentKeywords[k]
+		}
+		if independent {
+			v.required[name] = append([]string{}, required...)
+		}
 	}
 	return v, nil
+}
+
+func unmarshalIfSet(data json.RawMessage, v any) error {
+	if data == nil {
+		return nil
+	}
+	return json.Unmarshal(data, v)
+}
+
+// ValidateChanged checks doc like Validate, but looks only at the top-level properties that
+// changed names and at the required ones. For a document that was valid before those properties
+// changed it finds exactly what Validate would: the schema's top-level properties are checked
+// independently of each other, so the unchanged ones are still valid. For a schema that relates
+// its properties (any other top-level keyword) it validates the whole document.
+func (v *Validator) ValidateChanged(name string, doc Object, changed Object, mode Mode, prefix string) []Problem {
+	required, independent := v.required[name]
+	if !independent {
+		return v.Validate(name, doc, mode, prefix)
+	}
+	part := make(Object, len(changed)+len(required))
+	for _, keys := range [][]string{required, keysOf(changed)} {
+		for _, k := range keys {
+			if val, ok := doc[k]; ok {
+				part[k] = val
+			}
+		}
+	}
+	return v.Validate(name, part, mode, prefix)
+}
+
+func keysOf(o Object) []string {
+	keys := make([]string, 0, len(o))
+	for k := range o {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // Properties reports the top-level property names the component schema declares.

@@ -224,6 +224,8 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	entry := Entry{TenantID: in.tenant.ID, UserUID: rec.UID, Seq: seq + 1, Type: EntryEvent,
 		Timestamp: orderTs, EventKind: in.kind, EventID: in.eventID, Body: in.eventJSON, RequestHash: in.hash, CreatedAt: now}
 	var current schema.Object
+	// incremental: the profile is the previous one, which was valid, with the patch applied.
+	incremental := orderTs >= rec.MaxTimestamp && !converting
 	if orderTs >= rec.MaxTimestamp {
 		current = previous
 		if converting {
@@ -243,7 +245,13 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 		}
 	}
 	current["userId"] = rec.UserID
-	if problems := s.validator.Validate(n.profileSchema, current, schema.Full, n.attributes); problems != nil {
+	var problems []schema.Problem
+	if incremental {
+		problems = s.validator.ValidateChanged(n.profileSchema, current, in.patch, schema.Full, n.attributes)
+	} else {
+		problems = s.validator.Validate(n.profileSchema, current, schema.Full, n.attributes)
+	}
+	if problems != nil {
 		return nil, invalid(problems)
 	}
 	out, err := s.evaluate(in.tenant, evaluationInput{kind: in.kind, stage: stageUpdate, at: entry.Timestamp,
