@@ -85,9 +85,17 @@ func (t *pgTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
 }
 
 func (t *pgTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO risk_models (tenant_id, version, document, updated_at) VALUES ($1, $2, $3, $4)
+	if _, err := t.tx.Exec(ctx, `INSERT INTO risk_models (tenant_id, version, document, updated_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, document = excluded.document,
-		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt)
+		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt); err != nil {
+		return mapError(err)
+	}
+	return t.configChanged(ctx, m.TenantID)
+}
+
+// configChanged counts a change of the tenant's risk model, rules or webhook endpoints.
+func (t *pgTx) configChanged(ctx context.Context, tenantID string) error {
+	_, err := t.tx.Exec(ctx, `UPDATE tenants SET config_version = config_version + 1 WHERE id = $1`, tenantID)
 	return mapError(err)
 }
 
@@ -113,6 +121,9 @@ func (t *pgTx) DeleteRule(ctx context.Context, tenantID, ruleInstanceID, version
 }
 
 func (t *pgTx) recordRuleVersion(ctx context.Context, tenantID, ruleInstanceID, versionID string, doc []byte, at int64) error {
+	if err := t.configChanged(ctx, tenantID); err != nil {
+		return err
+	}
 	if _, err := t.tx.Exec(ctx, `INSERT INTO rule_versions (tenant_id, rule_instance_id, version_id, document, created_at)
 		VALUES ($1, $2, $3, $4, $5)`, tenantID, ruleInstanceID, versionID, doc, at); err != nil {
 		return mapError(err)
@@ -165,6 +176,13 @@ func (s *Store) BatchEntries(ctx context.Context, tenantID, kind, batchID string
 func (s *Store) RuleSetVersion(ctx context.Context, tenantID string) (string, error) {
 	var v string
 	err := s.pool.QueryRow(ctx, `SELECT version FROM rule_sets WHERE tenant_id = $1`, tenantID).Scan(&v)
+	return v, mapError(err)
+}
+
+// ConfigVersion implements vigil.Store.
+func (s *Store) ConfigVersion(ctx context.Context, tenantID string) (int64, error) {
+	var v int64
+	err := s.pool.QueryRow(ctx, `SELECT config_version FROM tenants WHERE id = $1`, tenantID).Scan(&v)
 	return v, mapError(err)
 }
 

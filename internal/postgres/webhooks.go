@@ -39,7 +39,10 @@ func (t *pgTx) PutWebhookEndpoint(ctx context.Context, e vigil.WebhookEndpoint) 
 		created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO UPDATE SET url = excluded.url,
 		events = excluded.events, origin = excluded.origin, secrets = excluded.secrets, enabled = excluded.enabled`),
 		e.TenantID, e.ID, e.URL, strings.Join(e.Events, ","), e.Origin, secrets, enabled, e.CreatedAt)
-	return mapError(err)
+	if err != nil {
+		return mapError(err)
+	}
+	return t.configChanged(ctx, e.TenantID)
 }
 
 func (t *pgTx) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) error {
@@ -49,6 +52,9 @@ func (t *pgTx) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) e
 	}
 	if tag.RowsAffected() == 0 {
 		return vigil.ErrNotFound
+	}
+	if err := t.configChanged(ctx, tenantID); err != nil {
+		return err
 	}
 	_, err = t.tx.Exec(ctx, `DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2 AND status = $3`,
 		tenantID, id, vigil.DeliveryPending)

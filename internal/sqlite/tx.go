@@ -40,6 +40,7 @@ const (
 		JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ?`
 	qRiskModel      = `SELECT version, document, updated_at FROM risk_models WHERE tenant_id = ?`
 	qRuleSetVersion = `SELECT version FROM rule_sets WHERE tenant_id = ?`
+	qConfigVersion  = `SELECT config_version FROM tenants WHERE id = ?`
 )
 
 const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at`
@@ -112,9 +113,17 @@ func (t *sqlTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
 }
 
 func (t *sqlTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO risk_models (tenant_id, version, document, updated_at) VALUES (?, ?, ?, ?)
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO risk_models (tenant_id, version, document, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, document = excluded.document,
-		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt)
+		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt); err != nil {
+		return err
+	}
+	return t.configChanged(ctx, m.TenantID)
+}
+
+// configChanged counts a change of the tenant's risk model, rules or webhook endpoints.
+func (t *sqlTx) configChanged(ctx context.Context, tenantID string) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE tenants SET config_version = config_version + 1 WHERE id = ?`, tenantID)
 	return err
 }
 
@@ -140,6 +149,9 @@ func (t *sqlTx) DeleteRule(ctx context.Context, tenantID, ruleInstanceID, versio
 }
 
 func (t *sqlTx) recordRuleVersion(ctx context.Context, tenantID, ruleInstanceID, versionID string, doc []byte, at int64) error {
+	if err := t.configChanged(ctx, tenantID); err != nil {
+		return err
+	}
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO rule_versions (tenant_id, rule_instance_id, version_id, document, created_at)
 		VALUES (?, ?, ?, ?, ?)`, tenantID, ruleInstanceID, versionID, doc, at); err != nil {
 		return duplicate(err)
@@ -197,6 +209,13 @@ func (s *Store) BatchEntries(ctx context.Context, tenantID, kind, batchID string
 func (s *Store) RuleSetVersion(ctx context.Context, tenantID string) (string, error) {
 	var v string
 	err := s.reads().QueryRowContext(ctx, qRuleSetVersion, tenantID).Scan(&v)
+	return v, notFound(err)
+}
+
+// ConfigVersion implements vigil.Store.
+func (s *Store) ConfigVersion(ctx context.Context, tenantID string) (int64, error) {
+	var v int64
+	err := s.reads().QueryRowContext(ctx, qConfigVersion, tenantID).Scan(&v)
 	return v, notFound(err)
 }
 

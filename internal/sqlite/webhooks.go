@@ -26,7 +26,10 @@ func (t *sqlTx) PutWebhookEndpoint(ctx context.Context, e vigil.WebhookEndpoint)
 		created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO UPDATE SET url = excluded.url,
 		events = excluded.events, origin = excluded.origin, secrets = excluded.secrets, enabled = excluded.enabled`,
 		e.TenantID, e.ID, e.URL, strings.Join(e.Events, ","), e.Origin, secrets, e.Enabled, e.CreatedAt)
-	return err
+	if err != nil {
+		return err
+	}
+	return t.configChanged(ctx, e.TenantID)
 }
 
 func (t *sqlTx) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) error {
@@ -36,6 +39,9 @@ func (t *sqlTx) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) 
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return vigil.ErrNotFound
+	}
+	if err := t.configChanged(ctx, tenantID); err != nil {
+		return err
 	}
 	_, err = t.tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE tenant_id = ? AND endpoint_id = ? AND status = ?`,
 		tenantID, id, vigil.DeliveryPending)

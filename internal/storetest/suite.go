@@ -29,6 +29,7 @@ func Run(t *testing.T, b Backend) {
 		{"many units in order with shared commits", testUpdateAll},
 		{"webhook endpoints", testWebhookEndpoints},
 		{"webhook outbox order, leases and retries", testOutbox},
+		{"configuration version", testConfigVersion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
@@ -509,5 +510,47 @@ func testOutbox(t *testing.T, s vigil.Store) {
 	listed, err := s.Deliveries(ctx, "t1", "w1", vigil.DeliveryPending, 10)
 	if err != nil || len(listed) != 3 {
 		t.Fatalf("pending deliveries = %s, %v", ids(listed), err)
+	}
+}
+
+// testConfigVersion checks that every change of a tenant's risk model, rules or webhook
+// endpoints moves its configuration version, and nothing else's change does.
+func testConfigVersion(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	if _, err := s.ConfigVersion(ctx, "t1"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("ConfigVersion of an unknown tenant = %v, want ErrNotFound", err)
+	}
+	for _, tn := range []vigil.Tenant{{ID: "t1", Name: "acme"}, {ID: "t2", Name: "other"}} {
+		mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error { return tx.CreateTenant(ctx, tn) })
+	}
+	endpoint := vigil.WebhookEndpoint{TenantID: "t1", ID: "w1", URL: "http://127.0.0.1:9/hook", Origin: "ALL", Enabled: true}
+	changes := []struct {
+		name   string
+		change func(ctx context.Context, tx vigil.Tx) error
+	}{
+		{"risk model", func(ctx context.Context, tx vigil.Tx) error {
+			return tx.PutRiskModel(ctx, vigil.RiskModelRecord{TenantID: "t1", Version: "m1", Document: []byte(`{}`)})
+		}},
+		{"rule put", func(ctx context.Context, tx vigil.Tx) error {
+			return tx.PutRule(ctx, vigil.RuleRecord{TenantID: "t1", RuleInstanceID: "R-1", VersionID: "v1", Document: []byte(`{}`)})
+		}},
+		{"rule deleted", func(ctx context.Context, tx vigil.Tx) error { return tx.DeleteRule(ctx, "t1", "R-1", "v2", 2) }},
+		{"endpoint added", func(ctx context.Context, tx vigil.Tx) error { return tx.PutWebhookEndpoint(ctx, endpoint) }},
+		{"endpoint removed", func(ctx context.Context, tx vigil.Tx) error { return tx.DeleteWebhookEndpoint(ctx, "t1", "w1") }},
+	}
+	last, err := s.ConfigVersion(ctx, "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
+		mustUpdate(t, s, c.change)
+		v, err := s.ConfigVersion(ctx, "t1")
+		if err != nil || v == last {
+			t.Fatalf("after %s: version %d (before %d), %v; want a new version", c.name, v, last, err)
+		}
+		last = v
+	}
+	if v, err := s.ConfigVersion(ctx, "t2"); err != nil || v != 0 {
+		t.Fatalf("another tenant's version = %d, %v; want 0 (untouched)", v, err)
 	}
 }

@@ -235,3 +235,28 @@ func TestFailingRuleCountsAsNotHit(t *testing.T) {
 		}
 	})
 }
+
+// TestConfigurationChangedByAnotherProcessAppliesAtOnce changes a tenant's rules through another
+// service on the same database (as `vigil rules apply` does while the server runs): the next
+// event must run them, although the server had the tenant's rules compiled.
+func TestConfigurationChangedByAnotherProcessAppliesAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		f.create(t, cleanConsumer, vigil.Flags{})
+		before := f.eventReply(t, vigil.Consumer, `{"userId":"clean","timestamp":1700000001000,"updatedConsumerUserAttributes":{"occupation":"pilot"}}`, vigil.Flags{})
+		if ids := hitIDs(before); len(ids) != 0 {
+			t.Fatalf("hits before the rule: %v", ids)
+		}
+		other, err := vigil.NewService(f.store, vigil.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.PutRule(context.Background(), f.tenant, "RC-1.1", []byte("ruleId: RC-1\nruleName: Pilots\nruleDescription: Occupation is pilot.\nruleAction: FLAG\nexpression: user.occupation == 'pilot'\n")); err != nil {
+			t.Fatal(err)
+		}
+		after := f.eventReply(t, vigil.Consumer, `{"userId":"clean","timestamp":1700000002000,"updatedConsumerUserAttributes":{"tags":[{"key":"a","value":"b"}]}}`, vigil.Flags{})
+		if ids := strings.Join(hitIDs(after), ","); ids != "RC-1.1" {
+			t.Fatalf("hits after another process added RC-1.1: %q", ids)
+		}
+	})
+}

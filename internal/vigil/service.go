@@ -25,6 +25,7 @@ type Service struct {
 	models        models
 	ruleSets      ruleSets
 	users         *userCache
+	contexts      ruleContexts
 	metrics       Metrics
 	wake          func()
 	// keys caches the tenant of each API key hash seen (keys never change owner).
@@ -71,6 +72,7 @@ func NewService(store Store, opts Options) (*Service, error) {
 	s := &Service{store: store, validator: v, foreignFields: map[Kind]map[string]bool{},
 		models:   models{fallback: opts.RiskModel, byTenant: map[string]cachedModel{}},
 		ruleSets: ruleSets{byTenant: map[string]cachedRuleSet{}},
+		contexts: ruleContexts{byTenant: map[string]cachedRuleContext{}},
 		users:    newUserCache(cmp.Or(opts.UserCacheSize, DefaultUserCacheSize)),
 		metrics:  opts.Metrics,
 		wake:     opts.Wake,

@@ -28,6 +28,10 @@ type Store interface {
 	RiskModel(ctx context.Context, tenantID string) (RiskModelRecord, error)
 	// RuleSetVersion reads the version of a tenant's rules, or ErrNotFound if it never had any.
 	RuleSetVersion(ctx context.Context, tenantID string) (string, error)
+	// ConfigVersion reads a number that changes, in the same transaction, with every change of
+	// the tenant's risk model, rules or webhook endpoints (by any process), or ErrNotFound for
+	// an unknown tenant.
+	ConfigVersion(ctx context.Context, tenantID string) (int64, error)
 	// Rules lists a tenant's rules by instance id.
 	Rules(ctx context.Context, tenantID string) ([]RuleRecord, error)
 	// RuleVersions lists every version of one rule, oldest first (Document nil for a deletion).

@@ -2,6 +2,8 @@ package vigil
 
 import (
 	"context"
+	"errors"
+	"sync"
 
 	"github.com/vigil-aml/vigil/internal/risk"
 	"github.com/vigil-aml/vigil/internal/rules"
@@ -16,7 +18,48 @@ type ruleContext struct {
 	endpoints []WebhookEndpoint
 }
 
+// ruleContexts keeps each tenant's ruleContext with the configuration version it was read at.
+type ruleContexts struct {
+	mu       sync.Mutex
+	byTenant map[string]cachedRuleContext
+}
+
+type cachedRuleContext struct {
+	version int64
+	rs      ruleContext
+}
+
+// ruleContext returns the tenant's rule context, read again only when the tenant's
+// configuration version moved (a change by this or any other process).
 func (s *Service) ruleContext(ctx context.Context, tenantID string) (ruleContext, error) {
+	version, err := s.store.ConfigVersion(ctx, tenantID)
+	if errors.Is(err, ErrNotFound) {
+		return s.readRuleContext(ctx, tenantID)
+	}
+	if err != nil {
+		return ruleContext{}, err
+	}
+	s.contexts.mu.Lock()
+	c, ok := s.contexts.byTenant[tenantID]
+	s.contexts.mu.Unlock()
+	if ok && c.version == version {
+		return c.rs, nil
+	}
+	// Read after the version: what is read is at least that version, never older.
+	rs, err := s.readRuleContext(ctx, tenantID)
+	if err != nil {
+		return ruleContext{}, err
+	}
+	s.contexts.mu.Lock()
+	if c, ok := s.contexts.byTenant[tenantID]; !ok || c.version <= version {
+		s.contexts.byTenant[tenantID] = cachedRuleContext{version: version, rs: rs}
+	}
+	s.contexts.mu.Unlock()
+	return rs, nil
+}
+
+// readRuleContext reads the tenant's risk model, rules and webhook endpoints.
+func (s *Service) readRuleContext(ctx context.Context, tenantID string) (ruleContext, error) {
 	model, err := s.modelFor(ctx, tenantID)
 	if err != nil {
 		return ruleContext{}, err
