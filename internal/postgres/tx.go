@@ -160,7 +160,7 @@ func (s *Store) Batch(ctx context.Context, tenantID, kind, batchID string) (vigi
 // BatchEntries implements vigil.Store.
 func (s *Store) BatchEntries(ctx context.Context, tenantID, kind, batchID string, offset, limit int) ([]vigil.Entry, error) {
 	rows, err := s.pool.Query(ctx, `SELECT e.tenant_id, e.user_uid, e.seq, e.type, e.timestamp,
-		coalesce(e.event_kind, ''), coalesce(e.event_id, ''), e.body, e.evaluation FROM batch_records r
+		coalesce(e.event_kind, ''), coalesce(e.event_id, ''), e.body, e.evaluation, e.response FROM batch_records r
 		JOIN user_entries e ON e.tenant_id = r.tenant_id AND e.user_uid = r.user_uid AND e.seq = r.seq
 		WHERE r.tenant_id = $1 AND r.kind = $2 AND r.batch_id = $3 ORDER BY r.position LIMIT $4 OFFSET $5`,
 		tenantID, kind, batchID, limit, offset)
@@ -168,7 +168,7 @@ func (s *Store) BatchEntries(ctx context.Context, tenantID, kind, batchID string
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	out, err := sqlrow.Collect(rows, sqlrow.EntryWithEvaluation)
+	out, err := sqlrow.Collect(rows, sqlrow.EntryWithResults)
 	return out, mapError(err)
 }
 

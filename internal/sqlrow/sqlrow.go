@@ -38,17 +38,17 @@ func Entry(rows Rows) (vigil.Entry, error) {
 	return entry(rows, false)
 }
 
-// EntryWithEvaluation reads the columns of Entry followed by evaluation.
-func EntryWithEvaluation(rows Rows) (vigil.Entry, error) {
+// EntryWithResults reads the columns of Entry followed by evaluation and response.
+func EntryWithResults(rows Rows) (vigil.Entry, error) {
 	return entry(rows, true)
 }
 
-func entry(rows Rows, withEvaluation bool) (vigil.Entry, error) {
+func entry(rows Rows, withResults bool) (vigil.Entry, error) {
 	var e vigil.Entry
 	var typ, kind string
 	dest := []any{&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &kind, &e.EventID, &e.Body}
-	if withEvaluation {
-		dest = append(dest, &e.Evaluation)
+	if withResults {
+		dest = append(dest, &e.Evaluation, &e.Response)
 	}
 	err := rows.Scan(dest...)
 	e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(kind)

@@ -282,7 +282,7 @@ func (s *Service) BatchPage(ctx context.Context, tenant Tenant, kind BatchKind, 
 	items := make([]json.RawMessage, len(entries))
 	for i, e := range entries {
 		var ev eventEvaluation
-		if err := json.Unmarshal(e.Evaluation, &ev); err != nil {
+		if err := json.Unmarshal(entryEvaluation(e), &ev); err != nil {
 			return nil, err
 		}
 		results := mustEncode(struct {

@@ -99,7 +99,7 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 					return withReason(conflictf("eventId %q was already used for a different request; use a new eventId for a new event", eventID), ReasonConflict)
 				}
 				reply.Body, reply.Replayed = seen.Response, true
-				w.event, w.evaluation = seen.Body, seen.Evaluation
+				w.event, w.evaluation = seen.Body, entryEvaluation(seen)
 				w.uid, w.seq = seen.UserUID, seen.Seq
 				return nil
 			}
@@ -339,7 +339,7 @@ func (s *Service) Event(ctx context.Context, tenant Tenant, kind Kind, eventID s
 		return nil, err
 	}
 	var ev eventEvaluation
-	if err := json.Unmarshal(e.Evaluation, &ev); err != nil {
+	if err := json.Unmarshal(entryEvaluation(e), &ev); err != nil {
 		return nil, err
 	}
 	if ev.ExecutedRules == nil {

@@ -44,6 +44,16 @@ func withFields(doc, extra []byte) []byte {
 	return append(out, extra[1:]...)
 }
 
+// entryEvaluation returns JSON that holds an entry's evaluation fields (executedRules, hitRules,
+// riskScoreDetails, status): the entry's first response, which carries them after the profile or
+// the userId, or, for entries stored before responses carried them alone, the evaluation column.
+func entryEvaluation(e Entry) []byte {
+	if e.Evaluation != nil {
+		return e.Evaluation
+	}
+	return e.Response
+}
+
 func mustEncode(v any) []byte {
 	b, err := schema.Encode(v)
 	if err != nil {

@@ -38,8 +38,8 @@ type Store interface {
 	RuleVersions(ctx context.Context, tenantID, ruleInstanceID string) ([]RuleRecord, error)
 	// Batch reads a batch's header, or ErrNotFound.
 	Batch(ctx context.Context, tenantID, kind, batchID string) (BatchRecord, error)
-	// BatchEntries reads the history entries of a batch's successful records, in record order,
-	// skipping offset and returning at most limit.
+	// BatchEntries reads the history entries of a batch's successful records (with their
+	// evaluations and responses), in record order, skipping offset and returning at most limit.
 	BatchEntries(ctx context.Context, tenantID, kind, batchID string, offset, limit int) ([]Entry, error)
 
 	WebhookStore

@@ -93,7 +93,9 @@ type writePlan struct {
 // the webhook deliveries.
 func (s *Service) planWrite(rs ruleContext, rec UserRecord, profileJSON []byte, out evaluated,
 	entry Entry, response []byte, create bool) writePlan {
-	entry.Evaluation, entry.Response, entry.Shadow = out.evaluationJSON, response, out.shadowJSON
+	// The response carries the evaluation's fields, so the entry does not store them twice
+	// (see entryEvaluation).
+	entry.Response, entry.Shadow = response, out.shadowJSON
 	p := writePlan{create: create, entries: []Entry{entry}}
 	if out.system != nil {
 		// Right after the write that hit: a creation's actions precede every event.
