@@ -42,6 +42,21 @@ func (t *pgTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.Use
 	return readUser(ctx, t.tx, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE`, tenantID, userID)
 }
 
+func (t *pgTx) LockUserVersion(ctx context.Context, tenantID, userID string) (string, int64, error) {
+	var uid string
+	var seq int64
+	err := t.tx.QueryRow(ctx, `SELECT uid, last_seq FROM users WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE`,
+		tenantID, userID).Scan(&uid, &seq)
+	return uid, seq, mapError(err)
+}
+
+func (t *pgTx) LatestResponse(ctx context.Context, tenantID, userUID string) ([]byte, error) {
+	var response []byte
+	err := t.tx.QueryRow(ctx, `SELECT response FROM user_entries WHERE tenant_id = $1 AND user_uid = $2
+		AND response IS NOT NULL ORDER BY seq DESC LIMIT 1`, tenantID, userUID).Scan(&response)
+	return response, mapError(err)
+}
+
 func (t *pgTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt)
@@ -241,17 +256,22 @@ func (s *Store) User(ctx context.Context, tenantID, userID string) (vigil.UserRe
 	return readUser(ctx, s.pool, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
 }
 
+// UserWithResponse implements vigil.Store.
+func (s *Store) UserWithResponse(ctx context.Context, tenantID, userID string) (vigil.UserRecord, []byte, error) {
+	var response []byte
+	u, err := sqlrow.UserWith(s.pool.QueryRow(ctx, `SELECT `+userColumns+`, (SELECT e.response FROM user_entries e
+		WHERE e.tenant_id = u.tenant_id AND e.user_uid = u.uid AND e.response IS NOT NULL ORDER BY e.seq DESC LIMIT 1)
+		FROM users u WHERE u.tenant_id = $1 AND u.user_id = $2`, tenantID, userID), &response)
+	return u, response, mapError(err)
+}
+
 // Event implements vigil.Store.
 func (s *Store) Event(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
 	return readEvent(ctx, s.pool, tenantID, kind, eventID)
 }
 
 func readUser(ctx context.Context, q querier, query, tenantID, userID string) (vigil.UserRecord, error) {
-	var u vigil.UserRecord
-	var kind string
-	err := q.QueryRow(ctx, query, tenantID, userID).Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile,
-		&u.Evaluation, &u.Risk, &u.Rules, &u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt)
-	u.Kind = vigil.Kind(kind)
+	u, err := sqlrow.UserWith(q.QueryRow(ctx, query, tenantID, userID))
 	return u, mapError(err)
 }
 

@@ -27,6 +27,13 @@ func (t *sqlTx) q() txQueries { return txQueries{tx: t.tx, stmts: t.stmts} }
 // The hot queries, prepared once (prepared.go).
 const (
 	qReadUser   = `SELECT ` + userColumns + ` FROM users WHERE tenant_id = ? AND user_id = ?`
+	// qLatestResponse's ORDER BY walks the primary key backwards: the newest entries first.
+	qLatestResponse = `SELECT response FROM user_entries WHERE tenant_id = ? AND user_uid = ? AND response IS NOT NULL
+		ORDER BY seq DESC LIMIT 1`
+	qReadUserWithResponse = `SELECT ` + userColumns + `, (SELECT e.response FROM user_entries e
+		WHERE e.tenant_id = u.tenant_id AND e.user_uid = u.uid AND e.response IS NOT NULL ORDER BY e.seq DESC LIMIT 1)
+		FROM users u WHERE u.tenant_id = ? AND u.user_id = ?`
+	qUserVersion = `SELECT uid, last_seq FROM users WHERE tenant_id = ? AND user_id = ?`
 	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateUser = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
 		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`
@@ -70,6 +77,20 @@ func (t *sqlTx) CreateKey(ctx context.Context, k vigil.APIKey) error {
 // LockUser needs no lock: the single writer already serialises every write.
 func (t *sqlTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.UserRecord, error) {
 	return readUser(ctx, t.q(), tenantID, userID)
+}
+
+// LockUserVersion needs no lock either.
+func (t *sqlTx) LockUserVersion(ctx context.Context, tenantID, userID string) (string, int64, error) {
+	var uid string
+	var seq int64
+	err := t.q().QueryRowContext(ctx, qUserVersion, tenantID, userID).Scan(&uid, &seq)
+	return uid, seq, notFound(err)
+}
+
+func (t *sqlTx) LatestResponse(ctx context.Context, tenantID, userUID string) ([]byte, error) {
+	var response []byte
+	err := t.q().QueryRowContext(ctx, qLatestResponse, tenantID, userUID).Scan(&response)
+	return response, notFound(err)
 }
 
 func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
@@ -267,18 +288,20 @@ func (s *Store) User(ctx context.Context, tenantID, userID string) (vigil.UserRe
 	return readUser(ctx, s.reads(), tenantID, userID)
 }
 
+// UserWithResponse implements vigil.Store.
+func (s *Store) UserWithResponse(ctx context.Context, tenantID, userID string) (vigil.UserRecord, []byte, error) {
+	var response []byte
+	u, err := sqlrow.UserWith(s.reads().QueryRowContext(ctx, qReadUserWithResponse, tenantID, userID), &response)
+	return u, response, notFound(err)
+}
+
 // Event implements vigil.Store.
 func (s *Store) Event(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
 	return readEvent(ctx, s.reads(), tenantID, kind, eventID)
 }
 
 func readUser(ctx context.Context, q querier, tenantID, userID string) (vigil.UserRecord, error) {
-	var u vigil.UserRecord
-	var kind string
-	err := q.QueryRowContext(ctx, qReadUser, tenantID, userID).
-		Scan(&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile, &u.Evaluation, &u.Risk, &u.Rules, &u.MaxTimestamp, &u.LastSeq,
-			&u.CreatedAt, &u.UpdatedAt)
-	u.Kind = vigil.Kind(kind)
+	u, err := sqlrow.UserWith(q.QueryRowContext(ctx, qReadUser, tenantID, userID))
 	return u, notFound(err)
 }
 

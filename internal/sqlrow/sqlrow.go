@@ -100,3 +100,21 @@ func Attempt(rows Rows) (vigil.DeliveryAttempt, error) {
 	err := rows.Scan(&a.DeliveryID, &a.Attempt, &a.At, &a.StatusCode, &a.Error, &a.DurationMs)
 	return a, err
 }
+
+// Row is one result row, as database/sql's QueryRow and pgx's QueryRow both return it.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// UserWith reads a user from the columns tenant_id, uid, user_id, kind, profile, evaluation,
+// risk, rules, max_timestamp, last_seq, created_at and updated_at, followed by the columns
+// extra scans.
+func UserWith(row Row, extra ...any) (vigil.UserRecord, error) {
+	var u vigil.UserRecord
+	var kind string
+	dest := append([]any{&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile, &u.Evaluation, &u.Risk, &u.Rules,
+		&u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt}, extra...)
+	err := row.Scan(dest...)
+	u.Kind = vigil.Kind(kind)
+	return u, err
+}

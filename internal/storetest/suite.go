@@ -30,6 +30,7 @@ func Run(t *testing.T, b Backend) {
 		{"webhook endpoints", testWebhookEndpoints},
 		{"webhook outbox order, leases and retries", testOutbox},
 		{"configuration version", testConfigVersion},
+		{"a user's version and latest response", testUserVersionAndLatestResponse},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
@@ -552,5 +553,57 @@ func testConfigVersion(t *testing.T, s vigil.Store) {
 	}
 	if v, err := s.ConfigVersion(ctx, "t2"); err != nil || v != 0 {
 		t.Fatalf("another tenant's version = %d, %v; want 0 (untouched)", v, err)
+	}
+}
+
+// testUserVersionAndLatestResponse checks the reads that spare the write path a full row: the
+// user's version, and the response of its newest entry that has one (system entries have none).
+func testUserVersionAndLatestResponse(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	u := sampleUser("t1", "uid-1", "alice")
+	u.LastSeq, u.Evaluation = 3, []byte{}
+	entries := []vigil.Entry{
+		{TenantID: "t1", UserUID: "uid-1", Seq: 1, Type: vigil.EntryCreate, Body: []byte(`{}`), Response: []byte(`{"r":1}`)},
+		{TenantID: "t1", UserUID: "uid-1", Seq: 2, Type: vigil.EntryEvent, EventKind: vigil.Consumer, EventID: "e1", Body: []byte(`{}`), Response: []byte(`{"r":2}`)},
+		{TenantID: "t1", UserUID: "uid-1", Seq: 3, Type: vigil.EntrySystem, Body: []byte(`{}`)},
+	}
+	bob := sampleUser("t1", "uid-2", "bob") // no entries
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		for _, user := range []vigil.UserRecord{u, bob} {
+			if err := tx.InsertUser(ctx, user); err != nil {
+				return err
+			}
+		}
+		for _, e := range entries {
+			if err := tx.InsertEntry(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		if uid, seq, err := tx.LockUserVersion(ctx, "t1", "alice"); err != nil || uid != "uid-1" || seq != 3 {
+			return fmt.Errorf("LockUserVersion = %s, %d, %v; want uid-1, 3", uid, seq, err)
+		}
+		if _, _, err := tx.LockUserVersion(ctx, "t1", "nobody"); !errors.Is(err, vigil.ErrNotFound) {
+			return fmt.Errorf("LockUserVersion of nobody = %v, want ErrNotFound", err)
+		}
+		if r, err := tx.LatestResponse(ctx, "t1", "uid-1"); err != nil || string(r) != `{"r":2}` {
+			return fmt.Errorf("LatestResponse = %s, %v; want the event's", r, err)
+		}
+		if _, err := tx.LatestResponse(ctx, "t1", "uid-2"); !errors.Is(err, vigil.ErrNotFound) {
+			return fmt.Errorf("LatestResponse without entries = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	got, response, err := s.UserWithResponse(ctx, "t1", "alice")
+	if err != nil || got.UID != "uid-1" || got.LastSeq != 3 || string(got.Profile) != string(u.Profile) || len(got.Evaluation) != 0 || string(response) != `{"r":2}` {
+		t.Fatalf("UserWithResponse = %+v, %s, %v", got, response, err)
+	}
+	if got, response, err := s.UserWithResponse(ctx, "t1", "bob"); err != nil || got.UID != "uid-2" || response != nil {
+		t.Fatalf("UserWithResponse without entries = %+v, %s, %v", got, response, err)
+	}
+	if _, _, err := s.UserWithResponse(ctx, "t1", "nobody"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("UserWithResponse of nobody = %v, want ErrNotFound", err)
 	}
 }

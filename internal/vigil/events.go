@@ -107,16 +107,29 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 				return err
 			}
 		}
-		rec, err := tx.LockUser(ctx, tenant.ID, userID)
+		out := w.ahead
+		var rec UserRecord
+		var err error
+		if out != nil {
+			// Only check that the user is still where the outcome was computed.
+			rec.UID, rec.LastSeq, err = tx.LockUserVersion(ctx, tenant.ID, userID)
+		} else {
+			rec, err = tx.LockUser(ctx, tenant.ID, userID)
+		}
 		if errors.Is(err, ErrNotFound) {
 			return withReason(notFoundf("No %s with userId %q; create the user before sending its events", n.noun, userID), ReasonRelatedNotFound)
 		}
 		if err != nil {
 			return err
 		}
-		out := w.ahead
-		if out == nil || out.basedOn != rec.LastSeq || out.uid != rec.UID {
-			// Nothing prepared, or the user changed since: compute on the locked row.
+		if out != nil && (out.basedOn != rec.LastSeq || out.uid != rec.UID) {
+			// The user changed since: compute again on the locked row.
+			if rec, err = tx.LockUser(ctx, tenant.ID, userID); err != nil {
+				return err
+			}
+			out = nil
+		}
+		if out == nil {
 			before, err := decodeUserState(rec)
 			if err != nil {
 				return err

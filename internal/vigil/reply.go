@@ -62,10 +62,14 @@ func mustEncode(v any) []byte {
 	return b
 }
 
+// decodeEvaluation reads an Evaluation from JSON that holds its fields (a stored evaluation or a
+// response); empty JSON is an evaluation that ran no rule.
 func decodeEvaluation(data []byte) (Evaluation, error) {
 	var ev Evaluation
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return ev, fmt.Errorf("stored evaluation: %w", err)
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &ev); err != nil {
+			return ev, fmt.Errorf("stored evaluation: %w", err)
+		}
 	}
 	if ev.ExecutedRules == nil {
 		ev.ExecutedRules = []rules.Result{}
@@ -74,4 +78,26 @@ func decodeEvaluation(data []byte) (Evaluation, error) {
 		ev.HitRules = []rules.Hit{}
 	}
 	return ev, nil
+}
+
+// latestEvaluation returns the JSON of a user's latest evaluation: its own column for a user last
+// written by an earlier version, otherwise the evaluation fields of the response of its newest
+// write, byte for byte (nil if it has none).
+func latestEvaluation(rec UserRecord, response []byte) ([]byte, error) {
+	if len(rec.Evaluation) > 0 {
+		return rec.Evaluation, nil
+	}
+	if len(response) == 0 {
+		return nil, nil
+	}
+	var fields struct {
+		ExecutedRules    json.RawMessage `json:"executedRules"`
+		HitRules         json.RawMessage `json:"hitRules"`
+		RiskScoreDetails json.RawMessage `json:"riskScoreDetails,omitempty"`
+		Status           string          `json:"status"`
+	}
+	if err := json.Unmarshal(response, &fields); err != nil {
+		return nil, fmt.Errorf("stored response: %w", err)
+	}
+	return json.Marshal(fields)
 }

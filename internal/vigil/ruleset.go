@@ -254,14 +254,11 @@ func ruleError(err error) error {
 // UserRules handles GET /{consumer|business}/users/{userId}/rules: the latest rule results of
 // the user, shadow rules included (they are left out of every other response).
 func (s *Service) UserRules(ctx context.Context, tenant Tenant, kind Kind, userID string) ([]byte, error) {
-	rec, err := s.store.User(ctx, tenant.ID, userID)
-	if errors.Is(err, ErrNotFound) || (err == nil && rec.Kind != kind) {
-		return nil, notFoundf("No %s with userId %q", names[kind].noun, userID)
-	}
+	rec, evaluation, err := s.userWithEvaluation(ctx, tenant, kind, userID)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := decodeEvaluation(rec.Evaluation)
+	ev, err := decodeEvaluation(evaluation)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,9 @@ type Store interface {
 	CountKeys(ctx context.Context) (int, error)
 	// User reads a user by its client id, or ErrNotFound.
 	User(ctx context.Context, tenantID, userID string) (UserRecord, error)
+	// UserWithResponse reads a user like User and, in the same snapshot, the Response of its
+	// newest history entry that has one (nil if none).
+	UserWithResponse(ctx context.Context, tenantID, userID string) (UserRecord, []byte, error)
 	// Event reads an event entry by its eventId within the events of one kind, or ErrNotFound.
 	Event(ctx context.Context, tenantID string, kind Kind, eventID string) (Entry, error)
 	// RiskModel reads a tenant's own risk model, or ErrNotFound when it uses the default.
@@ -58,6 +61,12 @@ type Tx interface {
 	// LockUser reads a user for update: until the transaction ends no other writer changes it.
 	// It returns ErrNotFound when the tenant has no user with that id.
 	LockUser(ctx context.Context, tenantID, userID string) (UserRecord, error)
+	// LockUserVersion is LockUser reading only the user's UID and LastSeq: enough to check
+	// that a user has not changed since it was read.
+	LockUserVersion(ctx context.Context, tenantID, userID string) (uid string, lastSeq int64, err error)
+	// LatestResponse reads the Response of the user's newest history entry that has one, or
+	// ErrNotFound.
+	LatestResponse(ctx context.Context, tenantID, userUID string) ([]byte, error)
 	// InsertUser creates a user; ErrDuplicate if the id was taken concurrently.
 	InsertUser(ctx context.Context, u UserRecord) error
 	// UpdateUser replaces a user's row, found by its UID.
@@ -150,7 +159,9 @@ type UserRecord struct {
 	Kind   Kind
 	// Profile is the current profile as JSON: the fold of the history.
 	Profile []byte
-	// Evaluation is the JSON of the latest rule and risk results (see Evaluation).
+	// Evaluation is the JSON of the latest rule and risk results (see Evaluation), in users
+	// last written by earlier versions. It is empty now: the latest results are in the
+	// response of the user's newest entry, so each write stores them once.
 	Evaluation []byte
 	// Risk is the JSON of the user's risk state (risk.State): locks, computed scores, activity
 	// and the explanation. Empty before the first assessment.

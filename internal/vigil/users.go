@@ -69,7 +69,17 @@ func (s *Service) prepareCreate(ctx context.Context, tenant Tenant, kind Kind, b
 			return withReason(invalidf("userId", "%q is already a %s; a %s create cannot overwrite it (convert it with an event and allowUserTypeConversion=true)",
 				userID, names[rec.Kind].noun, n.noun), ReasonTypeMismatch)
 		case flags.validateUserID():
-			ev, err := decodeEvaluation(rec.Evaluation)
+			var response []byte
+			if len(rec.Evaluation) == 0 {
+				if response, err = tx.LatestResponse(ctx, tenant.ID, rec.UID); err != nil && !errors.Is(err, ErrNotFound) {
+					return err
+				}
+			}
+			evaluation, err := latestEvaluation(rec, response)
+			if err != nil {
+				return err
+			}
+			ev, err := decodeEvaluation(evaluation)
 			if err != nil {
 				return err
 			}
@@ -145,12 +155,22 @@ func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 // User handles GET /consumer/users/{userId} and GET /business/users/{userId}: the current
 // profile with the stored results of the latest evaluation.
 func (s *Service) User(ctx context.Context, tenant Tenant, kind Kind, userID string) ([]byte, error) {
-	rec, err := s.store.User(ctx, tenant.ID, userID)
-	if errors.Is(err, ErrNotFound) || (err == nil && rec.Kind != kind) {
-		return nil, notFoundf("No %s with userId %q", names[kind].noun, userID)
-	}
+	rec, evaluation, err := s.userWithEvaluation(ctx, tenant, kind, userID)
 	if err != nil {
 		return nil, err
 	}
-	return withFields(rec.Profile, rec.Evaluation), nil
+	return withFields(rec.Profile, evaluation), nil
+}
+
+// userWithEvaluation reads a user of one kind and the JSON of its latest evaluation.
+func (s *Service) userWithEvaluation(ctx context.Context, tenant Tenant, kind Kind, userID string) (UserRecord, []byte, error) {
+	rec, response, err := s.store.UserWithResponse(ctx, tenant.ID, userID)
+	if errors.Is(err, ErrNotFound) || (err == nil && rec.Kind != kind) {
+		return rec, nil, notFoundf("No %s with userId %q", names[kind].noun, userID)
+	}
+	if err != nil {
+		return rec, nil, err
+	}
+	evaluation, err := latestEvaluation(rec, response)
+	return rec, evaluation, err
 }

@@ -108,7 +108,8 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profileJSON []byte, 
 			Body: mustEncode(map[string]any{"patch": out.system, "ruleInstanceIds": out.triggeredBy})})
 	}
 	last := p.entries[len(p.entries)-1]
-	rec.Profile, rec.Evaluation, rec.Risk, rec.Rules = profileJSON, out.evaluationJSON, out.riskJSON, out.ruleJSON
+	// The evaluation is in the entry's response: the row does not store it again.
+	rec.Profile, rec.Evaluation, rec.Risk, rec.Rules = profileJSON, []byte{}, out.riskJSON, out.ruleJSON
 	rec.LastSeq, rec.UpdatedAt = last.Seq, entry.CreatedAt
 	if !create {
 		rec.MaxTimestamp = max(rec.MaxTimestamp, entry.Timestamp)
