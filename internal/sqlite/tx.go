@@ -26,7 +26,7 @@ func (t *sqlTx) q() txQueries { return txQueries{tx: t.tx, stmts: t.stmts} }
 
 // The hot queries, prepared once (prepared.go).
 const (
-	qReadUser   = `SELECT ` + userColumns + ` FROM users WHERE tenant_id = ? AND user_id = ?`
+	qReadUser = `SELECT ` + userColumns + ` FROM users WHERE tenant_id = ? AND user_id = ?`
 	// qLatestResponse's ORDER BY walks the primary key backwards: the newest entries first.
 	qLatestResponse = `SELECT response FROM user_entries WHERE tenant_id = ? AND user_uid = ? AND response IS NOT NULL
 		ORDER BY seq DESC LIMIT 1`
@@ -34,8 +34,8 @@ const (
 		WHERE e.tenant_id = u.tenant_id AND e.user_uid = u.uid AND e.response IS NOT NULL ORDER BY e.seq DESC LIMIT 1)
 		FROM users u WHERE u.tenant_id = ? AND u.user_id = ?`
 	qUserVersion = `SELECT uid, last_seq FROM users WHERE tenant_id = ? AND user_id = ?`
-	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	qUpdateUser = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
+	qInsertUser  = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateUser  = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
 		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`
 	qEntries = `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
 		coalesce(event_id, ''), body FROM user_entries WHERE tenant_id = ? AND user_uid = ? ORDER BY seq`
