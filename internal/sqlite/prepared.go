@@ -12,7 +12,8 @@ import (
 // transaction holds it), the readers' on first use.
 
 // writerStatements are prepared on the writer connection at Open.
-var writerStatements = []string{qReadUser, qReadEvent, qInsertUser, qUpdateUser, qInsertEntry, qInsertDelivery, qEntries}
+var writerStatements = []string{qReadUser, qUserVersion, qLatestResponse, qReadEvent, qInsertUser, qUpdateUser, qInsertEntry,
+	qInsertDelivery, qEntries, qSavepoint, qRelease, qRollbackTo}
 
 func prepareWriter(ctx context.Context, db *sql.DB) (map[string]*sql.Stmt, error) {
 	out := make(map[string]*sql.Stmt, len(writerStatements))

@@ -227,6 +227,13 @@ func (s *Store) commit(group []*unit) {
 	}
 }
 
+// Each unit of a group runs in its own savepoint, so a failed one leaves no trace.
+const (
+	qSavepoint  = `SAVEPOINT unit`
+	qRelease    = `RELEASE unit`
+	qRollbackTo = `ROLLBACK TO unit`
+)
+
 func (s *Store) runGroup(group []*unit, results []error) error {
 	ctx := context.Background()
 	tx, err := s.write.BeginTx(ctx, nil)
@@ -234,21 +241,22 @@ func (s *Store) runGroup(group []*unit, results []error) error {
 		return err
 	}
 	defer tx.Rollback()
+	q := txQueries{tx: tx, stmts: s.writeStmts}
 	for i, u := range group {
 		if err := u.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT unit"); err != nil {
+		if _, err := q.ExecContext(ctx, qSavepoint); err != nil {
 			return err
 		}
 		results[i] = runUnit(u, &sqlTx{tx: tx, stmts: s.writeStmts})
 		if results[i] != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO unit"); err != nil {
+			if _, err := q.ExecContext(ctx, qRollbackTo); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE unit"); err != nil {
+		if _, err := q.ExecContext(ctx, qRelease); err != nil {
 			return err
 		}
 	}
