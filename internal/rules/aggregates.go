@@ -55,7 +55,7 @@ func (a Aggregates) Update(previous, current map[string]any, at int64) Aggregate
 		return out
 	}
 	for attr, paths := range Tracked {
-		if fingerprint(previous, paths) == fingerprint(current, paths) {
+		if sameAt(previous, current, paths) {
 			continue
 		}
 		times := append(out.Changes[attr], at)
@@ -90,19 +90,22 @@ func countSince(times []int64, now int64, days float64) int {
 	return n
 }
 
-// fingerprint identifies the values at paths, equal for equal JSON values.
-func fingerprint(doc map[string]any, paths []string) [32]byte {
-	vals := make([]any, len(paths))
-	for i, p := range paths {
-		vals[i] = lookup(doc, p)
+// sameAt reports whether two documents hold equal JSON values at every one of paths.
+func sameAt(a, b map[string]any, paths []string) bool {
+	for _, p := range paths {
+		if !schema.Equal(lookup(a, p), lookup(b, p)) {
+			return false
+		}
 	}
-	return schema.Fingerprint(vals)
+	return true
 }
 
 // lookup reads a dotted path, nil when any step is missing.
 func lookup(doc map[string]any, path string) any {
 	var cur any = doc
-	for _, key := range strings.Split(path, ".") {
+	for rest, more := path, true; more; {
+		var key string
+		key, rest, more = strings.Cut(rest, ".")
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil

@@ -189,7 +189,7 @@ func triggerPatch(triggers []rules.Triggers, profile schema.Object) schema.Objec
 			}
 		}
 	}
-	if tags != nil && schema.Fingerprint(schema.MergePatch(profile, schema.Object{"tags": tags})["tags"]) == schema.Fingerprint(profile["tags"]) {
+	if tags != nil && schema.Equal(schema.MergePatch(profile, schema.Object{"tags": tags})["tags"], profile["tags"]) {
 		delete(patch, "tags")
 	}
 	if len(patch) == 0 {
@@ -201,7 +201,7 @@ func triggerPatch(triggers []rules.Triggers, profile schema.Object) schema.Objec
 // sameValues reports whether every member of want is already in have with an equal value.
 func sameValues(have, want schema.Object) bool {
 	for k, v := range want {
-		if schema.Fingerprint(have[k]) != schema.Fingerprint(v) {
+		if !schema.Equal(have[k], v) {
 			return false
 		}
 	}
