@@ -89,3 +89,14 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeReflect is BenchmarkEncode through encoding/json, for comparison.
+func BenchmarkEncodeReflect(b *testing.B) {
+	doc, _ := DecodeObject(richProfile(b))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := encodeReflect(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

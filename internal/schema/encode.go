@@ -4,20 +4,18 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"sort"
+	"slices"
 	"strconv"
 )
 
 // Encode serialises a JSON tree (or any value encoding/json accepts) without HTML escaping, with
 // object keys sorted, and without a trailing newline.
 func Encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+	switch v.(type) {
+	case map[string]any, []any:
+		return appendTree(make([]byte, 0, 512), v)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return encodeReflect(v)
 }
 
 // Fingerprint hashes a JSON tree so that two values equal as JSON (whatever their key order,
@@ -40,13 +38,13 @@ func writeCanonical(buf *bytes.Buffer, v any) {
 		for k := range t {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		buf.WriteByte('{')
 		for i, k := range keys {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			buf.WriteString(strconv.Quote(k))
+			buf.Write(strconv.AppendQuote(buf.AvailableBuffer(), k))
 			buf.WriteByte(':')
 			writeCanonical(buf, t[k])
 		}
@@ -62,14 +60,14 @@ func writeCanonical(buf *bytes.Buffer, v any) {
 		buf.WriteByte(']')
 	case json.Number:
 		if f, err := t.Float64(); err == nil {
-			buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+			buf.Write(strconv.AppendFloat(buf.AvailableBuffer(), f, 'g', -1, 64))
 		} else {
 			buf.WriteString(string(t))
 		}
 	case float64:
-		buf.WriteString(strconv.FormatFloat(t, 'g', -1, 64))
+		buf.Write(strconv.AppendFloat(buf.AvailableBuffer(), t, 'g', -1, 64))
 	case string:
-		buf.WriteString(strconv.Quote(t))
+		buf.Write(strconv.AppendQuote(buf.AvailableBuffer(), t))
 	case bool:
 		buf.WriteString(strconv.FormatBool(t))
 	case nil:

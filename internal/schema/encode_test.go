@@ -1,6 +1,9 @@
 package schema
 
-import "testing"
+import (
+	"encoding/hex"
+	"testing"
+)
 
 func TestFingerprint(t *testing.T) {
 	tests := []struct {
@@ -26,5 +29,16 @@ func TestFingerprint(t *testing.T) {
 	}
 	if Fingerprint(mustObject(t, `{}`), "x") == Fingerprint(mustObject(t, `{}`), "y") {
 		t.Fatal("extra strings do not change the fingerprint")
+	}
+}
+
+// TestFingerprintIsStable pins one fingerprint: request hashes are stored for idempotent
+// replays, so a change in the canonical form would turn every retry of an older request into a
+// conflict.
+func TestFingerprintIsStable(t *testing.T) {
+	doc := mustObject(t, `{"b":[1,2.50,1e3,"x\"y\u2028<z>",{"k\n":"é"}],"a":null,"c":true,"d":123456789012345678901234567890}`)
+	f := Fingerprint(doc, "flag=1")
+	if got := hex.EncodeToString(f[:]); got != "683ddcd52e76be85b0c533224cde4884057c7362a04fadc9f4c4527d909789fa" {
+		t.Fatalf("Fingerprint changed: %s", got)
 	}
 }

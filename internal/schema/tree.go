@@ -1,0 +1,87 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+)
+
+// appendTree appends a JSON tree (maps, slices, json.Number, strings, booleans, nil) as Encode
+// writes it: keys sorted, no HTML escaping. It walks the tree directly, which is several times
+// faster than encoding/json's reflection over interfaces; any other value inside the tree goes
+// through encoding/json, so the output is the same byte for byte.
+func appendTree(buf []byte, v any) ([]byte, error) {
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		buf = append(buf, '{')
+		for i, k := range keys {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendString(buf, k)
+			buf = append(buf, ':')
+			var err error
+			if buf, err = appendTree(buf, t[k]); err != nil {
+				return nil, err
+			}
+		}
+		return append(buf, '}'), nil
+	case []any:
+		buf = append(buf, '[')
+		for i, e := range t {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			var err error
+			if buf, err = appendTree(buf, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(buf, ']'), nil
+	case string:
+		return appendString(buf, t), nil
+	case json.Number:
+		if t != "" && json.Valid([]byte(t)) {
+			return append(buf, t...), nil
+		}
+	case bool:
+		if t {
+			return append(buf, "true"...), nil
+		}
+		return append(buf, "false"...), nil
+	case nil:
+		return append(buf, "null"...), nil
+	}
+	b, err := encodeReflect(v)
+	return append(buf, b...), err
+}
+
+// appendString quotes s; strings that need escaping beyond the plain ASCII fast path (control
+// characters, non-ASCII, invalid UTF-8) are quoted by encoding/json.
+func appendString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			b, _ := encodeReflect(s) // a string always encodes
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
+
+// encodeReflect encodes any value with encoding/json, without HTML escaping or a newline.
+func encodeReflect(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

@@ -1,0 +1,35 @@
+package schema
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestEncodeTreeMatchesEncodingJSON checks the tree encoder against encoding/json (without HTML
+// escaping) on the SDK's maximal profile and on strings that need escaping.
+func TestEncodeTreeMatchesEncodingJSON(t *testing.T) {
+	profile, err := DecodeObject(richProfile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]any{
+		"profile": profile,
+		"strings": map[string]any{"quote\"": "a\"b", "slash": `a\b`, "html": "<a href='x'>&</a>", "newline": "a\nb\tc\rd",
+			"control": "a\x01b\x1fc", "unicode": "Zoë, 東京", "separators": "a\u2028b\u2029c", "invalid": "a\xffb", "empty": ""},
+		"values": map[string]any{"n": json.Number("1.50"), "f": 2.5, "i": 3, "b": false, "null": nil, "list": []any{}, "obj": map[string]any{}, "typed": []string{"x"}},
+		"array":  []any{"x", json.Number("1"), map[string]any{"b": 1, "a": 2}},
+	}
+	for name, doc := range docs {
+		got, err := Encode(doc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want, err := encodeReflect(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
