@@ -50,6 +50,12 @@ func (t *pgTx) LockUserVersion(ctx context.Context, tenantID, userID string) (st
 	return uid, seq, mapError(err)
 }
 
+func (t *pgTx) ConfigVersion(ctx context.Context, tenantID string) (int64, error) {
+	var v int64
+	err := t.tx.QueryRow(ctx, `SELECT config_version FROM tenants WHERE id = $1`, tenantID).Scan(&v)
+	return v, mapError(err)
+}
+
 func (t *pgTx) LatestResponse(ctx context.Context, tenantID, userUID string) ([]byte, error) {
 	var response []byte
 	err := t.tx.QueryRow(ctx, `SELECT response FROM user_entries WHERE tenant_id = $1 AND user_uid = $2

@@ -13,7 +13,7 @@ import (
 
 // writerStatements are prepared on the writer connection at Open.
 var writerStatements = []string{qReadUser, qUserVersion, qLatestResponse, qReadEvent, qInsertUser, qUpdateUser, qInsertEntry,
-	qInsertDelivery, qEntries, qSavepoint, qRelease, qRollbackTo}
+	qInsertDelivery, qEntries, qConfigVersion, qSavepoint, qRelease, qRollbackTo}
 
 func prepareWriter(ctx context.Context, db *sql.DB) (map[string]*sql.Stmt, error) {
 	out := make(map[string]*sql.Stmt, len(writerStatements))

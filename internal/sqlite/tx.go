@@ -87,6 +87,12 @@ func (t *sqlTx) LockUserVersion(ctx context.Context, tenantID, userID string) (s
 	return uid, seq, notFound(err)
 }
 
+func (t *sqlTx) ConfigVersion(ctx context.Context, tenantID string) (int64, error) {
+	var v int64
+	err := t.q().QueryRowContext(ctx, qConfigVersion, tenantID).Scan(&v)
+	return v, notFound(err)
+}
+
 func (t *sqlTx) LatestResponse(ctx context.Context, tenantID, userUID string) ([]byte, error) {
 	var response []byte
 	err := t.q().QueryRowContext(ctx, qLatestResponse, tenantID, userUID).Scan(&response)

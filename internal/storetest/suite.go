@@ -549,6 +549,12 @@ func testConfigVersion(t *testing.T, s vigil.Store) {
 		if err != nil || v == last {
 			t.Fatalf("after %s: version %d (before %d), %v; want a new version", c.name, v, last, err)
 		}
+		mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+			if inTx, err := tx.ConfigVersion(ctx, "t1"); err != nil || inTx != v {
+				return fmt.Errorf("ConfigVersion in a transaction = %d, %v; want %d", inTx, err, v)
+			}
+			return nil
+		})
 		last = v
 	}
 	if v, err := s.ConfigVersion(ctx, "t2"); err != nil || v != 0 {

@@ -107,9 +107,17 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 				return err
 			}
 		}
+		rs, changed, err := s.confirmRuleContext(ctx, tx, tenant.ID, in.rs)
+		if err != nil {
+			return err
+		}
+		in := in
 		out := w.ahead
+		if changed {
+			// Computed with a configuration that changed since: compute again with the new one.
+			in.rs, out = rs, nil
+		}
 		var rec UserRecord
-		var err error
 		if out != nil {
 			// Only check that the user is still where the outcome was computed.
 			rec.UID, rec.LastSeq, err = tx.LockUserVersion(ctx, tenant.ID, userID)

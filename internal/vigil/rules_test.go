@@ -254,6 +254,14 @@ func TestConfigurationChangedByAnotherProcessAppliesAtOnce(t *testing.T) {
 		if _, err := other.PutRule(context.Background(), f.tenant, "RC-1.1", []byte("ruleId: RC-1\nruleName: Pilots\nruleDescription: Occupation is pilot.\nruleAction: FLAG\nexpression: user.occupation == 'pilot'\n")); err != nil {
 			t.Fatal(err)
 		}
+		created := f.create(t, `{"userId":"pilot","createdTimestamp":1700000000000,"occupation":"pilot"}`, vigil.Flags{})
+		if ids := strings.Join(hitIDs(created), ","); !strings.Contains(ids, "RC-1.1") {
+			t.Fatalf("hits of a create after another process added RC-1.1: %q", ids)
+		}
+		f.putRule(t, "RC-2.1", "ruleId: RC-2\nruleName: Pilots again\nruleDescription: Occupation is pilot.\nruleAction: FLAG\nexpression: user.occupation == 'pilot'\n")
+		if err := other.DeleteRule(context.Background(), f.tenant, "RC-2.1"); err != nil {
+			t.Fatal(err)
+		}
 		after := f.eventReply(t, vigil.Consumer, `{"userId":"clean","timestamp":1700000002000,"updatedConsumerUserAttributes":{"tags":[{"key":"a","value":"b"}]}}`, vigil.Flags{})
 		if ids := strings.Join(hitIDs(after), ","); ids != "RC-1.1" {
 			t.Fatalf("hits after another process added RC-1.1: %q", ids)

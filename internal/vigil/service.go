@@ -72,7 +72,7 @@ func NewService(store Store, opts Options) (*Service, error) {
 	s := &Service{store: store, validator: v, foreignFields: map[Kind]map[string]bool{},
 		models:   models{fallback: opts.RiskModel, byTenant: map[string]cachedModel{}},
 		ruleSets: ruleSets{byTenant: map[string]cachedRuleSet{}},
-		contexts: ruleContexts{byTenant: map[string]cachedRuleContext{}},
+		contexts: ruleContexts{byTenant: map[string]ruleContext{}},
 		users:    newUserCache(cmp.Or(opts.UserCacheSize, DefaultUserCacheSize)),
 		metrics:  opts.Metrics,
 		wake:     opts.Wake,

@@ -58,6 +58,9 @@ type Tx interface {
 	CreateTenant(ctx context.Context, t Tenant) error
 	CreateKey(ctx context.Context, k APIKey) error
 
+	// ConfigVersion is Store.ConfigVersion read in the transaction.
+	ConfigVersion(ctx context.Context, tenantID string) (int64, error)
+
 	// LockUser reads a user for update: until the transaction ends no other writer changes it.
 	// It returns ErrNotFound when the tenant has no user with that id.
 	LockUser(ctx context.Context, tenantID, userID string) (UserRecord, error)

@@ -16,43 +16,63 @@ type ruleContext struct {
 	model     *risk.Model
 	set       *rules.Set
 	endpoints []WebhookEndpoint
+	// version is the tenant's configuration version it was read at (see Store.ConfigVersion).
+	version int64
 }
 
-// ruleContexts keeps each tenant's ruleContext with the configuration version it was read at.
+// ruleContexts keeps each tenant's latest ruleContext.
 type ruleContexts struct {
 	mu       sync.Mutex
-	byTenant map[string]cachedRuleContext
+	byTenant map[string]ruleContext
 }
 
-type cachedRuleContext struct {
-	version int64
-	rs      ruleContext
-}
-
-// ruleContext returns the tenant's rule context, read again only when the tenant's
-// configuration version moved (a change by this or any other process).
+// ruleContext returns the tenant's rule context as last read, reading it only the first time.
+// It may be out of date: each write confirms it in its transaction (confirmRuleContext), which
+// costs a small read on the store's writer instead of one per request on the read pool.
 func (s *Service) ruleContext(ctx context.Context, tenantID string) (ruleContext, error) {
+	s.contexts.mu.Lock()
+	rs, ok := s.contexts.byTenant[tenantID]
+	s.contexts.mu.Unlock()
+	if ok {
+		return rs, nil
+	}
+	return s.freshRuleContext(ctx, tenantID)
+}
+
+// confirmRuleContext runs in a write's transaction: it returns rs when the tenant's configuration
+// has not changed since rs was read (by this or any other process), and the current context
+// otherwise, with changed set. A write is thus evaluated with the configuration in force when it
+// commits.
+func (s *Service) confirmRuleContext(ctx context.Context, tx Tx, tenantID string, rs ruleContext) (current ruleContext, changed bool, err error) {
+	version, err := tx.ConfigVersion(ctx, tenantID)
+	if errors.Is(err, ErrNotFound) || (err == nil && version == rs.version) {
+		return rs, false, nil
+	}
+	if err != nil {
+		return rs, false, err
+	}
+	current, err = s.freshRuleContext(ctx, tenantID)
+	return current, err == nil, err
+}
+
+// freshRuleContext reads the tenant's rule context and keeps it for the next writes.
+func (s *Service) freshRuleContext(ctx context.Context, tenantID string) (ruleContext, error) {
 	version, err := s.store.ConfigVersion(ctx, tenantID)
 	if errors.Is(err, ErrNotFound) {
-		return s.readRuleContext(ctx, tenantID)
+		return s.readRuleContext(ctx, tenantID) // no tenant row: nothing to keep it by
 	}
 	if err != nil {
 		return ruleContext{}, err
-	}
-	s.contexts.mu.Lock()
-	c, ok := s.contexts.byTenant[tenantID]
-	s.contexts.mu.Unlock()
-	if ok && c.version == version {
-		return c.rs, nil
 	}
 	// Read after the version: what is read is at least that version, never older.
 	rs, err := s.readRuleContext(ctx, tenantID)
 	if err != nil {
 		return ruleContext{}, err
 	}
+	rs.version = version
 	s.contexts.mu.Lock()
 	if c, ok := s.contexts.byTenant[tenantID]; !ok || c.version <= version {
-		s.contexts.byTenant[tenantID] = cachedRuleContext{version: version, rs: rs}
+		s.contexts.byTenant[tenantID] = rs
 	}
 	s.contexts.mu.Unlock()
 	return rs, nil
