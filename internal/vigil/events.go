@@ -88,24 +88,39 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 	in := eventInput{tenant: tenant, kind: kind, body: body, patch: patch, flags: flags, rs: rs,
 		eventID: eventID, eventJSON: eventJSON, hash: hash, ts: ts}
 	w := &eventWrite{eventID: eventID, userID: userID, timestamp: ts, input: in}
+	// replayed answers a request whose eventId is already stored: the first response when it is
+	// the same request, a conflict otherwise.
+	replayed := func(tx Tx) (bool, error) {
+		seen, err := tx.EventByID(ctx, tenant.ID, kind, eventID)
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !bytes.Equal(seen.RequestHash, hash) {
+			return false, withReason(conflictf("eventId %q was already used for a different request; use a new eventId for a new event", eventID), ReasonConflict)
+		}
+		w.reply.Body, w.reply.Replayed = seen.Response, true
+		w.event, w.evaluation = seen.Body, entryEvaluation(seen)
+		w.uid, w.seq = seen.UserUID, seen.Seq
+		return true, nil
+	}
+	runs := 0
 	w.run = func(tx Tx) error {
 		reply := &w.reply
 		*reply = EventReply{Location: location}
 		w.event, w.evaluation, w.applied = eventJSON, nil, nil
-		if clientID {
-			seen, err := tx.EventByID(ctx, tenant.ID, kind, eventID)
-			if err == nil {
-				if !bytes.Equal(seen.RequestHash, hash) {
-					return withReason(conflictf("eventId %q was already used for a different request; use a new eventId for a new event", eventID), ReasonConflict)
-				}
-				reply.Body, reply.Replayed = seen.Response, true
-				w.event, w.evaluation = seen.Body, entryEvaluation(seen)
-				w.uid, w.seq = seen.UserUID, seen.Seq
-				return nil
-			}
-			if !errors.Is(err, ErrNotFound) {
+		// A first run does not look the eventId up: the unique index on it fails the insert of
+		// the event's entry, the store rolls the unit back, and the retry looks it up. A retry
+		// of a request is rare; the lookup on every event was not.
+		runs++
+		checked := !clientID
+		if clientID && runs > 1 {
+			if done, err := replayed(tx); done || err != nil {
 				return err
 			}
+			checked = true
 		}
 		rs, changed, err := s.confirmRuleContext(ctx, tx, tenant.ID, in.rs)
 		if err != nil {
@@ -125,6 +140,11 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 			rec, err = tx.LockUser(ctx, tenant.ID, userID)
 		}
 		if errors.Is(err, ErrNotFound) {
+			if !checked { // the eventId may be stored for this user under its former id
+				if done, err := replayed(tx); done || err != nil {
+					return err
+				}
+			}
 			return withReason(notFoundf("No %s with userId %q; create the user before sending its events", n.noun, userID), ReasonRelatedNotFound)
 		}
 		if err != nil {

@@ -235,6 +235,7 @@ func TestEventIdempotency(t *testing.T) {
 			{"different body", stateEvent("e1", 1700000001000, "BLOCKED"), vigil.Flags{}, vigil.CodeConflict},
 			{"different flags", stateEvent("e1", 1700000001000, "ACTIVE"), vigil.Flags{LockKYCRiskLevel: &yes}, vigil.CodeConflict},
 			{"another user", `{"eventId":"e1","userId":"u2","timestamp":1700000001000}`, vigil.Flags{}, vigil.CodeConflict},
+			{"a user that does not exist", `{"eventId":"e1","userId":"ghost","timestamp":1700000001000}`, vigil.Flags{}, vigil.CodeConflict},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
