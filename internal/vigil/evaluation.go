@@ -71,6 +71,8 @@ type evaluationInput struct {
 	// shared and not modified.
 	risk      risk.State
 	ruleState ruleState
+	// notify asks for the webhook notifications of the write (the tenant has endpoints).
+	notify bool
 }
 
 // evaluated is the outcome of evaluate, ready to store.
@@ -148,7 +150,9 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	in.current["riskLevel"] = details.CRARiskLevel
 	in.current["kycRiskLevel"] = details.KYCRiskLevel
 
-	result.notifications = notifications(in.model, fmt.Sprint(in.current["userId"]), in.previous, api, in.current, previousRisk, assessed)
+	if in.notify {
+		result.notifications = notifications(in.model, fmt.Sprint(in.current["userId"]), in.previous, api, in.current, previousRisk, assessed)
+	}
 	result.evaluation = Evaluation{ExecutedRules: out.Executed, HitRules: out.Hits, RiskScoreDetails: &details,
 		Status: mostSevere(out.Hits)}
 	result.evaluationJSON = mustEncode(result.evaluation)

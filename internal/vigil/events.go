@@ -297,7 +297,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	}
 	out, err := s.evaluate(in.tenant, evaluationInput{kind: in.kind, stage: stageUpdate, at: entry.Timestamp,
 		model: in.rs.model, rules: in.rs.set, previous: previous, current: current, event: in.body, request: in.patch,
-		flags: in.flags, risk: before.risk, ruleState: before.rules}, clock)
+		flags: in.flags, risk: before.risk, ruleState: before.rules, notify: len(in.rs.endpoints) > 0}, clock)
 	if err != nil {
 		return nil, err
 	}

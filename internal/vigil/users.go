@@ -114,7 +114,7 @@ func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 	// unit is retried.
 	current := replaceTopLevel(nil, body)
 	out, err := s.evaluate(tenant, evaluationInput{kind: kind, stage: stageInitial, at: entry.Timestamp,
-		model: rs.model, rules: rs.set, current: current, request: body, flags: flags}, now)
+		model: rs.model, rules: rs.set, current: current, request: body, flags: flags, notify: len(rs.endpoints) > 0}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 		Timestamp: max(now.UnixMilli(), rec.MaxTimestamp), Body: bodyJSON, CreatedAt: now.UnixMilli()}
 	out, err := s.evaluate(tenant, evaluationInput{kind: rec.Kind, stage: stageUpdate, at: entry.Timestamp,
 		model: rs.model, rules: rs.set, previous: previous, current: current, request: body, flags: flags,
-		risk: before.risk, ruleState: before.rules}, now)
+		risk: before.risk, ruleState: before.rules, notify: len(rs.endpoints) > 0}, now)
 	if err != nil {
 		return nil, err
 	}
