@@ -3,8 +3,13 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"slices"
+	"strconv"
 )
+
+// AppendTree appends a JSON tree like Encode (keys sorted, no HTML escaping).
+func AppendTree(buf []byte, v any) ([]byte, error) { return appendTree(buf, v) }
 
 // appendTree appends a JSON tree (maps, slices, json.Number, strings, booleans, nil) as Encode
 // writes it: keys sorted, no HTML escaping. It walks the tree directly, which is several times
@@ -23,7 +28,7 @@ func appendTree(buf []byte, v any) ([]byte, error) {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendString(buf, k)
+			buf = AppendString(buf, k)
 			buf = append(buf, ':')
 			var err error
 			if buf, err = appendTree(buf, t[k]); err != nil {
@@ -44,7 +49,7 @@ func appendTree(buf []byte, v any) ([]byte, error) {
 		}
 		return append(buf, ']'), nil
 	case string:
-		return appendString(buf, t), nil
+		return AppendString(buf, t), nil
 	case json.Number:
 		if t != "" && json.Valid([]byte(t)) {
 			return append(buf, t...), nil
@@ -61,9 +66,10 @@ func appendTree(buf []byte, v any) ([]byte, error) {
 	return append(buf, b...), err
 }
 
-// appendString quotes s; strings that need escaping beyond the plain ASCII fast path (control
-// characters, non-ASCII, invalid UTF-8) are quoted by encoding/json.
-func appendString(buf []byte, s string) []byte {
+// AppendString appends s quoted as encoding/json quotes it without HTML escaping. Strings that
+// need escaping beyond the plain ASCII fast path (control characters, non-ASCII, invalid UTF-8)
+// are quoted by encoding/json itself.
+func AppendString(buf []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
 			b, _ := encodeReflect(s) // a string always encodes
@@ -85,3 +91,38 @@ func encodeReflect(v any) ([]byte, error) {
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
+
+// AppendFloat appends f as encoding/json writes a float64 (f must be finite).
+func AppendFloat(buf []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	buf = strconv.AppendFloat(buf, f, format, -1, 64)
+	if format == 'e' {
+		// encoding/json writes e-7, not e-07.
+		if n := len(buf); n >= 4 && buf[n-4] == 'e' && buf[n-3] == '-' && buf[n-2] == '0' {
+			buf[n-2] = buf[n-1]
+			buf = buf[:n-1]
+		}
+	}
+	return buf
+}
+
+// AppendStrings appends a string list as encoding/json does (nil is null).
+func AppendStrings(buf []byte, list []string) []byte {
+	if list == nil {
+		return append(buf, "null"...)
+	}
+	buf = append(buf, '[')
+	for i, s := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = AppendString(buf, s)
+	}
+	return append(buf, ']')
+}
+
+// AppendInt appends an integer.
+func AppendInt(buf []byte, n int64) []byte { return strconv.AppendInt(buf, n, 10) }

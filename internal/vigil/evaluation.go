@@ -155,7 +155,10 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	}
 	result.evaluation = Evaluation{ExecutedRules: out.Executed, HitRules: out.Hits, RiskScoreDetails: &details,
 		Status: mostSevere(out.Hits)}
-	result.evaluationJSON = mustEncode(result.evaluation)
+	var err error
+	if result.evaluationJSON, err = result.evaluation.appendJSON(make([]byte, 0, 4096)); err != nil {
+		result.evaluationJSON = mustEncode(result.evaluation) // encoding/json's own failure, as before
+	}
 	result.riskJSON = mustEncode(assessed)
 	result.ruleJSON = mustEncode(state)
 	result.risk, result.rules = assessed, state
@@ -210,4 +213,45 @@ func sameValues(have, want schema.Object) bool {
 		}
 	}
 	return true
+}
+
+// appendJSON appends the evaluation as encoding/json encodes it, without reflection: every write
+// encodes one, with a result per rule.
+func (ev Evaluation) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"executedRules":`...)
+	if ev.ExecutedRules == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, r := range ev.ExecutedRules {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = r.AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"hitRules":`...)
+	if ev.HitRules == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, h := range ev.HitRules {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = h.AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if ev.RiskScoreDetails != nil {
+		b = append(b, `,"riskScoreDetails":`...)
+		b = ev.RiskScoreDetails.AppendJSON(b)
+	}
+	b = append(b, `,"status":`...)
+	b = schema.AppendString(b, ev.Status)
+	return append(b, '}'), nil
 }

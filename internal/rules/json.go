@@ -1,0 +1,94 @@
+package rules
+
+import "github.com/vigil-aml/vigil/internal/schema"
+
+// AppendJSON appends the result as encoding/json encodes it (without HTML escaping), without
+// reflection: every write encodes one per rule. The error is encoding/json's for a vars value
+// it cannot encode.
+func (r Result) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	if r.RuleID != "" {
+		b = append(b, `"ruleId":`...)
+		b = schema.AppendString(b, r.RuleID)
+		b = append(b, ',')
+	}
+	b = appendCommon(b, r.RuleInstanceID, r.RuleName, r.RuleDescription, r.RuleAction)
+	b = append(b, `,"ruleHit":`...)
+	b = appendBool(b, r.RuleHit)
+	b = appendExecution(b, r.VersionID, r.ExecutedAt, r.ExecutedRiskLevel)
+	if len(r.Vars) > 0 {
+		b = append(b, `,"vars":[`...)
+		for i, v := range r.Vars {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"value":`...)
+			if v.Value == nil {
+				b = append(b, "null"...)
+			} else {
+				var err error
+				if b, err = schema.AppendTree(b, v.Value); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return appendTail(b, r.Labels, r.Nature, r.IsShadow), nil
+}
+
+// AppendJSON appends the hit as encoding/json encodes it (without HTML escaping).
+func (h Hit) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	if h.RuleID != "" {
+		b = append(b, `"ruleId":`...)
+		b = schema.AppendString(b, h.RuleID)
+		b = append(b, ',')
+	}
+	b = appendCommon(b, h.RuleInstanceID, h.RuleName, h.RuleDescription, h.RuleAction)
+	b = appendExecution(b, h.VersionID, h.ExecutedAt, h.ExecutedRiskLevel)
+	return appendTail(b, h.Labels, h.Nature, h.IsShadow)
+}
+
+func appendCommon(b []byte, instanceID, name, description, action string) []byte {
+	b = append(b, `"ruleInstanceId":`...)
+	b = schema.AppendString(b, instanceID)
+	b = append(b, `,"ruleName":`...)
+	b = schema.AppendString(b, name)
+	b = append(b, `,"ruleDescription":`...)
+	b = schema.AppendString(b, description)
+	b = append(b, `,"ruleAction":`...)
+	return schema.AppendString(b, action)
+}
+
+func appendExecution(b []byte, versionID string, executedAt int64, riskLevel string) []byte {
+	if versionID != "" {
+		b = append(b, `,"versionId":`...)
+		b = schema.AppendString(b, versionID)
+	}
+	b = append(b, `,"executedAt":`...)
+	b = schema.AppendInt(b, executedAt)
+	b = append(b, `,"executedRiskLevel":`...)
+	return schema.AppendString(b, riskLevel)
+}
+
+func appendTail(b []byte, labels []string, nature string, shadow bool) []byte {
+	b = append(b, `,"labels":`...)
+	b = schema.AppendStrings(b, labels)
+	if nature != "" {
+		b = append(b, `,"nature":`...)
+		b = schema.AppendString(b, nature)
+	}
+	if shadow {
+		b = append(b, `,"isShadow":true`...)
+	}
+	return append(b, '}')
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, "true"...)
+	}
+	return append(b, "false"...)
+}
