@@ -37,7 +37,7 @@ func TestEvaluationJSONMatchesEncodingJSON(t *testing.T) {
 		{},
 		{ExecutedRules: []rules.Result{}, HitRules: []rules.Hit{}, Status: "ALLOW"},
 		{ExecutedRules: []rules.Result{{RuleInstanceID: "i", RuleName: `"quoted" <b>&`, RuleDescription: "Zoë\n\u2028", IsShadow: true,
-			Vars: []rules.Vars{{Value: map[string]any{"n": json.Number("1.50"), "f": 2.5e21, "list": []any{"a", nil, true}}}, {}},
+			Vars:   []rules.Vars{{Value: map[string]any{"n": json.Number("1.50"), "f": 2.5e21, "list": []any{"a", nil, true}}}, {}},
 			Labels: []string{}, Nature: "AML"}},
 			HitRules:         []rules.Hit{{RuleID: "R", RuleInstanceID: "i", VersionID: "v", ExecutedAt: -1, IsShadow: true}},
 			RiskScoreDetails: &risk.Details{KYCRiskScore: 100, CRARiskScore: 0}},
