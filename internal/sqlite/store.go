@@ -59,9 +59,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.New("sqlite: empty database path")
 	}
 	params := url.Values{}
-	// A 64 MiB page cache keeps hot pages out of read syscalls.
+	// An 8 MiB page cache per connection. A larger one (64 MiB was the setting before) saves
+	// some reads, but SQLite scans the cache's whole hash table at the end of every write
+	// transaction (pcache1TruncateUnsafe, 4% of an event's CPU at 64 MiB, 0.6% at 8 MiB), and
+	// the operating system caches the file anyway.
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)",
-		"cache_size(-65536)"} {
+		"cache_size(-8192)"} {
 		params.Add("_pragma", p)
 	}
 	params.Set("_txlock", "immediate")
