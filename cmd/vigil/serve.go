@@ -32,12 +32,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	webhookAllow := fs.String("webhook-allow", envOr("VIGIL_WEBHOOK_ALLOW", ""), "comma-separated networks webhooks may connect to (empty: any)")
 	webhookDeny := fs.String("webhook-deny", envOr("VIGIL_WEBHOOK_DENY", ""), "comma-separated networks webhooks may not connect to")
 	webhookFirstRetry := fs.Duration("webhook-first-retry", 10*time.Second, "delay before the first retry of a failed webhook (doubles each time)")
-	userCache := fs.Int("user-cache", vigil.DefaultUserCacheSize, "users kept decoded in memory for their next event (0: none)")
+	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *userCache <= 0 {
-		*userCache = -1 // vigil.Options reads 0 as the default
+	userCacheBytes := *userCacheMB << 20
+	if userCacheBytes <= 0 {
+		userCacheBytes = -1 // vigil.Options reads 0 as the default
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	tuneGC()
@@ -68,7 +69,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	}
 	dispatcher := webhooks.New(store, webhooks.Config{Allow: allow, Deny: deny, FirstRetry: *webhookFirstRetry, Logger: log})
 	m := metrics.New()
-	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m, Wake: dispatcher.Wake, UserCacheSize: *userCache})
+	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m, Wake: dispatcher.Wake, UserCacheBytes: userCacheBytes})
 	if err != nil {
 		return err
 	}

@@ -48,9 +48,9 @@ type Options struct {
 	// Wake, when set, is called after a write that may have queued webhook deliveries (it must
 	// not block); the dispatcher polls anyway.
 	Wake func()
-	// UserCacheSize is how many recently written users stay decoded in memory for the next
-	// event (0: DefaultUserCacheSize; negative: none).
-	UserCacheSize int
+	// UserCacheBytes bounds the users kept decoded in memory for their next event, in bytes of
+	// their stored JSON (0: DefaultUserCacheBytes; negative: none).
+	UserCacheBytes int64
 }
 
 // Metrics receives what the service counts.
@@ -73,7 +73,7 @@ func NewService(store Store, opts Options) (*Service, error) {
 		models:   models{fallback: opts.RiskModel, byTenant: map[string]cachedModel{}},
 		ruleSets: ruleSets{byTenant: map[string]cachedRuleSet{}},
 		contexts: ruleContexts{byTenant: map[string]ruleContext{}},
-		users:    newUserCache(cmp.Or(opts.UserCacheSize, DefaultUserCacheSize)),
+		users:    newUserCache(cmp.Or(opts.UserCacheBytes, DefaultUserCacheBytes)),
 		metrics:  opts.Metrics,
 		wake:     opts.Wake,
 		now:      opts.Now, newID: opts.NewID, log: opts.Logger}

@@ -2,9 +2,11 @@ package vigil
 
 import "sync"
 
-// DefaultUserCacheSize is how many users the service keeps decoded when Options.UserCacheSize
-// is zero: a few hundred megabytes at most for realistic profiles.
-const DefaultUserCacheSize = 50_000
+// DefaultUserCacheBytes bounds the user cache when Options.UserCacheBytes is zero: 64 MiB of the
+// cached users' stored JSON (profile, risk state, rule state). Decoded, a user takes about eight
+// times its JSON: some 20,000 users with onboarding-sized profiles, or 6,000 with the SDK's
+// maximal one, in about half a gigabyte.
+const DefaultUserCacheBytes = 64 << 20
 
 // userCache keeps the decoded state of recently written users, so the next in-order event for
 // one of them is computed without reading and decoding its row again. It is only a hint: the
@@ -12,27 +14,29 @@ const DefaultUserCacheSize = 50_000
 // computes again from the locked row otherwise. A stale entry (another process wrote, the user
 // was renamed or updated by another path) costs a recomputation, never a wrong answer.
 type userCache struct {
-	mu    sync.Mutex
-	size  int
-	users map[userKey]cachedUser
+	mu sync.Mutex
+	// budget and used are in bytes of stored JSON.
+	budget, used int64
+	users        map[userKey]cachedUser
 }
 
 type userKey struct{ tenantID, userID string }
 
-// cachedUser is a user's row without its large columns (a write rewrites them all) and its
-// decoded state.
+// cachedUser is a user's row without its large columns (a write rewrites them all), its decoded
+// state, and the size of the JSON it was decoded from.
 type cachedUser struct {
 	rec   UserRecord
 	state userState
+	size  int64
 }
 
-func newUserCache(size int) *userCache {
-	return &userCache{size: size, users: make(map[userKey]cachedUser)}
+func newUserCache(budget int64) *userCache {
+	return &userCache{budget: budget, users: make(map[userKey]cachedUser)}
 }
 
 // get returns a user's cached row and state.
 func (c *userCache) get(tenantID, userID string) (UserRecord, userState, bool) {
-	if c.size <= 0 {
+	if c.budget <= 0 {
 		return UserRecord{}, userState{}, false
 	}
 	c.mu.Lock()
@@ -41,24 +45,35 @@ func (c *userCache) get(tenantID, userID string) (UserRecord, userState, bool) {
 	return u.rec, u.state, ok
 }
 
-// put records a user's row and state after a durable write. Writes to one user can finish in
-// any order, so an entry never goes back to an older state of the same user.
+// put records a user's row (as written) and state after a durable write. Writes to one user can
+// finish in any order, so an entry never goes back to an older state of the same user.
 func (c *userCache) put(rec UserRecord, state userState) {
-	if c.size <= 0 {
+	size := int64(len(rec.Profile) + len(rec.Risk) + len(rec.Rules))
+	if size > c.budget {
 		return
 	}
 	rec.Profile, rec.Evaluation, rec.Risk, rec.Rules = nil, nil, nil, nil
 	key := userKey{rec.TenantID, rec.UserID}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.users[key]; ok && old.rec.UID == rec.UID && old.rec.LastSeq >= rec.LastSeq {
+	old, ok := c.users[key]
+	if ok && old.rec.UID == rec.UID && old.rec.LastSeq >= rec.LastSeq {
 		return
 	}
-	if len(c.users) >= c.size {
-		for k := range c.users { // map order is random: this evicts an arbitrary user
-			delete(c.users, k)
+	if ok {
+		c.remove(key, old)
+	}
+	for k, u := range c.users { // map order is random: this evicts arbitrary users
+		if c.used+size <= c.budget {
 			break
 		}
+		c.remove(k, u)
 	}
-	c.users[key] = cachedUser{rec: rec, state: state}
+	c.users[key] = cachedUser{rec: rec, state: state, size: size}
+	c.used += size
+}
+
+func (c *userCache) remove(key userKey, u cachedUser) {
+	delete(c.users, key)
+	c.used -= u.size
 }

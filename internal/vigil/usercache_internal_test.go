@@ -5,33 +5,42 @@ import (
 	"testing"
 )
 
-func TestUserCacheKeepsTheNewestStateAndItsBound(t *testing.T) {
-	c := newUserCache(3)
+func TestUserCacheKeepsTheNewestStateWithinItsBudget(t *testing.T) {
+	const userSize = 100 // bytes of JSON per user below
+	c := newUserCache(3 * userSize)
 	put := func(userID, uid string, seq int64) {
-		c.put(UserRecord{TenantID: "t", UserID: userID, UID: uid, LastSeq: seq, Profile: []byte("{}")}, userState{})
+		c.put(UserRecord{TenantID: "t", UserID: userID, UID: uid, LastSeq: seq,
+			Profile: make([]byte, 60), Risk: make([]byte, 30), Rules: make([]byte, 10)}, userState{})
 	}
-	seqOf := func(userID string) (string, int64, bool) {
-		rec, _, ok := c.get("t", userID)
-		return rec.UID, rec.LastSeq, ok
+	version := func(userID string) (string, int64) {
+		rec, _, _ := c.get("t", userID)
+		return rec.UID, rec.LastSeq
 	}
 
 	put("a", "uid-a", 5)
 	put("a", "uid-a", 4) // an older write that finished last
-	if _, seq, _ := seqOf("a"); seq != 5 {
+	if _, seq := version("a"); seq != 5 {
 		t.Errorf("after an older write: LastSeq %d, want 5", seq)
 	}
 	put("a", "uid-a2", 1) // recreated under the same id: another user
-	if uid, seq, _ := seqOf("a"); uid != "uid-a2" || seq != 1 {
+	if uid, seq := version("a"); uid != "uid-a2" || seq != 1 {
 		t.Errorf("after a new user with the same id: %s/%d, want uid-a2/1", uid, seq)
 	}
-	if rec, _, _ := c.get("t", "a"); rec.Profile != nil {
-		t.Errorf("the cache keeps the large columns: %q", rec.Profile)
+	if rec, _, _ := c.get("t", "a"); rec.Profile != nil || rec.Risk != nil {
+		t.Error("the cache keeps the large columns")
+	}
+	if c.used != userSize {
+		t.Errorf("used %d bytes for one user, want %d", c.used, userSize)
 	}
 	for i := range 10 {
 		put(fmt.Sprint("u", i), "x", 1)
 	}
-	if len(c.users) != 3 {
-		t.Errorf("%d users cached, want the bound 3", len(c.users))
+	if len(c.users) != 3 || c.used != 3*userSize {
+		t.Errorf("%d users in %d bytes, want 3 in the budget of %d", len(c.users), c.used, 3*userSize)
+	}
+	c.put(UserRecord{TenantID: "t", UserID: "huge", Profile: make([]byte, 4*userSize)}, userState{})
+	if _, _, ok := c.get("t", "huge"); ok || len(c.users) != 3 {
+		t.Error("a user larger than the whole budget was cached, or evicted the others")
 	}
 	if _, _, ok := newUserCache(-1).get("t", "a"); ok {
 		t.Error("a disabled cache returned a user")
