@@ -3,8 +3,6 @@ package risk
 import (
 	"math"
 	"time"
-
-	"github.com/vigil-aml/vigil/internal/schema"
 )
 
 // Input is what the model needs to assess one user after one write.
@@ -156,16 +154,3 @@ func (m *Model) activity(prev State, now time.Time, hits []string) (float64, int
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
-
-// AppendJSON appends the details as encoding/json encodes them, without reflection.
-func (d Details) AppendJSON(b []byte) []byte {
-	b = append(b, `{"kycRiskScore":`...)
-	b = schema.AppendFloat(b, d.KYCRiskScore)
-	b = append(b, `,"craRiskScore":`...)
-	b = schema.AppendFloat(b, d.CRARiskScore)
-	b = append(b, `,"kycRiskLevel":`...)
-	b = schema.AppendString(b, d.KYCRiskLevel)
-	b = append(b, `,"craRiskLevel":`...)
-	b = schema.AppendString(b, d.CRARiskLevel)
-	return append(b, '}')
-}

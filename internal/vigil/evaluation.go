@@ -159,7 +159,7 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	if result.evaluationJSON, err = result.evaluation.appendJSON(make([]byte, 0, 4096)); err != nil {
 		result.evaluationJSON = mustEncode(result.evaluation) // encoding/json's own failure, as before
 	}
-	result.riskJSON = mustEncode(assessed)
+	result.riskJSON = assessed.AppendJSON(make([]byte, 0, 2048))
 	result.ruleJSON = mustEncode(state)
 	result.risk, result.rules = assessed, state
 	result.shadowJSON = mustEncode(out.Shadow)
