@@ -1,12 +1,13 @@
 package risk
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/vigil-aml/vigil/internal/schema"
 )
 
 // compiledFactor is a Factor with its paths compiled once.
@@ -120,7 +121,7 @@ func (m *Model) evaluate(f *compiledFactor, profile map[string]any, now time.Tim
 		}, f.Missing)
 	case "expiry":
 		return m.maxOver(vals, func(v any) (string, float64, bool) {
-			ms, ok := number(v)
+			ms, ok := schema.Number(v)
 			if !ok {
 				return "", 0, false
 			}
@@ -226,17 +227,6 @@ var partyCountryPaths = []path{
 	compilePath("generalDetails.countryOfNationality"),
 	compilePath("generalDetails.countryOfResidence"),
 	compilePath("companyRegistrationDetails.registrationCountry"),
-}
-
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case float64:
-		return n, true
-	}
-	return 0, false
 }
 
 // yearsBetween counts whole years from born to now.

@@ -18,18 +18,7 @@ func (s State) AppendJSON(b []byte) []byte {
 	b = append(b, `,"activityAt":`...)
 	b = schema.AppendInt(b, s.ActivityAt)
 	b = append(b, `,"factors":`...)
-	if s.Factors == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, f := range s.Factors {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = f.appendJSON(b)
-		}
-		b = append(b, ']')
-	}
+	b, _ = schema.AppendList(b, s.Factors, func(b []byte, f FactorResult) ([]byte, error) { return f.appendJSON(b), nil })
 	b = append(b, `,"floors":`...)
 	b = schema.AppendStrings(b, s.Floors)
 	b = append(b, `,"modelName":`...)

@@ -6,13 +6,7 @@ import "github.com/vigil-aml/vigil/internal/schema"
 // reflection: every write encodes one per rule. The error is encoding/json's for a vars value
 // it cannot encode.
 func (r Result) AppendJSON(b []byte) ([]byte, error) {
-	b = append(b, '{')
-	if r.RuleID != "" {
-		b = append(b, `"ruleId":`...)
-		b = schema.AppendString(b, r.RuleID)
-		b = append(b, ',')
-	}
-	b = appendCommon(b, r.RuleInstanceID, r.RuleName, r.RuleDescription, r.RuleAction)
+	b = appendCommon(b, r.RuleID, r.RuleInstanceID, r.RuleName, r.RuleDescription, r.RuleAction)
 	b = append(b, `,"ruleHit":`...)
 	b = appendBool(b, r.RuleHit)
 	b = appendExecution(b, r.VersionID, r.ExecutedAt, r.ExecutedRiskLevel)
@@ -40,18 +34,19 @@ func (r Result) AppendJSON(b []byte) ([]byte, error) {
 
 // AppendJSON appends the hit as encoding/json encodes it (without HTML escaping).
 func (h Hit) AppendJSON(b []byte) []byte {
-	b = append(b, '{')
-	if h.RuleID != "" {
-		b = append(b, `"ruleId":`...)
-		b = schema.AppendString(b, h.RuleID)
-		b = append(b, ',')
-	}
-	b = appendCommon(b, h.RuleInstanceID, h.RuleName, h.RuleDescription, h.RuleAction)
+	b = appendCommon(b, h.RuleID, h.RuleInstanceID, h.RuleName, h.RuleDescription, h.RuleAction)
 	b = appendExecution(b, h.VersionID, h.ExecutedAt, h.ExecutedRiskLevel)
 	return appendTail(b, h.Labels, h.Nature, h.IsShadow)
 }
 
-func appendCommon(b []byte, instanceID, name, description, action string) []byte {
+// appendCommon opens a result or hit with the fields both start with.
+func appendCommon(b []byte, ruleID, instanceID, name, description, action string) []byte {
+	b = append(b, '{')
+	if ruleID != "" {
+		b = append(b, `"ruleId":`...)
+		b = schema.AppendString(b, ruleID)
+		b = append(b, ',')
+	}
 	b = append(b, `"ruleInstanceId":`...)
 	b = schema.AppendString(b, instanceID)
 	b = append(b, `,"ruleName":`...)

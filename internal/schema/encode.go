@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"slices"
 	"strconv"
 )
 
@@ -34,11 +33,7 @@ func Fingerprint(v any, extra ...string) [32]byte {
 func writeCanonical(buf *bytes.Buffer, v any) {
 	switch t := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := sortedKeys(t)
 		buf.WriteByte('{')
 		for i, k := range keys {
 			if i > 0 {

@@ -47,8 +47,8 @@ func Equal(a, b any) bool {
 
 // sameNumber compares numbers by value, as Fingerprint spells them: 1, 1.0 and 1e0 are equal.
 func sameNumber(a, b any) bool {
-	fa, okA := number(a)
-	fb, okB := number(b)
+	fa, okA := Number(a)
+	fb, okB := Number(b)
 	if okA && okB {
 		return fa == fb
 	}
@@ -58,7 +58,9 @@ func sameNumber(a, b any) bool {
 	return isA && isB && !okA && !okB && na == nb
 }
 
-func number(v any) (float64, bool) {
+// Number reads a JSON number of a tree (json.Number or float64) as a float64; ok is false for
+// anything else, and for a json.Number too large for a float64.
+func Number(v any) (f float64, ok bool) {
 	switch n := v.(type) {
 	case json.Number:
 		f, err := n.Float64()

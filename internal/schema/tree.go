@@ -18,11 +18,7 @@ func AppendTree(buf []byte, v any) ([]byte, error) { return appendTree(buf, v) }
 func appendTree(buf []byte, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := sortedKeys(t)
 		buf = append(buf, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -37,17 +33,7 @@ func appendTree(buf []byte, v any) ([]byte, error) {
 		}
 		return append(buf, '}'), nil
 	case []any:
-		buf = append(buf, '[')
-		for i, e := range t {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			var err error
-			if buf, err = appendTree(buf, e); err != nil {
-				return nil, err
-			}
-		}
-		return append(buf, ']'), nil
+		return AppendList(buf, t, appendTree)
 	case string:
 		return AppendString(buf, t), nil
 	case json.Number:
@@ -111,17 +97,37 @@ func AppendFloat(buf []byte, f float64) []byte {
 
 // AppendStrings appends a string list as encoding/json does (nil is null).
 func AppendStrings(buf []byte, list []string) []byte {
+	buf, _ = AppendList(buf, list, func(b []byte, s string) ([]byte, error) { return AppendString(b, s), nil })
+	return buf
+}
+
+// AppendList appends a list as encoding/json does (nil is null), each item by appendItem; it
+// stops at appendItem's first error.
+func AppendList[T any](buf []byte, list []T, appendItem func([]byte, T) ([]byte, error)) ([]byte, error) {
 	if list == nil {
-		return append(buf, "null"...)
+		return append(buf, "null"...), nil
 	}
 	buf = append(buf, '[')
-	for i, s := range list {
+	for i, item := range list {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = AppendString(buf, s)
+		var err error
+		if buf, err = appendItem(buf, item); err != nil {
+			return nil, err
+		}
 	}
-	return append(buf, ']')
+	return append(buf, ']'), nil
+}
+
+// sortedKeys returns an object's keys in the order encoding/json writes them.
+func sortedKeys(o map[string]any) []string {
+	keys := make([]string, 0, len(o))
+	for k := range o {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // AppendInt appends an integer.

@@ -219,34 +219,12 @@ func sameValues(have, want schema.Object) bool {
 // encodes one, with a result per rule.
 func (ev Evaluation) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"executedRules":`...)
-	if ev.ExecutedRules == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, r := range ev.ExecutedRules {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = r.AppendJSON(b); err != nil {
-				return nil, err
-			}
-		}
-		b = append(b, ']')
+	b, err := schema.AppendList(b, ev.ExecutedRules, func(b []byte, r rules.Result) ([]byte, error) { return r.AppendJSON(b) })
+	if err != nil {
+		return nil, err
 	}
 	b = append(b, `,"hitRules":`...)
-	if ev.HitRules == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, h := range ev.HitRules {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = h.AppendJSON(b)
-		}
-		b = append(b, ']')
-	}
+	b, _ = schema.AppendList(b, ev.HitRules, func(b []byte, h rules.Hit) ([]byte, error) { return h.AppendJSON(b), nil })
 	if ev.RiskScoreDetails != nil {
 		b = append(b, `,"riskScoreDetails":`...)
 		b = ev.RiskScoreDetails.AppendJSON(b)
