@@ -33,9 +33,10 @@ const (
 	qReadUserWithResponse = `SELECT ` + userColumns + `, (SELECT e.response FROM user_entries e
 		WHERE e.tenant_id = u.tenant_id AND e.user_uid = u.uid AND e.response IS NOT NULL ORDER BY e.seq DESC LIMIT 1)
 		FROM users u WHERE u.tenant_id = ? AND u.user_id = ?`
-	qUserVersion = `SELECT uid, last_seq FROM users WHERE tenant_id = ? AND user_id = ?`
-	qInsertUser  = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	qUpdateUser  = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
+	qUserVersion = `SELECT u.uid, u.last_seq, coalesce(t.config_version, 0) FROM users u
+		LEFT JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = ? AND u.user_id = ?`
+	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateUser = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
 		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`
 	qEntries = `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
 		coalesce(event_id, ''), body FROM user_entries WHERE tenant_id = ? AND user_uid = ? ORDER BY seq`
@@ -80,11 +81,11 @@ func (t *sqlTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.Us
 }
 
 // LockUserVersion needs no lock either.
-func (t *sqlTx) LockUserVersion(ctx context.Context, tenantID, userID string) (string, int64, error) {
+func (t *sqlTx) LockUserVersion(ctx context.Context, tenantID, userID string) (string, int64, int64, error) {
 	var uid string
-	var seq int64
-	err := t.q().QueryRowContext(ctx, qUserVersion, tenantID, userID).Scan(&uid, &seq)
-	return uid, seq, notFound(err)
+	var seq, config int64
+	err := t.q().QueryRowContext(ctx, qUserVersion, tenantID, userID).Scan(&uid, &seq, &config)
+	return uid, seq, config, notFound(err)
 }
 
 func (t *sqlTx) ConfigVersion(ctx context.Context, tenantID string) (int64, error) {

@@ -588,10 +588,23 @@ func testUserVersionAndLatestResponse(t *testing.T, s vigil.Store) {
 		return nil
 	})
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
-		if uid, seq, err := tx.LockUserVersion(ctx, "t1", "alice"); err != nil || uid != "uid-1" || seq != 3 {
-			return fmt.Errorf("LockUserVersion = %s, %d, %v; want uid-1, 3", uid, seq, err)
+		if uid, seq, config, err := tx.LockUserVersion(ctx, "t1", "alice"); err != nil || uid != "uid-1" || seq != 3 || config != 0 {
+			return fmt.Errorf("LockUserVersion without a tenant row = %s, %d, %d, %v; want uid-1, 3, 0", uid, seq, config, err)
 		}
-		if _, _, err := tx.LockUserVersion(ctx, "t1", "nobody"); !errors.Is(err, vigil.ErrNotFound) {
+		if err := tx.CreateTenant(ctx, vigil.Tenant{ID: "t1", Name: "acme"}); err != nil {
+			return err
+		}
+		if err := tx.PutRiskModel(ctx, vigil.RiskModelRecord{TenantID: "t1", Version: "m1", Document: []byte(`{}`)}); err != nil {
+			return err
+		}
+		want, err := tx.ConfigVersion(ctx, "t1")
+		if err != nil {
+			return err
+		}
+		if _, _, config, err := tx.LockUserVersion(ctx, "t1", "alice"); err != nil || config != want || want == 0 {
+			return fmt.Errorf("LockUserVersion's configuration version = %d, %v; want %d", config, err, want)
+		}
+		if _, _, _, err := tx.LockUserVersion(ctx, "t1", "nobody"); !errors.Is(err, vigil.ErrNotFound) {
 			return fmt.Errorf("LockUserVersion of nobody = %v, want ErrNotFound", err)
 		}
 		if r, err := tx.LatestResponse(ctx, "t1", "uid-1"); err != nil || string(r) != `{"r":2}` {

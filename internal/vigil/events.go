@@ -122,22 +122,23 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 			}
 			checked = true
 		}
-		rs, changed, err := s.confirmRuleContext(ctx, tx, tenant.ID, in.rs)
-		if err != nil {
-			return err
-		}
 		in := in
 		out := w.ahead
-		if changed {
-			// Computed with a configuration that changed since: compute again with the new one.
-			in.rs, out = rs, nil
-		}
 		var rec UserRecord
+		var err error
 		if out != nil {
-			// Only check that the user is still where the outcome was computed.
-			rec.UID, rec.LastSeq, err = tx.LockUserVersion(ctx, tenant.ID, userID)
-		} else {
-			rec, err = tx.LockUser(ctx, tenant.ID, userID)
+			// One small read checks everything the outcome was computed from: the user's
+			// history and the tenant's configuration.
+			var config int64
+			rec.UID, rec.LastSeq, config, err = tx.LockUserVersion(ctx, tenant.ID, userID)
+			if err == nil && (config != in.rs.version || out.basedOn != rec.LastSeq || out.uid != rec.UID) {
+				out = nil // something moved since: compute again below
+			}
+		}
+		if out == nil && err == nil {
+			if in.rs, err = s.confirmRuleContext(ctx, tx, tenant.ID, in.rs); err == nil {
+				rec, err = tx.LockUser(ctx, tenant.ID, userID)
+			}
 		}
 		if errors.Is(err, ErrNotFound) {
 			if !checked { // the eventId may be stored for this user under its former id
@@ -149,13 +150,6 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 		}
 		if err != nil {
 			return err
-		}
-		if out != nil && (out.basedOn != rec.LastSeq || out.uid != rec.UID) {
-			// The user changed since: compute again on the locked row.
-			if rec, err = tx.LockUser(ctx, tenant.ID, userID); err != nil {
-				return err
-			}
-			out = nil
 		}
 		if out == nil {
 			before, err := decodeUserState(rec)

@@ -64,9 +64,10 @@ type Tx interface {
 	// LockUser reads a user for update: until the transaction ends no other writer changes it.
 	// It returns ErrNotFound when the tenant has no user with that id.
 	LockUser(ctx context.Context, tenantID, userID string) (UserRecord, error)
-	// LockUserVersion is LockUser reading only the user's UID and LastSeq: enough to check
-	// that a user has not changed since it was read.
-	LockUserVersion(ctx context.Context, tenantID, userID string) (uid string, lastSeq int64, err error)
+	// LockUserVersion is LockUser reading only the user's UID and LastSeq, and its tenant's
+	// ConfigVersion (0 without a tenant row): enough to check that nothing a write was computed
+	// from has changed since.
+	LockUserVersion(ctx context.Context, tenantID, userID string) (uid string, lastSeq, configVersion int64, err error)
 	// LatestResponse reads the Response of the user's newest history entry that has one, or
 	// ErrNotFound.
 	LatestResponse(ctx context.Context, tenantID, userUID string) ([]byte, error)

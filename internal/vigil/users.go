@@ -57,7 +57,7 @@ func (s *Service) prepareCreate(ctx context.Context, tenant Tenant, kind Kind, b
 	w := &userWrite{userID: userID}
 	w.run = func(tx Tx) error {
 		w.reply, w.profile, w.evaluation, w.existed = nil, nil, nil, false
-		rs, _, err := s.confirmRuleContext(ctx, tx, tenant.ID, rs)
+		rs, err := s.confirmRuleContext(ctx, tx, tenant.ID, rs)
 		if err != nil {
 			return err
 		}

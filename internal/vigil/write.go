@@ -41,18 +41,16 @@ func (s *Service) ruleContext(ctx context.Context, tenantID string) (ruleContext
 
 // confirmRuleContext runs in a write's transaction: it returns rs when the tenant's configuration
 // has not changed since rs was read (by this or any other process), and the current context
-// otherwise, with changed set. A write is thus evaluated with the configuration in force when it
-// commits.
-func (s *Service) confirmRuleContext(ctx context.Context, tx Tx, tenantID string, rs ruleContext) (current ruleContext, changed bool, err error) {
+// otherwise. A write is thus evaluated with the configuration in force when it commits.
+func (s *Service) confirmRuleContext(ctx context.Context, tx Tx, tenantID string, rs ruleContext) (ruleContext, error) {
 	version, err := tx.ConfigVersion(ctx, tenantID)
 	if errors.Is(err, ErrNotFound) || (err == nil && version == rs.version) {
-		return rs, false, nil
+		return rs, nil
 	}
 	if err != nil {
-		return rs, false, err
+		return rs, err
 	}
-	current, err = s.freshRuleContext(ctx, tenantID)
-	return current, err == nil, err
+	return s.freshRuleContext(ctx, tenantID)
 }
 
 // freshRuleContext reads the tenant's rule context and keeps it for the next writes.
