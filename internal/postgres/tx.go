@@ -65,22 +65,11 @@ func (t *pgTx) LatestResponse(ctx context.Context, tenantID, userUID string) ([]
 }
 
 func (t *pgTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt)
-	return mapError(err)
+	return t.exec(ctx, insertUser(u))
 }
 
 func (t *pgTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
-	tag, err := t.tx.Exec(ctx, `UPDATE users SET user_id = $1, kind = $2, profile = $3, evaluation = $4, risk = $5,
-		rules = $6, max_timestamp = $7, last_seq = $8, updated_at = $9 WHERE tenant_id = $10 AND uid = $11`,
-		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID)
-	if err != nil {
-		return mapError(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return vigil.ErrNotFound
-	}
-	return nil
+	return t.exec(ctx, updateUser(u))
 }
 
 func (t *pgTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {
@@ -99,11 +88,7 @@ func (t *pgTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind, 
 }
 
 func (t *pgTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO user_entries (tenant_id, user_uid, seq, type, timestamp, event_kind,
-		event_id, body, request_hash, evaluation, response, shadow, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
-		e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.CreatedAt)
-	return mapError(err)
+	return t.exec(ctx, insertEntry(e))
 }
 
 func (t *pgTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error {

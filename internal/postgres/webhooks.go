@@ -62,10 +62,7 @@ func (t *pgTx) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) e
 }
 
 func (t *pgTx) InsertDelivery(ctx context.Context, d vigil.Delivery) error {
-	_, err := t.tx.Exec(ctx, rebind(`INSERT INTO webhook_deliveries (`+sqlrow.DeliveryColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), d.ID, d.TenantID, d.EndpointID, d.OrderKey, d.Seq, d.Type,
-		d.Payload, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.LastStatus, d.LastError, d.CreatedAt, d.DeliveredAt)
-	return mapError(err)
+	return t.exec(ctx, insertDelivery(d))
 }
 
 func (t *pgTx) RetryDelivery(ctx context.Context, tenantID, id string, now int64) error {

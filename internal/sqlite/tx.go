@@ -100,6 +100,29 @@ func (t *sqlTx) LatestResponse(ctx context.Context, tenantID, userUID string) ([
 	return response, notFound(err)
 }
 
+// WriteUser runs the statements one after the other: they are local calls, not round trips.
+func (t *sqlTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, entries []vigil.Entry, deliveries []vigil.Delivery) error {
+	var err error
+	if create {
+		err = t.InsertUser(ctx, u)
+	} else {
+		err = t.UpdateUser(ctx, u)
+	}
+	for _, e := range entries {
+		if err != nil {
+			return err
+		}
+		err = t.InsertEntry(ctx, e)
+	}
+	for _, d := range deliveries {
+		if err != nil {
+			return err
+		}
+		err = t.InsertDelivery(ctx, d)
+	}
+	return err
+}
+
 func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
 	_, err := t.q().ExecContext(ctx, qInsertUser,
 		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq,

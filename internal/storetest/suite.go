@@ -31,6 +31,7 @@ func Run(t *testing.T, b Backend) {
 		{"webhook outbox order, leases and retries", testOutbox},
 		{"configuration version", testConfigVersion},
 		{"a user's version and latest response", testUserVersionAndLatestResponse},
+		{"one write of a user, its entries and deliveries", testWriteUser},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
@@ -624,5 +625,47 @@ func testUserVersionAndLatestResponse(t *testing.T, s vigil.Store) {
 	}
 	if _, _, err := s.UserWithResponse(ctx, "t1", "nobody"); !errors.Is(err, vigil.ErrNotFound) {
 		t.Fatalf("UserWithResponse of nobody = %v, want ErrNotFound", err)
+	}
+}
+
+// testWriteUser checks WriteUser: a create and an update with their entries and deliveries, an
+// update of a user that is gone, and a failing entry that leaves none of its write behind.
+func testWriteUser(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	u := sampleUser("t1", "uid-1", "alice")
+	entry := func(seq int64, eventID string) vigil.Entry {
+		return vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: seq, Type: vigil.EntryEvent, EventKind: vigil.Consumer,
+			EventID: eventID, Body: []byte(`{}`), Response: []byte(`{"seq":` + fmt.Sprint(seq) + `}`)}
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.WriteUser(ctx, u, true, []vigil.Entry{entry(1, "e1")}, []vigil.Delivery{delivery("d1", "uid-1", 1)})
+	})
+	u.LastSeq, u.Profile = 3, []byte(`{"userId":"alice","v":2}`)
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.WriteUser(ctx, u, false, []vigil.Entry{entry(2, "e2"), entry(3, "e3")}, nil)
+	})
+	got, response, err := s.UserWithResponse(ctx, "t1", "alice")
+	if err != nil || got.LastSeq != 3 || string(got.Profile) != string(u.Profile) || string(response) != `{"seq":3}` {
+		t.Fatalf("after two writes: %+v, %s, %v", got, response, err)
+	}
+	if claimed, err := s.ClaimDeliveries(ctx, 100, 200, 10); err != nil || ids(claimed) != "[d1]" {
+		t.Fatalf("deliveries after the create = %s, %v; want d1", ids(claimed), err)
+	}
+
+	gone := sampleUser("t1", "uid-gone", "ghost")
+	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.WriteUser(ctx, gone, false, nil, nil)
+	}); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("updating a user that is gone = %v, want ErrNotFound", err)
+	}
+
+	u.LastSeq, u.Profile = 4, []byte(`{"userId":"alice","v":3}`)
+	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.WriteUser(ctx, u, false, []vigil.Entry{entry(4, "e1")}, nil) // e1 is taken
+	}); !errors.Is(err, vigil.ErrDuplicate) {
+		t.Fatalf("a write whose entry reuses an eventId = %v, want ErrDuplicate", err)
+	}
+	if got, _ := s.User(ctx, "t1", "alice"); got.LastSeq != 3 || string(got.Profile) != `{"userId":"alice","v":2}` {
+		t.Fatalf("the failed write changed the user: %+v", got)
 	}
 }

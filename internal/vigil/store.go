@@ -76,6 +76,11 @@ type Tx interface {
 	// UpdateUser replaces a user's row, found by its UID.
 	UpdateUser(ctx context.Context, u UserRecord) error
 
+	// WriteUser stores one write of a user: its row (InsertUser when create, else UpdateUser,
+	// with their errors), then its history entries and outbox deliveries, in order, and returns
+	// the first error. A store may send them to the database together.
+	WriteUser(ctx context.Context, u UserRecord, create bool, entries []Entry, deliveries []Delivery) error
+
 	// Entries lists a user's history in arrival order (by Seq), without responses.
 	Entries(ctx context.Context, tenantID, userUID string) ([]Entry, error)
 	// EventByID finds an event entry by eventId among the events of one kind, or ErrNotFound.

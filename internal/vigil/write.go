@@ -139,26 +139,7 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profileJSON []byte, 
 
 // apply writes a plan in a transaction.
 func (p writePlan) apply(ctx context.Context, tx Tx) error {
-	var err error
-	if p.create {
-		err = tx.InsertUser(ctx, p.rec)
-	} else {
-		err = tx.UpdateUser(ctx, p.rec)
-	}
-	if err != nil {
-		return err
-	}
-	for _, e := range p.entries {
-		if err := tx.InsertEntry(ctx, e); err != nil {
-			return err
-		}
-	}
-	for _, d := range p.deliveries {
-		if err := tx.InsertDelivery(ctx, d); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.WriteUser(ctx, p.rec, p.create, p.entries, p.deliveries)
 }
 
 // saveWrite plans a write and stores it; rec is updated to the stored row.
