@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/vigil-aml/vigil/internal/schema"
 	"github.com/vigil-aml/vigil/internal/vigil"
@@ -51,6 +52,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
+	// With its length known, a reply over net/http's 2 KB buffer (an event's is about 6 KB) goes
+	// out whole instead of chunked.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
 }
