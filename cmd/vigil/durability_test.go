@@ -52,15 +52,12 @@ func TestNothingAcknowledgedIsLostOnSIGKILL(t *testing.T) {
 
 		restarted := startServer(t, dsn)
 		for _, id := range ids {
-			req, _ := http.NewRequest(http.MethodGet, restarted.base+"/events/consumer/user/"+url.PathEscape(id), nil)
-			req.Header.Set("x-api-key", key)
-			r, err := http.DefaultClient.Do(req)
+			status, _, err := apiCall(http.DefaultClient, http.MethodGet, restarted.base+"/events/consumer/user/"+url.PathEscape(id), key, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.Body.Close()
-			if r.StatusCode != http.StatusOK {
-				t.Fatalf("event %s was answered 201 before the kill but is %d after the restart", id, r.StatusCode)
+			if status != http.StatusOK {
+				t.Fatalf("event %s was answered 201 before the kill but is %d after the restart", id, status)
 			}
 		}
 		t.Logf("%s: %d acknowledged events, all present after SIGKILL and restart", b.Name, len(ids))

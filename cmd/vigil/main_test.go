@@ -43,16 +43,12 @@ func TestServeEndToEnd(t *testing.T) {
 
 	call := func(method, path, body string, want int) {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("x-api-key", key)
-		res, err := http.DefaultClient.Do(req)
+		status, data, err := apiCall(http.DefaultClient, method, base+path, key, body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		data, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != want {
-			t.Fatalf("%s %s = %d %s, want %d", method, path, res.StatusCode, data, want)
+		if status != want {
+			t.Fatalf("%s %s = %d %s, want %d", method, path, status, data, want)
 		}
 	}
 	call("GET", "/healthz", "", 200)

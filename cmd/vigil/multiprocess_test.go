@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -101,15 +99,7 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 
 	client := &http.Client{Timeout: 30 * time.Second}
 	post := func(base, path, body string) (int, []byte, error) {
-		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
-		req.Header.Set("x-api-key", key)
-		res, err := client.Do(req)
-		if err != nil {
-			return 0, nil, err
-		}
-		defer res.Body.Close()
-		data, err := io.ReadAll(res.Body)
-		return res.StatusCode, data, err
+		return apiCall(client, http.MethodPost, base+path, key, body)
 	}
 
 	const users, workers, eventsPerWorker = 6, 16, 60
@@ -163,14 +153,10 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	for i := range users {
 		var profiles []string
 		for _, s := range servers {
-			req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/consumer/users/u%d", s.base, i), nil)
-			req.Header.Set("x-api-key", key)
-			res, err := client.Do(req)
+			_, data, err := apiCall(client, http.MethodGet, fmt.Sprintf("%s/consumer/users/u%d", s.base, i), key, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			data, _ := io.ReadAll(res.Body)
-			res.Body.Close()
 			profiles = append(profiles, string(data))
 		}
 		if profiles[0] != profiles[1] {

@@ -40,15 +40,12 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 
 	server := startServer(t, dsn)
 	call := func(path, body string) {
-		req, _ := http.NewRequest(http.MethodPost, server.base+path, strings.NewReader(body))
-		req.Header.Set("x-api-key", key)
-		res, err := http.DefaultClient.Do(req)
+		status, _, err := apiCall(http.DefaultClient, http.MethodPost, server.base+path, key, body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusCreated {
-			t.Fatalf("POST %s: %d", path, res.StatusCode)
+		if status != http.StatusCreated {
+			t.Fatalf("POST %s: %d", path, status)
 		}
 	}
 	call("/consumer/users", `{"userId":"u1","createdTimestamp":1700000000000}`)

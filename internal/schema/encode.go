@@ -12,7 +12,7 @@ import (
 func Encode(v any) ([]byte, error) {
 	switch v.(type) {
 	case map[string]any, []any:
-		return appendTree(make([]byte, 0, 512), v)
+		return AppendTree(make([]byte, 0, 512), v)
 	}
 	return encodeReflect(v)
 }

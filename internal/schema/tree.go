@@ -8,14 +8,11 @@ import (
 	"strconv"
 )
 
-// AppendTree appends a JSON tree like Encode (keys sorted, no HTML escaping).
-func AppendTree(buf []byte, v any) ([]byte, error) { return appendTree(buf, v) }
-
-// appendTree appends a JSON tree (maps, slices, json.Number, strings, booleans, nil) as Encode
+// AppendTree appends a JSON tree (maps, slices, json.Number, strings, booleans, nil) as Encode
 // writes it: keys sorted, no HTML escaping. It walks the tree directly, which is several times
 // faster than encoding/json's reflection over interfaces; any other value inside the tree goes
 // through encoding/json, so the output is the same byte for byte.
-func appendTree(buf []byte, v any) ([]byte, error) {
+func AppendTree(buf []byte, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case map[string]any:
 		keys := sortedKeys(t)
@@ -27,13 +24,13 @@ func appendTree(buf []byte, v any) ([]byte, error) {
 			buf = AppendString(buf, k)
 			buf = append(buf, ':')
 			var err error
-			if buf, err = appendTree(buf, t[k]); err != nil {
+			if buf, err = AppendTree(buf, t[k]); err != nil {
 				return nil, err
 			}
 		}
 		return append(buf, '}'), nil
 	case []any:
-		return AppendList(buf, t, appendTree)
+		return AppendList(buf, t, AppendTree)
 	case string:
 		return AppendString(buf, t), nil
 	case json.Number:

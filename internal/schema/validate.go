@@ -132,22 +132,18 @@ func (v *Validator) ValidateChanged(name string, doc Object, changed Object, mod
 		return v.Validate(name, doc, mode, prefix)
 	}
 	part := make(Object, len(changed)+len(required))
-	for _, keys := range [][]string{required, keysOf(changed)} {
-		for _, k := range keys {
-			if val, ok := doc[k]; ok {
-				part[k] = val
-			}
+	take := func(k string) {
+		if val, ok := doc[k]; ok {
+			part[k] = val
 		}
 	}
-	return v.Validate(name, part, mode, prefix)
-}
-
-func keysOf(o Object) []string {
-	keys := make([]string, 0, len(o))
-	for k := range o {
-		keys = append(keys, k)
+	for _, k := range required {
+		take(k)
 	}
-	return keys
+	for k := range changed {
+		take(k)
+	}
+	return v.Validate(name, part, mode, prefix)
 }
 
 // Properties reports the top-level property names the component schema declares.

@@ -47,8 +47,6 @@ type eventWrite struct {
 	timestamp       int64
 	run             func(Tx) error
 	reply           EventReply
-	// event and evaluation are the event as stored and its rule and risk results.
-	event, evaluation []byte
 	// uid and seq identify the history entry of the event.
 	uid string
 	seq int64
@@ -102,7 +100,6 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 			return false, withReason(conflictf("eventId %q was already used for a different request; use a new eventId for a new event", eventID), ReasonConflict)
 		}
 		w.reply.Body, w.reply.Replayed = seen.Response, true
-		w.event, w.evaluation = seen.Body, entryEvaluation(seen)
 		w.uid, w.seq = seen.UserUID, seen.Seq
 		return true, nil
 	}
@@ -110,7 +107,7 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 	w.run = func(tx Tx) error {
 		reply := &w.reply
 		*reply = EventReply{Location: location}
-		w.event, w.evaluation, w.applied = eventJSON, nil, nil
+		w.applied = nil
 		// A first run does not look the eventId up: the unique index on it fails the insert of
 		// the event's entry, the store rolls the unit back, and the retry looks it up. A retry
 		// of a request is rare; the lookup on every event was not.
@@ -163,7 +160,7 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 		if err := out.plan.apply(ctx, tx); err != nil {
 			return err
 		}
-		reply.Body, w.evaluation, w.applied = out.response, out.evaluation, out
+		reply.Body, w.applied = out.response, out
 		w.uid, w.seq = rec.UID, out.seq
 		return nil
 	}
@@ -218,10 +215,10 @@ type eventInput struct {
 // eventOutcome is what an event does to a user: the rows to write and the reply.
 type eventOutcome struct {
 	// basedOn is the user's LastSeq the outcome was computed on, uid the user's UID.
-	basedOn              int64
-	uid                  string
-	plan                 writePlan
-	response, evaluation []byte
+	basedOn  int64
+	uid      string
+	plan     writePlan
+	response []byte
 	// seq is the Seq of the event's history entry.
 	seq int64
 	// after is the user's state once the plan is stored.
@@ -301,7 +298,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	plan := s.planWrite(in.rs, rec, profileJSON, out, entry, response, false)
 	plan.entries = append(added, plan.entries...)
 	return &eventOutcome{basedOn: based, uid: rec.UID, plan: plan, response: response,
-		evaluation: out.evaluationJSON, seq: entry.Seq,
+		seq:   entry.Seq,
 		after: userState{profile: current, risk: out.risk, rules: out.rules}}, nil
 }
 

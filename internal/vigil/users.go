@@ -32,10 +32,10 @@ func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body
 type userWrite struct {
 	userID string
 	run    func(Tx) error
-	// reply is the wire reply; profile and evaluation the user after the write (nil when the
-	// user existed and validateUserId kept it unchanged, which sets existed).
-	reply, profile, evaluation []byte
-	existed                    bool
+	// reply is the wire reply; existed is set when the user existed and validateUserId kept it
+	// unchanged.
+	reply   []byte
+	existed bool
 	// uid and seq identify the history entry the write added.
 	uid string
 	seq int64
@@ -56,7 +56,7 @@ func (s *Service) prepareCreate(ctx context.Context, tenant Tenant, kind Kind, b
 	bodyJSON := mustEncode(body)
 	w := &userWrite{userID: userID}
 	w.run = func(tx Tx) error {
-		w.reply, w.profile, w.evaluation, w.existed = nil, nil, nil, false
+		w.reply, w.existed = nil, false
 		rs, err := s.confirmRuleContext(ctx, tx, tenant.ID, rs)
 		if err != nil {
 			return err
@@ -95,11 +95,7 @@ func (s *Service) prepareCreate(ctx context.Context, tenant Tenant, kind Kind, b
 			w.uid, w.seq = rec.UID, rec.LastSeq+1
 			w.reply, err = s.updateUser(ctx, tx, tenant, &rec, rs, body, bodyJSON, flags)
 		}
-		if err != nil {
-			return err
-		}
-		w.profile, w.evaluation = rec.Profile, rec.Evaluation
-		return nil
+		return err
 	}
 	return w, nil
 }

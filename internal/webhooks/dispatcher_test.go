@@ -333,20 +333,27 @@ triggersOnHit: {userStateDetails: {state: SUSPENDED, reason: sanctions}}
 	})
 }
 
+// firstFailedAttempt creates a user, sends it one tag event, and returns the event's delivery
+// once an attempt at it has failed.
+func (e *env) firstFailedAttempt(t *testing.T) vigil.Delivery {
+	t.Helper()
+	e.create(t, `{"userId":"u1","createdTimestamp":1700000000000}`)
+	if err := e.event(t, "e0", 1700000001000, `{"tags":[{"key":"x","value":"y"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a failed attempt", func() bool {
+		ds := e.deliveries(t, "")
+		return len(ds) == 1 && ds[0].Attempts > 0
+	})
+	return e.deliveries(t, "")[0]
+}
+
 func TestOutboundSafety(t *testing.T) {
 	b := storetest.Backends(t)[0]
 	t.Run("denied network", func(t *testing.T) {
 		r := newReceiver(t)
 		e := setup(t, b, r.URL, "", webhooks.Config{Deny: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-		e.create(t, `{"userId":"u1","createdTimestamp":1700000000000}`)
-		if err := e.event(t, "e0", 1700000001000, `{"tags":[{"key":"x","value":"y"}]}`); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, "a failed attempt", func() bool {
-			ds := e.deliveries(t, "")
-			return len(ds) == 1 && ds[0].Attempts > 0
-		})
-		if d := e.deliveries(t, "")[0]; !strings.Contains(d.LastError, "denied") || len(r.received()) != 0 {
+		if d := e.firstFailedAttempt(t); !strings.Contains(d.LastError, "denied") || len(r.received()) != 0 {
 			t.Fatalf("delivery = %+v, received %d", d, len(r.received()))
 		}
 	})
@@ -355,15 +362,7 @@ func TestOutboundSafety(t *testing.T) {
 		redirect := httptest.NewServer(http.RedirectHandler(r.URL, http.StatusTemporaryRedirect))
 		defer redirect.Close()
 		e := setup(t, b, redirect.URL, "", webhooks.Config{})
-		e.create(t, `{"userId":"u1","createdTimestamp":1700000000000}`)
-		if err := e.event(t, "e0", 1700000001000, `{"tags":[{"key":"x","value":"y"}]}`); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, "a failed attempt", func() bool {
-			ds := e.deliveries(t, "")
-			return len(ds) == 1 && ds[0].Attempts > 0
-		})
-		if d := e.deliveries(t, "")[0]; d.LastStatus != http.StatusTemporaryRedirect || len(r.received()) != 0 {
+		if d := e.firstFailedAttempt(t); d.LastStatus != http.StatusTemporaryRedirect || len(r.received()) != 0 {
 			t.Fatalf("delivery = %+v, received %d", d, len(r.received()))
 		}
 	})
