@@ -11,25 +11,29 @@ func (r Result) AppendJSON(b []byte) ([]byte, error) {
 	b = appendBool(b, r.RuleHit)
 	b = appendExecution(b, r.VersionID, r.ExecutedAt, r.ExecutedRiskLevel)
 	if len(r.Vars) > 0 {
-		b = append(b, `,"vars":[`...)
-		for i, v := range r.Vars {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"value":`...)
-			if v.Value == nil {
-				b = append(b, "null"...)
-			} else {
-				var err error
-				if b, err = schema.AppendTree(b, v.Value); err != nil {
-					return nil, err
-				}
-			}
-			b = append(b, '}')
+		b = append(b, `,"vars":`...)
+		var err error
+		if b, err = AppendVars(b, r.Vars); err != nil {
+			return nil, err
 		}
-		b = append(b, ']')
 	}
 	return appendTail(b, r.Labels, r.Nature, r.IsShadow), nil
+}
+
+// AppendVars appends a result's vars as encoding/json encodes them (without HTML escaping).
+func AppendVars(b []byte, vars []Vars) ([]byte, error) {
+	return schema.AppendList(b, vars, func(b []byte, v Vars) ([]byte, error) {
+		b = append(b, `{"value":`...)
+		if v.Value == nil {
+			b = append(b, "null"...)
+		} else {
+			var err error
+			if b, err = schema.AppendTree(b, v.Value); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	})
 }
 
 // AppendJSON appends the hit as encoding/json encodes it (without HTML escaping).

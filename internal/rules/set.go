@@ -280,9 +280,7 @@ func (s *Set) Evaluate(in Input) Output {
 		}
 		out.Executed = append(out.Executed, res)
 		if hit {
-			out.Hits = append(out.Hits, Hit{RuleID: r.ID, RuleInstanceID: r.InstanceID, RuleName: r.Name,
-				RuleDescription: r.Description, RuleAction: action, VersionID: r.VersionID, ExecutedAt: at,
-				ExecutedRiskLevel: level, Labels: r.Labels, Nature: r.Nature})
+			out.Hits = append(out.Hits, res.AsHit())
 			if r.TriggersOnHit != nil {
 				out.Triggers = append(out.Triggers, *r.TriggersOnHit)
 			}

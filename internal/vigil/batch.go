@@ -281,8 +281,12 @@ func (s *Service) BatchPage(ctx context.Context, tenant Tenant, kind BatchKind, 
 	}
 	items := make([]json.RawMessage, len(entries))
 	for i, e := range entries {
+		evaluation, err := s.entryEvaluation(ctx, e)
+		if err != nil {
+			return nil, err
+		}
 		var ev eventEvaluation
-		if err := json.Unmarshal(entryEvaluation(e), &ev); err != nil {
+		if err := json.Unmarshal(evaluation, &ev); err != nil {
 			return nil, err
 		}
 		results := mustEncode(struct {

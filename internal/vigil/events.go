@@ -99,7 +99,10 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 		if !bytes.Equal(seen.RequestHash, hash) {
 			return false, withReason(conflictf("eventId %q was already used for a different request; use a new eventId for a new event", eventID), ReasonConflict)
 		}
-		w.reply.Body, w.reply.Replayed = seen.Response, true
+		if w.reply.Body, err = s.expandResponse(ctx, tenant.ID, seen.Response); err != nil {
+			return false, err
+		}
+		w.reply.Replayed = true
 		w.uid, w.seq = seen.UserUID, seen.Seq
 		return true, nil
 	}
@@ -295,7 +298,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	rec.Kind = in.kind
 	profileJSON := mustEncode(current)
 	response := withFields(profileJSON, out.evaluationJSON)
-	plan := s.planWrite(in.rs, rec, profileJSON, out, entry, response, false)
+	plan := s.planWrite(in.rs, rec, profileJSON, out, entry, profileJSON, false)
 	plan.entries = append(added, plan.entries...)
 	return &eventOutcome{basedOn: based, uid: rec.UID, plan: plan, response: response,
 		seq:   entry.Seq,
@@ -370,8 +373,12 @@ func (s *Service) Event(ctx context.Context, tenant Tenant, kind Kind, eventID s
 	if err != nil {
 		return nil, err
 	}
+	evaluation, err := s.entryEvaluation(ctx, e)
+	if err != nil {
+		return nil, err
+	}
 	var ev eventEvaluation
-	if err := json.Unmarshal(entryEvaluation(e), &ev); err != nil {
+	if err := json.Unmarshal(evaluation, &ev); err != nil {
 		return nil, err
 	}
 	if ev.ExecutedRules == nil {

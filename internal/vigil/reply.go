@@ -1,6 +1,7 @@
 package vigil
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -20,6 +21,11 @@ type createResponse struct {
 	UserID string `json:"userId"`
 	Evaluation
 	Message string `json:"message,omitempty"`
+}
+
+// userIDDoc is the start of a create's response: {"userId": ...}, as createResponse encodes it.
+func userIDDoc(userID string) []byte {
+	return append(schema.AppendString([]byte(`{"userId":`), userID), '}')
 }
 
 // eventEvaluation is the part of an Evaluation that an event's GET carries.
@@ -47,11 +53,11 @@ func withFields(doc, extra []byte) []byte {
 // entryEvaluation returns JSON that holds an entry's evaluation fields (executedRules, hitRules,
 // riskScoreDetails, status): the entry's first response, which carries them after the profile or
 // the userId, or, for entries stored before responses carried them alone, the evaluation column.
-func entryEvaluation(e Entry) []byte {
+func (s *Service) entryEvaluation(ctx context.Context, e Entry) ([]byte, error) {
 	if e.Evaluation != nil {
-		return e.Evaluation
+		return e.Evaluation, nil
 	}
-	return e.Response
+	return s.expandResponse(ctx, e.TenantID, e.Response)
 }
 
 func mustEncode(v any) []byte {
@@ -81,14 +87,18 @@ func decodeEvaluation(data []byte) (Evaluation, error) {
 }
 
 // latestEvaluation returns the JSON of a user's latest evaluation: its own column for a user last
-// written by an earlier version, otherwise the evaluation fields of the response of its newest
-// write, byte for byte (nil if it has none).
-func latestEvaluation(rec UserRecord, response []byte) ([]byte, error) {
+// written by an earlier version, otherwise the evaluation fields of the stored response of its
+// newest write (nil if it has none).
+func (s *Service) latestEvaluation(ctx context.Context, rec UserRecord, stored []byte) ([]byte, error) {
 	if len(rec.Evaluation) > 0 {
 		return rec.Evaluation, nil
 	}
-	if len(response) == 0 {
+	if len(stored) == 0 {
 		return nil, nil
+	}
+	response, err := s.expandResponse(ctx, rec.TenantID, stored)
+	if err != nil {
+		return nil, err
 	}
 	var fields struct {
 		ExecutedRules    json.RawMessage `json:"executedRules"`

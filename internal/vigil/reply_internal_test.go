@@ -1,6 +1,9 @@
 package vigil
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // TestEntryEvaluationReadsOldAndNewEntries: entries written before the evaluation lived only in
 // the response still answer from their evaluation column.
@@ -10,12 +13,14 @@ func TestEntryEvaluationReadsOldAndNewEntries(t *testing.T) {
 		entry Entry
 		want  string
 	}{
-		{"new entry: from the response", Entry{Response: []byte(`{"userId":"u","hitRules":[]}`)}, `{"userId":"u","hitRules":[]}`},
+		{"entry with a whole response: from the response", Entry{Response: []byte(`{"userId":"u","hitRules":[]}`)}, `{"userId":"u","hitRules":[]}`},
 		{"older entry: its evaluation", Entry{Evaluation: []byte(`{"hitRules":[]}`), Response: []byte(`{"userId":"u","hitRules":[]}`)}, `{"hitRules":[]}`},
 	}
+	s := &Service{}
 	for _, tc := range tests {
-		if got := string(entryEvaluation(tc.entry)); got != tc.want {
-			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		got, err := s.entryEvaluation(context.Background(), tc.entry)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s: %s, %v, want %s", tc.name, got, err, tc.want)
 		}
 	}
 }

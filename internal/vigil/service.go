@@ -26,6 +26,7 @@ type Service struct {
 	ruleSets      ruleSets
 	users         *userCache
 	contexts      ruleContexts
+	identities    ruleIdentities
 	metrics       Metrics
 	wake          func()
 	// keys caches the tenant of each API key hash seen (keys never change owner).

@@ -79,7 +79,7 @@ func (s *Service) prepareCreate(ctx context.Context, tenant Tenant, kind Kind, b
 					return err
 				}
 			}
-			evaluation, err := latestEvaluation(rec, response)
+			evaluation, err := s.latestEvaluation(ctx, rec, response)
 			if err != nil {
 				return err
 			}
@@ -115,8 +115,9 @@ func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 		return nil, err
 	}
 	rec.CreatedAt = entry.CreatedAt
-	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: out.evaluation})
-	if err := s.saveWrite(ctx, tx, rs, rec, current, out, entry, reply, true); err != nil {
+	doc := userIDDoc(rec.UserID)
+	reply := withFields(doc, out.evaluationJSON)
+	if err := s.saveWrite(ctx, tx, rs, rec, current, out, entry, doc, true); err != nil {
 		return nil, err
 	}
 	return reply, nil
@@ -145,8 +146,9 @@ func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 	if err != nil {
 		return nil, err
 	}
-	reply := mustEncode(createResponse{UserID: rec.UserID, Evaluation: out.evaluation})
-	if err := s.saveWrite(ctx, tx, rs, rec, current, out, entry, reply, false); err != nil {
+	doc := userIDDoc(rec.UserID)
+	reply := withFields(doc, out.evaluationJSON)
+	if err := s.saveWrite(ctx, tx, rs, rec, current, out, entry, doc, false); err != nil {
 		return nil, err
 	}
 	return reply, nil
@@ -171,6 +173,6 @@ func (s *Service) userWithEvaluation(ctx context.Context, tenant Tenant, kind Ki
 	if err != nil {
 		return rec, nil, err
 	}
-	evaluation, err := latestEvaluation(rec, response)
+	evaluation, err := s.latestEvaluation(ctx, rec, response)
 	return rec, evaluation, err
 }

@@ -16,6 +16,8 @@ type ruleContext struct {
 	model     *risk.Model
 	set       *rules.Set
 	endpoints []WebhookEndpoint
+	// identities are set's rules' identities, for storing responses compact.
+	identities map[rules.Version]rules.Identity
 	// version is the tenant's configuration version it was read at (see Store.ConfigVersion).
 	version int64
 }
@@ -87,7 +89,9 @@ func (s *Service) readRuleContext(ctx context.Context, tenantID string) (ruleCon
 		return ruleContext{}, err
 	}
 	endpoints, err := s.store.WebhookEndpoints(ctx, tenantID)
-	return ruleContext{model: model, set: set, endpoints: endpoints}, err
+	identities := set.Identities()
+	s.identities.remember(tenantID, identities)
+	return ruleContext{model: model, set: set, endpoints: endpoints, identities: identities}, err
 }
 
 // afterWrite wakes the webhook dispatcher when the write may have queued deliveries.
@@ -106,14 +110,14 @@ type writePlan struct {
 	deliveries []Delivery
 }
 
-// planWrite builds the rows of one write, whose profile after it is profileJSON: its history entry (with its evaluation and first
-// response), the system entry of any triggered actions right after it, the user's new row and
-// the webhook deliveries.
+// planWrite builds the rows of one write, whose profile after it is profileJSON: its history
+// entry (with its first response, doc followed by the evaluation's fields), the system entry of
+// any triggered actions right after it, the user's new row and the webhook deliveries.
 func (s *Service) planWrite(rs ruleContext, rec UserRecord, profileJSON []byte, out evaluated,
-	entry Entry, response []byte, create bool) writePlan {
+	entry Entry, doc []byte, create bool) writePlan {
 	// The response carries the evaluation's fields, so the entry does not store them twice
-	// (see entryEvaluation).
-	entry.Response, entry.Shadow = response, out.shadowJSON
+	// (see entryEvaluation), and it is stored compact (stored_response.go).
+	entry.Response, entry.Shadow = storedResponse(doc, out, rs.identities), out.shadowJSON
 	p := writePlan{create: create, entries: []Entry{entry}}
 	if out.system != nil {
 		// Right after the write that hit: a creation's actions precede every event.
@@ -142,10 +146,11 @@ func (p writePlan) apply(ctx context.Context, tx Tx) error {
 	return tx.WriteUser(ctx, p.rec, p.create, p.entries, p.deliveries)
 }
 
-// saveWrite plans a write and stores it; rec is updated to the stored row.
+// saveWrite plans a write and stores it; rec is updated to the stored row. doc is the start of
+// its response (see planWrite).
 func (s *Service) saveWrite(ctx context.Context, tx Tx, rs ruleContext, rec *UserRecord, current schema.Object, out evaluated,
-	entry Entry, response []byte, create bool) error {
-	p := s.planWrite(rs, *rec, mustEncode(current), out, entry, response, create)
+	entry Entry, doc []byte, create bool) error {
+	p := s.planWrite(rs, *rec, mustEncode(current), out, entry, doc, create)
 	*rec = p.rec
 	return p.apply(ctx, tx)
 }

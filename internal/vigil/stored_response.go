@@ -1,0 +1,200 @@
+package vigil
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/vigil-aml/vigil/internal/risk"
+	"github.com/vigil-aml/vigil/internal/rules"
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// A write's first response is stored with its history entry, to be replayed for a retry and to
+// answer later reads. Most of it is the executed rules' text (name, description, labels: about
+// 5 KB of a 6 KB event response with the default library), which is the same for every write a
+// rule version judges. So a response is stored compact when it can be: the part before the
+// evaluation as sent, then per rule only its version and what this evaluation found. The text
+// comes back from the rule version (a version never changes), and the expanded response is the
+// original byte for byte. A response that does not fit that shape is stored whole.
+//
+// Compact form: compactMarker, the response's leading JSON object (the profile of an event, the
+// userId of a create), a zero byte (never in JSON text), then a compactEvaluation as JSON.
+const compactMarker = 0x01
+
+// compactEvaluation is an Evaluation without the rules' identities.
+type compactEvaluation struct {
+	// ExecutedAt and RiskLevel are the same for every rule of one evaluation.
+	ExecutedAt int64         `json:"t"`
+	RiskLevel  string        `json:"l"`
+	Rules      []compactRule `json:"r"`
+	Risk       *risk.Details `json:"d,omitempty"`
+	Status     string        `json:"s"`
+}
+
+// compactRule is one executed rule; hitRules are the hit ones, in order.
+type compactRule struct {
+	InstanceID string       `json:"i"`
+	VersionID  string       `json:"v"`
+	Action     string       `json:"a"`
+	Hit        bool         `json:"h,omitempty"`
+	Vars       []rules.Vars `json:"x,omitempty"`
+}
+
+// identityKey names a rule version of a tenant.
+type identityKey struct {
+	tenantID string
+	version  rules.Version
+}
+
+// ruleIdentities caches rule identities by version; a version never changes, so an entry never
+// goes stale.
+type ruleIdentities struct{ m sync.Map }
+
+func (c *ruleIdentities) remember(tenantID string, ids map[rules.Version]rules.Identity) {
+	for v, id := range ids {
+		c.m.Store(identityKey{tenantID, v}, id)
+	}
+}
+
+// storedResponse returns the bytes to store for a response made of doc (a JSON object) with the
+// evaluation's fields after it.
+func storedResponse(doc []byte, out evaluated, ids map[rules.Version]rules.Identity) []byte {
+	if b, ok := compactResponse(doc, out.evaluation, ids); ok {
+		return b
+	}
+	return withFields(doc, out.evaluationJSON)
+}
+
+// compactResponse encodes the compact form, or reports false when the evaluation does not have
+// the shape its expansion rebuilds: every rule a known version carrying that version's identity,
+// one time and level for all, and hitRules exactly the hit results in order.
+func compactResponse(doc []byte, ev Evaluation, ids map[rules.Version]rules.Identity) ([]byte, bool) {
+	if len(doc) < 2 || doc[0] != '{' || ev.ExecutedRules == nil || ev.HitRules == nil {
+		return nil, false
+	}
+	b := make([]byte, 0, len(doc)+64*len(ev.ExecutedRules)+512)
+	b = append(b, compactMarker)
+	b = append(b, doc...)
+	b = append(b, 0)
+	var at int64
+	var level string
+	if len(ev.ExecutedRules) > 0 {
+		at, level = ev.ExecutedRules[0].ExecutedAt, ev.ExecutedRules[0].ExecutedRiskLevel
+	}
+	b = append(b, `{"t":`...)
+	b = schema.AppendInt(b, at)
+	b = append(b, `,"l":`...)
+	b = schema.AppendString(b, level)
+	b = append(b, `,"r":[`...)
+	hits := 0
+	for i, r := range ev.ExecutedRules {
+		id, known := ids[rules.Version{InstanceID: r.RuleInstanceID, VersionID: r.VersionID}]
+		if !known || !id.Of(r) || r.IsShadow || r.ExecutedAt != at || r.ExecutedRiskLevel != level {
+			return nil, false
+		}
+		if r.RuleHit {
+			if hits == len(ev.HitRules) || !rules.SameHit(ev.HitRules[hits], r.AsHit()) {
+				return nil, false
+			}
+			hits++
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"i":`...)
+		b = schema.AppendString(b, r.RuleInstanceID)
+		b = append(b, `,"v":`...)
+		b = schema.AppendString(b, r.VersionID)
+		b = append(b, `,"a":`...)
+		b = schema.AppendString(b, r.RuleAction)
+		if r.RuleHit {
+			b = append(b, `,"h":true`...)
+		}
+		if len(r.Vars) > 0 {
+			b = append(b, `,"x":`...)
+			var err error
+			if b, err = rules.AppendVars(b, r.Vars); err != nil {
+				return nil, false
+			}
+		}
+		b = append(b, '}')
+	}
+	if hits != len(ev.HitRules) {
+		return nil, false
+	}
+	b = append(b, ']')
+	if ev.RiskScoreDetails != nil {
+		b = append(b, `,"d":`...)
+		b = ev.RiskScoreDetails.AppendJSON(b)
+	}
+	b = append(b, `,"s":`...)
+	b = schema.AppendString(b, ev.Status)
+	return append(b, '}'), true
+}
+
+// expandResponse returns the response a stored one stands for (a response stored whole is
+// returned as it is).
+func (s *Service) expandResponse(ctx context.Context, tenantID string, stored []byte) ([]byte, error) {
+	if len(stored) == 0 || stored[0] != compactMarker {
+		return stored, nil
+	}
+	end := bytes.IndexByte(stored, 0)
+	if end < 0 {
+		return nil, fmt.Errorf("stored response: compact form without its evaluation")
+	}
+	var c compactEvaluation
+	if err := json.Unmarshal(stored[end+1:], &c); err != nil {
+		return nil, fmt.Errorf("stored response: %w", err)
+	}
+	ev := Evaluation{ExecutedRules: make([]rules.Result, 0, len(c.Rules)), HitRules: []rules.Hit{},
+		RiskScoreDetails: c.Risk, Status: c.Status}
+	for _, r := range c.Rules {
+		id, err := s.ruleIdentity(ctx, tenantID, rules.Version{InstanceID: r.InstanceID, VersionID: r.VersionID})
+		if err != nil {
+			return nil, err
+		}
+		res := id.Result(r.InstanceID, r.VersionID, r.Action, r.Hit, c.ExecutedAt, c.RiskLevel, r.Vars)
+		ev.ExecutedRules = append(ev.ExecutedRules, res)
+		if r.Hit {
+			ev.HitRules = append(ev.HitRules, res.AsHit())
+		}
+	}
+	evJSON, err := ev.appendJSON(make([]byte, 0, 4096))
+	if err != nil {
+		return nil, fmt.Errorf("stored response: %w", err)
+	}
+	return withFields(stored[1:end], evJSON), nil
+}
+
+// ruleIdentity returns the identity of a rule version, reading the rule's stored versions the
+// first time it is asked for.
+func (s *Service) ruleIdentity(ctx context.Context, tenantID string, v rules.Version) (rules.Identity, error) {
+	key := identityKey{tenantID, v}
+	if id, ok := s.identities.m.Load(key); ok {
+		return id.(rules.Identity), nil
+	}
+	recs, err := s.store.RuleVersions(ctx, tenantID, v.InstanceID)
+	if err != nil {
+		return rules.Identity{}, err
+	}
+	found := map[rules.Version]rules.Identity{}
+	for _, rec := range recs {
+		if rec.Document == nil {
+			continue // a deletion
+		}
+		var r rules.Rule
+		if err := json.Unmarshal(rec.Document, &r); err != nil {
+			return rules.Identity{}, fmt.Errorf("stored rule %s version %s: %w", rec.RuleInstanceID, rec.VersionID, err)
+		}
+		found[rules.Version{InstanceID: v.InstanceID, VersionID: rec.VersionID}] = rules.IdentityOf(r)
+	}
+	s.identities.remember(tenantID, found)
+	id, ok := found[v]
+	if !ok {
+		return rules.Identity{}, fmt.Errorf("stored response names rule %s version %s, which is not stored", v.InstanceID, v.VersionID)
+	}
+	return id, nil
+}
