@@ -38,8 +38,9 @@ type Store struct {
 	queue chan *unit
 	done  chan struct{}
 	// writeStmts are prepared on the writer connection; readStmts on first use (prepared.go).
-	writeStmts map[string]*sql.Stmt
-	readStmts  sync.Map
+	writeStmts  map[string]*sql.Stmt
+	readStmts   sync.Map
+	checkpoints *checkpointer
 
 	mu     sync.RWMutex
 	closed bool
@@ -69,7 +70,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	params.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + params.Encode()
-	write, err := sql.Open("sqlite", dsn)
+	// The writer never checkpoints on its own: the checkpointer does (checkpoint.go).
+	params.Add("_pragma", "wal_autocheckpoint(0)")
+	write, err := sql.Open("sqlite", "file:"+path+"?"+params.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -93,7 +96,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		write.Close()
 		return nil, err
 	}
-	s := &Store{read: read, write: write, queue: make(chan *unit, maxGroup), done: make(chan struct{}), writeStmts: stmts}
+	ckpt, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	s := &Store{read: read, write: write, queue: make(chan *unit, maxGroup), done: make(chan struct{}), writeStmts: stmts,
+		checkpoints: newCheckpointer(ckpt)}
 	go s.run()
 	return s, nil
 }
@@ -215,7 +226,9 @@ func (s *Store) run() {
 				break drain
 			}
 		}
+		s.checkpoints.wrapIfAsked(s.write)
 		s.commit(group)
+		s.checkpoints.committed()
 	}
 }
 
@@ -289,5 +302,5 @@ func (s *Store) Close() error {
 	close(s.queue)
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.read.Close(), s.write.Close())
+	return errors.Join(s.checkpoints.close(), s.read.Close(), s.write.Close())
 }

@@ -2,11 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
@@ -23,13 +26,11 @@ func openTemp(t *testing.T) *Store {
 
 func TestDurabilitySettings(t *testing.T) {
 	s := openTemp(t)
-	for _, db := range []*struct {
+	for _, db := range []struct {
 		name string
-	}{{"write"}, {"read"}} {
-		conn := s.write
-		if db.name == "read" {
-			conn = s.read
-		}
+		conn *sql.DB
+	}{{"write", s.write}, {"read", s.read}, {"checkpoint", s.checkpoints.db}} {
+		conn := db.conn
 		var mode string
 		var sync int
 		if err := conn.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
@@ -133,5 +134,45 @@ func TestReopenKeepsCommittedWrites(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("after reopen: %v", err)
+	}
+}
+
+// TestCheckpointsRunBesideTheWriter: the writer never checkpoints inside a commit; the
+// checkpointer copies the WAL into the database file behind it, and the WAL starts over instead
+// of growing with every commit.
+func TestCheckpointsRunBesideTheWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "test.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var auto int
+	if err := s.write.QueryRow("PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
+		t.Fatalf("writer's wal_autocheckpoint = %d, %v; want 0", auto, err)
+	}
+	s.checkpoints.wrapFrames = 20
+	ctx := context.Background()
+	const commits = 600
+	for i := 0; i < commits; i++ {
+		if err := s.Update(ctx, tenantUnit(fmt.Sprintf("t%d", i))); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 49 {
+			time.Sleep(2 * checkpointDelay) // a few rounds of the checkpointer
+		}
+	}
+	// Every commit appends at least two frames (the tenant row and its name index): had the
+	// WAL never started over, it would hold them all.
+	info, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if max := int64(commits) * 4096; info.Size() > max/2 {
+		t.Errorf("WAL is %d bytes after %d commits (%d if it never started over)", info.Size(), commits, 2*max)
+	}
+	var n int
+	if err := s.read.QueryRow("SELECT count(*) FROM tenants").Scan(&n); err != nil || n != commits {
+		t.Errorf("%d tenants, %v; want %d", n, err, commits)
 	}
 }
