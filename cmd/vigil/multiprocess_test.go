@@ -85,12 +85,7 @@ type ackedEvent struct {
 // concurrent, out-of-order events for the same few users, then checks that no acknowledged event
 // was lost and that every profile is the fold of its history in timestamp order.
 func TestTwoProcessesOnePostgres(t *testing.T) {
-	var dsn string
-	for _, b := range storetest.Backends(t) {
-		if b.Name == "postgres" {
-			dsn = b.DSN(t)
-		}
-	}
+	dsn := storetest.PostgresDSN(t)
 	if dsn == "" {
 		t.Skipf("needs PostgreSQL: set %s", storetest.PostgresEnv)
 	}

@@ -16,12 +16,7 @@ import (
 // tenant_id and filtered the rest made every lookup scan all of a tenant's users (a first batch
 // of 10,000 users took 40-60 s).
 func TestGenericPlansUseTheWholeKey(t *testing.T) {
-	var dsn string
-	for _, b := range storetest.Backends(t) {
-		if b.Name == "postgres" {
-			dsn = b.DSN(t)
-		}
-	}
+	dsn := storetest.PostgresDSN(t)
 	if dsn == "" {
 		t.Skip("no PostgreSQL server")
 	}

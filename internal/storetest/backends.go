@@ -46,6 +46,17 @@ func Backends(t testing.TB) []Backend {
 	return out
 }
 
+// PostgresDSN returns the DSN of a new empty PostgreSQL database for the test, or "" when no
+// server is configured (which fails the test in CI, like Backends).
+func PostgresDSN(t testing.TB) string {
+	for _, b := range Backends(t) {
+		if b.Name == "postgres" {
+			return b.DSN(t)
+		}
+	}
+	return ""
+}
+
 // Each runs test as a subtest on every available backend.
 func Each(t *testing.T, test func(t *testing.T, b Backend)) {
 	for _, b := range Backends(t) {
