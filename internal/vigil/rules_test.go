@@ -186,8 +186,8 @@ riskLevelActions: {HIGH: BLOCK}
 		if found == nil || found["executedRiskLevel"] != "HIGH" || found["ruleAction"] != "BLOCK" {
 			t.Fatalf("a HIGH user (27 years) must hit with the HIGH parameters and action: %v", reply["hitRules"])
 		}
-		other := f.create(t, `{"userId":"u2","createdTimestamp":1700000000000,"userDetails":{"dateOfBirth":"2000-01-01"},"riskLevel":"LOW"}`, vigil.Flags{LockCRARiskLevel: &yes})
-		other = f.eventReply(t, vigil.Consumer, eventFor(vigil.Consumer, "e2", "u2", 1700000001000, `{"occupation":"x"}`), vigil.Flags{})
+		f.create(t, `{"userId":"u2","createdTimestamp":1700000000000,"userDetails":{"dateOfBirth":"2000-01-01"},"riskLevel":"LOW"}`, vigil.Flags{LockCRARiskLevel: &yes})
+		other := f.eventReply(t, vigil.Consumer, eventFor(vigil.Consumer, "e2", "u2", 1700000001000, `{"occupation":"x"}`), vigil.Flags{})
 		for _, h := range other["hitRules"].([]any) {
 			if h.(schema.Object)["ruleInstanceId"] == "RC-4.1" {
 				t.Fatalf("a LOW user of 27 must not hit the default minimum of 21: %v", h)

@@ -115,12 +115,7 @@ func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 		return nil, err
 	}
 	rec.CreatedAt = entry.CreatedAt
-	doc := userIDDoc(rec.UserID)
-	reply := withFields(doc, out.evaluationJSON)
-	if err := s.saveWrite(ctx, tx, rs, rec, current, out, entry, doc, true); err != nil {
-		return nil, err
-	}
-	return reply, nil
+	return s.saveWrite(ctx, tx, rs, rec, current, out, entry, true)
 }
 
 // updateUser applies a re-POST with validateUserId=false: it enters the history after every
@@ -146,12 +141,7 @@ func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec *Use
 	if err != nil {
 		return nil, err
 	}
-	doc := userIDDoc(rec.UserID)
-	reply := withFields(doc, out.evaluationJSON)
-	if err := s.saveWrite(ctx, tx, rs, rec, current, out, entry, doc, false); err != nil {
-		return nil, err
-	}
-	return reply, nil
+	return s.saveWrite(ctx, tx, rs, rec, current, out, entry, false)
 }
 
 // User handles GET /consumer/users/{userId} and GET /business/users/{userId}: the current

@@ -146,11 +146,15 @@ func (p writePlan) apply(ctx context.Context, tx Tx) error {
 	return tx.WriteUser(ctx, p.rec, p.create, p.entries, p.deliveries)
 }
 
-// saveWrite plans a write and stores it; rec is updated to the stored row. doc is the start of
-// its response (see planWrite).
+// saveWrite plans a create or an update and stores it; rec is updated to the stored row. It
+// returns the reply: the userId followed by the evaluation's fields.
 func (s *Service) saveWrite(ctx context.Context, tx Tx, rs ruleContext, rec *UserRecord, current schema.Object, out evaluated,
-	entry Entry, doc []byte, create bool) error {
+	entry Entry, create bool) ([]byte, error) {
+	doc := userIDDoc(rec.UserID)
 	p := s.planWrite(rs, *rec, mustEncode(current), out, entry, doc, create)
 	*rec = p.rec
-	return p.apply(ctx, tx)
+	if err := p.apply(ctx, tx); err != nil {
+		return nil, err
+	}
+	return withFields(doc, out.evaluationJSON), nil
 }
