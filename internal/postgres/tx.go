@@ -42,15 +42,6 @@ func (t *pgTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.Use
 	return readUser(ctx, t.tx, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE`, tenantID, userID)
 }
 
-func (t *pgTx) LockUserVersion(ctx context.Context, tenantID, userID string) (string, int64, int64, error) {
-	var uid string
-	var seq, config int64
-	err := t.tx.QueryRow(ctx, `SELECT u.uid, u.last_seq, coalesce(t.config_version, 0) FROM users u
-		LEFT JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = $1 AND u.user_id = $2 FOR UPDATE OF u`,
-		tenantID, userID).Scan(&uid, &seq, &config)
-	return uid, seq, config, mapError(err)
-}
-
 func (t *pgTx) ConfigVersion(ctx context.Context, tenantID string) (int64, error) {
 	var v int64
 	err := t.tx.QueryRow(ctx, `SELECT config_version FROM tenants WHERE id = $1`, tenantID).Scan(&v)

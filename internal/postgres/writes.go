@@ -58,6 +58,27 @@ func (t *pgTx) exec(ctx context.Context, st statement) error {
 	return st.result(t.tx.Exec(ctx, st.sql, st.args...))
 }
 
+// WriteUserIf runs the conditional update alone: the entries may go only where it changed the
+// row. That is two round trips, as many as the version read and the batch it replaces.
+func (t *pgTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery) (bool, error) {
+	tag, err := t.tx.Exec(ctx, `UPDATE users SET user_id = $1, kind = $2, profile = $3, evaluation = $4, risk = $5,
+		rules = $6, max_timestamp = $7, last_seq = $8, updated_at = $9 WHERE tenant_id = $10 AND user_id = $11
+		AND uid = $12 AND last_seq = $13 AND coalesce((SELECT config_version FROM tenants WHERE id = $10), 0) = $14`,
+		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
+		u.TenantID, based.UserID, based.UID, based.LastSeq, based.ConfigVersion)
+	if err != nil || tag.RowsAffected() == 0 {
+		return false, mapError(err)
+	}
+	sts := make([]statement, 0, len(entries)+len(deliveries))
+	for _, e := range entries {
+		sts = append(sts, insertEntry(e))
+	}
+	for _, d := range deliveries {
+		sts = append(sts, insertDelivery(d))
+	}
+	return true, t.sendBatch(ctx, sts)
+}
+
 // WriteUser sends the row, the entries and the deliveries of one write as one batch: one round
 // trip instead of one per statement. Statements after a failed one fail too (the transaction is
 // aborted), so the first error is the one returned.
@@ -73,6 +94,14 @@ func (t *pgTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, e
 	}
 	for _, d := range deliveries {
 		sts = append(sts, insertDelivery(d))
+	}
+	return t.sendBatch(ctx, sts)
+}
+
+// sendBatch sends statements as one batch and returns the first error.
+func (t *pgTx) sendBatch(ctx context.Context, sts []statement) error {
+	if len(sts) == 0 {
+		return nil
 	}
 	batch := &pgx.Batch{}
 	for _, st := range sts {

@@ -12,7 +12,7 @@ import (
 // transaction holds it), the readers' on first use.
 
 // writerStatements are prepared on the writer connection at Open.
-var writerStatements = []string{qReadUser, qUserVersion, qLatestResponse, qReadEvent, qInsertUser, qUpdateUser, qInsertEntry,
+var writerStatements = []string{qReadUser, qLatestResponse, qReadEvent, qInsertUser, qUpdateUser, qUpdateUserIf, qInsertEntry,
 	qInsertDelivery, qEntries, qConfigVersion, qSavepoint, qRelease, qRollbackTo}
 
 func prepareWriter(ctx context.Context, db *sql.DB) (map[string]*sql.Stmt, error) {

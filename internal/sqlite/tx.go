@@ -33,11 +33,14 @@ const (
 	qReadUserWithResponse = `SELECT ` + userColumns + `, (SELECT e.response FROM user_entries e
 		WHERE e.tenant_id = u.tenant_id AND e.user_uid = u.uid AND e.response IS NOT NULL ORDER BY e.seq DESC LIMIT 1)
 		FROM users u WHERE u.tenant_id = ? AND u.user_id = ?`
-	qUserVersion = `SELECT u.uid, u.last_seq, coalesce(t.config_version, 0) FROM users u
-		LEFT JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = ? AND u.user_id = ?`
 	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateUser = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
 		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`
+	// qUpdateUserIf is qUpdateUser with the checks of WriteUserIf; it finds the row by its
+	// primary key.
+	qUpdateUserIf = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
+		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND user_id = ?
+		AND uid = ? AND last_seq = ? AND coalesce((SELECT config_version FROM tenants WHERE id = ?), 0) = ?`
 	qEntries = `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
 		coalesce(event_id, ''), body FROM user_entries WHERE tenant_id = ? AND user_uid = ? ORDER BY seq`
 	qReadEvent = `SELECT ` + entryColumns + ` FROM user_entries
@@ -80,14 +83,6 @@ func (t *sqlTx) LockUser(ctx context.Context, tenantID, userID string) (vigil.Us
 	return readUser(ctx, t.q(), tenantID, userID)
 }
 
-// LockUserVersion needs no lock either.
-func (t *sqlTx) LockUserVersion(ctx context.Context, tenantID, userID string) (string, int64, int64, error) {
-	var uid string
-	var seq, config int64
-	err := t.q().QueryRowContext(ctx, qUserVersion, tenantID, userID).Scan(&uid, &seq, &config)
-	return uid, seq, config, notFound(err)
-}
-
 func (t *sqlTx) ConfigVersion(ctx context.Context, tenantID string) (int64, error) {
 	var v int64
 	err := t.q().QueryRowContext(ctx, qConfigVersion, tenantID).Scan(&v)
@@ -108,19 +103,38 @@ func (t *sqlTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, 
 	} else {
 		err = t.UpdateUser(ctx, u)
 	}
+	if err != nil {
+		return err
+	}
+	return t.writeRows(ctx, entries, deliveries)
+}
+
+// writeRows inserts a write's history entries and outbox deliveries, in order.
+func (t *sqlTx) writeRows(ctx context.Context, entries []vigil.Entry, deliveries []vigil.Delivery) error {
 	for _, e := range entries {
-		if err != nil {
+		if err := t.InsertEntry(ctx, e); err != nil {
 			return err
 		}
-		err = t.InsertEntry(ctx, e)
 	}
 	for _, d := range deliveries {
-		if err != nil {
+		if err := t.InsertDelivery(ctx, d); err != nil {
 			return err
 		}
-		err = t.InsertDelivery(ctx, d)
 	}
-	return err
+	return nil
+}
+
+func (t *sqlTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery) (bool, error) {
+	res, err := t.q().ExecContext(ctx, qUpdateUserIf,
+		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
+		u.TenantID, based.UserID, based.UID, based.LastSeq, u.TenantID, based.ConfigVersion)
+	if err != nil {
+		return false, duplicate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	return true, t.writeRows(ctx, entries, deliveries)
 }
 
 func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {

@@ -30,7 +30,8 @@ func Run(t *testing.T, b Backend) {
 		{"webhook endpoints", testWebhookEndpoints},
 		{"webhook outbox order, leases and retries", testOutbox},
 		{"configuration version", testConfigVersion},
-		{"a user's version and latest response", testUserVersionAndLatestResponse},
+		{"a user's latest response", testLatestResponse},
+		{"a write computed ahead stores only on its versions", testWriteUserIf},
 		{"one write of a user, its entries and deliveries", testWriteUser},
 	}
 	for _, tt := range tests {
@@ -563,9 +564,9 @@ func testConfigVersion(t *testing.T, s vigil.Store) {
 	}
 }
 
-// testUserVersionAndLatestResponse checks the reads that spare the write path a full row: the
-// user's version, and the response of its newest entry that has one (system entries have none).
-func testUserVersionAndLatestResponse(t *testing.T, s vigil.Store) {
+// testLatestResponse checks the read that spares the write path a full row: the response of the
+// user's newest entry that has one (system entries have none).
+func testLatestResponse(t *testing.T, s vigil.Store) {
 	ctx := context.Background()
 	u := sampleUser("t1", "uid-1", "alice")
 	u.LastSeq, u.Evaluation = 3, []byte{}
@@ -589,25 +590,6 @@ func testUserVersionAndLatestResponse(t *testing.T, s vigil.Store) {
 		return nil
 	})
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
-		if uid, seq, config, err := tx.LockUserVersion(ctx, "t1", "alice"); err != nil || uid != "uid-1" || seq != 3 || config != 0 {
-			return fmt.Errorf("LockUserVersion without a tenant row = %s, %d, %d, %v; want uid-1, 3, 0", uid, seq, config, err)
-		}
-		if err := tx.CreateTenant(ctx, vigil.Tenant{ID: "t1", Name: "acme"}); err != nil {
-			return err
-		}
-		if err := tx.PutRiskModel(ctx, vigil.RiskModelRecord{TenantID: "t1", Version: "m1", Document: []byte(`{}`)}); err != nil {
-			return err
-		}
-		want, err := tx.ConfigVersion(ctx, "t1")
-		if err != nil {
-			return err
-		}
-		if _, _, config, err := tx.LockUserVersion(ctx, "t1", "alice"); err != nil || config != want || want == 0 {
-			return fmt.Errorf("LockUserVersion's configuration version = %d, %v; want %d", config, err, want)
-		}
-		if _, _, _, err := tx.LockUserVersion(ctx, "t1", "nobody"); !errors.Is(err, vigil.ErrNotFound) {
-			return fmt.Errorf("LockUserVersion of nobody = %v, want ErrNotFound", err)
-		}
 		if r, err := tx.LatestResponse(ctx, "t1", "uid-1"); err != nil || string(r) != `{"r":2}` {
 			return fmt.Errorf("LatestResponse = %s, %v; want the event's", r, err)
 		}
@@ -667,5 +649,105 @@ func testWriteUser(t *testing.T, s vigil.Store) {
 	}
 	if got, _ := s.User(ctx, "t1", "alice"); got.LastSeq != 3 || string(got.Profile) != `{"userId":"alice","v":2}` {
 		t.Fatalf("the failed write changed the user: %+v", got)
+	}
+}
+
+// testWriteUserIf checks the conditional write of an update computed before its transaction: it
+// stores the row and its entries only while the user's id, UID and LastSeq and the tenant's
+// configuration version are what it was based on, and otherwise writes nothing.
+func testWriteUserIf(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		for _, u := range []vigil.UserRecord{sampleUser("t1", "uid-1", "alice"), sampleUser("t2", "uid-9", "alice")} {
+			if err := tx.InsertUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	current := vigil.UserVersion{UserID: "alice", UID: "uid-1", LastSeq: 1} // no tenant row: version 0
+	seq := int64(1)
+	write := func(based vigil.UserVersion) (bool, error) {
+		u := sampleUser("t1", "uid-1", "alice")
+		u.LastSeq, u.Profile = seq+1, []byte(fmt.Sprintf(`{"userId":"alice","n":%d}`, seq+1))
+		entry := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: seq + 1, Type: vigil.EntryEvent, EventKind: vigil.Consumer,
+			EventID: fmt.Sprintf("e%d", seq+1), Body: []byte(`{}`), Response: []byte(`{}`)}
+		var done bool
+		err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+			var err error
+			done, err = tx.WriteUserIf(ctx, based, u, []vigil.Entry{entry}, []vigil.Delivery{delivery(entry.EventID, entry.EventID, seq+1)})
+			return err
+		})
+		if done && err == nil {
+			seq++
+		}
+		return done, err
+	}
+	moved := func(change func(*vigil.UserVersion)) vigil.UserVersion {
+		v := current
+		change(&v)
+		return v
+	}
+	for _, tc := range []struct {
+		name  string
+		based func() vigil.UserVersion
+		want  bool
+	}{
+		{"current, without a tenant row", func() vigil.UserVersion { return current }, true},
+		{"an older LastSeq", func() vigil.UserVersion { return moved(func(v *vigil.UserVersion) { v.LastSeq = seq - 1 }) }, false},
+		{"the current LastSeq", func() vigil.UserVersion { return moved(func(v *vigil.UserVersion) { v.LastSeq = seq }) }, true},
+		{"another UID", func() vigil.UserVersion {
+			return moved(func(v *vigil.UserVersion) { v.UID, v.LastSeq = "uid-9", seq })
+		}, false},
+		{"another user id", func() vigil.UserVersion {
+			return moved(func(v *vigil.UserVersion) { v.UserID, v.LastSeq = "bob", seq })
+		}, false},
+		{"a configuration version the tenant does not have", func() vigil.UserVersion {
+			return moved(func(v *vigil.UserVersion) { v.LastSeq, v.ConfigVersion = seq, 7 })
+		}, false},
+	} {
+		based := tc.based()
+		done, err := write(based)
+		if err != nil || done != tc.want {
+			t.Fatalf("%s: WriteUserIf(%+v) = %v, %v; want %v", tc.name, based, done, err, tc.want)
+		}
+		got, err := s.User(ctx, "t1", "alice")
+		if err != nil || got.LastSeq != seq || string(got.Profile) != fmt.Sprintf(`{"userId":"alice","n":%d}`, seq) && seq > 1 {
+			t.Fatalf("%s: user after = %+v, %v; want LastSeq %d", tc.name, got, err, seq)
+		}
+		mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+			if history, err := tx.Entries(ctx, "t1", "uid-1"); err != nil || int64(len(history)) != seq-1 {
+				return fmt.Errorf("%s: %d entries, %v; want %d", tc.name, len(history), err, seq-1)
+			}
+			return nil
+		})
+	}
+	// Once the tenant's configuration moves, only its new version passes.
+	var config int64
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		if err := tx.CreateTenant(ctx, vigil.Tenant{ID: "t1", Name: "acme"}); err != nil {
+			return err
+		}
+		if err := tx.PutRiskModel(ctx, vigil.RiskModelRecord{TenantID: "t1", Version: "m1", Document: []byte(`{}`)}); err != nil {
+			return err
+		}
+		var err error
+		config, err = tx.ConfigVersion(ctx, "t1")
+		return err
+	})
+	for _, tc := range []struct {
+		config int64
+		want   bool
+	}{{0, false}, {config, true}} {
+		if done, err := write(moved(func(v *vigil.UserVersion) { v.LastSeq, v.ConfigVersion = seq, tc.config })); err != nil || done != tc.want {
+			t.Fatalf("configuration version %d of %d: WriteUserIf = %v, %v; want %v", tc.config, config, done, err, tc.want)
+		}
+	}
+	if other, err := s.User(ctx, "t2", "alice"); err != nil || other.LastSeq != 1 {
+		t.Fatalf("another tenant's user = %+v, %v; want it untouched", other, err)
+	}
+	// One delivery per stored write, none for the writes that did not pass.
+	if claimed, err := s.ClaimDeliveries(ctx, 100, 200, 100); err != nil || ids(claimed) != "[e2 e3 e4]" {
+		t.Fatalf("deliveries = %s, %v; want those of the three stored writes", ids(claimed), err)
 	}
 }

@@ -123,22 +123,23 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 			checked = true
 		}
 		in := in
-		out := w.ahead
+		if out := w.ahead; out != nil {
+			// The update itself checks everything the outcome was computed from, the user's
+			// history and the tenant's configuration, and writes nothing if either moved.
+			based := UserVersion{UserID: userID, UID: out.uid, LastSeq: out.basedOn, ConfigVersion: in.rs.version}
+			if done, err := out.plan.applyIf(ctx, tx, based); done || err != nil {
+				if err == nil {
+					reply.Body, w.applied = out.response, out
+					w.uid, w.seq = out.uid, out.seq
+				}
+				return err
+			}
+			// Something moved since: compute again below.
+		}
 		var rec UserRecord
 		var err error
-		if out != nil {
-			// One small read checks everything the outcome was computed from: the user's
-			// history and the tenant's configuration.
-			var config int64
-			rec.UID, rec.LastSeq, config, err = tx.LockUserVersion(ctx, tenant.ID, userID)
-			if err == nil && (config != in.rs.version || out.basedOn != rec.LastSeq || out.uid != rec.UID) {
-				out = nil // something moved since: compute again below
-			}
-		}
-		if out == nil && err == nil {
-			if in.rs, err = s.confirmRuleContext(ctx, tx, tenant.ID, in.rs); err == nil {
-				rec, err = tx.LockUser(ctx, tenant.ID, userID)
-			}
+		if in.rs, err = s.confirmRuleContext(ctx, tx, tenant.ID, in.rs); err == nil {
+			rec, err = tx.LockUser(ctx, tenant.ID, userID)
 		}
 		if errors.Is(err, ErrNotFound) {
 			if !checked { // the eventId may be stored for this user under its former id
@@ -151,14 +152,13 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 		if err != nil {
 			return err
 		}
-		if out == nil {
-			before, err := decodeUserState(rec)
-			if err != nil {
-				return err
-			}
-			if out, err = s.eventOutcome(ctx, tx, in, rec, before); err != nil {
-				return err
-			}
+		before, err := decodeUserState(rec)
+		if err != nil {
+			return err
+		}
+		out, err := s.eventOutcome(ctx, tx, in, rec, before)
+		if err != nil {
+			return err
 		}
 		if err := out.plan.apply(ctx, tx); err != nil {
 			return err

@@ -64,10 +64,6 @@ type Tx interface {
 	// LockUser reads a user for update: until the transaction ends no other writer changes it.
 	// It returns ErrNotFound when the tenant has no user with that id.
 	LockUser(ctx context.Context, tenantID, userID string) (UserRecord, error)
-	// LockUserVersion is LockUser reading only the user's UID and LastSeq, and its tenant's
-	// ConfigVersion (0 without a tenant row): enough to check that nothing a write was computed
-	// from has changed since.
-	LockUserVersion(ctx context.Context, tenantID, userID string) (uid string, lastSeq, configVersion int64, err error)
 	// LatestResponse reads the Response of the user's newest history entry that has one, or
 	// ErrNotFound.
 	LatestResponse(ctx context.Context, tenantID, userUID string) ([]byte, error)
@@ -80,6 +76,11 @@ type Tx interface {
 	// with their errors), then its history entries and outbox deliveries, in order, and returns
 	// the first error. A store may send them to the database together.
 	WriteUser(ctx context.Context, u UserRecord, create bool, entries []Entry, deliveries []Delivery) error
+	// WriteUserIf is WriteUser for an update computed before its transaction: it stores the
+	// write only while the user based.UserID still has based's UID and LastSeq and its tenant's
+	// ConfigVersion (0 without a tenant row) is still based's, and reports whether it did. When
+	// something moved it writes nothing and reports false, so the caller computes again.
+	WriteUserIf(ctx context.Context, based UserVersion, u UserRecord, entries []Entry, deliveries []Delivery) (bool, error)
 
 	// Entries lists a user's history in arrival order (by Seq), without responses.
 	Entries(ctx context.Context, tenantID, userUID string) ([]Entry, error)
@@ -103,6 +104,13 @@ type Tx interface {
 	// DeleteRule removes a rule (ErrNotFound if absent), records the deletion as version
 	// versionID, and sets the tenant's rule set version to it.
 	DeleteRule(ctx context.Context, tenantID, ruleInstanceID, versionID string, at int64) error
+}
+
+// UserVersion is what a write computed ahead of its transaction was based on: the user's row and
+// history (UID, LastSeq) and the tenant's configuration (ConfigVersion).
+type UserVersion struct {
+	UserID, UID            string
+	LastSeq, ConfigVersion int64
 }
 
 // BatchRecord is a processed batch.

@@ -146,6 +146,12 @@ func (p writePlan) apply(ctx context.Context, tx Tx) error {
 	return tx.WriteUser(ctx, p.rec, p.create, p.entries, p.deliveries)
 }
 
+// applyIf stores an update planned before its transaction if nothing it was based on moved, and
+// reports whether it did.
+func (p writePlan) applyIf(ctx context.Context, tx Tx, based UserVersion) (bool, error) {
+	return tx.WriteUserIf(ctx, based, p.rec, p.entries, p.deliveries)
+}
+
 // saveWrite plans a create or an update and stores it; rec is updated to the stored row. It
 // returns the reply: the userId followed by the evaluation's fields.
 func (s *Service) saveWrite(ctx context.Context, tx Tx, rs ruleContext, rec *UserRecord, current schema.Object, out evaluated,
