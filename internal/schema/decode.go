@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -45,8 +46,13 @@ func Decode(data []byte) (any, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &DecodeError{Reason: "the body is empty; a JSON object is required"}
 	}
-	dec := jsontext.NewDecoder(bytes.NewReader(data),
-		jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
+	dec := decoders.Get().(*jsontext.Decoder)
+	defer func() {
+		dec.Reset(noInput) // drop data before the decoder waits in the pool
+		decoders.Put(dec)
+	}()
+	// Read from a bytes.Buffer, the decoder uses data in place instead of copying it.
+	dec.Reset(bytes.NewBuffer(data), jsontext.AllowDuplicateNames(false), jsontext.AllowInvalidUTF8(false))
 	v, err := readValue(dec)
 	if err != nil {
 		return nil, err
@@ -56,6 +62,11 @@ func Decode(data []byte) (any, error) {
 	}
 	return v, nil
 }
+
+// decoders keeps decoders (and their state) for reuse: every request body is decoded.
+var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(noInput) }}
+
+var noInput = bytes.NewReader(nil)
 
 func readValue(dec *jsontext.Decoder) (any, error) {
 	tok, err := dec.ReadToken()

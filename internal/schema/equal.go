@@ -1,6 +1,9 @@
 package schema
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"reflect"
+)
 
 // Equal reports whether two JSON trees are equal as JSON: what Fingerprint would say, without
 // encoding or hashing either. Subtrees shared by both (a merge patch keeps the untouched ones)
@@ -11,6 +14,9 @@ func Equal(a, b any) bool {
 		y, ok := b.(map[string]any)
 		if !ok || len(x) != len(y) {
 			return false
+		}
+		if reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer() {
+			return true // one map: a merge keeps the parts a patch did not touch
 		}
 		for k, xv := range x {
 			yv, ok := y[k]
@@ -23,6 +29,9 @@ func Equal(a, b any) bool {
 		y, ok := b.([]any)
 		if !ok || len(x) != len(y) {
 			return false
+		}
+		if len(x) > 0 && &x[0] == &y[0] {
+			return true // one list
 		}
 		for i := range x {
 			if !Equal(x[i], y[i]) {

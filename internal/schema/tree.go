@@ -53,15 +53,39 @@ func AppendTree(buf []byte, v any) ([]byte, error) {
 // need escaping beyond the plain ASCII fast path (control characters, non-ASCII, invalid UTF-8)
 // are quoted by encoding/json itself.
 func AppendString(buf []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			b, _ := encodeReflect(s) // a string always encodes
-			return append(buf, b...)
-		}
+	if !plainASCII(s) {
+		b, _ := encodeReflect(s) // a string always encodes
+		return append(buf, b...)
 	}
 	buf = append(buf, '"')
 	buf = append(buf, s...)
 	return append(buf, '"')
+}
+
+// plainASCII reports whether every byte of s is printable ASCII other than '"' and '\\', so
+// that it goes between quotes as it is. It tests eight bytes at a time: replies carry kilobytes
+// of rule text. A word that looks suspect is checked byte by byte.
+func plainASCII(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		below := (w - 0x20*ones) &^ w // a byte under 0x20 (or a borrow from one)
+		above := (w + 0x01*ones) | w  // a byte of 0x7f or more (or a carry from one)
+		quote := w ^ '"'*ones         // a zero byte where w has '"'
+		slash := w ^ '\\'*ones        // a zero byte where w has '\\'
+		zero := (quote-ones)&^quote | (slash-ones)&^slash
+		if (below|above|zero)&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // encodeReflect encodes any value with encoding/json, without HTML escaping or a newline.

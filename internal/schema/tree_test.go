@@ -33,3 +33,32 @@ func TestEncodeTreeMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainASCIIMatchesTheByteTest puts every byte value at every position of strings of
+// several lengths (the word loop and the tail) and compares with the test done byte by byte.
+func TestPlainASCIIMatchesTheByteTest(t *testing.T) {
+	plain := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+				return false
+			}
+		}
+		return true
+	}
+	for _, n := range []int{1, 7, 8, 9, 16, 23} {
+		for _, fill := range []byte{'a', ' ', '~', 0x7f} {
+			for pos := range n {
+				for c := range 256 {
+					b := make([]byte, n)
+					for i := range b {
+						b[i] = fill
+					}
+					b[pos] = byte(c)
+					if s := string(b); plainASCII(s) != plain(s) {
+						t.Fatalf("plainASCII(%q) = %v, want %v", s, plainASCII(s), plain(s))
+					}
+				}
+			}
+		}
+	}
+}
