@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/vigil-aml/vigil/internal/schema"
+import (
+	"slices"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
 
 // AppendJSON appends the result as encoding/json encodes it (without HTML escaping), without
 // reflection: every write encodes one per rule. The error is encoding/json's for a vars value
@@ -90,4 +94,53 @@ func appendBool(b []byte, v bool) []byte {
 		return append(b, "true"...)
 	}
 	return append(b, "false"...)
+}
+
+// AppendJSON appends the aggregates as encoding/json encodes them: every write stores them.
+func (a Aggregates) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := func() {
+		if b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+	}
+	if len(a.Changes) > 0 {
+		b = append(b, `"changes":{`...)
+		keys := make([]string, 0, len(a.Changes))
+		for k := range a.Changes {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = schema.AppendString(b, k)
+			b = append(b, ':')
+			b = appendInts(b, a.Changes[k])
+		}
+		b = append(b, '}')
+	}
+	if a.StateChangedAt != 0 {
+		sep()
+		b = append(b, `"stateChangedAt":`...)
+		b = schema.AppendInt(b, a.StateChangedAt)
+	}
+	if len(a.KYCFailures) > 0 {
+		sep()
+		b = append(b, `"kycFailures":`...)
+		b = appendInts(b, a.KYCFailures)
+	}
+	return append(b, '}')
+}
+
+// appendInts appends a list of integers (nil is null).
+func appendInts(b []byte, list []int64) []byte {
+	b, _ = schema.AppendList(b, list, func(b []byte, n int64) ([]byte, error) { return schema.AppendInt(b, n), nil })
+	return b
+}
+
+// AppendResults appends results as encoding/json encodes them (nil is null).
+func AppendResults(b []byte, results []Result) ([]byte, error) {
+	return schema.AppendList(b, results, func(b []byte, r Result) ([]byte, error) { return r.AppendJSON(b) })
 }

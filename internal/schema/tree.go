@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 )
 
 // AppendTree appends a JSON tree (maps, slices, json.Number, strings, booleans, nil) as Encode
@@ -54,8 +55,7 @@ func AppendTree(buf []byte, v any) ([]byte, error) {
 // are quoted by encoding/json itself.
 func AppendString(buf []byte, s string) []byte {
 	if !plainASCII(s) {
-		b, _ := encodeReflect(s) // a string always encodes
-		return append(buf, b...)
+		return appendEscaped(buf, s)
 	}
 	buf = append(buf, '"')
 	buf = append(buf, s...)
@@ -86,6 +86,60 @@ func plainASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// appendEscaped quotes s with encoding/json's escapes (without HTML escaping): '"', '\\' and
+// control characters, U+2028 and U+2029, and invalid UTF-8 as U+FFFD. Rule texts and names
+// with accents or dashes take this path on every reply.
+func appendEscaped(buf []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				buf = append(buf, '\\', c)
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
 }
 
 // encodeReflect encodes any value with encoding/json, without HTML escaping or a newline.

@@ -15,7 +15,8 @@ func TestEncodeTreeMatchesEncodingJSON(t *testing.T) {
 	docs := map[string]any{
 		"profile": profile,
 		"strings": map[string]any{"quote\"": "a\"b", "slash": `a\b`, "html": "<a href='x'>&</a>", "newline": "a\nb\tc\rd",
-			"control": "a\x01b\x1fc", "unicode": "Zoë, 東京", "separators": "a\u2028b\u2029c", "invalid": "a\xffb", "empty": ""},
+			"control": "a\x01b\x1fc", "unicode": "Zoë, 東京", "separators": "a\u2028b\u2029c", "invalid": "a\xffb", "empty": "",
+			"more control": "\b\f\x00\x7f", "cut rune": "ab\xe6\x9d", "dash": "one — two ’ three", "lone surrogate": "\xed\xa0\x80"},
 		"values": map[string]any{"n": json.Number("1.50"), "f": 2.5, "i": 3, "b": false, "null": nil, "list": []any{}, "obj": map[string]any{}, "typed": []string{"x"}},
 		"array":  []any{"x", json.Number("1"), map[string]any{"b": 1, "a": 2}},
 	}
@@ -59,6 +60,25 @@ func TestPlainASCIIMatchesTheByteTest(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestAppendStringMatchesEncodingJSON compares the string quoting with encoding/json's for every
+// byte value, alone and between plain text, and for runes that need care.
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	var cases []string
+	for c := range 256 {
+		cases = append(cases, string([]byte{byte(c)}), "plain text "+string([]byte{byte(c)})+" more plain text")
+	}
+	cases = append(cases, "\u2028\u2029", "é中😀", "\xf0\x9f\x98", "\xc3", "a\u2028b\\\"c\td")
+	for _, s := range cases {
+		want, err := encodeReflect(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendString(nil, s); string(got) != string(want) {
+			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
 		}
 	}
 }

@@ -43,6 +43,22 @@ type ruleState struct {
 	Hits []string `json:"hits,omitempty"`
 }
 
+// appendJSON appends the state as encoding/json encodes it: every write stores one.
+func (st ruleState) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"aggregates":`...)
+	b = st.Aggregates.AppendJSON(b)
+	b = append(b, `,"shadow":`...)
+	b, err := rules.AppendResults(b, st.Shadow)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.Hits) > 0 {
+		b = append(b, `,"hits":`...)
+		b = schema.AppendStrings(b, st.Hits)
+	}
+	return append(b, '}'), nil
+}
+
 // Stages of a write, as rules see them.
 const (
 	stageInitial = "INITIAL"
@@ -161,9 +177,13 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 		result.evaluationJSON = mustEncode(result.evaluation) // encoding/json's own failure, as before
 	}
 	result.riskJSON = assessed.AppendJSON(make([]byte, 0, 2048))
-	result.ruleJSON = mustEncode(state)
+	if result.ruleJSON, err = state.appendJSON(make([]byte, 0, 512)); err != nil {
+		result.ruleJSON = mustEncode(state) // encoding/json's own failure, as before
+	}
 	result.risk, result.rules = assessed, state
-	result.shadowJSON = mustEncode(out.Shadow)
+	if result.shadowJSON, err = rules.AppendResults(nil, out.Shadow); err != nil {
+		result.shadowJSON = mustEncode(out.Shadow)
+	}
 	return result, nil
 }
 

@@ -53,6 +53,27 @@ func TestEvaluationJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// TestRuleStateJSONMatchesEncodingJSON does the same for the state a user keeps for its rules.
+func TestRuleStateJSONMatchesEncodingJSON(t *testing.T) {
+	shadow := []rules.Result{{RuleInstanceID: "S-1", RuleName: "shadow", RuleHit: true, Labels: []string{"x"}, IsShadow: true,
+		Vars: []rules.Vars{{Value: map[string]any{"n": json.Number("2")}}}}}
+	tests := []ruleState{
+		{},
+		{Shadow: []rules.Result{}, Hits: []string{}},
+		{Aggregates: rules.Aggregates{Changes: map[string][]int64{"state": {1, 2}, "email": {3}}, StateChangedAt: 2, KYCFailures: []int64{1}},
+			Shadow: shadow, Hits: []string{"R-1", "R-2"}},
+	}
+	for i, st := range tests {
+		got, err := st.appendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := mustEncode(st); string(got) != string(want) {
+			t.Errorf("case %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
 // BenchmarkEvaluationJSON encodes the default library's evaluation of one write, by hand and
 // through encoding/json.
 func BenchmarkEvaluationJSON(b *testing.B) {
