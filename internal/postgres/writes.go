@@ -61,10 +61,10 @@ func (t *pgTx) exec(ctx context.Context, st statement) error {
 // WriteUserIf runs the conditional update alone: the entries may go only where it changed the
 // row. That is two round trips, as many as the version read and the batch it replaces.
 func (t *pgTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery) (bool, error) {
-	tag, err := t.tx.Exec(ctx, `UPDATE users SET user_id = $1, kind = $2, profile = $3, evaluation = $4, risk = $5,
-		rules = $6, max_timestamp = $7, last_seq = $8, updated_at = $9 WHERE tenant_id = $10 AND user_id = $11
-		AND uid = $12 AND last_seq = $13 AND coalesce((SELECT config_version FROM tenants WHERE id = $10), 0) = $14`,
-		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
+	tag, err := t.tx.Exec(ctx, `UPDATE users SET kind = $1, profile = $2, evaluation = $3, risk = $4,
+		rules = $5, max_timestamp = $6, last_seq = $7, updated_at = $8 WHERE tenant_id = $9 AND user_id = $10
+		AND uid = $11 AND last_seq = $12 AND coalesce((SELECT config_version FROM tenants WHERE id = $9), 0) = $13`,
+		string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
 		u.TenantID, based.UserID, based.UID, based.LastSeq, based.ConfigVersion)
 	if err != nil || tag.RowsAffected() == 0 {
 		return false, mapError(err)

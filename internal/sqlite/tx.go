@@ -37,8 +37,9 @@ const (
 	qUpdateUser = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
 		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND uid = ?`
 	// qUpdateUserIf is qUpdateUser with the checks of WriteUserIf; it finds the row by its
-	// primary key.
-	qUpdateUserIf = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
+	// primary key. It leaves user_id alone (the check pins it): SQLite rewrites the entry of
+	// every index whose columns a SET names, even to the same value.
+	qUpdateUserIf = `UPDATE users SET kind = ?, profile = ?, evaluation = ?, risk = ?,
 		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ? WHERE tenant_id = ? AND user_id = ?
 		AND uid = ? AND last_seq = ? AND coalesce((SELECT config_version FROM tenants WHERE id = ?), 0) = ?`
 	qEntries = `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
@@ -126,7 +127,7 @@ func (t *sqlTx) writeRows(ctx context.Context, entries []vigil.Entry, deliveries
 
 func (t *sqlTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery) (bool, error) {
 	res, err := t.q().ExecContext(ctx, qUpdateUserIf,
-		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
+		string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
 		u.TenantID, based.UserID, based.UID, based.LastSeq, u.TenantID, based.ConfigVersion)
 	if err != nil {
 		return false, duplicate(err)

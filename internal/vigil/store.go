@@ -79,7 +79,8 @@ type Tx interface {
 	// WriteUserIf is WriteUser for an update computed before its transaction: it stores the
 	// write only while the user based.UserID still has based's UID and LastSeq and its tenant's
 	// ConfigVersion (0 without a tenant row) is still based's, and reports whether it did. When
-	// something moved it writes nothing and reports false, so the caller computes again.
+	// something moved it writes nothing and reports false, so the caller computes again. It
+	// never renames: u.UserID is based.UserID.
 	WriteUserIf(ctx context.Context, based UserVersion, u UserRecord, entries []Entry, deliveries []Delivery) (bool, error)
 
 	// Entries lists a user's history in arrival order (by Seq), without responses.
