@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"strconv"
+	"sync"
 )
 
 // Encode serialises a JSON tree (or any value encoding/json accepts) without HTML escaping, with
@@ -21,8 +22,12 @@ func Encode(v any) ([]byte, error) {
 // white space or number spelling) have the same fingerprint. Extra strings (such as the effective
 // query flags of a request) take part in the hash.
 func Fingerprint(v any, extra ...string) [32]byte {
-	var buf bytes.Buffer
-	writeCanonical(&buf, v)
+	buf := canonicalBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		canonicalBuffers.Put(buf)
+	}()
+	writeCanonical(buf, v)
 	for _, s := range extra {
 		buf.WriteByte(0)
 		buf.WriteString(s)
@@ -30,10 +35,14 @@ func Fingerprint(v any, extra ...string) [32]byte {
 	return sha256.Sum256(buf.Bytes())
 }
 
+// canonicalBuffers keeps Fingerprint's buffers: every request is fingerprinted.
+var canonicalBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 func writeCanonical(buf *bytes.Buffer, v any) {
 	switch t := v.(type) {
 	case map[string]any:
-		keys := sortedKeys(t)
+		var scratch [16]string
+		keys := appendSortedKeys(scratch[:0], t)
 		buf.WriteByte('{')
 		for i, k := range keys {
 			if i > 0 {

@@ -21,6 +21,33 @@ func StripNulls(v any) any {
 	return v
 }
 
+// WithoutNulls returns v without the null members of its objects, as StripNulls would leave a
+// copy of it, but returns v itself, uncopied, when it has none (the usual case).
+func WithoutNulls(v any) any {
+	if !hasNullMember(v) {
+		return v
+	}
+	return StripNulls(DeepCopy(v))
+}
+
+func hasNullMember(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		for _, e := range t {
+			if e == nil || hasNullMember(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if hasNullMember(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // DeepCopy returns a copy of a JSON tree that shares nothing mutable with v.
 func DeepCopy(v any) any {
 	switch t := v.(type) {

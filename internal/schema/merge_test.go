@@ -61,3 +61,24 @@ func TestStripNulls(t *testing.T) {
 		t.Fatalf("StripNulls = %s", g)
 	}
 }
+
+// TestWithoutNulls: a tree with null members comes back stripped and the original untouched; a
+// tree without them comes back as it is, not copied (null array items are not members).
+func TestWithoutNulls(t *testing.T) {
+	const withNulls = `{"a":null,"b":{"c":null,"d":1},"e":[null,{"f":null}]}`
+	doc := mustObject(t, withNulls)
+	got := WithoutNulls(doc)
+	if want := mustObject(t, `{"b":{"d":1},"e":[null,{}]}`); Fingerprint(got) != Fingerprint(want) {
+		g, _ := Encode(got)
+		t.Fatalf("WithoutNulls = %s", g)
+	}
+	if Fingerprint(doc) != Fingerprint(mustObject(t, withNulls)) {
+		t.Fatal("WithoutNulls changed its argument")
+	}
+	for _, clean := range []string{`{"b":{"d":1},"e":[null,{"x":[1,null]}]}`, `{}`} {
+		doc := mustObject(t, clean)
+		if got, ok := WithoutNulls(doc).(map[string]any); !ok || reflect.ValueOf(got).UnsafePointer() != reflect.ValueOf(doc).UnsafePointer() {
+			t.Errorf("WithoutNulls(%s) copied a tree without null members", clean)
+		}
+	}
+}

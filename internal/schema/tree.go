@@ -16,7 +16,8 @@ import (
 func AppendTree(buf []byte, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case map[string]any:
-		keys := sortedKeys(t)
+		var scratch [16]string // most objects have fewer keys: no allocation for them
+		keys := appendSortedKeys(scratch[:0], t)
 		buf = append(buf, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -195,9 +196,8 @@ func AppendList[T any](buf []byte, list []T, appendItem func([]byte, T) ([]byte,
 	return append(buf, ']'), nil
 }
 
-// sortedKeys returns an object's keys in the order encoding/json writes them.
-func sortedKeys(o map[string]any) []string {
-	keys := make([]string, 0, len(o))
+// appendSortedKeys appends an object's keys to keys in the order encoding/json writes them.
+func appendSortedKeys(keys []string, o map[string]any) []string {
 	for k := range o {
 		keys = append(keys, k)
 	}

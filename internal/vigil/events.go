@@ -319,7 +319,7 @@ func (s *Service) checkEvent(n wireNames, body schema.Object, flags Flags) (sche
 			problems = append(problems, schema.Problem{Path: n.attributes, Reason: "must be an object"})
 		} else {
 			body[n.attributes] = patch
-			stripped := schema.StripNulls(schema.DeepCopy(patch))
+			stripped := schema.WithoutNulls(patch)
 			problems = append(problems, s.validator.Validate(n.patchSchema, stripped, schema.Patch, n.attributes)...)
 			for _, f := range immutableInPatch {
 				if _, set := patch[f]; set {
