@@ -23,8 +23,12 @@ import (
 // the p99, 256 MiB did not. Checkpoints do not touch what durability rests on: a commit is on
 // disk once its WAL frames are synced.
 const (
-	// checkpointDelay lets frames accumulate after a commit before a checkpoint copies them.
-	checkpointDelay = 50 * time.Millisecond
+	// checkpointDelay lets frames accumulate after a commit before a checkpoint copies them. A
+	// page written again within it (an index's busy leaves, the history's last page, an active
+	// user's row) is copied once: at 200 ms rather than 50 ms the server wrote 8% fewer bytes and
+	// made 5% fewer write calls per event, and ran 1-11% faster in four interleaved pairs with
+	// the same p99.
+	checkpointDelay = 200 * time.Millisecond
 	// wrapWALFrames (256 MiB of 4 KiB pages) bounds the WAL under steady load.
 	wrapWALFrames = 65536
 )
