@@ -1,13 +1,17 @@
 // Command run is Vigil's benchmark harness: it builds the echo baseline and Vigil, starts each as
 // its own process on loopback, drives the same user-event load against each in turn (Vigil on
-// SQLite, and on PostgreSQL when one answers), and prints throughput, p50, p99, failures and the
-// ratio to the baseline. Every target runs --runs times; the table shows medians.
+// SQLite, and on PostgreSQL when one answers), and prints throughput, p50, p99, failures, the
+// ratio to the baseline and the server's CPU time per event. Every target runs --runs times,
+// the targets taking turns within each run; the table shows medians. --compare runs another
+// vigil binary (an older build) on SQLite beside this one, in the same turns.
 //
 //	go run ./bench/run --concurrency 32 --duration 15s --runs 3
+//	go run ./bench/run --runs 5 --duration 8s --postgres "" --compare /tmp/vigil-before
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -16,7 +20,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,9 +30,16 @@ import (
 	"github.com/vigil-aml/vigil/bench/loadgen"
 )
 
+// server is one started target.
+type server struct {
+	base, key string
+	pid       int // for its CPU time
+	stop      func()
+}
+
 type target struct {
 	name  string
-	start func(dir string, n int) (base, key string, stop func(), err error)
+	start func(dir string, n int) (server, error)
 }
 
 func main() {
@@ -35,6 +48,7 @@ func main() {
 	users := flag.Int("users", 1000, "users created before each run")
 	runs := flag.Int("runs", 3, "runs per target (the table shows medians)")
 	pg := flag.String("postgres", envOr("VIGIL_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/postgres"), "PostgreSQL server for the PostgreSQL target (empty: skip)")
+	compare := flag.String("compare", "", "another vigil binary (an older build, say) to run on SQLite beside this one")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "vigil-bench-")
 	check(err)
@@ -47,59 +61,84 @@ func main() {
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
 		check(cmd.Run())
 	}
+	vigil := filepath.Join(dir, "vigil")
+	sqlite := func(bin string) func(string, int) (server, error) {
+		return func(dir string, n int) (server, error) {
+			return startVigil(dir, bin, fmt.Sprintf("sqlite:%s/bench-%d-%d.db", dir, n, time.Now().UnixNano()))
+		}
+	}
 	targets := []target{
-		{"echo baseline", func(dir string, n int) (string, string, func(), error) {
+		{"echo baseline", func(dir string, n int) (server, error) {
 			addr := freeAddr()
-			stop, err := spawn(dir, filepath.Join(dir, "echo"), "--listen", addr)
-			return "http://" + addr, "unused", stop, err
+			pid, stop, err := spawn(dir, filepath.Join(dir, "echo"), "--listen", addr)
+			return server{base: "http://" + addr, key: "unused", pid: pid, stop: stop}, err
 		}},
-		{"vigil sqlite", func(dir string, n int) (string, string, func(), error) {
-			return startVigil(dir, fmt.Sprintf("sqlite:%s/bench-%d.db", dir, n))
-		}},
+		{"vigil sqlite", sqlite(vigil)},
+	}
+	if *compare != "" {
+		bin, err := filepath.Abs(*compare)
+		check(err)
+		targets = append(targets, target{"compare sqlite", sqlite(bin)})
 	}
 	if *pg != "" {
 		if conn, err := pgx.Connect(context.Background(), *pg); err == nil {
 			conn.Close(context.Background())
-			targets = append(targets, target{"vigil postgres", func(dir string, n int) (string, string, func(), error) {
+			targets = append(targets, target{"vigil postgres", func(dir string, n int) (server, error) {
 				dsn, drop, err := freshDatabase(*pg, n)
 				if err != nil {
-					return "", "", nil, err
+					return server{}, err
 				}
-				base, key, stop, err := startVigil(dir, dsn)
-				return base, key, func() {
+				srv, err := startVigil(dir, vigil, dsn)
+				stop := srv.stop
+				srv.stop = func() {
 					if stop != nil {
 						stop()
 					}
 					drop()
-				}, err
+				}
+				return srv, err
 			}})
 		} else {
 			fmt.Fprintf(os.Stderr, "PostgreSQL target skipped: %v\n", err)
 		}
 	}
 
-	fmt.Printf("Machine: %d CPUs; load generator in this process; %d connections, %d users, %s runs, median of %d\n\n",
+	fmt.Printf("Machine: %d CPUs; load generator in this process; %d connections, %d users, %s runs, median of %d, targets interleaved\n\n",
 		numCPU(), *concurrency, *users, *duration, *runs)
-	var baseline float64
-	fmt.Printf("%-16s %12s %10s %10s %9s %7s\n", "target", "events/s", "p50", "p99", "failures", "ratio")
-	exit := 0
-	for _, tg := range targets {
-		var results []loadgen.Result
-		for n := range *runs {
-			base, key, stop, err := tg.start(dir, n)
+	// The targets take turns within each run: this machine's speed drifts over minutes, and a
+	// ratio is only fair between runs close in time. CPU per event is the server's own time
+	// (user and system) during the event phase, divided by the events: it moves much less than
+	// throughput with the machine's speed.
+	results := make([][]loadgen.Result, len(targets))
+	cpu := make([][]time.Duration, len(targets))
+	for n := range *runs {
+		for i, tg := range targets {
+			srv, err := tg.start(dir, n)
 			check(err)
-			cfg := loadgen.Config{BaseURL: base, APIKey: key, Users: *users, Concurrency: *concurrency, Duration: *duration,
+			cfg := loadgen.Config{BaseURL: srv.base, APIKey: srv.key, Users: *users, Concurrency: *concurrency, Duration: *duration,
 				Run: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), n)}
 			began := time.Now()
 			check(loadgen.CreateUsers(context.Background(), cfg))
 			fmt.Fprintf(os.Stderr, "%s run %d: created %d users in %s\n", tg.name, n+1, *users, time.Since(began).Round(time.Millisecond))
-			results = append(results, loadgen.Events(context.Background(), cfg))
-			stop()
+			before, okBefore := cpuTime(srv.pid)
+			res := loadgen.Events(context.Background(), cfg)
+			after, okAfter := cpuTime(srv.pid)
+			srv.stop()
+			results[i] = append(results[i], res)
+			if okBefore && okAfter && res.Events > 0 {
+				cpu[i] = append(cpu[i], (after-before)/time.Duration(res.Events))
+			}
 		}
-		sort.Slice(results, func(i, j int) bool { return results[i].Throughput() < results[j].Throughput() })
-		med := results[len(results)/2]
+	}
+	var baseline float64
+	fmt.Printf("%-16s %12s %10s %10s %9s %7s %10s\n", "target", "events/s", "p50", "p99", "failures", "ratio", "cpu/event")
+	exit := 0
+	for i, tg := range targets {
+		rs := results[i]
+		sort.Slice(rs, func(a, b int) bool { return rs[a].Throughput() < rs[b].Throughput() })
+		med := rs[len(rs)/2]
 		failures := 0
-		for _, r := range results {
+		for _, r := range rs {
 			failures += r.Failures
 			for _, e := range r.FirstErrors {
 				fmt.Fprintf(os.Stderr, "%s: failure: %s\n", tg.name, e)
@@ -111,8 +150,13 @@ func main() {
 		if baseline == 0 {
 			baseline = med.Throughput()
 		}
-		fmt.Printf("%-16s %12.0f %10s %10s %9d %7.3f\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
-			med.P99.Round(time.Microsecond), failures, med.Throughput()/baseline)
+		perEvent := "-"
+		if len(cpu[i]) > 0 {
+			slices.Sort(cpu[i])
+			perEvent = cpu[i][len(cpu[i])/2].Round(time.Microsecond).String()
+		}
+		fmt.Printf("%-16s %12.0f %10s %10s %9d %7.3f %10s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
+			med.P99.Round(time.Microsecond), failures, med.Throughput()/baseline, perEvent)
 	}
 	finish(exit)
 }
@@ -128,25 +172,25 @@ func finish(code int) {
 	os.Exit(code)
 }
 
-// startVigil creates a key and starts `vigil serve` on a fresh database.
-func startVigil(dir, dsn string) (string, string, func(), error) {
-	out, err := exec.Command(filepath.Join(dir, "vigil"), "keys", "create", "--tenant", "bench", "--db", dsn).Output()
+// startVigil creates a key with the vigil binary bin and starts it serving a fresh database.
+func startVigil(dir, bin, dsn string) (server, error) {
+	out, err := exec.Command(bin, "keys", "create", "--tenant", "bench", "--db", dsn).Output()
 	if err != nil {
-		return "", "", nil, fmt.Errorf("keys create: %w", err)
+		return server{}, fmt.Errorf("keys create: %w", err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	addr := freeAddr()
-	stop, err := spawn(dir, filepath.Join(dir, "vigil"), "serve", "--listen", addr, "--db", dsn)
-	return "http://" + addr, lines[len(lines)-1], stop, err
+	pid, stop, err := spawn(dir, bin, "serve", "--listen", addr, "--db", dsn)
+	return server{base: "http://" + addr, key: lines[len(lines)-1], pid: pid, stop: stop}, err
 }
 
 // spawn starts a server process and waits until it answers on its address.
-func spawn(dir, bin string, args ...string) (func(), error) {
+func spawn(dir, bin string, args ...string) (int, func(), error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	go func() { // keep draining, so a chatty server never blocks
 		s := bufio.NewScanner(stderr)
@@ -167,12 +211,32 @@ func spawn(dir, bin string, args ...string) (func(), error) {
 	for time.Now().Before(deadline) {
 		if res, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			res.Body.Close()
-			return stop, nil
+			return cmd.Process.Pid, stop, nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	stop()
-	return nil, fmt.Errorf("%s did not start", bin)
+	return 0, nil, fmt.Errorf("%s did not start", bin)
+}
+
+// cpuTime reads a process's user and system CPU time from /proc (Linux; false elsewhere). The
+// kernel counts it in clock ticks of 1/100 s on Linux (USER_HZ).
+func cpuTime(pid int) (time.Duration, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name (field 2) is in parentheses and may hold spaces: count from after it.
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(fields) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, true
 }
 
 func freshDatabase(base string, n int) (string, func(), error) {
