@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,10 +42,12 @@ var Tracked = map[string][]string{
 // Update returns the aggregates after a write that turned previous (nil for a new user) into
 // current at time at (epoch ms).
 func (a Aggregates) Update(previous, current map[string]any, at int64) Aggregates {
-	out := Aggregates{Changes: map[string][]int64{}, StateChangedAt: a.StateChangedAt,
-		KYCFailures: append([]int64(nil), a.KYCFailures...)}
-	for k, v := range a.Changes {
-		out.Changes[k] = append([]int64(nil), v...)
+	// The result shares a's lists but never writes them: each append goes through slices.Clip,
+	// so it copies, and a (a cached user's state) stays as it was.
+	out := Aggregates{Changes: maps.Clone(a.Changes), StateChangedAt: a.StateChangedAt,
+		KYCFailures: slices.Clip(a.KYCFailures)}
+	if out.Changes == nil {
+		out.Changes = map[string][]int64{}
 	}
 	if previous == nil {
 		if lookup(current, "userStateDetails.state") != nil {
@@ -54,11 +58,12 @@ func (a Aggregates) Update(previous, current map[string]any, at int64) Aggregate
 		}
 		return out
 	}
-	for attr, paths := range Tracked {
-		if sameAt(previous, current, paths) {
+	for _, t := range trackedPaths {
+		attr := t.attr
+		if sameAt(previous, current, t.paths) {
 			continue
 		}
-		times := append(out.Changes[attr], at)
+		times := append(slices.Clip(out.Changes[attr]), at)
 		if len(times) > maxChanges {
 			times = times[len(times)-maxChanges:]
 		}
@@ -90,14 +95,47 @@ func countSince(times []int64, now int64, days float64) int {
 	return n
 }
 
+// trackedPaths is Tracked with its paths split at the dots, in a fixed order: every write
+// compares them all.
+var trackedPaths = func() []trackedAttribute {
+	out := make([]trackedAttribute, 0, len(Tracked))
+	for attr, paths := range Tracked {
+		t := trackedAttribute{attr: attr}
+		for _, p := range paths {
+			t.paths = append(t.paths, strings.Split(p, "."))
+		}
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b trackedAttribute) int { return strings.Compare(a.attr, b.attr) })
+	return out
+}()
+
+type trackedAttribute struct {
+	attr  string
+	paths [][]string
+}
+
 // sameAt reports whether two documents hold equal JSON values at every one of paths.
-func sameAt(a, b map[string]any, paths []string) bool {
+func sameAt(a, b map[string]any, paths [][]string) bool {
 	for _, p := range paths {
-		if !schema.Equal(lookup(a, p), lookup(b, p)) {
+		if !schema.Equal(lookupPath(a, p), lookupPath(b, p)) {
 			return false
 		}
 	}
 	return true
+}
+
+// lookupPath reads a path of keys, nil when any step is missing.
+func lookupPath(doc map[string]any, path []string) any {
+	var cur any = doc
+	for _, key := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[key]
+	}
+	return cur
 }
 
 // lookup reads a dotted path, nil when any step is missing.
