@@ -10,7 +10,39 @@ import (
 // reflection: every write encodes one per rule. The error is encoding/json's for a vars value
 // it cannot encode.
 func (r Result) AppendJSON(b []byte) ([]byte, error) {
-	b = appendCommon(b, r.RuleID, r.RuleInstanceID, r.RuleName, r.RuleDescription, r.RuleAction)
+	return r.appendJSON(b, nil)
+}
+
+// AppendResult is r.AppendJSON, with the text of r's rule (ids, name, description) copied from
+// its encoding at compile time when r still carries that text. s may be nil.
+func (s *Set) AppendResult(b []byte, r Result) ([]byte, error) {
+	return r.appendJSON(b, s.head(r.RuleID, r.RuleInstanceID, r.RuleName, r.RuleDescription))
+}
+
+// AppendHit is h.AppendJSON, as AppendResult is for a result.
+func (s *Set) AppendHit(b []byte, h Hit) []byte {
+	return h.appendJSON(b, s.head(h.RuleID, h.RuleInstanceID, h.RuleName, h.RuleDescription))
+}
+
+// head returns the encoded head of the rule with these ids and text, nil when the set has no such
+// rule or the text differs from the compiled rule's.
+func (s *Set) head(ruleID, instanceID, name, description string) []byte {
+	if s == nil {
+		return nil
+	}
+	i, ok := s.byInstance[instanceID]
+	if !ok {
+		return nil
+	}
+	// Results made by Evaluate share the rule's strings, so these compare in constant time.
+	if r := &s.rules[i]; r.ID == ruleID && r.Name == name && r.Description == description {
+		return r.head
+	}
+	return nil
+}
+
+func (r Result) appendJSON(b, head []byte) ([]byte, error) {
+	b = appendCommon(b, head, r.RuleID, r.RuleInstanceID, r.RuleName, r.RuleDescription, r.RuleAction)
 	b = append(b, `,"ruleHit":`...)
 	b = appendBool(b, r.RuleHit)
 	b = appendExecution(b, r.VersionID, r.ExecutedAt, r.ExecutedRiskLevel)
@@ -41,14 +73,28 @@ func AppendVars(b []byte, vars []Vars) ([]byte, error) {
 }
 
 // AppendJSON appends the hit as encoding/json encodes it (without HTML escaping).
-func (h Hit) AppendJSON(b []byte) []byte {
-	b = appendCommon(b, h.RuleID, h.RuleInstanceID, h.RuleName, h.RuleDescription, h.RuleAction)
+func (h Hit) AppendJSON(b []byte) []byte { return h.appendJSON(b, nil) }
+
+func (h Hit) appendJSON(b, head []byte) []byte {
+	b = appendCommon(b, head, h.RuleID, h.RuleInstanceID, h.RuleName, h.RuleDescription, h.RuleAction)
 	b = appendExecution(b, h.VersionID, h.ExecutedAt, h.ExecutedRiskLevel)
 	return appendTail(b, h.Labels, h.Nature, h.IsShadow)
 }
 
-// appendCommon opens a result or hit with the fields both start with.
-func appendCommon(b []byte, ruleID, instanceID, name, description, action string) []byte {
+// appendCommon opens a result or hit with the fields both start with: head when it is set (the
+// same bytes, encoded once), then the action.
+func appendCommon(b, head []byte, ruleID, instanceID, name, description, action string) []byte {
+	if head != nil {
+		b = append(b, head...)
+	} else {
+		b = appendHead(b, ruleID, instanceID, name, description)
+	}
+	b = append(b, `,"ruleAction":`...)
+	return schema.AppendString(b, action)
+}
+
+// appendHead appends a result's or hit's opening up to its description.
+func appendHead(b []byte, ruleID, instanceID, name, description string) []byte {
 	b = append(b, '{')
 	if ruleID != "" {
 		b = append(b, `"ruleId":`...)
@@ -60,9 +106,7 @@ func appendCommon(b []byte, ruleID, instanceID, name, description, action string
 	b = append(b, `,"ruleName":`...)
 	b = schema.AppendString(b, name)
 	b = append(b, `,"ruleDescription":`...)
-	b = schema.AppendString(b, description)
-	b = append(b, `,"ruleAction":`...)
-	return schema.AppendString(b, action)
+	return schema.AppendString(b, description)
 }
 
 func appendExecution(b []byte, versionID string, executedAt int64, riskLevel string) []byte {

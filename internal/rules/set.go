@@ -22,6 +22,8 @@ const maxNodes = 2000
 type Set struct {
 	rules []compiled
 	lists map[string]map[string]bool
+	// byInstance finds a rule by its ruleInstanceId, for AppendResult and AppendHit.
+	byInstance map[string]int
 }
 
 type compiled struct {
@@ -29,6 +31,9 @@ type compiled struct {
 	program *vm.Program
 	// vars are the profile, event and parameter values the expression reads, reported on a hit.
 	vars []variable
+	// head is the JSON every result and hit of the rule opens with (ids, name, description),
+	// encoded once: it is most of an evaluation's text.
+	head []byte
 }
 
 type variable struct {
@@ -68,6 +73,12 @@ func Compile(rs []Rule, lists map[string][]string) (*Set, error) {
 	}
 	if problems != nil {
 		return nil, &Error{Problems: problems}
+	}
+	s.byInstance = make(map[string]int, len(s.rules))
+	for i := range s.rules {
+		r := &s.rules[i]
+		r.head = appendHead(nil, r.ID, r.InstanceID, r.Name, r.Description)
+		s.byInstance[r.InstanceID] = i
 	}
 	return s, nil
 }

@@ -173,7 +173,7 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 		Status: mostSevere(out.Hits)}
 	var err error
 	// 8 KiB holds the evaluation of the default library (about 5.5 KB) without growing.
-	if result.evaluationJSON, err = result.evaluation.appendJSON(make([]byte, 0, 8<<10)); err != nil {
+	if result.evaluationJSON, err = result.evaluation.appendJSON(make([]byte, 0, 8<<10), in.rules); err != nil {
 		result.evaluationJSON = mustEncode(result.evaluation) // encoding/json's own failure, as before
 	}
 	result.riskJSON = assessed.AppendJSON(make([]byte, 0, 2048))
@@ -238,14 +238,15 @@ func sameValues(have, want schema.Object) bool {
 
 // appendJSON appends the evaluation as encoding/json encodes it, without reflection: every write
 // encodes one, with a result per rule.
-func (ev Evaluation) appendJSON(b []byte) ([]byte, error) {
+// set, when it made the evaluation, supplies its rules' text already encoded; it may be nil.
+func (ev Evaluation) appendJSON(b []byte, set *rules.Set) ([]byte, error) {
 	b = append(b, `{"executedRules":`...)
-	b, err := schema.AppendList(b, ev.ExecutedRules, func(b []byte, r rules.Result) ([]byte, error) { return r.AppendJSON(b) })
+	b, err := schema.AppendList(b, ev.ExecutedRules, set.AppendResult)
 	if err != nil {
 		return nil, err
 	}
 	b = append(b, `,"hitRules":`...)
-	b, _ = schema.AppendList(b, ev.HitRules, func(b []byte, h rules.Hit) ([]byte, error) { return h.AppendJSON(b), nil })
+	b, _ = schema.AppendList(b, ev.HitRules, func(b []byte, h rules.Hit) ([]byte, error) { return set.AppendHit(b, h), nil })
 	if ev.RiskScoreDetails != nil {
 		b = append(b, `,"riskScoreDetails":`...)
 		b = ev.RiskScoreDetails.AppendJSON(b)

@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -42,13 +43,19 @@ func TestEvaluationJSONMatchesEncodingJSON(t *testing.T) {
 			HitRules:         []rules.Hit{{RuleID: "R", RuleInstanceID: "i", VersionID: "v", ExecutedAt: -1, IsShadow: true}},
 			RiskScoreDetails: &risk.Details{KYCRiskScore: 100, CRARiskScore: 0}},
 	}
+	// A result whose text no longer is its rule's must not take the rule's encoded text.
+	renamed := slices.Clone(out.Executed)
+	renamed[0].RuleName, renamed[1].RuleDescription = "renamed", "described again"
+	tests = append(tests, Evaluation{ExecutedRules: renamed, HitRules: []rules.Hit{renamed[0].AsHit()}, Status: "ALLOW"})
 	for i, ev := range tests {
-		got, err := ev.appendJSON(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := mustEncode(ev); string(got) != string(want) {
-			t.Errorf("case %d:\n got %s\nwant %s", i, got, want)
+		for _, with := range []*rules.Set{nil, set} {
+			got, err := ev.appendJSON(nil, with)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := mustEncode(ev); string(got) != string(want) {
+				t.Errorf("case %d (set %v):\n got %s\nwant %s", i, with != nil, got, want)
+			}
 		}
 	}
 }
@@ -87,7 +94,7 @@ func BenchmarkEvaluationJSON(b *testing.B) {
 	b.Run("by hand", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := ev.appendJSON(make([]byte, 0, 4096)); err != nil {
+			if _, err := ev.appendJSON(make([]byte, 0, 4096), nil); err != nil {
 				b.Fatal(err)
 			}
 		}

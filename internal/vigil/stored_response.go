@@ -162,7 +162,7 @@ func (s *Service) expandResponse(ctx context.Context, tenantID string, stored []
 			ev.HitRules = append(ev.HitRules, res.AsHit())
 		}
 	}
-	evJSON, err := ev.appendJSON(make([]byte, 0, 4096))
+	evJSON, err := ev.appendJSON(make([]byte, 0, 4096), nil)
 	if err != nil {
 		return nil, fmt.Errorf("stored response: %w", err)
 	}

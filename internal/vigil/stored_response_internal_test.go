@@ -32,12 +32,12 @@ func storedFixture() (Evaluation, map[rules.Version]rules.Identity) {
 
 func TestCompactResponseExpandsToTheOriginal(t *testing.T) {
 	ev, ids := storedFixture()
-	evJSON, err := ev.appendJSON(nil)
+	evJSON, err := ev.appendJSON(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	none := Evaluation{ExecutedRules: []rules.Result{}, HitRules: []rules.Hit{}, Status: "ALLOW"}
-	noneJSON, _ := none.appendJSON(nil)
+	noneJSON, _ := none.appendJSON(nil, nil)
 	tests := []struct {
 		name   string
 		doc    []byte
@@ -72,7 +72,7 @@ func TestCompactResponseExpandsToTheOriginal(t *testing.T) {
 // create response as encoding/json writes it.
 func TestCreateReplyIsCreateResponse(t *testing.T) {
 	ev, _ := storedFixture()
-	evJSON, err := ev.appendJSON(nil)
+	evJSON, err := ev.appendJSON(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestResponsesThatDoNotFitAreStoredWhole(t *testing.T) {
 			ev, ids := storedFixture()
 			ev.HitRules = append([]rules.Hit(nil), ev.HitRules...)
 			f(&ev, ids)
-			evJSON, err := ev.appendJSON(nil)
+			evJSON, err := ev.appendJSON(nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
