@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 )
 
@@ -79,6 +80,26 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 		}
 		if got := AppendString(nil, s); string(got) != string(want) {
 			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+// TestAppendFloatMatchesEncodingJSON compares the float spelling, fast path included, with
+// encoding/json's on scores, hundredths, their neighbours and the edges of each format.
+func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
+	values := []float64{0, math.Copysign(0, -1), 1, -1, 20, 20.44, 2.67, 0.01, 0.1, 0.05, 99.99, 100, 1e-6, 1e-7, 0.001,
+		1.005, 2.675, 1e13 - 0.01, 1e13, 1e15, 1e20, 1e21, -1e21, 123456789.12, 1.0 / 3, math.MaxFloat64, math.SmallestNonzeroFloat64,
+		math.Nextafter(2.67, 3), math.Nextafter(2.67, 2), math.Nextafter(100, 0)}
+	for i := range 20000 { // every hundredth from -100 to 100, and the thirds between them
+		values = append(values, float64(i-10000)/100, float64(i-10000)/300)
+	}
+	for _, f := range values {
+		want, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendFloat(nil, f); string(got) != string(want) {
+			t.Errorf("AppendFloat(%v) = %s, want %s", f, got, want)
 		}
 	}
 }
