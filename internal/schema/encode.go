@@ -48,7 +48,7 @@ func writeCanonical(buf *bytes.Buffer, v any) {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			buf.Write(strconv.AppendQuote(buf.AvailableBuffer(), k))
+			buf.Write(appendGoQuoted(buf.AvailableBuffer(), k))
 			buf.WriteByte(':')
 			writeCanonical(buf, t[k])
 		}
@@ -71,7 +71,7 @@ func writeCanonical(buf *bytes.Buffer, v any) {
 	case float64:
 		buf.Write(strconv.AppendFloat(buf.AvailableBuffer(), t, 'g', -1, 64))
 	case string:
-		buf.Write(strconv.AppendQuote(buf.AvailableBuffer(), t))
+		buf.Write(appendGoQuoted(buf.AvailableBuffer(), t))
 	case bool:
 		buf.WriteString(strconv.FormatBool(t))
 	case nil:
@@ -80,4 +80,16 @@ func writeCanonical(buf *bytes.Buffer, v any) {
 		b, _ := json.Marshal(t)
 		buf.Write(b)
 	}
+}
+
+// appendGoQuoted is strconv.AppendQuote, the canonical form's quoting (stored request hashes
+// depend on it), with the common case done directly: printable ASCII without '"' or '\\' goes
+// between quotes as it is.
+func appendGoQuoted(buf []byte, s string) []byte {
+	if !plainASCII(s) {
+		return strconv.AppendQuote(buf, s)
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/hex"
+	"strconv"
 	"testing"
 )
 
@@ -40,5 +41,19 @@ func TestFingerprintIsStable(t *testing.T) {
 	f := Fingerprint(doc, "flag=1")
 	if got := hex.EncodeToString(f[:]); got != "683ddcd52e76be85b0c533224cde4884057c7362a04fadc9f4c4527d909789fa" {
 		t.Fatalf("Fingerprint changed: %s", got)
+	}
+}
+
+// TestGoQuotingMatchesStrconv: the canonical form's quoting must stay strconv.AppendQuote's byte
+// for byte, or stored request hashes stop matching. Every byte value, alone and in plain text.
+func TestGoQuotingMatchesStrconv(t *testing.T) {
+	cases := []string{"", "plain", "é中😀", "\xf0\x9f\x98", "a\u2028b"}
+	for c := range 256 {
+		cases = append(cases, string([]byte{byte(c)}), "plain text "+string([]byte{byte(c)})+" and more")
+	}
+	for _, s := range cases {
+		if got, want := appendGoQuoted(nil, s), strconv.AppendQuote(nil, s); string(got) != string(want) {
+			t.Errorf("appendGoQuoted(%q) = %s, want %s", s, got, want)
+		}
 	}
 }
