@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -69,33 +70,32 @@ func (t *pgTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil
 	if err != nil || tag.RowsAffected() == 0 {
 		return false, mapError(err)
 	}
-	sts := make([]statement, 0, len(entries)+len(deliveries))
-	for _, e := range entries {
-		sts = append(sts, insertEntry(e))
-	}
-	for _, d := range deliveries {
-		sts = append(sts, insertDelivery(d))
-	}
-	return true, t.sendBatch(ctx, sts)
+	return true, t.sendBatch(ctx, appendRows(nil, entries, deliveries))
 }
 
 // WriteUser sends the row, the entries and the deliveries of one write as one batch: one round
 // trip instead of one per statement. Statements after a failed one fail too (the transaction is
 // aborted), so the first error is the one returned.
 func (t *pgTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, entries []vigil.Entry, deliveries []vigil.Delivery) error {
-	sts := make([]statement, 0, 1+len(entries)+len(deliveries))
+	var row statement
 	if create {
-		sts = append(sts, insertUser(u))
+		row = insertUser(u)
 	} else {
-		sts = append(sts, updateUser(u))
+		row = updateUser(u)
 	}
+	return t.sendBatch(ctx, appendRows([]statement{row}, entries, deliveries))
+}
+
+// appendRows appends the inserts of a write's history entries and outbox deliveries, in order.
+func appendRows(sts []statement, entries []vigil.Entry, deliveries []vigil.Delivery) []statement {
+	sts = slices.Grow(sts, len(entries)+len(deliveries))
 	for _, e := range entries {
 		sts = append(sts, insertEntry(e))
 	}
 	for _, d := range deliveries {
 		sts = append(sts, insertDelivery(d))
 	}
-	return t.sendBatch(ctx, sts)
+	return sts
 }
 
 // sendBatch sends statements as one batch and returns the first error.

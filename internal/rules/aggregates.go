@@ -50,10 +50,10 @@ func (a Aggregates) Update(previous, current map[string]any, at int64) Aggregate
 		out.Changes = map[string][]int64{}
 	}
 	if previous == nil {
-		if lookup(current, "userStateDetails.state") != nil {
+		if lookupPath(current, statePath) != nil {
 			out.StateChangedAt = at
 		}
-		if lookup(current, "kycStatusDetails.status") == "FAILED" {
+		if lookupPath(current, kycStatusPath) == "FAILED" {
 			out.KYCFailures = append(out.KYCFailures, at)
 		}
 		return out
@@ -72,7 +72,7 @@ func (a Aggregates) Update(previous, current map[string]any, at int64) Aggregate
 		case "state":
 			out.StateChangedAt = at
 		case "kycStatus":
-			if lookup(current, "kycStatusDetails.status") == "FAILED" {
+			if lookupPath(current, kycStatusPath) == "FAILED" {
 				out.KYCFailures = append(out.KYCFailures, at)
 				if len(out.KYCFailures) > maxChanges {
 					out.KYCFailures = out.KYCFailures[len(out.KYCFailures)-maxChanges:]
@@ -110,6 +110,12 @@ var trackedPaths = func() []trackedAttribute {
 	return out
 }()
 
+// statePath and kycStatusPath are the tracked "state" and "kycStatus" paths, split.
+var (
+	statePath     = []string{"userStateDetails", "state"}
+	kycStatusPath = []string{"kycStatusDetails", "status"}
+)
+
 type trackedAttribute struct {
 	attr  string
 	paths [][]string
@@ -129,21 +135,6 @@ func sameAt(a, b map[string]any, paths [][]string) bool {
 func lookupPath(doc map[string]any, path []string) any {
 	var cur any = doc
 	for _, key := range path {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[key]
-	}
-	return cur
-}
-
-// lookup reads a dotted path, nil when any step is missing.
-func lookup(doc map[string]any, path string) any {
-	var cur any = doc
-	for rest, more := path, true; more; {
-		var key string
-		key, rest, more = strings.Cut(rest, ".")
 		m, ok := cur.(map[string]any)
 		if !ok {
 			return nil

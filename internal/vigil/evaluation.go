@@ -237,8 +237,8 @@ func sameValues(have, want schema.Object) bool {
 }
 
 // appendJSON appends the evaluation as encoding/json encodes it, without reflection: every write
-// encodes one, with a result per rule.
-// set, when it made the evaluation, supplies its rules' text already encoded; it may be nil.
+// encodes one, with a result per rule. set, when it made the evaluation, supplies its rules'
+// text already encoded; it may be nil.
 func (ev Evaluation) appendJSON(b []byte, set *rules.Set) ([]byte, error) {
 	b = append(b, `{"executedRules":`...)
 	b, err := schema.AppendList(b, ev.ExecutedRules, set.AppendResult)
