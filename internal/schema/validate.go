@@ -59,7 +59,18 @@ type Validator struct {
 	// required lists, for each schema whose top-level properties are checked independently of
 	// each other, its required properties (see ValidateChanged).
 	required map[string][]string
-	printer  *message.Printer
+	// shared lists, for two compiled schemas, the top-level properties they declare with the
+	// same schema: a value that passed one's checks passes the other's.
+	shared  map[[2]string]map[string]bool
+	printer *message.Printer
+}
+
+// Proven holds top-level property values of a document that passed a schema's checks without a
+// single problem (see ValidateProving). ValidateChanged need not check such a value again where
+// the document still holds it. The zero Proven proves nothing.
+type Proven struct {
+	schema string
+	values Object
 }
 
 // independentKeywords are the keywords a schema may use at its top level for its properties to
@@ -85,7 +96,8 @@ func NewValidator(names ...string) (*Validator, error) {
 		return nil, fmt.Errorf("schema: parse openapi.json: %w", err)
 	}
 	v := &Validator{schemas: map[string]*jsonschema.Schema{}, properties: map[string]map[string]bool{},
-		required: map[string][]string{}, printer: message.NewPrinter(language.English)}
+		required: map[string][]string{}, shared: map[[2]string]map[string]bool{}, printer: message.NewPrinter(language.English)}
+	declared := map[string]map[string]json.RawMessage{}
 	for _, name := range names {
 		s, err := c.Compile(docURL + "#/components/schemas/" + name)
 		if err != nil {
@@ -98,6 +110,7 @@ func NewValidator(names ...string) (*Validator, error) {
 		if err := errors.Join(unmarshalIfSet(keywords["properties"], &properties), unmarshalIfSet(keywords["required"], &required)); err != nil {
 			return nil, fmt.Errorf("schema: read %s: %w", name, err)
 		}
+		declared[name] = properties
 		props := map[string]bool{}
 		for p := range properties {
 			props[p] = true
@@ -109,6 +122,17 @@ func NewValidator(names ...string) (*Validator, error) {
 		}
 		if independent {
 			v.required[name] = append([]string{}, required...)
+		}
+	}
+	for _, a := range names {
+		for _, b := range names {
+			same := map[string]bool{}
+			for p, raw := range declared[a] {
+				if other, ok := declared[b][p]; ok && bytes.Equal(raw, other) {
+					same[p] = true
+				}
+			}
+			v.shared[[2]string{a, b}] = same
 		}
 	}
 	return v, nil
@@ -124,24 +148,38 @@ func unmarshalIfSet(data json.RawMessage, v any) error {
 // ValidateChanged checks doc like Validate, but looks only at the top-level properties that
 // changed names and at the required ones. For a document that was valid before those properties
 // changed it finds exactly what Validate would: the schema's top-level properties are checked
-// independently of each other, so the unchanged ones are still valid. For a schema that relates
-// its properties (any other top-level keyword) it validates the whole document.
-func (v *Validator) ValidateChanged(name string, doc Object, changed Object, mode Mode, prefix string) []Problem {
+// independently of each other, so the unchanged ones are still valid. A changed property whose
+// value proven holds, checked by a schema that declares it the same way, is valid too; when
+// nothing else changed it checks nothing. For a schema that relates its properties (any other
+// top-level keyword) it validates the whole document.
+func (v *Validator) ValidateChanged(name string, doc Object, changed Object, mode Mode, prefix string, proven Proven) []Problem {
 	required, independent := v.required[name]
 	if !independent {
 		return v.Validate(name, doc, mode, prefix)
 	}
+	same := v.shared[[2]string{name, proven.schema}]
 	part := make(Object, len(changed)+len(required))
-	take := func(k string) {
-		if val, ok := doc[k]; ok {
+	left := 0
+	for k := range changed {
+		val, ok := doc[k]
+		if ok && same[k] {
+			if p, had := proven.values[k]; had && Equal(val, p) {
+				continue
+			}
+		}
+		// A required property that changed (removed, say) is checked with the others below.
+		left++
+		if ok {
 			part[k] = val
 		}
 	}
-	for _, k := range required {
-		take(k)
+	if left == 0 {
+		return nil
 	}
-	for k := range changed {
-		take(k)
+	for _, k := range required {
+		if val, ok := doc[k]; ok {
+			part[k] = val
+		}
 	}
 	return v.Validate(name, part, mode, prefix)
 }
@@ -149,21 +187,39 @@ func (v *Validator) ValidateChanged(name string, doc Object, changed Object, mod
 // Properties reports the top-level property names the component schema declares.
 func (v *Validator) Properties(name string) map[string]bool { return v.properties[name] }
 
+// ValidateProving is Validate for an object that also returns, when the schema found no problem
+// at all in it (not even a required property missing, which Patch mode does not report), its
+// top-level values as Proven for ValidateChanged.
+func (v *Validator) ValidateProving(name string, doc Object, mode Mode, prefix string) ([]Problem, Proven) {
+	problems, clean := v.validate(name, doc, mode, prefix)
+	if !clean {
+		return problems, Proven{}
+	}
+	return problems, Proven{schema: name, values: doc}
+}
+
 // Validate checks doc against the component schema name and returns every problem, sorted by
 // path, with paths prefixed by prefix (e.g. "updatedConsumerUserAttributes"). It returns nil when
 // the document is valid.
 func (v *Validator) Validate(name string, doc any, mode Mode, prefix string) []Problem {
+	problems, _ := v.validate(name, doc, mode, prefix)
+	return problems
+}
+
+// validate is Validate that also reports whether the schema found nothing at all, before Patch
+// mode drops missing required properties.
+func (v *Validator) validate(name string, doc any, mode Mode, prefix string) ([]Problem, bool) {
 	s, ok := v.schemas[name]
 	if !ok {
 		panic("schema: " + name + " was not compiled")
 	}
 	err := s.Validate(doc)
 	if err == nil {
-		return nil
+		return nil, true
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return []Problem{{Path: prefix, Reason: "is not valid"}}
+		return []Problem{{Path: prefix, Reason: "is not valid"}}, false
 	}
 	seen := map[Problem]bool{}
 	var out []Problem
@@ -200,7 +256,7 @@ func (v *Validator) Validate(name string, doc any, mode Mode, prefix string) []P
 		}
 		return out[i].Reason < out[j].Reason
 	})
-	return out
+	return out, false
 }
 
 func (v *Validator) reason(e *jsonschema.ValidationError) string {

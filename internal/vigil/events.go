@@ -62,7 +62,7 @@ type eventWrite struct {
 func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, body schema.Object, flags Flags, rs ruleContext, defaultID string) (*eventWrite, error) {
 	n := names[kind]
 	fingerprint := schema.Fingerprint(body, flags.canonical())
-	patch, problems := s.checkEvent(n, body, flags)
+	patch, proven, problems := s.checkEvent(n, body, flags)
 	if problems != nil {
 		return nil, invalid(problems)
 	}
@@ -83,7 +83,7 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 	eventJSON := mustEncode(body)
 	ts := millis(body["timestamp"])
 
-	in := eventInput{tenant: tenant, kind: kind, body: body, patch: patch, flags: flags, rs: rs,
+	in := eventInput{tenant: tenant, kind: kind, body: body, patch: patch, proven: proven, flags: flags, rs: rs,
 		eventID: eventID, eventJSON: eventJSON, hash: hash, ts: ts}
 	w := &eventWrite{eventID: eventID, userID: userID, timestamp: ts, input: in}
 	// replayed answers a request whose eventId is already stored: the first response when it is
@@ -205,9 +205,11 @@ func (s *Service) remember(w *eventWrite) {
 
 // eventInput is a checked event on its way to the store.
 type eventInput struct {
-	tenant          Tenant
-	kind            Kind
-	body, patch     schema.Object
+	tenant      Tenant
+	kind        Kind
+	body, patch schema.Object
+	// proven is the patch's values that passed its schema's checks in full.
+	proven          schema.Proven
 	flags           Flags
 	rs              ruleContext
 	eventID         string
@@ -282,7 +284,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	current["userId"] = rec.UserID
 	var problems []schema.Problem
 	if incremental {
-		problems = s.validator.ValidateChanged(n.profileSchema, current, in.patch, schema.Full, n.attributes)
+		problems = s.validator.ValidateChanged(n.profileSchema, current, in.patch, schema.Full, n.attributes, in.proven)
 	} else {
 		problems = s.validator.Validate(n.profileSchema, current, schema.Full, n.attributes)
 	}
@@ -306,21 +308,24 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 }
 
 // checkEvent validates an event body: the event in full, its patch with every field optional,
-// and the flags. It returns the patch (nulls kept: they remove fields) and the problems.
-func (s *Service) checkEvent(n wireNames, body schema.Object, flags Flags) (schema.Object, []schema.Problem) {
+// and the flags. It returns the patch (nulls kept: they remove fields), what its check proved
+// and the problems.
+func (s *Service) checkEvent(n wireNames, body schema.Object, flags Flags) (schema.Object, schema.Proven, []schema.Problem) {
 	rawPatch, hasPatch := body[n.attributes]
 	delete(body, n.attributes)
 	schema.StripNulls(body)
 	problems := s.validator.Validate(n.eventSchema, body, schema.Full, "")
 	var patch schema.Object
+	var proven schema.Proven
 	if hasPatch && rawPatch != nil {
 		var ok bool
 		if patch, ok = rawPatch.(schema.Object); !ok {
 			problems = append(problems, schema.Problem{Path: n.attributes, Reason: "must be an object"})
 		} else {
 			body[n.attributes] = patch
-			stripped := schema.WithoutNulls(patch)
-			problems = append(problems, s.validator.Validate(n.patchSchema, stripped, schema.Patch, n.attributes)...)
+			stripped := schema.WithoutNulls(patch).(schema.Object)
+			patchProblems, checked := s.validator.ValidateProving(n.patchSchema, stripped, schema.Patch, n.attributes)
+			problems, proven = append(problems, patchProblems...), checked
 			for _, f := range immutableInPatch {
 				if _, set := patch[f]; set {
 					problems = append(problems, schema.Problem{Path: n.attributes + "." + f,
@@ -333,7 +338,7 @@ func (s *Service) checkEvent(n wireNames, body schema.Object, flags Flags) (sche
 		problems = append(problems, schema.Problem{Path: "newUserId", Reason: "is required with changeUserId=true"})
 	}
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Path < problems[j].Path })
-	return patch, problems
+	return patch, proven, problems
 }
 
 // lastConversion is the ordering timestamp of the latest change of type in a history, 0 if none.
