@@ -3,6 +3,7 @@ package vigil
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/vigil-aml/vigil/internal/schema"
@@ -87,9 +88,13 @@ func conversionBody(from, to Kind) []byte {
 // replaceTopLevel returns profile with each top-level field of body replacing the stored one;
 // fields body omits are kept.
 func replaceTopLevel(profile, body schema.Object) schema.Object {
-	out := make(schema.Object, len(profile)+len(body))
-	for k, v := range profile {
-		out[k] = v
+	// maps.Clone copies a table whole, at about half the cost of filling a new map.
+	if profile == nil {
+		profile, body = body, nil
+	}
+	out := maps.Clone(profile)
+	if out == nil {
+		out = schema.Object{}
 	}
 	for k, v := range body {
 		out[k] = v
