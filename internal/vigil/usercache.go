@@ -63,11 +63,15 @@ func (c *userCache) put(rec UserRecord, state userState) {
 	if ok {
 		c.remove(key, old)
 	}
-	for k, u := range c.users { // map order is random: this evicts arbitrary users
-		if c.used+size <= c.budget {
-			break
+	// Only a full cache starts an iteration: starting one on a large map costs more than the rest
+	// of put.
+	if c.used+size > c.budget {
+		for k, u := range c.users { // map order is random: this evicts arbitrary users
+			if c.used+size <= c.budget {
+				break
+			}
+			c.remove(k, u)
 		}
-		c.remove(k, u)
 	}
 	c.users[key] = cachedUser{rec: rec, state: state, size: size}
 	c.used += size
