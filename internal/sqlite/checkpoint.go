@@ -83,7 +83,7 @@ func (c *checkpointer) run() {
 
 // wrapIfAsked runs on the writer between groups: when the WAL has grown past wrapWALFrames, a
 // checkpoint that copies the rest of it, so the next commit starts the WAL over.
-func (c *checkpointer) wrapIfAsked(write *sql.DB) {
+func (c *checkpointer) wrapIfAsked(write *sql.Conn) {
 	if c.wrap.Swap(false) {
 		// A reader on an old snapshot can keep it from copying everything; the next
 		// background checkpoint then asks again.
@@ -98,8 +98,13 @@ func (c *checkpointer) close() error {
 	return c.db.Close()
 }
 
+// rowQuerier is a connection or a pool.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // walCheckpoint runs one PASSIVE checkpoint and returns the WAL's length in frames.
-func walCheckpoint(ctx context.Context, db *sql.DB) (int, error) {
+func walCheckpoint(ctx context.Context, db rowQuerier) (int, error) {
 	var busy, frames, copied int
 	err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
 	return frames, err

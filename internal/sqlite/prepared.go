@@ -8,17 +8,16 @@ import (
 )
 
 // Statement preparation cost as much as the rest of a write, so the hot statements are prepared
-// once: the writer's when the store opens (its only connection cannot prepare while a
-// transaction holds it), the readers' on first use.
+// once: the writer's on its connection when the store opens, the readers' on first use.
 
 // writerStatements are prepared on the writer connection at Open.
 var writerStatements = []string{qReadUser, qLatestResponse, qReadEvent, qInsertUser, qUpdateUser, qUpdateUserIf, qInsertEntry,
-	qInsertDelivery, qEntries, qConfigVersion, qSavepoint, qRelease, qRollbackTo}
+	qInsertDelivery, qEntries, qConfigVersion, qBegin, qCommit, qRollback, qSavepoint, qRelease, qRollbackTo}
 
-func prepareWriter(ctx context.Context, db *sql.DB) (map[string]*sql.Stmt, error) {
+func prepareWriter(ctx context.Context, conn *sql.Conn) (map[string]*sql.Stmt, error) {
 	out := make(map[string]*sql.Stmt, len(writerStatements))
 	for _, q := range writerStatements {
-		st, err := db.PrepareContext(ctx, q)
+		st, err := conn.PrepareContext(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: prepare: %w", err)
 		}
@@ -27,32 +26,32 @@ func prepareWriter(ctx context.Context, db *sql.DB) (map[string]*sql.Stmt, error
 	return out, nil
 }
 
-// txQueries runs queries in the writer's transaction, through prepared statements when the
-// query is one of them.
+// txQueries runs queries on the writer's connection, in the transaction the writer opened on it,
+// through prepared statements when the query is one of them.
 type txQueries struct {
-	tx    *sql.Tx
+	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
 }
 
 func (q txQueries) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st, ok := q.stmts[query]; ok {
-		return q.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		return st.ExecContext(ctx, args...)
 	}
-	return q.tx.ExecContext(ctx, query, args...)
+	return q.conn.ExecContext(ctx, query, args...)
 }
 
 func (q txQueries) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if st, ok := q.stmts[query]; ok {
-		return q.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		return st.QueryRowContext(ctx, args...)
 	}
-	return q.tx.QueryRowContext(ctx, query, args...)
+	return q.conn.QueryRowContext(ctx, query, args...)
 }
 
 func (q txQueries) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st, ok := q.stmts[query]; ok {
-		return q.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		return st.QueryContext(ctx, args...)
 	}
-	return q.tx.QueryContext(ctx, query, args...)
+	return q.conn.QueryContext(ctx, query, args...)
 }
 
 // readQueries runs queries on the read pool through statements prepared on first use.

@@ -35,8 +35,12 @@ const maxGroup = 256
 type Store struct {
 	read  *sql.DB
 	write *sql.DB
-	queue chan *unit
-	done  chan struct{}
+	// writer is write's one connection, held by the writer goroutine for the store's life: its
+	// transactions are statements prepared on it (BEGIN IMMEDIATE ... COMMIT), and so are the hot
+	// queries, which then run without database/sql's per-transaction statement rebinding.
+	writer *sql.Conn
+	queue  chan *unit
+	done   chan struct{}
 	// writeStmts are prepared on the writer connection; readStmts on first use (prepared.go).
 	writeStmts  map[string]*sql.Stmt
 	readStmts   sync.Map
@@ -90,20 +94,28 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	stmts, err := prepareWriter(ctx, write)
+	writer, err := write.Conn(ctx)
 	if err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	stmts, err := prepareWriter(ctx, writer)
+	if err != nil {
+		writer.Close()
 		read.Close()
 		write.Close()
 		return nil, err
 	}
 	ckpt, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		writer.Close()
 		read.Close()
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	ckpt.SetMaxOpenConns(1)
-	s := &Store{read: read, write: write, queue: make(chan *unit, maxGroup), done: make(chan struct{}), writeStmts: stmts,
+	s := &Store{read: read, write: write, writer: writer, queue: make(chan *unit, maxGroup), done: make(chan struct{}), writeStmts: stmts,
 		checkpoints: newCheckpointer(ckpt)}
 	go s.run()
 	return s, nil
@@ -226,7 +238,7 @@ func (s *Store) run() {
 				break drain
 			}
 		}
-		s.checkpoints.wrapIfAsked(s.write)
+		s.checkpoints.wrapIfAsked(s.writer)
 		s.commit(group)
 		s.checkpoints.committed()
 	}
@@ -243,21 +255,30 @@ func (s *Store) commit(group []*unit) {
 	}
 }
 
-// Each unit of a group runs in its own savepoint, so a failed one leaves no trace.
+// A group is one transaction, and each unit of it runs in its own savepoint, so a failed one
+// leaves no trace. IMMEDIATE takes the write lock at once (another process may hold it: the
+// connection's busy_timeout waits for it).
 const (
+	qBegin      = `BEGIN IMMEDIATE`
+	qCommit     = `COMMIT`
+	qRollback   = `ROLLBACK`
 	qSavepoint  = `SAVEPOINT unit`
 	qRelease    = `RELEASE unit`
 	qRollbackTo = `ROLLBACK TO unit`
 )
 
-func (s *Store) runGroup(group []*unit, results []error) error {
+func (s *Store) runGroup(group []*unit, results []error) (err error) {
 	ctx := context.Background()
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
+	q := txQueries{conn: s.writer, stmts: s.writeStmts}
+	if _, err := q.ExecContext(ctx, qBegin); err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	q := txQueries{tx: tx, stmts: s.writeStmts}
+	defer func() {
+		// A failed COMMIT (SQLITE_BUSY, an I/O error) can leave the transaction open.
+		if err != nil {
+			_, _ = q.ExecContext(ctx, qRollback)
+		}
+	}()
 	for i, u := range group {
 		if err := u.ctx.Err(); err != nil {
 			results[i] = err
@@ -266,7 +287,7 @@ func (s *Store) runGroup(group []*unit, results []error) error {
 		if _, err := q.ExecContext(ctx, qSavepoint); err != nil {
 			return err
 		}
-		results[i] = runUnit(u, &sqlTx{tx: tx, stmts: s.writeStmts})
+		results[i] = runUnit(u, &sqlTx{conn: s.writer, stmts: s.writeStmts})
 		if results[i] != nil {
 			if _, err := q.ExecContext(ctx, qRollbackTo); err != nil {
 				return err
@@ -276,7 +297,8 @@ func (s *Store) runGroup(group []*unit, results []error) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	_, err = q.ExecContext(ctx, qCommit)
+	return err
 }
 
 // runUnit runs one unit, turning a panic into that unit's error so the others still commit.
@@ -302,5 +324,5 @@ func (s *Store) Close() error {
 	close(s.queue)
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.checkpoints.close(), s.read.Close(), s.write.Close())
+	return errors.Join(s.checkpoints.close(), s.read.Close(), s.writer.Close(), s.write.Close())
 }

@@ -2,11 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,15 +28,15 @@ func TestDurabilitySettings(t *testing.T) {
 	s := openTemp(t)
 	for _, db := range []struct {
 		name string
-		conn *sql.DB
-	}{{"write", s.write}, {"read", s.read}, {"checkpoint", s.checkpoints.db}} {
+		conn rowQuerier
+	}{{"write", s.writer}, {"read", s.read}, {"checkpoint", s.checkpoints.db}} {
 		conn := db.conn
 		var mode string
 		var sync int
-		if err := conn.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		if err := conn.QueryRowContext(context.Background(), "PRAGMA journal_mode").Scan(&mode); err != nil {
 			t.Fatal(err)
 		}
-		if err := conn.QueryRow("PRAGMA synchronous").Scan(&sync); err != nil {
+		if err := conn.QueryRowContext(context.Background(), "PRAGMA synchronous").Scan(&sync); err != nil {
 			t.Fatal(err)
 		}
 		if mode != "wal" || sync != 2 {
@@ -96,6 +96,39 @@ func TestGroupIsolation(t *testing.T) {
 	}
 }
 
+// TestFailedCommitIsRolledBack: a COMMIT that fails leaves SQLite's transaction open; the writer
+// must roll it back, report the failure to the group's units and go on committing later ones.
+// A foreign key checked only at COMMIT (defer_foreign_keys) makes the commit fail.
+func TestFailedCommitIsRolledBack(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx vigil.Tx) error {
+		if _, err := tx.(*sqlTx).conn.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+			return err
+		}
+		if err := tenantUnit("kept-out")(tx); err != nil {
+			return err
+		}
+		return tx.CreateKey(ctx, vigil.APIKey{Hash: []byte("k"), TenantID: "no such tenant"})
+	})
+	if err == nil || !strings.Contains(err.Error(), "commit") {
+		t.Fatalf("update with a dangling key: %v, want the commit's failure", err)
+	}
+	if err := s.Update(ctx, tenantUnit("after")); err != nil {
+		t.Fatalf("the next update: %v", err)
+	}
+	err = s.Update(ctx, func(tx vigil.Tx) error {
+		if _, err := tx.TenantByName(ctx, "after"); err != nil {
+			return err
+		}
+		_, err := tx.TenantByName(ctx, "kept-out")
+		return err
+	})
+	if !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("the failed group's tenant: %v, want ErrNotFound (rolled back)", err)
+	}
+}
+
 func TestDuplicateMapsToErrDuplicate(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
@@ -148,7 +181,7 @@ func TestCheckpointsRunBesideTheWriter(t *testing.T) {
 	}
 	defer s.Close()
 	var auto int
-	if err := s.write.QueryRow("PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
+	if err := s.writer.QueryRowContext(context.Background(), "PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
 		t.Fatalf("writer's wal_autocheckpoint = %d, %v; want 0", auto, err)
 	}
 	s.checkpoints.wrapFrames = 20

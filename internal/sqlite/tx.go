@@ -18,11 +18,12 @@ type querier interface {
 
 // sqlTx implements vigil.Tx inside the writer's transaction.
 type sqlTx struct {
-	tx    *sql.Tx
+	// conn is the writer's connection, inside the transaction of the writer's current group.
+	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
 }
 
-func (t *sqlTx) q() txQueries { return txQueries{tx: t.tx, stmts: t.stmts} }
+func (t *sqlTx) q() txQueries { return txQueries{conn: t.conn, stmts: t.stmts} }
 
 // The hot queries, prepared once (prepared.go).
 const (
@@ -62,19 +63,19 @@ const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_
 
 func (t *sqlTx) TenantByName(ctx context.Context, name string) (vigil.Tenant, error) {
 	var tn vigil.Tenant
-	err := t.tx.QueryRowContext(ctx, `SELECT id, name, created_at FROM tenants WHERE name = ?`, name).
+	err := t.conn.QueryRowContext(ctx, `SELECT id, name, created_at FROM tenants WHERE name = ?`, name).
 		Scan(&tn.ID, &tn.Name, &tn.CreatedAt)
 	return tn, notFound(err)
 }
 
 func (t *sqlTx) CreateTenant(ctx context.Context, tn vigil.Tenant) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`,
+	_, err := t.conn.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`,
 		tn.ID, tn.Name, tn.CreatedAt)
 	return duplicate(err)
 }
 
 func (t *sqlTx) CreateKey(ctx context.Context, k vigil.APIKey) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES (?, ?, ?)`,
+	_, err := t.conn.ExecContext(ctx, `INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES (?, ?, ?)`,
 		k.Hash, k.TenantID, k.CreatedAt)
 	return duplicate(err)
 }
@@ -179,7 +180,7 @@ func (t *sqlTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
 }
 
 func (t *sqlTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error {
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO risk_models (tenant_id, version, document, updated_at) VALUES (?, ?, ?, ?)
+	if _, err := t.conn.ExecContext(ctx, `INSERT INTO risk_models (tenant_id, version, document, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, document = excluded.document,
 		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt); err != nil {
 		return err
@@ -189,12 +190,12 @@ func (t *sqlTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error
 
 // configChanged counts a change of the tenant's risk model, rules or webhook endpoints.
 func (t *sqlTx) configChanged(ctx context.Context, tenantID string) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE tenants SET config_version = config_version + 1 WHERE id = ?`, tenantID)
+	_, err := t.conn.ExecContext(ctx, `UPDATE tenants SET config_version = config_version + 1 WHERE id = ?`, tenantID)
 	return err
 }
 
 func (t *sqlTx) PutRule(ctx context.Context, r vigil.RuleRecord) error {
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO rules (tenant_id, rule_instance_id, version_id, document, updated_at)
+	if _, err := t.conn.ExecContext(ctx, `INSERT INTO rules (tenant_id, rule_instance_id, version_id, document, updated_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, rule_instance_id) DO UPDATE SET version_id = excluded.version_id,
 		document = excluded.document, updated_at = excluded.updated_at`,
 		r.TenantID, r.RuleInstanceID, r.VersionID, r.Document, r.UpdatedAt); err != nil {
@@ -204,7 +205,7 @@ func (t *sqlTx) PutRule(ctx context.Context, r vigil.RuleRecord) error {
 }
 
 func (t *sqlTx) DeleteRule(ctx context.Context, tenantID, ruleInstanceID, versionID string, at int64) error {
-	res, err := t.tx.ExecContext(ctx, `DELETE FROM rules WHERE tenant_id = ? AND rule_instance_id = ?`, tenantID, ruleInstanceID)
+	res, err := t.conn.ExecContext(ctx, `DELETE FROM rules WHERE tenant_id = ? AND rule_instance_id = ?`, tenantID, ruleInstanceID)
 	if err != nil {
 		return err
 	}
@@ -218,22 +219,22 @@ func (t *sqlTx) recordRuleVersion(ctx context.Context, tenantID, ruleInstanceID,
 	if err := t.configChanged(ctx, tenantID); err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO rule_versions (tenant_id, rule_instance_id, version_id, document, created_at)
+	if _, err := t.conn.ExecContext(ctx, `INSERT INTO rule_versions (tenant_id, rule_instance_id, version_id, document, created_at)
 		VALUES (?, ?, ?, ?, ?)`, tenantID, ruleInstanceID, versionID, doc, at); err != nil {
 		return duplicate(err)
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO rule_sets (tenant_id, version) VALUES (?, ?)
+	_, err := t.conn.ExecContext(ctx, `INSERT INTO rule_sets (tenant_id, version) VALUES (?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version`, tenantID, versionID)
 	return err
 }
 
 func (t *sqlTx) PutBatch(ctx context.Context, b vigil.BatchRecord) error {
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO batches (tenant_id, kind, batch_id, request_hash, response, successful,
+	if _, err := t.conn.ExecContext(ctx, `INSERT INTO batches (tenant_id, kind, batch_id, request_hash, response, successful,
 		created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, b.TenantID, b.Kind, b.BatchID, b.RequestHash, b.Response, b.Successful,
 		b.CreatedAt); err != nil {
 		return duplicate(err)
 	}
-	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO batch_records (tenant_id, kind, batch_id, position, user_uid, seq)
+	stmt, err := t.conn.PrepareContext(ctx, `INSERT INTO batch_records (tenant_id, kind, batch_id, position, user_uid, seq)
 		VALUES (?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
