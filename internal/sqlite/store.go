@@ -2,8 +2,9 @@
 // with synchronous=FULL, so a committed write survives a crash or power loss.
 //
 // One goroutine owns the only write connection. Concurrent Update calls queue up and the writer
-// runs every waiting unit in one transaction, each under its own savepoint, then commits once:
-// many requests share one fsync (group commit) and per-user writes are serialised for free.
+// runs every waiting unit in one transaction, each as if alone (a failed unit leaves no trace:
+// see "Savepoints"), then commits once: many requests share one fsync (group commit) and
+// per-user writes are serialised for free.
 // Reads use a separate pool and never wait for the writer.
 package sqlite
 
@@ -45,6 +46,9 @@ type Store struct {
 	writeStmts  map[string]*sql.Stmt
 	readStmts   sync.Map
 	checkpoints *checkpointer
+	// guardedGroups counts the groups still to run with a savepoint per unit after a unit
+	// failed in a group without them (only the writer goroutine uses it).
+	guardedGroups int
 
 	mu     sync.RWMutex
 	closed bool
@@ -244,9 +248,36 @@ func (s *Store) run() {
 	}
 }
 
+// Savepoints. Each unit of a group runs as if alone: a failed one leaves no trace and the others
+// commit. Savepoints give that, but SAVEPOINT and RELEASE around every unit were about 3% of an
+// event's instructions, on the writer that every write waits for, while units seldom fail. So a
+// group runs without them, and when one of its units fails, its transaction is rolled back and
+// the group runs again with them: the units before the failed one run twice (every unit is
+// written to run again from the start, as Service.write's retries already require). Failures
+// come together (a batch's records for missing users, a client replaying its events), so the
+// next savepointCooldown groups go straight to savepoints. A group of one unit needs none: its
+// rollback is the unit's.
+const savepointCooldown = 16
+
+// errUnitFailed ends a group run without savepoints at its first failed unit.
+var errUnitFailed = errors.New("sqlite: a unit failed in a group without savepoints")
+
 func (s *Store) commit(group []*unit) {
 	results := make([]error, len(group))
-	err := s.runGroup(group, results)
+	guarded := s.guardedGroups > 0
+	if guarded {
+		s.guardedGroups--
+	}
+	err := s.runGroup(group, results, guarded)
+	if errors.Is(err, errUnitFailed) {
+		if len(group) == 1 {
+			err = nil // rolled back: the unit's own error is its result
+		} else {
+			s.guardedGroups = savepointCooldown
+			clear(results)
+			err = s.runGroup(group, results, true)
+		}
+	}
 	for i, u := range group {
 		if results[i] == nil && err != nil {
 			results[i] = fmt.Errorf("sqlite: commit: %w", err)
@@ -255,9 +286,8 @@ func (s *Store) commit(group []*unit) {
 	}
 }
 
-// A group is one transaction, and each unit of it runs in its own savepoint, so a failed one
-// leaves no trace. IMMEDIATE takes the write lock at once (another process may hold it: the
-// connection's busy_timeout waits for it).
+// A group is one transaction; see "Savepoints" above for its units. IMMEDIATE takes the write
+// lock at once (another process may hold it: the connection's busy_timeout waits for it).
 const (
 	qBegin      = `BEGIN IMMEDIATE`
 	qCommit     = `COMMIT`
@@ -267,7 +297,10 @@ const (
 	qRollbackTo = `ROLLBACK TO unit`
 )
 
-func (s *Store) runGroup(group []*unit, results []error) (err error) {
+// runGroup runs a group's units in one transaction and commits it. With savepoints, a failed
+// unit is rolled back alone; without, the first failure rolls back everything and returns
+// errUnitFailed.
+func (s *Store) runGroup(group []*unit, results []error, savepoints bool) (err error) {
 	ctx := context.Background()
 	q := txQueries{conn: s.writer, stmts: s.writeStmts}
 	if _, err := q.ExecContext(ctx, qBegin); err != nil {
@@ -284,10 +317,18 @@ func (s *Store) runGroup(group []*unit, results []error) (err error) {
 			results[i] = err
 			continue
 		}
-		if _, err := q.ExecContext(ctx, qSavepoint); err != nil {
-			return err
+		if savepoints {
+			if _, err := q.ExecContext(ctx, qSavepoint); err != nil {
+				return err
+			}
 		}
 		results[i] = runUnit(u, &sqlTx{conn: s.writer, stmts: s.writeStmts})
+		if !savepoints {
+			if results[i] != nil {
+				return errUnitFailed
+			}
+			continue
+		}
 		if results[i] != nil {
 			if _, err := q.ExecContext(ctx, qRollbackTo); err != nil {
 				return err

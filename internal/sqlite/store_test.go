@@ -129,6 +129,84 @@ func TestFailedCommitIsRolledBack(t *testing.T) {
 	}
 }
 
+// TestGroupWithoutSavepointsRunsAgain: a group of units runs without savepoints until one of them
+// fails; then it runs again with them, so the failed unit leaves nothing and the others commit,
+// and the next groups keep savepoints for a while. A lone unit's failure needs no second run.
+func TestGroupWithoutSavepointsRunsAgain(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	runs := make([]int, 3)
+	unit := func(i int) func(vigil.Tx) error {
+		return func(tx vigil.Tx) error {
+			runs[i]++
+			if err := tenantUnit(fmt.Sprintf("g%d", i))(tx); err != nil {
+				return err
+			}
+			if i == 1 {
+				return errors.New("refused")
+			}
+			return nil
+		}
+	}
+	// The writer waits inside a unit until the three are queued, then takes them as one group.
+	inside, release := make(chan struct{}), make(chan struct{})
+	go s.Update(ctx, func(vigil.Tx) error { close(inside); <-release; return nil })
+	<-inside
+	var errs []error
+	queued := make(chan error)
+	go func() {
+		var err error
+		errs, err = s.UpdateAll(ctx, []func(vigil.Tx) error{unit(0), unit(1), unit(2)})
+		queued <- err
+	}()
+	for len(s.queue) < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	if err := <-queued; err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || errs[1] == nil || errs[2] != nil {
+		t.Fatalf("results %v, want only the second to fail", errs)
+	}
+	if runs[0] != 2 || runs[1] != 2 || runs[2] != 1 {
+		t.Errorf("runs %v, want [2 2 1]: the group stops at the failure and runs again with savepoints", runs)
+	}
+	for i, want := range []error{nil, vigil.ErrNotFound, nil} {
+		err := s.Update(ctx, func(tx vigil.Tx) error {
+			_, err := tx.TenantByName(ctx, fmt.Sprintf("g%d", i))
+			return err
+		})
+		if !errors.Is(err, want) {
+			t.Errorf("tenant g%d: %v, want %v", i, err, want)
+		}
+	}
+	// The three lookups above used three of the guarded groups.
+	if s.guardedGroups != savepointCooldown-3 {
+		t.Errorf("guarded groups left: %d, want %d", s.guardedGroups, savepointCooldown-3)
+	}
+
+	s.guardedGroups = 0
+	lone := 0
+	err := s.Update(ctx, func(tx vigil.Tx) error {
+		lone++
+		if err := tenantUnit("lone")(tx); err != nil {
+			return err
+		}
+		return errors.New("refused")
+	})
+	if err == nil || lone != 1 || s.guardedGroups != 0 {
+		t.Errorf("lone failing unit: err %v, %d runs, %d guarded groups; want its error, one run, none", err, lone, s.guardedGroups)
+	}
+	err = s.Update(ctx, func(tx vigil.Tx) error {
+		_, err := tx.TenantByName(ctx, "lone")
+		return err
+	})
+	if !errors.Is(err, vigil.ErrNotFound) {
+		t.Errorf("the lone unit's tenant: %v, want ErrNotFound (rolled back)", err)
+	}
+}
+
 func TestDuplicateMapsToErrDuplicate(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
