@@ -110,3 +110,19 @@ func TestTenantRulesOfTheBenchmark(t *testing.T) {
 		t.Errorf("hits\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
 }
+
+// BenchmarkAggregatesJSON encodes the rule state of a user whose state and KYC status changed
+// often within the window: full change lists, as every write of such a user stores them.
+func BenchmarkAggregatesJSON(b *testing.B) {
+	a := Aggregates{Changes: map[string][]int64{}, StateChangedAt: nowMs}
+	for i := range maxChanges {
+		at := nowMs - int64(maxChanges-i)*dayMs/4
+		a.Changes["state"] = append(a.Changes["state"], at)
+		a.Changes["kycStatus"] = append(a.Changes["kycStatus"], at)
+	}
+	buf := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = a.AppendJSON(buf[:0])
+	}
+}
