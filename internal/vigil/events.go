@@ -32,9 +32,23 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 	if err != nil {
 		return EventReply{}, err
 	}
+	w.handBack = true
 	s.prepareAhead(ctx, w, w.input)
-	if err := s.write(ctx, w.run); err != nil {
-		return EventReply{}, err
+	for {
+		if err := s.write(ctx, w.run); err != nil {
+			return EventReply{}, err
+		}
+		if w.fresh == nil {
+			break
+		}
+		// Another write of the user committed after the outcome was computed: compute it again
+		// here, on the row the unit read, rather than in the store's writer.
+		rec := *w.fresh
+		w.handedBack++
+		w.ahead = nil
+		if before, err := decodeUserState(rec); err == nil {
+			s.computeAhead(ctx, w, w.input, rec, before)
+		}
 	}
 	s.remember(w)
 	s.afterWrite(rs)
@@ -54,6 +68,12 @@ type eventWrite struct {
 	// one the transaction stored (nil: none, or a replay).
 	ahead, applied *eventOutcome
 	input          eventInput
+	// handBack lets a run whose outcome computed ahead went stale write nothing and hand the
+	// user's row back (fresh) for ApplyEvent to compute again outside the store's writer, at
+	// most maxHandBacks times (handedBack); after that the run computes in the writer.
+	handBack   bool
+	fresh      *UserRecord
+	handedBack int
 }
 
 // prepareEvent checks an event and returns its unit of work. An event without an eventId gets
@@ -110,13 +130,14 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 	w.run = func(tx Tx) error {
 		reply := &w.reply
 		*reply = EventReply{Location: location}
-		w.applied = nil
+		w.applied, w.fresh = nil, nil
 		// A first run does not look the eventId up: the unique index on it fails the insert of
 		// the event's entry, the store rolls the unit back, and the retry looks it up. A retry
-		// of a request is rare; the lookup on every event was not.
+		// of a request is rare; the lookup on every event was not. A run that handed its user
+		// back inserted nothing, so the run after it is a first run again.
 		runs++
 		checked := !clientID
-		if clientID && runs > 1 {
+		if clientID && runs > 1+w.handedBack {
 			if done, err := replayed(tx); done || err != nil {
 				return err
 			}
@@ -134,7 +155,24 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 				}
 				return err
 			}
-			// Something moved since: compute again below.
+			// Something moved since. When only the user did, hand its row back to be computed
+			// again outside the writer; otherwise (or too often) compute again below.
+			if w.handBack && w.handedBack < maxHandBacks {
+				rs, err := s.confirmRuleContext(ctx, tx, tenant.ID, in.rs)
+				if err != nil {
+					return err
+				}
+				if rs.version == in.rs.version {
+					rec, err := tx.LockUser(ctx, tenant.ID, userID)
+					if err == nil {
+						w.fresh = &rec
+						return nil
+					}
+					if !errors.Is(err, ErrNotFound) {
+						return err
+					}
+				}
+			}
 		}
 		var rec UserRecord
 		var err error
@@ -175,9 +213,6 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 // to the common case: an in-order event for a user of the same type, without a rename. The unit
 // uses it only if the user's history did not move in between, and computes again otherwise.
 func (s *Service) prepareAhead(ctx context.Context, w *eventWrite, in eventInput) {
-	if in.flags.ChangeUserID {
-		return
-	}
 	rec, before, cached := s.users.get(in.tenant.ID, w.userID)
 	if !cached {
 		var err error
@@ -188,7 +223,17 @@ func (s *Service) prepareAhead(ctx context.Context, w *eventWrite, in eventInput
 			return
 		}
 	}
-	if rec.Kind != in.kind || in.ts < rec.MaxTimestamp {
+	s.computeAhead(ctx, w, in, rec, before)
+}
+
+// maxHandBacks bounds how often an event's unit hands its user back for its outcome to be
+// computed again outside the writer; a user written that often meanwhile is computed in it.
+const maxHandBacks = 2
+
+// computeAhead computes an event's outcome on rec (before is its decoded state) when it applies
+// there: an in-order event for a user of the same type.
+func (s *Service) computeAhead(ctx context.Context, w *eventWrite, in eventInput, rec UserRecord, before userState) {
+	if in.flags.ChangeUserID || rec.Kind != in.kind || in.ts < rec.MaxTimestamp {
 		return
 	}
 	if out, err := s.eventOutcome(ctx, nil, in, rec, before); err == nil {

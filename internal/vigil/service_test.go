@@ -39,8 +39,13 @@ func (m *countingMetrics) RuleFailed(tenant, rule string) {
 
 func newFixture(t testing.TB, b storetest.Backend) *fixture {
 	t.Helper()
+	return newFixtureOn(t, b.Open(t))
+}
+
+// newFixtureOn is newFixture on a given store (a wrapper of a backend's, say).
+func newFixtureOn(t testing.TB, store vigil.Store) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	store := b.Open(t)
 	var n atomic.Int64
 	metrics := &countingMetrics{}
 	svc, err := vigil.NewService(store, vigil.Options{

@@ -2,6 +2,8 @@ package vigil_test
 
 import (
 	"context"
+	"encoding/json"
+	"sync/atomic"
 	"testing"
 
 	"github.com/vigil-aml/vigil/internal/storetest"
@@ -93,6 +95,61 @@ func TestEventAfterAChangeTheCacheMissed(t *testing.T) {
 					t.Errorf("stored profile %v differs from the event's reply %v", stored, got)
 				}
 			})
+		}
+	})
+}
+
+// countingStore counts the units of work sent to a store.
+type countingStore struct {
+	vigil.Store
+	updates atomic.Int64
+}
+
+func (c *countingStore) Update(ctx context.Context, fn func(vigil.Tx) error) error {
+	c.updates.Add(1)
+	return c.Store.Update(ctx, fn)
+}
+
+// TestStaleOutcomeIsComputedAgainOutsideTheWriter: an event computed ahead on a user another
+// process has changed since is not computed again in the store's writer; its unit writes nothing
+// and hands the user's row back, the service computes the outcome again and sends a second unit.
+func TestStaleOutcomeIsComputedAgainOutsideTheWriter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		store := &countingStore{Store: b.Open(t)}
+		f := newFixtureOn(t, store)
+		f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"kycStatusDetails":{"status":"NEW"}}`, vigil.Flags{})
+		// This event leaves u1 in the service's cache.
+		if _, err := f.event(t, `{"userId":"u1","timestamp":1700000001000,"updatedConsumerUserAttributes":{"tags":[{"key":"a","value":"1"}]}}`, vigil.Flags{}); err != nil {
+			t.Fatal(err)
+		}
+		other, err := vigil.NewService(store, vigil.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := obj(t, `{"userId":"u1","timestamp":1700000002000,"updatedConsumerUserAttributes":{"kycStatusDetails":{"status":"SUCCESSFUL"}}}`)
+		if _, err := other.ApplyEvent(context.Background(), f.tenant, vigil.Consumer, body, vigil.Flags{}); err != nil {
+			t.Fatal(err)
+		}
+		before := store.updates.Load()
+		reply, err := f.event(t, `{"userId":"u1","timestamp":1700000003000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE"}}}`, vigil.Flags{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if units := store.updates.Load() - before; units != 2 {
+			t.Errorf("%d units for the event, want 2 (the stale one handed back, then the write)", units)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(reply.Body, &got); err != nil {
+			t.Fatal(err)
+		}
+		if kyc := got["kycStatusDetails"].(map[string]any)["status"]; kyc != "SUCCESSFUL" {
+			t.Errorf("kycStatusDetails.status = %v, want SUCCESSFUL (the other process's event)", kyc)
+		}
+		if state := got["userStateDetails"].(map[string]any)["state"]; state != "ACTIVE" {
+			t.Errorf("userStateDetails.state = %v, want ACTIVE", state)
+		}
+		if p := f.profile(t, "u1"); p["kycStatusDetails"].(map[string]any)["status"] != "SUCCESSFUL" {
+			t.Errorf("stored profile %v lost the other process's event", p)
 		}
 	})
 }
