@@ -64,7 +64,16 @@ func (t *pgTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
 }
 
 func (t *pgTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {
-	rows, err := t.tx.Query(ctx, `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
+	return readEntries(ctx, t.tx, tenantID, userUID)
+}
+
+// rowsQuerier is a pool or a transaction.
+type rowsQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func readEntries(ctx context.Context, q rowsQuerier, tenantID, userUID string) ([]vigil.Entry, error) {
+	rows, err := q.Query(ctx, `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
 		coalesce(event_id, ''), body FROM user_entries WHERE tenant_id = $1 AND user_uid = $2 ORDER BY seq`, tenantID, userUID)
 	if err != nil {
 		return nil, mapError(err)
@@ -237,6 +246,11 @@ func (s *Store) CountKeys(ctx context.Context) (int, error) {
 // User implements vigil.Store.
 func (s *Store) User(ctx context.Context, tenantID, userID string) (vigil.UserRecord, error) {
 	return readUser(ctx, s.pool, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+}
+
+// UserEntries implements vigil.Store.
+func (s *Store) UserEntries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {
+	return readEntries(ctx, s.pool, tenantID, userUID)
 }
 
 // UserWithResponse implements vigil.Store.

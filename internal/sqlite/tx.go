@@ -159,13 +159,16 @@ func (t *sqlTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
 }
 
 func (t *sqlTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {
-	rows, err := t.q().QueryContext(ctx, qEntries, tenantID, userUID)
+	return readEntries(ctx, t.q(), tenantID, userUID)
+}
+
+func readEntries(ctx context.Context, q querier, tenantID, userUID string) ([]vigil.Entry, error) {
+	rows, err := q.QueryContext(ctx, qEntries, tenantID, userUID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out, err := sqlrow.Collect(rows, sqlrow.Entry)
-	return out, err
+	return sqlrow.Collect(rows, sqlrow.Entry)
 }
 
 func (t *sqlTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind, eventID string) (vigil.Entry, error) {
@@ -332,6 +335,11 @@ func (s *Store) CountKeys(ctx context.Context) (int, error) {
 // User implements vigil.Store.
 func (s *Store) User(ctx context.Context, tenantID, userID string) (vigil.UserRecord, error) {
 	return readUser(ctx, s.reads(), tenantID, userID)
+}
+
+// UserEntries implements vigil.Store.
+func (s *Store) UserEntries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {
+	return readEntries(ctx, s.reads(), tenantID, userUID)
 }
 
 // UserWithResponse implements vigil.Store.

@@ -178,20 +178,35 @@ func testEntries(t *testing.T, s vigil.Store) {
 	}); !errors.Is(err, vigil.ErrDuplicate) {
 		t.Fatalf("reused eventId: %v, want ErrDuplicate", err)
 	}
-	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
-		got, err := tx.Entries(ctx, "t1", "uid-1")
-		if err != nil {
-			return err
-		}
+	// The history as Tx.Entries reads it in a write and UserEntries outside one.
+	checkHistory := func(name string, got []vigil.Entry) error {
 		if len(got) != 3 {
-			return fmt.Errorf("Entries = %d entries, want 3", len(got))
+			return fmt.Errorf("%s = %d entries, want 3", name, len(got))
 		}
 		for i, want := range []vigil.Entry{create, event, noHash} {
 			g := got[i]
 			if g.Seq != want.Seq || g.Type != want.Type || g.Timestamp != want.Timestamp || g.EventKind != want.EventKind ||
 				g.EventID != want.EventID || !bytes.Equal(g.Body, want.Body) {
-				return fmt.Errorf("entry %d = %+v, want %+v (arrival order)", i, g, want)
+				return fmt.Errorf("%s entry %d = %+v, want %+v (arrival order)", name, i, g, want)
 			}
+		}
+		return nil
+	}
+	if got, err := s.UserEntries(ctx, "t1", "uid-1"); err != nil {
+		t.Fatal(err)
+	} else if err := checkHistory("UserEntries", got); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.UserEntries(ctx, "t1", "uid-none"); err != nil || len(got) != 0 {
+		t.Fatalf("UserEntries of a user without history = %v, %v; want none", got, err)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		got, err := tx.Entries(ctx, "t1", "uid-1")
+		if err != nil {
+			return err
+		}
+		if err := checkHistory("Entries", got); err != nil {
+			return err
 		}
 		seen, err := tx.EventByID(ctx, "t1", vigil.Consumer, "e1")
 		if err != nil || !sameEntry(seen, event) {

@@ -210,8 +210,8 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 
 // prepareAhead computes an event's outcome before its transaction, on a snapshot of the user, so
 // the store's writer only writes the rows (on SQLite every write shares one writer). It applies
-// to the common case: an in-order event for a user of the same type, without a rename. The unit
-// uses it only if the user's history did not move in between, and computes again otherwise.
+// to every event for a user of the same type, without a rename; a late one folds the history it
+// reads from the store. The unit uses it only if the user's history did not move in between.
 func (s *Service) prepareAhead(ctx context.Context, w *eventWrite, in eventInput) {
 	rec, before, cached := s.users.get(in.tenant.ID, w.userID)
 	if !cached {
@@ -230,10 +230,10 @@ func (s *Service) prepareAhead(ctx context.Context, w *eventWrite, in eventInput
 // computed again outside the writer; a user written that often meanwhile is computed in it.
 const maxHandBacks = 2
 
-// computeAhead computes an event's outcome on rec (before is its decoded state) when it applies
-// there: an in-order event for a user of the same type.
+// computeAhead computes an event's outcome on rec (before is its decoded state), unless it
+// renames the user or changes its type: those are computed in the write.
 func (s *Service) computeAhead(ctx context.Context, w *eventWrite, in eventInput, rec UserRecord, before userState) {
-	if in.flags.ChangeUserID || rec.Kind != in.kind || in.ts < rec.MaxTimestamp {
+	if in.flags.ChangeUserID || rec.Kind != in.kind {
 		return
 	}
 	if out, err := s.eventOutcome(ctx, nil, in, rec, before); err == nil {
@@ -275,8 +275,8 @@ type eventOutcome struct {
 	after userState
 }
 
-// eventOutcome computes an event's effect on rec. tx may be nil when the event needs nothing
-// more from the store (in order, no type conversion, no rename).
+// eventOutcome computes an event's effect on rec. tx is nil for an outcome computed ahead (no
+// type conversion, no rename), which reads a late event's history outside the write.
 func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec UserRecord, before userState) (*eventOutcome, error) {
 	n := names[in.kind]
 	based := rec.LastSeq
@@ -317,7 +317,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	} else {
 		// A late event: insert it at its place and refold, so it never overrides a later one.
 		// It never folds before a conversion: the user was another type then.
-		history, err := tx.Entries(ctx, in.tenant.ID, rec.UID)
+		history, err := s.history(ctx, tx, rec)
 		if err != nil {
 			return nil, err
 		}
@@ -384,6 +384,20 @@ func (s *Service) checkEvent(n wireNames, body schema.Object, flags Flags) (sche
 	}
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Path < problems[j].Path })
 	return patch, proven, problems
+}
+
+// history reads rec's history: in the write when tx is set, else from the store, up to
+// rec.LastSeq (entries never change; a write after rec was read may have added more).
+func (s *Service) history(ctx context.Context, tx Tx, rec UserRecord) ([]Entry, error) {
+	if tx != nil {
+		return tx.Entries(ctx, rec.TenantID, rec.UID)
+	}
+	entries, err := s.store.UserEntries(ctx, rec.TenantID, rec.UID)
+	n := 0
+	for n < len(entries) && entries[n].Seq <= rec.LastSeq {
+		n++
+	}
+	return entries[:n], err
 }
 
 // lastConversion is the ordering timestamp of the latest change of type in a history, 0 if none.

@@ -22,6 +22,10 @@ type Store interface {
 	CountKeys(ctx context.Context) (int, error)
 	// User reads a user by its client id, or ErrNotFound.
 	User(ctx context.Context, tenantID, userID string) (UserRecord, error)
+	// UserEntries reads a user's history (by its UID) in arrival order, outside any write, as
+	// Tx.Entries does inside one: entries never change once written, so those up to a record's
+	// LastSeq are that record's history whenever they are read.
+	UserEntries(ctx context.Context, tenantID, userUID string) ([]Entry, error)
 	// UserWithResponse reads a user like User and, in the same snapshot, the Response of its
 	// newest history entry that has one (nil if none).
 	UserWithResponse(ctx context.Context, tenantID, userID string) (UserRecord, []byte, error)

@@ -99,10 +99,15 @@ func TestEventAfterAChangeTheCacheMissed(t *testing.T) {
 	})
 }
 
-// countingStore counts the units of work sent to a store.
+// countingStore counts the units of work sent to a store and the histories read outside them.
 type countingStore struct {
 	vigil.Store
-	updates atomic.Int64
+	updates, historyReads atomic.Int64
+}
+
+func (c *countingStore) UserEntries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {
+	c.historyReads.Add(1)
+	return c.Store.UserEntries(ctx, tenantID, userUID)
 }
 
 func (c *countingStore) Update(ctx context.Context, fn func(vigil.Tx) error) error {
@@ -150,6 +155,34 @@ func TestStaleOutcomeIsComputedAgainOutsideTheWriter(t *testing.T) {
 		}
 		if p := f.profile(t, "u1"); p["kycStatusDetails"].(map[string]any)["status"] != "SUCCESSFUL" {
 			t.Errorf("stored profile %v lost the other process's event", p)
+		}
+	})
+}
+
+// TestLateEventIsFoldedBeforeItsWrite: a late event's refold reads the history and folds it
+// before the event's unit, outside the store's writer, and the unit only stores the result.
+func TestLateEventIsFoldedBeforeItsWrite(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		store := &countingStore{Store: b.Open(t)}
+		f := newFixtureOn(t, store)
+		f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"}}`, vigil.Flags{})
+		if _, err := f.event(t, `{"userId":"u1","timestamp":1700000003000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE"}}}`, vigil.Flags{}); err != nil {
+			t.Fatal(err)
+		}
+		updates, reads := store.updates.Load(), store.historyReads.Load()
+		late := `{"userId":"u1","timestamp":1700000002000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"SUSPENDED"},"kycStatusDetails":{"status":"SUCCESSFUL"}}}`
+		if _, err := f.event(t, late, vigil.Flags{}); err != nil {
+			t.Fatal(err)
+		}
+		if u, r := store.updates.Load()-updates, store.historyReads.Load()-reads; u != 1 || r != 1 {
+			t.Errorf("late event: %d units and %d history reads outside them, want 1 and 1", u, r)
+		}
+		p := f.profile(t, "u1")
+		if state := p["userStateDetails"].(map[string]any)["state"]; state != "ACTIVE" {
+			t.Errorf("state = %v, want ACTIVE (the later event wins)", state)
+		}
+		if kyc := p["kycStatusDetails"].(map[string]any)["status"]; kyc != "SUCCESSFUL" {
+			t.Errorf("kycStatusDetails.status = %v, want SUCCESSFUL (the late event's own change)", kyc)
 		}
 	})
 }
