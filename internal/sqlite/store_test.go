@@ -117,16 +117,20 @@ func TestFailedCommitIsRolledBack(t *testing.T) {
 	if err := s.Update(ctx, tenantUnit("after")); err != nil {
 		t.Fatalf("the next update: %v", err)
 	}
-	err = s.Update(ctx, func(tx vigil.Tx) error {
-		if _, err := tx.TenantByName(ctx, "after"); err != nil {
-			return err
-		}
-		_, err := tx.TenantByName(ctx, "kept-out")
-		return err
-	})
-	if !errors.Is(err, vigil.ErrNotFound) {
+	if err := lookupTenant(s, "after"); err != nil {
+		t.Fatalf("the next update's tenant: %v", err)
+	}
+	if err := lookupTenant(s, "kept-out"); !errors.Is(err, vigil.ErrNotFound) {
 		t.Fatalf("the failed group's tenant: %v, want ErrNotFound (rolled back)", err)
 	}
+}
+
+// lookupTenant looks a tenant up through the writer: nil when it is stored.
+func lookupTenant(s *Store, name string) error {
+	return s.Update(context.Background(), func(tx vigil.Tx) error {
+		_, err := tx.TenantByName(context.Background(), name)
+		return err
+	})
 }
 
 // TestGroupWithoutSavepointsRunsAgain: a group of units runs without savepoints until one of them
@@ -173,11 +177,7 @@ func TestGroupWithoutSavepointsRunsAgain(t *testing.T) {
 		t.Errorf("runs %v, want [2 2 1]: the group stops at the failure and runs again with savepoints", runs)
 	}
 	for i, want := range []error{nil, vigil.ErrNotFound, nil} {
-		err := s.Update(ctx, func(tx vigil.Tx) error {
-			_, err := tx.TenantByName(ctx, fmt.Sprintf("g%d", i))
-			return err
-		})
-		if !errors.Is(err, want) {
+		if err := lookupTenant(s, fmt.Sprintf("g%d", i)); !errors.Is(err, want) {
 			t.Errorf("tenant g%d: %v, want %v", i, err, want)
 		}
 	}
@@ -198,11 +198,7 @@ func TestGroupWithoutSavepointsRunsAgain(t *testing.T) {
 	if err == nil || lone != 1 || s.guardedGroups != 0 {
 		t.Errorf("lone failing unit: err %v, %d runs, %d guarded groups; want its error, one run, none", err, lone, s.guardedGroups)
 	}
-	err = s.Update(ctx, func(tx vigil.Tx) error {
-		_, err := tx.TenantByName(ctx, "lone")
-		return err
-	})
-	if !errors.Is(err, vigil.ErrNotFound) {
+	if err := lookupTenant(s, "lone"); !errors.Is(err, vigil.ErrNotFound) {
 		t.Errorf("the lone unit's tenant: %v, want ErrNotFound (rolled back)", err)
 	}
 }
