@@ -285,12 +285,15 @@ func (a *api) logRequests(next *http.ServeMux) http.Handler {
 		next.ServeHTTP(rec, r)
 		d := time.Since(start)
 		if a.observe != nil {
-			// The route pattern, never the raw path, so ids do not become label values.
-			_, pattern := next.Handler(r)
-			a.observe(pattern, rec.status, d)
+			// The route pattern, never the raw path, so ids do not become label values. The mux
+			// left it on the request: matching the route again cost half of all route matching.
+			a.observe(r.Pattern, rec.status, d)
 		}
-		a.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration", d)
+		// Checked first: the arguments would be boxed, and allocated, even for a disabled level.
+		if a.log.Enabled(r.Context(), slog.LevelDebug) {
+			a.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "duration", d)
+		}
 	})
 }
 
