@@ -67,12 +67,7 @@ func (t *pgTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.E
 	return readEntries(ctx, t.tx, tenantID, userUID)
 }
 
-// rowsQuerier is a pool or a transaction.
-type rowsQuerier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-func readEntries(ctx context.Context, q rowsQuerier, tenantID, userUID string) ([]vigil.Entry, error) {
+func readEntries(ctx context.Context, q querier, tenantID, userUID string) ([]vigil.Entry, error) {
 	rows, err := q.Query(ctx, `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
 		coalesce(event_id, ''), body FROM user_entries WHERE tenant_id = $1 AND user_uid = $2 ORDER BY seq`, tenantID, userUID)
 	if err != nil {
@@ -226,6 +221,7 @@ func (s *Store) RiskModel(ctx context.Context, tenantID string) (vigil.RiskModel
 // querier is what reads need from a transaction or the pool.
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // TenantByKeyHash implements vigil.Store.

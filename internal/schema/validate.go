@@ -158,8 +158,7 @@ func (v *Validator) ValidateChanged(name string, doc Object, changed Object, mod
 		return v.Validate(name, doc, mode, prefix)
 	}
 	same := v.shared[[2]string{name, proven.schema}]
-	part := make(Object, len(changed)+len(required))
-	left := 0
+	var part Object // made only when something is left to check
 	for k := range changed {
 		val, ok := doc[k]
 		if ok && same[k] {
@@ -167,13 +166,15 @@ func (v *Validator) ValidateChanged(name string, doc Object, changed Object, mod
 				continue
 			}
 		}
+		if part == nil {
+			part = make(Object, len(changed)+len(required))
+		}
 		// A required property that changed (removed, say) is checked with the others below.
-		left++
 		if ok {
 			part[k] = val
 		}
 	}
-	if left == 0 {
+	if part == nil {
 		return nil
 	}
 	for _, k := range required {

@@ -98,13 +98,8 @@ func (c *checkpointer) close() error {
 	return c.db.Close()
 }
 
-// rowQuerier is a connection or a pool.
-type rowQuerier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // walCheckpoint runs one PASSIVE checkpoint and returns the WAL's length in frames.
-func walCheckpoint(ctx context.Context, db rowQuerier) (int, error) {
+func walCheckpoint(ctx context.Context, db querier) (int, error) {
 	var busy, frames, copied int
 	err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
 	return frames, err

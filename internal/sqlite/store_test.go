@@ -28,7 +28,7 @@ func TestDurabilitySettings(t *testing.T) {
 	s := openTemp(t)
 	for _, db := range []struct {
 		name string
-		conn rowQuerier
+		conn querier
 	}{{"write", s.writer}, {"read", s.read}, {"checkpoint", s.checkpoints.db}} {
 		conn := db.conn
 		var mode string

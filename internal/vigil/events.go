@@ -144,6 +144,7 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 			checked = true
 		}
 		in := in
+		stale := false
 		if out := w.ahead; out != nil {
 			// The update itself checks everything the outcome was computed from, the user's
 			// history and the tenant's configuration, and writes nothing if either moved.
@@ -155,29 +156,18 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 				}
 				return err
 			}
-			// Something moved since. When only the user did, hand its row back to be computed
-			// again outside the writer; otherwise (or too often) compute again below.
-			if w.handBack && w.handedBack < maxHandBacks {
-				rs, err := s.confirmRuleContext(ctx, tx, tenant.ID, in.rs)
-				if err != nil {
-					return err
-				}
-				if rs.version == in.rs.version {
-					rec, err := tx.LockUser(ctx, tenant.ID, userID)
-					if err == nil {
-						w.fresh = &rec
-						return nil
-					}
-					if !errors.Is(err, ErrNotFound) {
-						return err
-					}
-				}
-			}
+			stale = true // something moved since
 		}
 		var rec UserRecord
 		var err error
+		config := in.rs.version
 		if in.rs, err = s.confirmRuleContext(ctx, tx, tenant.ID, in.rs); err == nil {
 			rec, err = tx.LockUser(ctx, tenant.ID, userID)
+		}
+		if err == nil && stale && in.rs.version == config && w.handBack && w.handedBack < maxHandBacks {
+			// Only the user moved: hand its row back to be computed again outside the writer.
+			w.fresh = &rec
+			return nil
 		}
 		if errors.Is(err, ErrNotFound) {
 			if !checked { // the eventId may be stored for this user under its former id
