@@ -93,8 +93,10 @@ type evaluationInput struct {
 
 // evaluated is the outcome of evaluate, ready to store.
 type evaluated struct {
-	evaluation                                     Evaluation
-	evaluationJSON, riskJSON, ruleJSON, shadowJSON []byte
+	evaluation Evaluation
+	// set made the evaluation; it encodes the rules' results (withEvaluation).
+	set                            *rules.Set
+	riskJSON, ruleJSON, shadowJSON []byte
 	// risk and rules are the user's new states (riskJSON and ruleJSON decoded).
 	risk  risk.State
 	rules ruleState
@@ -171,11 +173,8 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	}
 	result.evaluation = Evaluation{ExecutedRules: out.Executed, HitRules: out.Hits, RiskScoreDetails: &details,
 		Status: mostSevere(out.Hits)}
+	result.set = in.rules
 	var err error
-	// 8 KiB holds the evaluation of the default library (about 5.5 KB) without growing.
-	if result.evaluationJSON, err = result.evaluation.appendJSON(make([]byte, 0, 8<<10), in.rules); err != nil {
-		result.evaluationJSON = mustEncode(result.evaluation) // encoding/json's own failure, as before
-	}
 	result.riskJSON = assessed.AppendJSON(make([]byte, 0, 2048))
 	if result.ruleJSON, err = state.appendJSON(make([]byte, 0, 512)); err != nil {
 		result.ruleJSON = mustEncode(state) // encoding/json's own failure, as before

@@ -334,7 +334,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	}
 	rec.Kind = in.kind
 	profileJSON := mustEncode(current)
-	response := withFields(profileJSON, out.evaluationJSON)
+	response := out.withEvaluation(profileJSON)
 	plan := s.planWrite(in.rs, rec, profileJSON, out, entry, profileJSON, false)
 	plan.entries = append(added, plan.entries...)
 	return &eventOutcome{basedOn: based, uid: rec.UID, plan: plan, response: response,

@@ -50,6 +50,30 @@ func withFields(doc, extra []byte) []byte {
 	return append(out, extra[1:]...)
 }
 
+// withEvaluation returns the JSON object doc with the evaluation's members appended, encoded
+// straight into one buffer: every write answers with one, and encoding the evaluation apart
+// and joining the two copied it and allocated twice.
+func (out evaluated) withEvaluation(doc []byte) []byte {
+	if len(doc) <= 2 {
+		doc = nil // an empty object: the evaluation alone
+	}
+	// About 400 bytes per rule result; a larger evaluation grows the buffer once.
+	b := make([]byte, 0, len(doc)+256+512*len(out.evaluation.ExecutedRules))
+	start := 0
+	if doc != nil {
+		b = append(b, doc[:len(doc)-1]...)
+		start = len(b)
+	}
+	b, err := out.evaluation.appendJSON(b, out.set)
+	if err != nil { // encoding/json's own failure, as before
+		return withFields(doc, mustEncode(out.evaluation))
+	}
+	if doc != nil {
+		b[start] = ',' // the evaluation's opening brace joins the two objects
+	}
+	return b
+}
+
 // entryEvaluation returns JSON that holds an entry's evaluation fields (executedRules, hitRules,
 // riskScoreDetails, status): the entry's first response, which carries them after the profile or
 // the userId, or, for entries stored before responses carried them alone, the evaluation column.

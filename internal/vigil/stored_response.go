@@ -65,7 +65,7 @@ func storedResponse(doc []byte, out evaluated, ids map[rules.Version]rules.Ident
 	if b, ok := compactResponse(doc, out.evaluation, ids); ok {
 		return b
 	}
-	return withFields(doc, out.evaluationJSON)
+	return out.withEvaluation(doc)
 }
 
 // compactResponse encodes the compact form, or reports false when the evaluation does not have

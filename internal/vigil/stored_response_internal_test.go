@@ -52,7 +52,7 @@ func TestCompactResponseExpandsToTheOriginal(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &Service{}
 			s.identities.remember("t1", ids)
-			out := evaluated{evaluation: tc.ev, evaluationJSON: tc.evJSON}
+			out := evaluated{evaluation: tc.ev}
 			stored := storedResponse(tc.doc, out, ids)
 			if stored[0] != compactMarker {
 				t.Fatalf("stored whole: %s", stored)
@@ -116,7 +116,7 @@ func TestResponsesThatDoNotFitAreStoredWhole(t *testing.T) {
 				t.Fatal(err)
 			}
 			doc := userIDDoc("u")
-			stored := storedResponse(doc, evaluated{evaluation: ev, evaluationJSON: evJSON}, ids)
+			stored := storedResponse(doc, evaluated{evaluation: ev}, ids)
 			want := withFields(doc, evJSON)
 			if !bytes.Equal(stored, want) {
 				t.Fatalf("stored %q, want it whole", stored)

@@ -162,5 +162,5 @@ func (s *Service) saveWrite(ctx context.Context, tx Tx, rs ruleContext, rec *Use
 	if err := p.apply(ctx, tx); err != nil {
 		return nil, err
 	}
-	return withFields(doc, out.evaluationJSON), nil
+	return out.withEvaluation(doc), nil
 }
