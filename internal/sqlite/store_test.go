@@ -283,3 +283,29 @@ func TestCheckpointsRunBesideTheWriter(t *testing.T) {
 		t.Errorf("%d tenants, %v; want %d", n, err, commits)
 	}
 }
+
+// TestUnitRunsToItsEndAfterItsContextEnds: once the writer took a unit, the caller's context
+// ending halfway through it neither stops its statements nor keeps it from committing: Update
+// waits for the outcome, and that outcome is the unit's own.
+func TestUnitRunsToItsEndAfterItsContextEnds(t *testing.T) {
+	s := openTemp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := s.Update(ctx, func(tx vigil.Tx) error {
+		if err := tx.CreateTenant(ctx, vigil.Tenant{ID: "a", Name: "a"}); err != nil {
+			return err
+		}
+		cancel()
+		return tx.CreateTenant(ctx, vigil.Tenant{ID: "b", Name: "b"})
+	})
+	if err != nil {
+		t.Fatalf("Update = %v, want the unit's own outcome (nil)", err)
+	}
+	for _, name := range []string{"a", "b"} {
+		if err := s.Update(context.Background(), func(tx vigil.Tx) error {
+			_, err := tx.TenantByName(context.Background(), name)
+			return err
+		}); err != nil {
+			t.Errorf("tenant %s: %v, want committed", name, err)
+		}
+	}
+}

@@ -63,19 +63,19 @@ const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_
 
 func (t *sqlTx) TenantByName(ctx context.Context, name string) (vigil.Tenant, error) {
 	var tn vigil.Tenant
-	err := t.conn.QueryRowContext(ctx, `SELECT id, name, created_at FROM tenants WHERE name = ?`, name).
+	err := t.q().QueryRowContext(ctx, `SELECT id, name, created_at FROM tenants WHERE name = ?`, name).
 		Scan(&tn.ID, &tn.Name, &tn.CreatedAt)
 	return tn, notFound(err)
 }
 
 func (t *sqlTx) CreateTenant(ctx context.Context, tn vigil.Tenant) error {
-	_, err := t.conn.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`,
+	_, err := t.q().ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`,
 		tn.ID, tn.Name, tn.CreatedAt)
 	return duplicate(err)
 }
 
 func (t *sqlTx) CreateKey(ctx context.Context, k vigil.APIKey) error {
-	_, err := t.conn.ExecContext(ctx, `INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES (?, ?, ?)`,
+	_, err := t.q().ExecContext(ctx, `INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES (?, ?, ?)`,
 		k.Hash, k.TenantID, k.CreatedAt)
 	return duplicate(err)
 }
@@ -183,7 +183,7 @@ func (t *sqlTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
 }
 
 func (t *sqlTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error {
-	if _, err := t.conn.ExecContext(ctx, `INSERT INTO risk_models (tenant_id, version, document, updated_at) VALUES (?, ?, ?, ?)
+	if _, err := t.q().ExecContext(ctx, `INSERT INTO risk_models (tenant_id, version, document, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, document = excluded.document,
 		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt); err != nil {
 		return err
@@ -193,12 +193,12 @@ func (t *sqlTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error
 
 // configChanged counts a change of the tenant's risk model, rules or webhook endpoints.
 func (t *sqlTx) configChanged(ctx context.Context, tenantID string) error {
-	_, err := t.conn.ExecContext(ctx, `UPDATE tenants SET config_version = config_version + 1 WHERE id = ?`, tenantID)
+	_, err := t.q().ExecContext(ctx, `UPDATE tenants SET config_version = config_version + 1 WHERE id = ?`, tenantID)
 	return err
 }
 
 func (t *sqlTx) PutRule(ctx context.Context, r vigil.RuleRecord) error {
-	if _, err := t.conn.ExecContext(ctx, `INSERT INTO rules (tenant_id, rule_instance_id, version_id, document, updated_at)
+	if _, err := t.q().ExecContext(ctx, `INSERT INTO rules (tenant_id, rule_instance_id, version_id, document, updated_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, rule_instance_id) DO UPDATE SET version_id = excluded.version_id,
 		document = excluded.document, updated_at = excluded.updated_at`,
 		r.TenantID, r.RuleInstanceID, r.VersionID, r.Document, r.UpdatedAt); err != nil {
@@ -208,7 +208,7 @@ func (t *sqlTx) PutRule(ctx context.Context, r vigil.RuleRecord) error {
 }
 
 func (t *sqlTx) DeleteRule(ctx context.Context, tenantID, ruleInstanceID, versionID string, at int64) error {
-	res, err := t.conn.ExecContext(ctx, `DELETE FROM rules WHERE tenant_id = ? AND rule_instance_id = ?`, tenantID, ruleInstanceID)
+	res, err := t.q().ExecContext(ctx, `DELETE FROM rules WHERE tenant_id = ? AND rule_instance_id = ?`, tenantID, ruleInstanceID)
 	if err != nil {
 		return err
 	}
@@ -222,29 +222,29 @@ func (t *sqlTx) recordRuleVersion(ctx context.Context, tenantID, ruleInstanceID,
 	if err := t.configChanged(ctx, tenantID); err != nil {
 		return err
 	}
-	if _, err := t.conn.ExecContext(ctx, `INSERT INTO rule_versions (tenant_id, rule_instance_id, version_id, document, created_at)
+	if _, err := t.q().ExecContext(ctx, `INSERT INTO rule_versions (tenant_id, rule_instance_id, version_id, document, created_at)
 		VALUES (?, ?, ?, ?, ?)`, tenantID, ruleInstanceID, versionID, doc, at); err != nil {
 		return duplicate(err)
 	}
-	_, err := t.conn.ExecContext(ctx, `INSERT INTO rule_sets (tenant_id, version) VALUES (?, ?)
+	_, err := t.q().ExecContext(ctx, `INSERT INTO rule_sets (tenant_id, version) VALUES (?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version`, tenantID, versionID)
 	return err
 }
 
 func (t *sqlTx) PutBatch(ctx context.Context, b vigil.BatchRecord) error {
-	if _, err := t.conn.ExecContext(ctx, `INSERT INTO batches (tenant_id, kind, batch_id, request_hash, response, successful,
+	if _, err := t.q().ExecContext(ctx, `INSERT INTO batches (tenant_id, kind, batch_id, request_hash, response, successful,
 		created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, b.TenantID, b.Kind, b.BatchID, b.RequestHash, b.Response, b.Successful,
 		b.CreatedAt); err != nil {
 		return duplicate(err)
 	}
-	stmt, err := t.conn.PrepareContext(ctx, `INSERT INTO batch_records (tenant_id, kind, batch_id, position, user_uid, seq)
+	stmt, err := t.conn.PrepareContext(writerContext, `INSERT INTO batch_records (tenant_id, kind, batch_id, position, user_uid, seq)
 		VALUES (?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	for _, r := range b.Records {
-		if _, err := stmt.ExecContext(ctx, b.TenantID, b.Kind, b.BatchID, r.Position, r.UserUID, r.Seq); err != nil {
+		if _, err := stmt.ExecContext(writerContext, b.TenantID, b.Kind, b.BatchID, r.Position, r.UserUID, r.Seq); err != nil {
 			return err
 		}
 	}

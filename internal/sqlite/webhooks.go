@@ -22,7 +22,7 @@ func (t *sqlTx) PutWebhookEndpoint(ctx context.Context, e vigil.WebhookEndpoint)
 	if err != nil {
 		return err
 	}
-	_, err = t.conn.ExecContext(ctx, `INSERT INTO webhook_endpoints (tenant_id, id, url, events, origin, secrets, enabled,
+	_, err = t.q().ExecContext(ctx, `INSERT INTO webhook_endpoints (tenant_id, id, url, events, origin, secrets, enabled,
 		created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO UPDATE SET url = excluded.url,
 		events = excluded.events, origin = excluded.origin, secrets = excluded.secrets, enabled = excluded.enabled`,
 		e.TenantID, e.ID, e.URL, strings.Join(e.Events, ","), e.Origin, secrets, e.Enabled, e.CreatedAt)
@@ -33,7 +33,7 @@ func (t *sqlTx) PutWebhookEndpoint(ctx context.Context, e vigil.WebhookEndpoint)
 }
 
 func (t *sqlTx) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) error {
-	res, err := t.conn.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	res, err := t.q().ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (t *sqlTx) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) 
 	if err := t.configChanged(ctx, tenantID); err != nil {
 		return err
 	}
-	_, err = t.conn.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE tenant_id = ? AND endpoint_id = ? AND status = ?`,
+	_, err = t.q().ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE tenant_id = ? AND endpoint_id = ? AND status = ?`,
 		tenantID, id, vigil.DeliveryPending)
 	return err
 }
@@ -55,7 +55,7 @@ func (t *sqlTx) InsertDelivery(ctx context.Context, d vigil.Delivery) error {
 }
 
 func (t *sqlTx) RetryDelivery(ctx context.Context, tenantID, id string, now int64) error {
-	res, err := t.conn.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, lease_until = 0
+	res, err := t.q().ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, lease_until = 0
 		WHERE tenant_id = ? AND id = ?`, vigil.DeliveryPending, now, tenantID, id)
 	if err != nil {
 		return err
@@ -124,7 +124,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil int64, limi
 		claimed = claimed[:0]
 		st := tx.(*sqlTx)
 		for _, d := range due {
-			res, err := st.conn.ExecContext(ctx, `UPDATE webhook_deliveries SET lease_until = ?
+			res, err := st.q().ExecContext(ctx, `UPDATE webhook_deliveries SET lease_until = ?
 				WHERE id = ? AND status = 'PENDING' AND lease_until <= ?`, leaseUntil, d.ID, now)
 			if err != nil {
 				return err
@@ -143,12 +143,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil int64, limi
 func (s *Store) FinishAttempt(ctx context.Context, d vigil.Delivery, a vigil.DeliveryAttempt) error {
 	return s.Update(ctx, func(tx vigil.Tx) error {
 		st := tx.(*sqlTx)
-		if _, err := st.conn.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
+		if _, err := st.q().ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
 			lease_until = 0, last_status = ?, last_error = ?, delivered_at = ? WHERE id = ?`,
 			d.Status, d.Attempts, d.NextAttemptAt, d.LastStatus, d.LastError, d.DeliveredAt, d.ID); err != nil {
 			return err
 		}
-		_, err := st.conn.ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, duration_ms)
+		_, err := st.q().ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, duration_ms)
 			VALUES (?, ?, ?, ?, ?, ?)`, a.DeliveryID, a.Attempt, a.At, a.StatusCode, a.Error, a.DurationMs)
 		return err
 	})
