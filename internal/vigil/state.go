@@ -1,8 +1,10 @@
 package vigil
 
 import (
-	"encoding/json"
 	"fmt"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/vigil-aml/vigil/internal/risk"
 	"github.com/vigil-aml/vigil/internal/schema"
@@ -18,6 +20,12 @@ type userState struct {
 	rules   ruleState
 }
 
+// lenientState has the JSON v2 decoder accept what encoding/json accepted in a stored state:
+// names in any case, a repeated name (the last wins) and invalid UTF-8. Vigil writes none of
+// them, but a stored row must never become unreadable because the decoder changed.
+var lenientState = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsontext.AllowDuplicateNames(true),
+	jsontext.AllowInvalidUTF8(true))
+
 // decodeUserState decodes the profile, risk state and rule state of a stored user.
 func decodeUserState(rec UserRecord) (userState, error) {
 	var st userState
@@ -26,12 +34,12 @@ func decodeUserState(rec UserRecord) (userState, error) {
 		return st, err
 	}
 	if len(rec.Risk) > 0 {
-		if err := json.Unmarshal(rec.Risk, &st.risk); err != nil {
+		if err := jsonv2.Unmarshal(rec.Risk, &st.risk, lenientState); err != nil {
 			return st, fmt.Errorf("stored risk state: %w", err)
 		}
 	}
 	if len(rec.Rules) > 0 {
-		if err := json.Unmarshal(rec.Rules, &st.rules); err != nil {
+		if err := jsonv2.Unmarshal(rec.Rules, &st.rules, lenientState); err != nil {
 			return st, fmt.Errorf("stored rule state: %w", err)
 		}
 	}
