@@ -119,3 +119,22 @@ func BenchmarkValidateChangedProven(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkValidateEnvelope validates an event without its attributes, as every event's
+// first check does: two ids against the Identifier pattern, a bounded timestamp.
+func BenchmarkValidateEnvelope(b *testing.B) {
+	v, err := NewValidator("ConsumerUserEvent")
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc, err := DecodeObject([]byte(`{"eventId":"load-1795753118931009671-e87105","reason":"load","timestamp":1700000087105,"userId":"load-1795753118931009671-415"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if p := v.Validate("ConsumerUserEvent", doc, Full, ""); p != nil {
+			b.Fatal(p)
+		}
+	}
+}

@@ -84,6 +84,7 @@ func NewValidator(names ...string) (*Validator, error) {
 		return nil, fmt.Errorf("schema: parse openapi.json: %w", err)
 	}
 	c := jsonschema.NewCompiler()
+	c.UseRegexpEngine(compilePattern)
 	if err := c.AddResource(docURL, doc); err != nil {
 		return nil, fmt.Errorf("schema: load openapi.json: %w", err)
 	}
