@@ -42,6 +42,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	tuneGC()
+	tuneProcs()
 	if path := os.Getenv("VIGIL_CPU_PROFILE"); path != "" {
 		// For performance work: a CPU profile of the whole run, written on shutdown.
 		f, err := os.Create(path)
