@@ -22,10 +22,10 @@ func storedUser(t testing.TB) UserRecord {
 	return rec
 }
 
-// TestDecodeUserStateMatchesEncodingJSON: the stored states decode to what encoding/json
-// makes of them.
-func TestDecodeUserStateMatchesEncodingJSON(t *testing.T) {
-	rec := storedUser(t)
+// decodesLikeEncodingJSON decodes rec and checks its risk and rule states against what
+// encoding/json makes of them.
+func decodesLikeEncodingJSON(t *testing.T, rec UserRecord) userState {
+	t.Helper()
 	got, err := decodeUserState(rec)
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +40,13 @@ func TestDecodeUserStateMatchesEncodingJSON(t *testing.T) {
 	if !reflect.DeepEqual(got.risk, want.risk) || !reflect.DeepEqual(got.rules, want.rules) {
 		t.Errorf("decoded\n%+v\n%+v\nwant\n%+v\n%+v", got.risk, got.rules, want.risk, want.rules)
 	}
+	return got
+}
+
+// TestDecodeUserStateMatchesEncodingJSON: the stored states decode to what encoding/json
+// makes of them.
+func TestDecodeUserStateMatchesEncodingJSON(t *testing.T) {
+	got := decodesLikeEncodingJSON(t, storedUser(t))
 	if len(got.rules.Aggregates.Changes["state"]) == 0 || len(got.risk.Factors) == 0 {
 		t.Errorf("the fixture lost its lists: %+v", got)
 	}
@@ -55,21 +62,7 @@ func TestDecodeUserStateIsAsLenientAsEncodingJSON(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := UserRecord{Profile: []byte(`{"userId":"u"}`), Risk: []byte(tc.risk), Rules: []byte(tc.rules)}
-			got, err := decodeUserState(rec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want userState
-			if err := json.Unmarshal(rec.Risk, &want.risk); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(rec.Rules, &want.rules); err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got.risk, want.risk) || !reflect.DeepEqual(got.rules, want.rules) {
-				t.Errorf("decoded %+v %+v, want %+v %+v", got.risk, got.rules, want.risk, want.rules)
-			}
+			decodesLikeEncodingJSON(t, UserRecord{Profile: []byte(`{"userId":"u"}`), Risk: []byte(tc.risk), Rules: []byte(tc.rules)})
 		})
 	}
 }
