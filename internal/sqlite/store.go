@@ -305,7 +305,7 @@ const (
 // unit is rolled back alone; without, the first failure rolls back everything and returns
 // errUnitFailed.
 func (s *Store) runGroup(group []*unit, results []error, savepoints bool) (err error) {
-	ctx := context.Background()
+	ctx := writerContext // what every statement on the writer runs with (prepared.go)
 	q := txQueries{conn: s.writer, stmts: s.writeStmts}
 	if _, err := q.ExecContext(ctx, qBegin); err != nil {
 		return err
