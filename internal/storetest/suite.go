@@ -767,6 +767,22 @@ func testWriteUserIf(t *testing.T, s vigil.Store) {
 	if other, err := s.User(ctx, "t2", "alice"); err != nil || other.LastSeq != 1 {
 		t.Fatalf("another tenant's user = %+v, %v; want it untouched", other, err)
 	}
+	// A write whose event reuses a stored eventId fails as a duplicate, and writes nothing.
+	err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		u := sampleUser("t1", "uid-1", "alice")
+		u.LastSeq = seq + 1
+		entry := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: seq + 1, Type: vigil.EntryEvent, EventKind: vigil.Consumer,
+			EventID: "e2", Body: []byte(`{}`)}
+		_, err := tx.WriteUserIf(ctx, vigil.UserVersion{UserID: "alice", UID: "uid-1", LastSeq: seq, ConfigVersion: config}, u,
+			[]vigil.Entry{entry}, []vigil.Delivery{delivery("e2-again", "e2", seq+1)})
+		return err
+	})
+	if !errors.Is(err, vigil.ErrDuplicate) {
+		t.Fatalf("a write reusing eventId e2: %v, want ErrDuplicate", err)
+	}
+	if got, err := s.User(ctx, "t1", "alice"); err != nil || got.LastSeq != seq {
+		t.Fatalf("user after the duplicate = %+v, %v; want LastSeq %d", got, err, seq)
+	}
 	// One delivery per stored write, none for the writes that did not pass.
 	if claimed, err := s.ClaimDeliveries(ctx, 100, 200, 100); err != nil || ids(claimed) != "[e2 e3 e4]" {
 		t.Fatalf("deliveries = %s, %v; want those of the three stored writes", ids(claimed), err)
