@@ -131,14 +131,29 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) Update(ctx context.Context, fn func(vigil.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < maxTxAttempts; attempt++ {
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			return fn(&pgTx{tx: tx})
-		})
+		err = s.inTx(ctx, fn)
 		if !isCode(err, "40001", "40P01") {
 			return mapError(err)
 		}
 	}
 	return mapError(err)
+}
+
+// inTx runs fn in one transaction on a connection of the pool and commits it; see lazyTx.
+func (s *Store) inTx(ctx context.Context, fn func(vigil.Tx) error) error {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// A connection released inside a transaction (a rollback that failed) is closed by the
+	// pool, not reused.
+	defer c.Release()
+	tx := &lazyTx{conn: c.Conn()}
+	if err := fn(&pgTx{tx: tx}); err != nil {
+		tx.rollback(ctx)
+		return err
+	}
+	return tx.commit(ctx)
 }
 
 // chunkSize is how many units UpdateAll commits together.

@@ -10,7 +10,7 @@ import (
 
 // pgTx implements vigil.Tx in one PostgreSQL transaction.
 type pgTx struct {
-	tx pgx.Tx
+	tx conn
 }
 
 const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at`

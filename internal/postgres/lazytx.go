@@ -1,0 +1,164 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// conn is what a pgTx sends its statements through: a pgx transaction (UpdateAll) or a
+// lazyTx (Update).
+type conn interface {
+	querier
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, rows pgx.CopyFromSource) (int64, error)
+}
+
+// lazyTx is a transaction on one connection whose BEGIN goes out with its first statement, in
+// one pipeline: a unit of work that runs one statement (an event computed ahead) then takes two
+// round trips, the statement and COMMIT, instead of three. A unit that runs no statement sends
+// nothing at all.
+type lazyTx struct {
+	conn  *pgx.Conn
+	begun bool
+}
+
+var _ conn = (*lazyTx)(nil)
+
+// errCommitRolledBack is a COMMIT that PostgreSQL answered with ROLLBACK: a statement of the
+// transaction had failed, so nothing of it was stored.
+var errCommitRolledBack = errors.New("postgres: commit rolled back: a statement of the transaction failed")
+
+// begin starts the transaction on its own round trip, for the statements that do not pipeline
+// it.
+func (t *lazyTx) begin(ctx context.Context) error {
+	if t.begun {
+		return nil
+	}
+	if _, err := t.conn.Exec(ctx, "BEGIN"); err != nil {
+		return err
+	}
+	t.begun = true
+	return nil
+}
+
+// withBegin sends BEGIN and a statement in one batch and returns the batch, positioned at the
+// statement's result.
+func (t *lazyTx) withBegin(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(sql, args...)
+	results := t.conn.SendBatch(ctx, b)
+	if _, err := results.Exec(); err != nil {
+		results.Close()
+		return nil, err
+	}
+	t.begun = true
+	return results, nil
+}
+
+// Exec runs a statement that returns no rows.
+func (t *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if t.begun {
+		return t.conn.Exec(ctx, sql, args...)
+	}
+	results, err := t.withBegin(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := results.Exec()
+	return tag, errors.Join(err, results.Close())
+}
+
+// QueryRow runs a query of at most one row; the row is read when it is scanned.
+func (t *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if t.begun {
+		return t.conn.QueryRow(ctx, sql, args...)
+	}
+	results, err := t.withBegin(ctx, sql, args)
+	if err != nil {
+		return errRow{err}
+	}
+	return batchRow{row: results.QueryRow(), results: results}
+}
+
+// Query runs a query; reads of many rows are rare in a write, so BEGIN goes on its own.
+func (t *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	return t.conn.Query(ctx, sql, args...)
+}
+
+// SendBatch sends a batch, after BEGIN on its own round trip if none went yet (a unit's first
+// statement is seldom a batch).
+func (t *lazyTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if err := t.begin(ctx); err != nil {
+		return failedBatch{err}
+	}
+	return t.conn.SendBatch(ctx, b)
+}
+
+// CopyFrom copies rows in, after BEGIN on its own round trip (COPY does not pipeline).
+func (t *lazyTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, rows pgx.CopyFromSource) (int64, error) {
+	if err := t.begin(ctx); err != nil {
+		return 0, err
+	}
+	return t.conn.CopyFrom(ctx, table, columns, rows)
+}
+
+// commit ends the transaction; PostgreSQL answers COMMIT with ROLLBACK when a statement of it
+// had failed.
+func (t *lazyTx) commit(ctx context.Context) error {
+	if !t.begun {
+		return nil
+	}
+	tag, err := t.conn.Exec(ctx, "COMMIT")
+	if err != nil {
+		return err
+	}
+	if tag.String() == "ROLLBACK" {
+		return errCommitRolledBack
+	}
+	return nil
+}
+
+// rollback ends the transaction without storing it. A failed rollback leaves the connection in
+// a transaction, and the pool then closes it rather than reuse it.
+func (t *lazyTx) rollback(ctx context.Context) {
+	if t.begun {
+		_, _ = t.conn.Exec(ctx, "ROLLBACK")
+	}
+}
+
+// batchRow is the row of a query pipelined after BEGIN: scanning it reads it and closes the
+// batch.
+type batchRow struct {
+	row     pgx.Row
+	results pgx.BatchResults
+}
+
+func (r batchRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if closeErr := r.results.Close(); err == nil {
+		err = closeErr
+	}
+	return err
+}
+
+// errRow is a row whose query failed before it ran.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// failedBatch is a batch that could not be sent: every result is that failure.
+type failedBatch struct{ err error }
+
+func (b failedBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b failedBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b failedBatch) QueryRow() pgx.Row                { return errRow{b.err} }
+func (b failedBatch) Close() error                     { return b.err }
+func (b failedBatch) Tx() pgx.Tx                       { return nil }
