@@ -24,6 +24,8 @@ type conn interface {
 type lazyTx struct {
 	conn  *pgx.Conn
 	begun bool
+	// over is set once a write committed alone (writeAlone): the unit has nothing left to run.
+	over bool
 }
 
 var _ conn = (*lazyTx)(nil)
@@ -32,9 +34,29 @@ var _ conn = (*lazyTx)(nil)
 // transaction had failed, so nothing of it was stored.
 var errCommitRolledBack = errors.New("postgres: commit rolled back: a statement of the transaction failed")
 
+// errUnitOver is a statement after the write that ended its unit (writeAlone).
+var errUnitOver = errors.New("postgres: a statement after the unit's write committed")
+
+// writeAlone runs a conditional write (WriteUserIf's one statement, which returns 1 when it
+// wrote and 0 when it did not) as the unit's first statement: with no BEGIN, PostgreSQL runs it
+// as a transaction of its own and commits it before answering, so the write is durable in one
+// round trip. A unit whose write went through ends there (vigil.Tx's WriteUserIf says so); one
+// whose write did not wrote nothing and goes on, its next statement beginning a transaction.
+func (t *lazyTx) writeAlone(ctx context.Context, sql string, args []any) (bool, error) {
+	var changed int
+	if err := t.conn.QueryRow(ctx, sql, args...).Scan(&changed); err != nil {
+		return false, err
+	}
+	t.over = changed == 1
+	return t.over, nil
+}
+
 // begin starts the transaction on its own round trip, for the statements that do not pipeline
 // it.
 func (t *lazyTx) begin(ctx context.Context) error {
+	if t.over {
+		return errUnitOver
+	}
 	if t.begun {
 		return nil
 	}
@@ -48,6 +70,9 @@ func (t *lazyTx) begin(ctx context.Context) error {
 // withBegin sends BEGIN and a statement in one batch and returns the batch, positioned at the
 // statement's result.
 func (t *lazyTx) withBegin(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	if t.over {
+		return nil, errUnitOver
+	}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
 	b.Queue(sql, args...)

@@ -121,3 +121,66 @@ func openPostgres(t *testing.T) *postgres.Store {
 	t.Cleanup(func() { store.Close() })
 	return store
 }
+
+// TestWriteAloneEndsTheUnit: a conditional write that is its unit's first statement commits on
+// its own. When it wrote, the unit is over: a statement after it fails and sends nothing. When
+// it did not, the unit goes on, and its next statements run in a transaction.
+func TestWriteAloneEndsTheUnit(t *testing.T) {
+	store := openPostgres(t)
+	ctx := context.Background()
+	user := vigil.UserRecord{TenantID: "t1", UID: "uid-1", UserID: "alice", Kind: vigil.Consumer, Profile: []byte(`{}`),
+		Evaluation: []byte(`{}`), LastSeq: 1}
+	if err := store.Update(ctx, func(tx vigil.Tx) error {
+		if err := tx.CreateTenant(ctx, vigil.Tenant{ID: "t1", Name: "acme"}); err != nil {
+			return err
+		}
+		return tx.InsertUser(ctx, user)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	write := func(tx vigil.Tx, basedOn int64) (bool, error) {
+		next := user
+		next.LastSeq = basedOn + 1
+		entry := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: next.LastSeq, Type: vigil.EntryEvent,
+			EventKind: vigil.Consumer, EventID: fmt.Sprintf("e%d", next.LastSeq), Body: []byte(`{}`)}
+		return tx.WriteUserIf(ctx, vigil.UserVersion{UserID: "alice", UID: "uid-1", LastSeq: basedOn}, next, []vigil.Entry{entry}, nil)
+	}
+	var after error
+	if err := store.Update(ctx, func(tx vigil.Tx) error {
+		if done, err := write(tx, 1); !done || err != nil {
+			t.Fatalf("WriteUserIf on the current version = %v, %v; want true", done, err)
+		}
+		after = tx.CreateKey(ctx, vigil.APIKey{Hash: []byte("after the write"), TenantID: "t1"})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if after == nil {
+		t.Error("a statement after the unit's committed write succeeded; want an error")
+	}
+	failed := errors.New("the unit fails")
+	err := store.Update(ctx, func(tx vigil.Tx) error {
+		if done, err := write(tx, 1); done || err != nil {
+			t.Fatalf("WriteUserIf on a stale version = %v, %v; want false", done, err)
+		}
+		if err := tx.CreateKey(ctx, vigil.APIKey{Hash: []byte("after the stale write"), TenantID: "t1"}); err != nil {
+			return err
+		}
+		if n, err := store.CountKeys(ctx); err != nil || n != 0 {
+			t.Errorf("another connection counts %d keys (%v) before the commit; want 0", n, err)
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("Update = %v, want the unit's error", err)
+	}
+	if n, err := store.CountKeys(ctx); err != nil || n != 0 {
+		t.Fatalf("%d keys (%v) after the units; want 0", n, err)
+	}
+	if got, err := store.User(ctx, "t1", "alice"); err != nil || got.LastSeq != 2 {
+		t.Fatalf("user = %+v, %v; want LastSeq 2", got, err)
+	}
+	if history, err := store.UserEntries(ctx, "t1", "uid-1"); err != nil || len(history) != 1 {
+		t.Fatalf("history = %d entries, %v; want the one write's", len(history), err)
+	}
+}

@@ -118,7 +118,7 @@ func (t *pgTx) exec(ctx context.Context, st statement) error {
 }
 
 // WriteUserIf is one statement (updateUserIf): one round trip, where the update and then the
-// inserts took two.
+// inserts took two. As its unit's first statement it is also the whole transaction (writeAlone).
 func (t *pgTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery) (bool, error) {
 	rows := make([]row, 0, len(entries)+len(deliveries))
 	for _, e := range entries {
@@ -128,6 +128,10 @@ func (t *pgTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil
 		rows = append(rows, deliveryRow(d))
 	}
 	st := updateUserIf(based, u, rows)
+	if lazy, ok := t.tx.(*lazyTx); ok && !lazy.begun {
+		done, err := lazy.writeAlone(ctx, st.sql, st.args)
+		return done, mapError(err)
+	}
 	var changed int
 	if err := t.tx.QueryRow(ctx, st.sql, st.args...).Scan(&changed); err != nil {
 		return false, mapError(err)

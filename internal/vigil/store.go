@@ -84,7 +84,9 @@ type Tx interface {
 	// write only while the user based.UserID still has based's UID and LastSeq and its tenant's
 	// ConfigVersion (0 without a tenant row) is still based's, and reports whether it did. When
 	// something moved it writes nothing and reports false, so the caller computes again. It
-	// never renames: u.UserID is based.UserID.
+	// never renames: u.UserID is based.UserID. When it stores the write, the unit must end
+	// there, without an error: as the unit's first statement, a store may commit it at once,
+	// in one round trip, and refuse any statement after it.
 	WriteUserIf(ctx context.Context, based UserVersion, u UserRecord, entries []Entry, deliveries []Delivery) (bool, error)
 
 	// Entries lists a user's history in arrival order (by Seq), without responses.
