@@ -16,12 +16,14 @@ import (
 )
 
 func main() {
-	cfg := loadgen.Config{Run: fmt.Sprintf("load-%d", time.Now().UnixNano())}
+	run := fmt.Sprintf("load-%d", time.Now().UnixNano())
+	cfg := loadgen.Config{Run: run, EventRun: run}
 	flag.StringVar(&cfg.BaseURL, "url", "http://127.0.0.1:8080", "server base URL")
 	flag.StringVar(&cfg.APIKey, "key", os.Getenv("VIGIL_API_KEY"), "API key (env VIGIL_API_KEY)")
 	flag.IntVar(&cfg.Users, "users", 1000, "users to create before the run")
 	flag.IntVar(&cfg.Concurrency, "concurrency", 32, "concurrent connections")
 	flag.DurationVar(&cfg.Duration, "duration", 20*time.Second, "how long to send events")
+	flag.StringVar(&cfg.Run, "users-of", cfg.Run, "the run whose users get the events: an earlier load's --users-of reuses its users (created once)")
 	flag.Parse()
 	if cfg.APIKey == "" {
 		fmt.Fprintln(os.Stderr, "load: --key is required")

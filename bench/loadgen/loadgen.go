@@ -5,6 +5,7 @@ package loadgen
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +28,9 @@ type Config struct {
 	Duration    time.Duration
 	// Run prefixes user and event ids, so runs against one database do not collide.
 	Run string
+	// EventRun, when set, prefixes event ids instead of Run: a load can then send new events
+	// to the users of an earlier run.
+	EventRun string
 	// Acked, when set, receives the eventId of every event answered 201 (for durability checks).
 	Acked func(eventID string)
 }
@@ -157,7 +161,7 @@ func Events(ctx context.Context, cfg Config) Result {
 			var errs []string
 			for ctx.Err() == nil {
 				n := seq.Add(1)
-				eventID := fmt.Sprintf("%s-e%d", cfg.Run, n)
+				eventID := fmt.Sprintf("%s-e%d", cmp.Or(cfg.EventRun, cfg.Run), n)
 				body := fmt.Appendf(nil, `{"eventId":"%s","userId":"%s-%d","timestamp":%d,"reason":"load","updatedConsumerUserAttributes":{"userStateDetails":{"state":"%s"},"kycStatusDetails":{"status":"%s"},"tags":[{"key":"batch","value":"%d"}]}}`,
 					eventID, cfg.Run, rng.IntN(cfg.Users), 1700000000000+n, states[rng.IntN(len(states))], kyc[rng.IntN(len(kyc))], n%10)
 				t0 := time.Now()
