@@ -159,41 +159,73 @@ func (s *Store) inTx(ctx context.Context, fn func(vigil.Tx) error) error {
 // chunkSize is how many units UpdateAll commits together.
 const chunkSize = 200
 
-// UpdateAll runs fns in order in transactions of up to chunkSize units, each unit under a
-// savepoint so a failing one leaves the others. A unit that hits a serialisation failure or a
-// deadlock reports vigil.ErrRetry (the service runs it again on its own).
+// errUnitFailed ends a chunk run without savepoints at its first failed unit.
+var errUnitFailed = errors.New("postgres: a unit failed in a chunk without savepoints")
+
+// UpdateAll runs fns in order in transactions of up to chunkSize units, so that a failing unit
+// leaves the others. A savepoint around every unit gives that, but costs two round trips per
+// unit, while units seldom fail. So a chunk runs without them, and when one of its units fails,
+// the chunk is rolled back and runs again with them (every unit is written to run again from
+// the start, as the service's retries already require); failures come together (a batch's
+// events for missing users, a client replaying a batch), so the chunks after it go straight to
+// savepoints. A unit that hits a serialisation failure or a deadlock reports vigil.ErrRetry
+// (the service runs it again on its own).
 func (s *Store) UpdateAll(ctx context.Context, fns []func(vigil.Tx) error) ([]error, error) {
 	errs := make([]error, len(fns))
+	guarded := false
 	for start := 0; start < len(fns); start += chunkSize {
 		end := min(start+chunkSize, len(fns))
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			for i := start; i < end; i++ {
-				if _, err := tx.Exec(ctx, "SAVEPOINT unit"); err != nil {
-					return err
-				}
-				errs[i] = mapError(fns[i](&pgTx{tx: tx}))
-				if errs[i] != nil {
-					if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT unit"); err != nil {
-						return err
-					}
-				}
-				if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT unit"); err != nil {
-					return err
-				}
+		chunk, chunkErrs := fns[start:end], errs[start:end]
+		var err error
+		if !guarded {
+			if err = s.runChunk(ctx, chunk, chunkErrs, false); errors.Is(err, errUnitFailed) {
+				guarded = true
+				clear(chunkErrs)
 			}
-			return nil
-		})
+		}
+		if guarded {
+			err = s.runChunk(ctx, chunk, chunkErrs, true)
+		}
 		if err != nil {
 			// The chunk did not commit: none of its units applied.
-			for i := start; i < end; i++ {
-				if errs[i] == nil {
-					errs[i] = fmt.Errorf("postgres: commit: %w", mapError(err))
+			for i := range chunkErrs {
+				if chunkErrs[i] == nil {
+					chunkErrs[i] = fmt.Errorf("postgres: commit: %w", mapError(err))
 				}
 			}
 			return errs, mapError(err)
 		}
 	}
 	return errs, nil
+}
+
+// runChunk runs units in one transaction and commits it. With savepoints, a failed unit is
+// rolled back alone and its error kept in errs; without, the first failure rolls back
+// everything and returns errUnitFailed.
+func (s *Store) runChunk(ctx context.Context, units []func(vigil.Tx) error, errs []error, savepoints bool) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for i, fn := range units {
+			if !savepoints {
+				if errs[i] = mapError(fn(&pgTx{tx: tx})); errs[i] != nil {
+					return errUnitFailed
+				}
+				continue
+			}
+			if _, err := tx.Exec(ctx, "SAVEPOINT unit"); err != nil {
+				return err
+			}
+			errs[i] = mapError(fn(&pgTx{tx: tx}))
+			if errs[i] != nil {
+				if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT unit"); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT unit"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Close releases the pool after the transactions in flight.

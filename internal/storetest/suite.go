@@ -380,59 +380,70 @@ func testRules(t *testing.T, s vigil.Store) {
 }
 
 // testUpdateAll runs units that depend on the ones before them (each increments a user's
-// LastSeq), with failing units among them, and checks order, isolation and the final state.
+// LastSeq), with failing units among them, and checks order, isolation and the final state: with
+// failures from the first units on, only after more than a chunk or group of successes, and
+// with none.
 func testUpdateAll(t *testing.T, s vigil.Store) {
-	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
-		return tx.InsertUser(ctx, sampleUser("t1", "uid-1", "alice"))
-	})
 	const n = 450 // more than one chunk or group
-	// seen[i] is what unit i saw in its last run (a unit may run more than once; see Update).
-	seen := make([]int64, n)
-	fns := make([]func(vigil.Tx) error, n)
-	for i := range fns {
-		fns[i] = func(tx vigil.Tx) error {
-			ctx := context.Background()
-			u, err := tx.LockUser(ctx, "t1", "alice")
-			if err != nil {
-				return err
+	for _, tc := range []struct {
+		user  string
+		fails func(i int) bool
+	}{
+		{"alice", func(i int) bool { return i%7 == 3 }},
+		{"bob", func(i int) bool { return i >= 300 && i%7 == 3 }},
+		{"carol", func(int) bool { return false }},
+	} {
+		mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+			return tx.InsertUser(ctx, sampleUser("t1", "uid-"+tc.user, tc.user))
+		})
+		// seen[i] is what unit i saw in its last run (a unit may run more than once; see Update).
+		seen := make([]int64, n)
+		fns := make([]func(vigil.Tx) error, n)
+		for i := range fns {
+			fns[i] = func(tx vigil.Tx) error {
+				ctx := context.Background()
+				u, err := tx.LockUser(ctx, "t1", tc.user)
+				if err != nil {
+					return err
+				}
+				u.LastSeq++
+				if err := tx.UpdateUser(ctx, u); err != nil {
+					return err
+				}
+				if tc.fails(i) {
+					return errors.New("refused") // its increment must not stay
+				}
+				seen[i] = u.LastSeq
+				return nil
 			}
-			u.LastSeq++
-			if err := tx.UpdateUser(ctx, u); err != nil {
-				return err
+		}
+		errs, err := s.UpdateAll(context.Background(), fns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed := 0
+		for i, e := range errs {
+			if tc.fails(i) != (e != nil) {
+				t.Fatalf("%s: unit %d: err = %v", tc.user, i, e)
 			}
-			if i%7 == 3 {
-				return errors.New("refused") // its increment must not stay
+			if e != nil {
+				failed++
 			}
-			seen[i] = u.LastSeq
-			return nil
 		}
-	}
-	errs, err := s.UpdateAll(context.Background(), fns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	failed := 0
-	for i, e := range errs {
-		if (i%7 == 3) != (e != nil) {
-			t.Fatalf("unit %d: err = %v", i, e)
+		want := int64(2)
+		for i, v := range seen {
+			if tc.fails(i) {
+				continue
+			}
+			if v != want {
+				t.Fatalf("%s: unit %d saw LastSeq %d, want %d: units out of order or a failed unit leaked", tc.user, i, v, want)
+			}
+			want++
 		}
-		if e != nil {
-			failed++
+		u, err := s.User(context.Background(), "t1", tc.user)
+		if err != nil || u.LastSeq != int64(1+n-failed) {
+			t.Fatalf("%s: LastSeq = %d, %v; want %d", tc.user, u.LastSeq, err, 1+n-failed)
 		}
-	}
-	want := int64(2)
-	for i, v := range seen {
-		if i%7 == 3 {
-			continue
-		}
-		if v != want {
-			t.Fatalf("unit %d saw LastSeq %d, want %d: units out of order or a failed unit leaked", i, v, want)
-		}
-		want++
-	}
-	u, err := s.User(context.Background(), "t1", "alice")
-	if err != nil || u.LastSeq != int64(1+n-failed) {
-		t.Fatalf("LastSeq = %d, %v; want %d", u.LastSeq, err, 1+n-failed)
 	}
 }
 
