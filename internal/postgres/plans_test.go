@@ -44,8 +44,9 @@ func TestGenericPlansUseTheWholeKey(t *testing.T) {
 		{"user by uid", "SELECT user_id FROM users WHERE tenant_id = $1 AND uid = $2", "('t', 'u')", "users_uid", false},
 		{"history of a user", "SELECT seq FROM user_entries WHERE tenant_id = $1 AND user_uid = $2 ORDER BY seq", "('t', 'u')", "user_entries_pkey", false},
 		{"event by eventId", "SELECT seq FROM user_entries WHERE tenant_id = $1 AND event_kind = $2 AND event_id = $3", "('t', 'k', 'e')", "user_entries_event", false},
-		{"update computed ahead", `UPDATE users SET last_seq = $1 WHERE tenant_id = $2 AND user_id = $3 AND uid = $4 AND last_seq = $5
-			AND coalesce((SELECT config_version FROM tenants WHERE id = $2), 0) = $6`, "(2, 't', 'u', 'x', 1, 0)", "users_pkey|users_uid", true},
+		{"update computed ahead", `WITH changed AS (UPDATE users SET last_seq = $1 WHERE tenant_id = $2 AND user_id = $3 AND uid = $4
+			AND last_seq = $5 AND coalesce((SELECT config_version FROM tenants WHERE id = $2), 0) = $6 RETURNING 1)
+			SELECT count(*) FROM changed`, "(2, 't', 'u', 'x', 1, 0)", "users_pkey|users_uid", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
