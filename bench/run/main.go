@@ -1,9 +1,10 @@
 // Command run is Vigil's benchmark harness: it builds the echo baseline and Vigil, starts each as
 // its own process on loopback, drives the same user-event load against each in turn (Vigil on
 // SQLite, and on PostgreSQL when one answers), and prints throughput, p50, p99, failures, the
-// ratio to the baseline and the server's CPU time per event. Every target runs --runs times,
-// the targets taking turns within each run; the table shows medians. --compare runs another
-// vigil binary (an older build) on SQLite beside this one, in the same turns.
+// ratio to the baseline, and the server's and the whole machine's CPU time per event. Every
+// target runs --runs times, the targets taking turns within each run; the table shows medians.
+// --compare runs another vigil binary (an older build) on SQLite beside this one, in the same
+// turns.
 //
 //	go run ./bench/run --concurrency 32 --duration 15s --runs 3
 //	go run ./bench/run --runs 5 --duration 8s --postgres "" --compare /tmp/vigil-before
@@ -108,9 +109,12 @@ func main() {
 	// The targets take turns within each run: this machine's speed drifts over minutes, and a
 	// ratio is only fair between runs close in time. CPU per event is the server's own time
 	// (user and system) during the event phase, divided by the events: it moves much less than
-	// throughput with the machine's speed.
+	// throughput with the machine's speed. Machine CPU per event is the whole machine's busy
+	// time over the same phase: the load generator, the kernel and, for PostgreSQL, the
+	// database's own processes, which the server's time leaves out.
 	results := make([][]loadgen.Result, len(targets))
 	cpu := make([][]time.Duration, len(targets))
+	machineCPU := make([][]time.Duration, len(targets))
 	for n := range *runs {
 		for i, tg := range targets {
 			srv, err := tg.start(dir, n)
@@ -121,17 +125,23 @@ func main() {
 			check(loadgen.CreateUsers(context.Background(), cfg))
 			fmt.Fprintf(os.Stderr, "%s run %d: created %d users in %s\n", tg.name, n+1, *users, time.Since(began).Round(time.Millisecond))
 			before, okBefore := cpuTime(srv.pid)
+			busyBefore, okBusyBefore := machineBusy()
 			res := loadgen.Events(context.Background(), cfg)
 			after, okAfter := cpuTime(srv.pid)
+			busyAfter, okBusyAfter := machineBusy()
 			srv.stop()
 			results[i] = append(results[i], res)
 			if okBefore && okAfter && res.Events > 0 {
 				cpu[i] = append(cpu[i], (after-before)/time.Duration(res.Events))
 			}
+			if okBusyBefore && okBusyAfter && res.Events > 0 {
+				machineCPU[i] = append(machineCPU[i], (busyAfter-busyBefore)/time.Duration(res.Events))
+			}
 		}
 	}
 	var baseline float64
-	fmt.Printf("%-16s %12s %10s %10s %9s %7s %10s\n", "target", "events/s", "p50", "p99", "failures", "ratio", "cpu/event")
+	fmt.Printf("%-16s %12s %10s %10s %9s %7s %10s %12s\n", "target", "events/s", "p50", "p99", "failures", "ratio", "cpu/event",
+		"machine/event")
 	exit := 0
 	for i, tg := range targets {
 		rs := results[i]
@@ -150,13 +160,8 @@ func main() {
 		if baseline == 0 {
 			baseline = med.Throughput()
 		}
-		perEvent := "-"
-		if len(cpu[i]) > 0 {
-			slices.Sort(cpu[i])
-			perEvent = cpu[i][len(cpu[i])/2].Round(time.Microsecond).String()
-		}
-		fmt.Printf("%-16s %12.0f %10s %10s %9d %7.3f %10s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
-			med.P99.Round(time.Microsecond), failures, med.Throughput()/baseline, perEvent)
+		fmt.Printf("%-16s %12.0f %10s %10s %9d %7.3f %10s %12s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
+			med.P99.Round(time.Microsecond), failures, med.Throughput()/baseline, median(cpu[i]), median(machineCPU[i]))
 	}
 	finish(exit)
 }
@@ -217,6 +222,38 @@ func spawn(dir, bin string, args ...string) (int, func(), error) {
 	}
 	stop()
 	return 0, nil, fmt.Errorf("%s did not start", bin)
+}
+
+// median formats the median of durations, or "-" when there are none.
+func median(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "-"
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2].Round(time.Microsecond).String()
+}
+
+// machineBusy reads the time all CPUs spent busy (user, nice, system, irq and softirq) from
+// /proc/stat (Linux; false elsewhere), in clock ticks of 1/100 s.
+func machineBusy() (time.Duration, bool) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, false
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 8 || fields[0] != "cpu" {
+		return 0, false
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7} { // user, nice, system, irq, softirq
+		n, err := strconv.ParseInt(fields[i], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, true
 }
 
 // cpuTime reads a process's user and system CPU time from /proc (Linux; false elsewhere). The
