@@ -95,7 +95,10 @@ func (t *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 		return pgconn.CommandTag{}, err
 	}
 	tag, err := results.Exec()
-	return tag, errors.Join(err, results.Close())
+	if closeErr := results.Close(); err == nil {
+		err = closeErr // a failed statement's error comes back from Close again: report it once
+	}
+	return tag, err
 }
 
 // QueryRow runs a query of at most one row; the row is read when it is scanned.
