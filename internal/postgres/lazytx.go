@@ -18,9 +18,9 @@ type conn interface {
 }
 
 // lazyTx is a transaction on one connection whose BEGIN goes out with its first statement, in
-// one pipeline: a unit of work that runs one statement (an event computed ahead) then takes two
-// round trips, the statement and COMMIT, instead of three. A unit that runs no statement sends
-// nothing at all.
+// one pipeline: a unit of work that runs one statement then takes two round trips, the statement
+// and COMMIT, instead of three. A unit that runs no statement sends nothing at all, and one whose
+// first statement is its conditional write (an event computed ahead) takes one (writeAlone).
 type lazyTx struct {
 	conn  *pgx.Conn
 	begun bool
