@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -33,35 +34,28 @@ func updateUser(u vigil.UserRecord) statement {
 		mustChange: true}
 }
 
-// row is one row to insert: its table, its columns with their PostgreSQL types, and its
-// arguments in the same order. A conditional insert needs the types: its arguments have no
-// VALUES list to take them from.
-type row struct {
-	table, columns string
-	types          []string
-	args           []any
+// table is a table that writes insert rows into: its columns with their PostgreSQL types (a
+// conditional insert needs them: its arguments have no VALUES list to take types from), and its
+// plain INSERT, made once.
+type table struct {
+	name, columns string
+	types         []string
+	insertSQL     string
 }
 
-func entryRow(e vigil.Entry) row {
-	return row{table: "user_entries", columns: `tenant_id, user_uid, seq, type, timestamp, event_kind,
+func newTable(name, columns string, types ...string) *table {
+	t := &table{name: name, columns: columns, types: types}
+	t.insertSQL = `INSERT INTO ` + name + ` (` + columns + `) VALUES (` + placeholders(1, types, false) + `)`
+	return t
+}
+
+var (
+	entriesTable = newTable("user_entries", `tenant_id, user_uid, seq, type, timestamp, event_kind,
 		event_id, body, request_hash, evaluation, response, shadow, created_at`,
-		types: []string{"text", "text", "bigint", "text", "bigint", "text", "text", "bytea", "bytea", "bytea", "bytea", "bytea", "bigint"},
-		args: []any{e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
-			e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.CreatedAt}}
-}
-
-func deliveryRow(d vigil.Delivery) row {
-	return row{table: "webhook_deliveries", columns: sqlrow.DeliveryColumns,
-		types: []string{"text", "text", "text", "text", "bigint", "text", "bytea", "text", "bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint"},
-		args: []any{d.ID, d.TenantID, d.EndpointID, d.OrderKey, d.Seq, d.Type,
-			d.Payload, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.LastStatus, d.LastError, d.CreatedAt, d.DeliveredAt}}
-}
-
-// insert is the row's plain INSERT.
-func (r row) insert() statement {
-	return statement{sql: `INSERT INTO ` + r.table + ` (` + r.columns + `) VALUES (` + placeholders(1, r.types, false) + `)`,
-		args: r.args}
-}
+		"text", "text", "bigint", "text", "bigint", "text", "text", "bytea", "bytea", "bytea", "bytea", "bytea", "bigint")
+	deliveriesTable = newTable("webhook_deliveries", sqlrow.DeliveryColumns,
+		"text", "text", "text", "text", "bigint", "text", "bytea", "text", "bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint")
+)
 
 // placeholders lists $first, $first+1... for types, each cast to its type when cast is set.
 func placeholders(first int, types []string, cast bool) string {
@@ -78,28 +72,76 @@ func placeholders(first int, types []string, cast bool) string {
 	return b.String()
 }
 
-func insertEntry(e vigil.Entry) statement { return entryRow(e).insert() }
+func entryArgs(e vigil.Entry) []any {
+	return []any{e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
+		e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.CreatedAt}
+}
 
-func insertDelivery(d vigil.Delivery) statement { return deliveryRow(d).insert() }
+func deliveryArgs(d vigil.Delivery) []any {
+	return []any{d.ID, d.TenantID, d.EndpointID, d.OrderKey, d.Seq, d.Type,
+		d.Payload, d.Status, d.Attempts, d.NextAttemptAt, d.LeaseUntil, d.LastStatus, d.LastError, d.CreatedAt, d.DeliveredAt}
+}
+
+func insertEntry(e vigil.Entry) statement {
+	return statement{sql: entriesTable.insertSQL, args: entryArgs(e)}
+}
+
+func insertDelivery(d vigil.Delivery) statement {
+	return statement{sql: deliveriesTable.insertSQL, args: deliveryArgs(d)}
+}
 
 // updateUserIf is WriteUserIf's one statement: the update of the user, on the checks of an
-// update computed ahead, and the inserts of its rows, which select from the update's RETURNING
-// and so insert only where it changed the user. It returns how many users it changed (1 or 0).
-func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, rows []row) statement {
+// update computed ahead, and the inserts of its entries and deliveries, which select from the
+// update's RETURNING and so insert only where it changed the user. It returns how many users it
+// changed (1 or 0).
+func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery) statement {
+	args := make([]any, 0, updateIfParams+len(entries)*len(entriesTable.types)+len(deliveries)*len(deliveriesTable.types))
+	args = append(args, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
+		u.TenantID, based.UserID, based.UID, based.LastSeq, based.ConfigVersion)
+	for _, e := range entries {
+		args = append(args, entryArgs(e)...)
+	}
+	for _, d := range deliveries {
+		args = append(args, deliveryArgs(d)...)
+	}
+	return statement{sql: updateUserIfSQL(len(entries), len(deliveries)), args: args}
+}
+
+// updateIfParams is how many parameters the update of updateUserIf takes, before its rows'.
+const updateIfParams = 13
+
+// updateUserIfSQLs keeps updateUserIf's SQL by its numbers of entries and deliveries: a write
+// has one entry, and as many deliveries as the tenant's endpoints want, so there are few.
+var updateUserIfSQLs sync.Map // [2]int -> string
+
+// updateUserIfSQL is updateUserIf's SQL for entries entries and deliveries deliveries, made
+// once for each.
+func updateUserIfSQL(entries, deliveries int) string {
+	key := [2]int{entries, deliveries}
+	if sql, ok := updateUserIfSQLs.Load(key); ok {
+		return sql.(string)
+	}
 	var b strings.Builder
 	b.WriteString(`WITH changed AS (UPDATE users SET kind = $1, profile = $2, evaluation = $3, risk = $4,
 		rules = $5, max_timestamp = $6, last_seq = $7, updated_at = $8 WHERE tenant_id = $9 AND user_id = $10
 		AND uid = $11 AND last_seq = $12 AND coalesce((SELECT config_version FROM tenants WHERE id = $9), 0) = $13
 		RETURNING 1)`)
-	args := []any{string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
-		u.TenantID, based.UserID, based.UID, based.LastSeq, based.ConfigVersion}
-	for i, r := range rows {
-		fmt.Fprintf(&b, `, row%d AS (INSERT INTO %s (%s) SELECT %s FROM changed)`, i, r.table, r.columns,
-			placeholders(len(args)+1, r.types, true))
-		args = append(args, r.args...)
+	next, n := updateIfParams+1, 0
+	insert := func(t *table) {
+		fmt.Fprintf(&b, `, row%d AS (INSERT INTO %s (%s) SELECT %s FROM changed)`, n, t.name, t.columns,
+			placeholders(next, t.types, true))
+		next += len(t.types)
+		n++
+	}
+	for range entries {
+		insert(entriesTable)
+	}
+	for range deliveries {
+		insert(deliveriesTable)
 	}
 	b.WriteString(` SELECT count(*) FROM changed`)
-	return statement{sql: b.String(), args: args}
+	sql, _ := updateUserIfSQLs.LoadOrStore(key, b.String())
+	return sql.(string)
 }
 
 // result maps a statement's outcome to the store's errors.
@@ -120,14 +162,7 @@ func (t *pgTx) exec(ctx context.Context, st statement) error {
 // WriteUserIf is one statement (updateUserIf): one round trip, where the update and then the
 // inserts took two. As its unit's first statement it is also the whole transaction (writeAlone).
 func (t *pgTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery) (bool, error) {
-	rows := make([]row, 0, len(entries)+len(deliveries))
-	for _, e := range entries {
-		rows = append(rows, entryRow(e))
-	}
-	for _, d := range deliveries {
-		rows = append(rows, deliveryRow(d))
-	}
-	st := updateUserIf(based, u, rows)
+	st := updateUserIf(based, u, entries, deliveries)
 	if lazy, ok := t.tx.(*lazyTx); ok && !lazy.begun {
 		done, err := lazy.writeAlone(ctx, st.sql, st.args)
 		return done, mapError(err)

@@ -1,0 +1,39 @@
+package postgres
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestUpdateUserIfSQL: the conditional write's SQL numbers the rows' parameters after the
+// update's, one insert per row (entries first), and is made once per shape.
+func TestUpdateUserIfSQL(t *testing.T) {
+	tests := []struct {
+		entries, deliveries int
+		inserts             []string
+		lastParam           int
+	}{
+		{1, 0, []string{"user_entries"}, 26},
+		{1, 2, []string{"user_entries", "webhook_deliveries", "webhook_deliveries"}, 56},
+		{0, 0, nil, 13},
+	}
+	for _, tc := range tests {
+		sql := updateUserIfSQL(tc.entries, tc.deliveries)
+		for i, table := range tc.inserts {
+			if !strings.Contains(sql, "row"+strconv.Itoa(i)+" AS (INSERT INTO "+table+" ") {
+				t.Errorf("%d entries, %d deliveries: insert %d is not into %s:\n%s", tc.entries, tc.deliveries, i, table, sql)
+			}
+		}
+		if n := strings.Count(sql, "INSERT INTO"); n != len(tc.inserts) {
+			t.Errorf("%d entries, %d deliveries: %d inserts, want %d", tc.entries, tc.deliveries, n, len(tc.inserts))
+		}
+		last := "$" + strconv.Itoa(tc.lastParam)
+		if !strings.Contains(sql, last) || strings.Contains(sql, "$"+strconv.Itoa(tc.lastParam+1)) {
+			t.Errorf("%d entries, %d deliveries: the last parameter is not %s:\n%s", tc.entries, tc.deliveries, last, sql)
+		}
+		if again := updateUserIfSQL(tc.entries, tc.deliveries); again != sql {
+			t.Errorf("%d entries, %d deliveries: a second call made other SQL", tc.entries, tc.deliveries)
+		}
+	}
+}
