@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/vigil-aml/vigil/internal/postgres"
 	"github.com/vigil-aml/vigil/internal/storetest"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
@@ -15,7 +14,7 @@ import (
 // statement, whether it returns no rows or one, must be inside the transaction: invisible to
 // other connections until the commit, and gone when the unit fails.
 func TestFirstStatementRunsInTheTransaction(t *testing.T) {
-	store := openPostgres(t)
+	store := storetest.OpenPostgres(t)
 	ctx := context.Background()
 	if err := store.Update(ctx, func(tx vigil.Tx) error {
 		return tx.CreateTenant(ctx, vigil.Tenant{ID: "t1", Name: "acme"})
@@ -79,7 +78,7 @@ func TestFirstStatementRunsInTheTransaction(t *testing.T) {
 // statement and answers its COMMIT with ROLLBACK. A unit that ignores such a failure and ends
 // well must still report that nothing was stored.
 func TestIgnoredFailureStoresNothing(t *testing.T) {
-	store := openPostgres(t)
+	store := storetest.OpenPostgres(t)
 	ctx := context.Background()
 	tenant := vigil.Tenant{ID: "t1", Name: "acme"}
 	if err := store.Update(ctx, func(tx vigil.Tx) error { return tx.CreateTenant(ctx, tenant) }); err != nil {
@@ -102,31 +101,17 @@ func TestIgnoredFailureStoresNothing(t *testing.T) {
 
 // TestUnitWithoutStatements: a unit that runs no statement sends nothing and succeeds.
 func TestUnitWithoutStatements(t *testing.T) {
-	store := openPostgres(t)
+	store := storetest.OpenPostgres(t)
 	if err := store.Update(context.Background(), func(vigil.Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func openPostgres(t *testing.T) *postgres.Store {
-	t.Helper()
-	dsn := storetest.PostgresDSN(t)
-	if dsn == "" {
-		t.Skip("no PostgreSQL server")
-	}
-	store, err := postgres.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return store
 }
 
 // TestWriteAloneEndsTheUnit: a conditional write that is its unit's first statement commits on
 // its own. When it wrote, the unit is over: a statement after it fails and sends nothing. When
 // it did not, the unit goes on, and its next statements run in a transaction.
 func TestWriteAloneEndsTheUnit(t *testing.T) {
-	store := openPostgres(t)
+	store := storetest.OpenPostgres(t)
 	ctx := context.Background()
 	user := vigil.UserRecord{TenantID: "t1", UID: "uid-1", UserID: "alice", Kind: vigil.Consumer, Profile: []byte(`{}`),
 		Evaluation: []byte(`{}`), LastSeq: 1}

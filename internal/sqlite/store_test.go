@@ -301,10 +301,7 @@ func TestUnitRunsToItsEndAfterItsContextEnds(t *testing.T) {
 		t.Fatalf("Update = %v, want the unit's own outcome (nil)", err)
 	}
 	for _, name := range []string{"a", "b"} {
-		if err := s.Update(context.Background(), func(tx vigil.Tx) error {
-			_, err := tx.TenantByName(context.Background(), name)
-			return err
-		}); err != nil {
+		if err := lookupTenant(s, name); err != nil {
 			t.Errorf("tenant %s: %v, want committed", name, err)
 		}
 	}

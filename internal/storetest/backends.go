@@ -49,12 +49,29 @@ func Backends(t testing.TB) []Backend {
 // PostgresDSN returns the DSN of a new empty PostgreSQL database for the test, or "" when no
 // server is configured (which fails the test in CI, like Backends).
 func PostgresDSN(t testing.TB) string {
-	for _, b := range Backends(t) {
-		if b.Name == "postgres" {
-			return b.DSN(t)
-		}
+	if b, ok := postgresBackend(t); ok {
+		return b.DSN(t)
 	}
 	return ""
+}
+
+// OpenPostgres returns a new empty PostgreSQL store, closed and removed when the test ends, and
+// skips the test when no server is configured (failing it in CI, like Backends).
+func OpenPostgres(t testing.TB) vigil.Store {
+	b, ok := postgresBackend(t)
+	if !ok {
+		t.Skip("no PostgreSQL server")
+	}
+	return b.Open(t)
+}
+
+func postgresBackend(t testing.TB) (Backend, bool) {
+	for _, b := range Backends(t) {
+		if b.Name == "postgres" {
+			return b, true
+		}
+	}
+	return Backend{}, false
 }
 
 // Each runs test as a subtest on every available backend.
