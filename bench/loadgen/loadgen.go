@@ -137,6 +137,32 @@ var (
 	kyc    = []string{"IN_PROGRESS", "SUCCESSFUL", "MANUAL_REVIEW", "SUCCESSFUL"}
 )
 
+// eventBody is the n-th event of a load: user's state and KYC status change and a tag is set.
+func eventBody(eventID, run string, user int, n int64, state, kycStatus string) []byte {
+	return fmt.Appendf(nil, `{"eventId":"%s","userId":"%s-%d","timestamp":%d,"reason":"load","updatedConsumerUserAttributes":{"userStateDetails":{"state":"%s"},"kycStatusDetails":{"status":"%s"},"tags":[{"key":"batch","value":"%d"}]}}`,
+		eventID, run, user, 1700000000000+n, state, kycStatus, n%10)
+}
+
+// SampleReply sends one event of the load's kind to the run's first user (created already) and
+// returns the server's answer: what every event of a run answers, near enough in size and shape
+// to measure what carrying it costs.
+func SampleReply(ctx context.Context, cfg Config) ([]byte, error) {
+	c := &client{http: &http.Client{Timeout: 30 * time.Second}, cfg: cfg}
+	res, err := c.send(ctx, "/events/consumer/user", eventBody(cfg.Run+"-sample", cfg.Run, 0, 1, "SUSPENDED", "MANUAL_REVIEW"))
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	reply, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusCreated {
+		return nil, fmt.Errorf("sample event: status %d: %s", res.StatusCode, reply)
+	}
+	return reply, nil
+}
+
 // Events sends user events from Concurrency clients for Duration: state and KYC changes and a
 // tag, each with its own eventId, in timestamp order per user.
 func Events(ctx context.Context, cfg Config) Result {
@@ -162,8 +188,7 @@ func Events(ctx context.Context, cfg Config) Result {
 			for ctx.Err() == nil {
 				n := seq.Add(1)
 				eventID := fmt.Sprintf("%s-e%d", cmp.Or(cfg.EventRun, cfg.Run), n)
-				body := fmt.Appendf(nil, `{"eventId":"%s","userId":"%s-%d","timestamp":%d,"reason":"load","updatedConsumerUserAttributes":{"userStateDetails":{"state":"%s"},"kycStatusDetails":{"status":"%s"},"tags":[{"key":"batch","value":"%d"}]}}`,
-					eventID, cfg.Run, rng.IntN(cfg.Users), 1700000000000+n, states[rng.IntN(len(states))], kyc[rng.IntN(len(kyc))], n%10)
+				body := eventBody(eventID, cfg.Run, rng.IntN(cfg.Users), n, states[rng.IntN(len(states))], kyc[rng.IntN(len(kyc))])
 				t0 := time.Now()
 				code, err := c.post(ctx, "/events/consumer/user", body)
 				if ctx.Err() != nil && err != nil {

@@ -4,7 +4,8 @@
 // ratio to the baseline, and the server's and the whole machine's CPU time per event. Every
 // target runs --runs times, the targets taking turns within each run; the table shows medians.
 // --compare runs another vigil binary (an older build) on SQLite beside this one, in the same
-// turns.
+// turns. --floor adds the echo server answering with one of Vigil's own answers: the cost of
+// Vigil's wire contract alone, with none of its work.
 //
 //	go run ./bench/run --concurrency 32 --duration 15s --runs 3
 //	go run ./bench/run --runs 5 --duration 8s --postgres "" --compare /tmp/vigil-before
@@ -50,6 +51,7 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per target (the table shows medians)")
 	pg := flag.String("postgres", envOr("VIGIL_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/postgres"), "PostgreSQL server for the PostgreSQL target (empty: skip)")
 	compare := flag.String("compare", "", "another vigil binary (an older build, say) to run on SQLite beside this one")
+	floor := flag.Bool("floor", false, "also run the echo server answering with a Vigil answer (the wire contract's own cost)")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "vigil-bench-")
 	check(err)
@@ -75,6 +77,15 @@ func main() {
 			return server{base: "http://" + addr, key: "unused", pid: pid, stop: stop}, err
 		}},
 		{"vigil sqlite", sqlite(vigil)},
+	}
+	if *floor {
+		reply := filepath.Join(dir, "reply.json")
+		check(sampleReply(dir, vigil, reply))
+		targets = slices.Insert(targets, 1, target{"echo vigil-reply", func(dir string, n int) (server, error) {
+			addr := freeAddr()
+			pid, stop, err := spawn(dir, filepath.Join(dir, "echo"), "--reply", reply, "--listen", addr)
+			return server{base: "http://" + addr, key: "unused", pid: pid, stop: stop}, err
+		}})
 	}
 	if *compare != "" {
 		bin, err := filepath.Abs(*compare)
@@ -187,6 +198,24 @@ func startVigil(dir, bin, dsn string) (server, error) {
 	addr := freeAddr()
 	pid, stop, err := spawn(dir, bin, "serve", "--listen", addr, "--db", dsn)
 	return server{base: "http://" + addr, key: lines[len(lines)-1], pid: pid, stop: stop}, err
+}
+
+// sampleReply writes to path Vigil's answer to one event of the load, from a Vigil of its own.
+func sampleReply(dir, bin, path string) error {
+	srv, err := startVigil(dir, bin, fmt.Sprintf("sqlite:%s/sample.db", dir))
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	cfg := loadgen.Config{BaseURL: srv.base, APIKey: srv.key, Users: 1, Run: "sample"}
+	if err := loadgen.CreateUsers(context.Background(), cfg); err != nil {
+		return err
+	}
+	reply, err := loadgen.SampleReply(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, reply, 0o600)
 }
 
 // spawn starts a server process and waits until it answers on its address.
