@@ -1,5 +1,6 @@
 // Package metrics keeps Vigil's Prometheus metrics: request counts and latencies by route and
-// status, and rule failures. It implements the domain's Metrics interface.
+// status, rule failures, and events computed again or refolded. It implements the domain's
+// Metrics interface.
 package metrics
 
 import (
@@ -18,6 +19,8 @@ type Metrics struct {
 	requests     *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
 	ruleFailures *prometheus.CounterVec
+	recomputed   prometheus.Counter
+	refolds      prometheus.Histogram
 }
 
 // New registers Vigil's metrics and the Go runtime's on a new registry.
@@ -34,8 +37,17 @@ func New() *Metrics {
 		ruleFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vigil_rule_failures_total", Help: "Rules that failed to evaluate and counted as not hit.",
 		}, []string{"tenant", "rule"}),
+		recomputed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vigil_event_recomputations_total",
+			Help: "Events whose outcome, computed before their write, went stale and was computed again.",
+		}),
+		refolds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "vigil_history_refold_entries",
+			Help:    "Late events by the length of the history they refolded (entries).",
+			Buckets: []float64{10, 100, 1000, 10000, 100000},
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.ruleFailures,
+	m.registry.MustRegister(m.requests, m.latency, m.ruleFailures, m.recomputed, m.refolds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -44,6 +56,12 @@ func New() *Metrics {
 func (m *Metrics) RuleFailed(tenant, ruleInstanceID string) {
 	m.ruleFailures.WithLabelValues(tenant, ruleInstanceID).Inc()
 }
+
+// EventRecomputed implements vigil.Metrics.
+func (m *Metrics) EventRecomputed() { m.recomputed.Inc() }
+
+// HistoryRefolded implements vigil.Metrics.
+func (m *Metrics) HistoryRefolded(entries int) { m.refolds.Observe(float64(entries)) }
 
 // Observe records one request.
 func (m *Metrics) Observe(route string, status int, d time.Duration) {

@@ -44,6 +44,7 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 		// Another write of the user committed after the outcome was computed: compute it again
 		// here, on the row the unit read, rather than in the store's writer.
 		rec := *w.fresh
+		s.metrics.EventRecomputed()
 		w.handedBack++
 		w.ahead = nil
 		if before, err := decodeUserState(rec); err == nil {
@@ -311,6 +312,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 		if err != nil {
 			return nil, err
 		}
+		s.metrics.HistoryRefolded(len(history))
 		entry.Timestamp = max(orderTs, lastConversion(history))
 		if current, err = s.fold(append(history, entry)); err != nil {
 			return nil, err

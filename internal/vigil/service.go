@@ -44,7 +44,8 @@ type Options struct {
 	Logger *slog.Logger
 	// RiskModel is the model for tenants that have not loaded their own.
 	RiskModel *risk.Model
-	// Metrics receives counts (rule failures); nil counts nothing.
+	// Metrics receives counts (rule failures, recomputed and refolded events); nil counts
+	// nothing.
 	Metrics Metrics
 	// Wake, when set, is called after a write that may have queued webhook deliveries (it must
 	// not block); the dispatcher polls anyway.
@@ -58,11 +59,19 @@ type Options struct {
 type Metrics interface {
 	// RuleFailed counts a rule that failed to evaluate (it counted as not hit).
 	RuleFailed(tenant, ruleInstanceID string)
+	// EventRecomputed counts an event whose outcome, computed before its write, went stale
+	// (another write of its user committed first) and was computed again.
+	EventRecomputed()
+	// HistoryRefolded records a late event's refold of its user's history, which held entries
+	// entries: the one cost of an event that grows with the history's length.
+	HistoryRefolded(entries int)
 }
 
 type noMetrics struct{}
 
 func (noMetrics) RuleFailed(string, string) {}
+func (noMetrics) EventRecomputed()          {}
+func (noMetrics) HistoryRefolded(int)       {}
 
 // NewService builds the service on a store, compiling the wire schemas once.
 func NewService(store Store, opts Options) (*Service, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,10 +26,24 @@ type fixture struct {
 // fixedNow is the fixture's clock (epoch ms).
 const fixedNow = 1_800_000_000_000
 
-// countingMetrics records rule failures.
+// countingMetrics records rule failures, recomputed events and refolded histories' lengths.
 type countingMetrics struct {
-	mu       sync.Mutex
-	failures []string
+	mu         sync.Mutex
+	failures   []string
+	recomputed int
+	refolds    []int
+}
+
+func (m *countingMetrics) EventRecomputed() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.recomputed++
+}
+
+func (m *countingMetrics) HistoryRefolded(entries int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.refolds = append(m.refolds, entries)
 }
 
 func (m *countingMetrics) RuleFailed(tenant, rule string) {
@@ -215,6 +230,10 @@ func TestLateEventRefoldMergesFields(t *testing.T) {
 		name := f.profile(t, "u1")["userDetails"].(schema.Object)["name"].(schema.Object)
 		if name["firstName"] != "Ada" || name["lastName"] != "Lovelace" || name["middleName"] != "K" {
 			t.Fatalf("name = %v", name)
+		}
+		// Only the late event refolded: the creation and the event before it.
+		if !slices.Equal(f.metrics.refolds, []int{2}) {
+			t.Fatalf("refolds counted %v, want [2]", f.metrics.refolds)
 		}
 	})
 }

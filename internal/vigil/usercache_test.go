@@ -143,6 +143,9 @@ func TestStaleOutcomeIsComputedAgainOutsideTheWriter(t *testing.T) {
 		if units := store.updates.Load() - before; units != 2 {
 			t.Errorf("%d units for the event, want 2 (the stale one handed back, then the write)", units)
 		}
+		if f.metrics.recomputed != 1 {
+			t.Errorf("%d events counted as recomputed, want 1", f.metrics.recomputed)
+		}
 		var got map[string]any
 		if err := json.Unmarshal(reply.Body, &got); err != nil {
 			t.Fatal(err)
