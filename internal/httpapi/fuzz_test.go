@@ -5,6 +5,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/vigil-aml/vigil/internal/httpapi"
@@ -52,6 +54,24 @@ func FuzzWrites(f *testing.F) {
 			f.Add(uint8(route), []byte(s))
 		}
 	}
+	h, key := fuzzServer(f)
+	send := func(path string, body []byte) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+		req.Header.Set("x-api-key", key)
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
+		path := fuzzRoutes[int(route)%len(fuzzRoutes)]
+		checkAnswer(t, "POST "+path, body, send(path, body))
+	})
+}
+
+// fuzzServer is one real server (service and SQLite) with an API key and a consumer and a
+// business user to aim events at.
+func fuzzServer(f *testing.F) (http.Handler, string) {
 	ctx := context.Background()
 	svc, err := vigil.NewService(storetest.Backends(f)[0].Open(f), vigil.Options{})
 	if err != nil {
@@ -62,33 +82,97 @@ func FuzzWrites(f *testing.F) {
 		f.Fatal(err)
 	}
 	h := httpapi.New(svc, httpapi.Options{})
-	send := func(path string, body []byte) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
-		req.Header.Set("x-api-key", key)
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
 	for path, body := range map[string]string{
 		"/consumer/users": `{"userId":"seed-c","createdTimestamp":1700000000000}`,
 		"/business/users": `{"userId":"seed-b","createdTimestamp":1700000000000,"legalEntity":{"companyGeneralDetails":{"legalName":"Acme"}}}`,
 	} {
-		if rec := send(path, []byte(body)); rec.Code != http.StatusCreated {
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.Header.Set("x-api-key", key)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusCreated {
 			f.Fatalf("seed user: %d %s", rec.Code, rec.Body)
 		}
 	}
-	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
-		path := fuzzRoutes[int(route)%len(fuzzRoutes)]
-		rec := send(path, body)
-		if rec.Code >= 500 {
-			t.Fatalf("POST %s %q: %d %s", path, body, rec.Code, rec.Body)
+	return h, key
+}
+
+// checkAnswer fails on a 5xx and on an error outside Flagright's shape.
+func checkAnswer(t *testing.T, request string, body []byte, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	if rec.Code >= 500 {
+		t.Fatalf("%s %q: %d %s", request, body, rec.Code, rec.Body)
+	}
+	if rec.Code >= 400 {
+		obj, err := schema.DecodeObject(rec.Body.Bytes())
+		if msg, _ := obj["message"].(string); err != nil || msg == "" {
+			t.Fatalf("%s %q: %d with a body not in Flagright's error shape: %s", request, body, rec.Code, rec.Body)
 		}
-		if rec.Code >= 400 {
-			obj, err := schema.DecodeObject(rec.Body.Bytes())
-			if msg, _ := obj["message"].(string); err != nil || msg == "" {
-				t.Fatalf("POST %s %q: %d with a body not in Flagright's error shape: %s", path, body, rec.Code, rec.Body)
-			}
+	}
+}
+
+// fuzzOther are the other routes: method and path, where {id} takes the fuzzer's id (escaped).
+var fuzzOther = []struct{ method, path string }{
+	{"GET", "/consumer/users/{id}"},
+	{"GET", "/business/users/{id}/risk"},
+	{"GET", "/consumer/users/{id}/rules"},
+	{"GET", "/events/consumer/user/{id}"},
+	{"GET", "/batch/consumer/users/{id}?page=2&pageSize=5"},
+	{"GET", "/batch/events/business/user/{id}?pageSize={id}"},
+	{"PUT", "/rules/{id}"},
+	{"GET", "/rules/{id}/versions"},
+	{"DELETE", "/rules/{id}"},
+	{"PUT", "/risk/model"},
+	{"POST", "/webhooks"},
+	{"GET", "/webhooks/{id}/deliveries?status={id}"},
+	{"POST", "/webhooks/{id}/rotate"},
+	{"DELETE", "/webhooks/{id}"},
+	{"POST", "/webhook-deliveries/{id}/retry"},
+	{"PATCH", "/consumer/users/{id}"},
+}
+
+// FuzzOtherEndpoints sends arbitrary ids, query values and bodies to the read, rule, risk-model
+// and webhook endpoints of one real server, with the same checks as FuzzWrites. It makes no
+// network call: nothing delivers the webhooks it creates.
+func FuzzOtherEndpoints(f *testing.F) {
+	seeds := []struct {
+		route    uint8
+		id, body string
+	}{
+		{0, "seed-c", ""},
+		{1, "seed-b", ""},
+		{4, "fb1", ""},
+		{5, "-1", ""},
+		{6, "RC-1.1", "ruleId: RC-1\nruleInstanceId: RC-1.1\nruleName: R\nruleDescription: D\nruleAction: FLAG\nnature: AML\nlabels: [UNEXPECTED_BEHAVIOR]\nexpression: changes(\"email\", 30) > 2 && user.userDetails?.countryOfResidence in params.c\nparameters:\n  c: [DE]\n"},
+		{6, "RC-2.1", `{"ruleId":"RC-2","ruleInstanceId":"RC-2.1","ruleName":"R","ruleDescription":"D","ruleAction":"SUSPEND","nature":"AML","labels":["KYC_TRIGGER"],"expression":"len(1..100000000) > 0","triggersOnHit":{"userStateDetails":{"state":"SUSPENDED"}}}`},
+		{8, "R-U1.1", ""},
+		{10, "", `{"url":"https://example.com/hook","events":["USER_STATE_UPDATED"]}`},
+		{11, "PENDING", ""},
+		{14, "nope", ""},
+		{15, "seed-c", "{}"},
+	}
+	for _, s := range seeds {
+		f.Add(s.route, s.id, []byte(s.body))
+	}
+	h, key := fuzzServer(f)
+	// The default risk model, as GET returns it, is a valid document to mutate.
+	req := httptest.NewRequest(http.MethodGet, "/risk/model", nil)
+	req.Header.Set("x-api-key", key)
+	model := httptest.NewRecorder()
+	h.ServeHTTP(model, req)
+	f.Add(uint8(9), "", model.Body.Bytes())
+	f.Fuzz(func(t *testing.T, route uint8, id string, body []byte) {
+		r := fuzzOther[int(route)%len(fuzzOther)]
+		path := strings.ReplaceAll(r.path, "{id}", url.PathEscape(id))
+		req := httptest.NewRequest(r.method, "/", bytes.NewReader(body))
+		var err error
+		if req.URL, err = url.Parse(path); err != nil {
+			t.Skip() // not a request a client can send
 		}
+		req.RequestURI = path
+		req.Header.Set("x-api-key", key)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		checkAnswer(t, r.method+" "+path, body, rec)
 	})
 }
