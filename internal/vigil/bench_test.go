@@ -94,8 +94,9 @@ func BenchmarkImport10kEvents(b *testing.B) {
 }
 
 // BenchmarkEventByHistoryLength applies one event to a user whose history already holds n
-// events: in order (folded incrementally, whatever the history) and late (the history is read
-// and refolded).
+// events: in order (folded incrementally, whatever the history), late (before every event of
+// the history: it is read and refolded), and a pair, an in-order event and one late behind it
+// alone (folded through the cached window of the last writes, whatever the history).
 func BenchmarkEventByHistoryLength(b *testing.B) {
 	for _, n := range []int{1, 100, 10000} {
 		f := newFixture(b, storetest.Backends(b)[0])
@@ -107,18 +108,28 @@ func BenchmarkEventByHistoryLength(b *testing.B) {
 		if _, err := f.svc.Batch(context.Background(), f.tenant, vigil.BatchConsumerEvents, schema.Object{"data": data}, vigil.Flags{}); err != nil {
 			b.Fatal(err)
 		}
-		for _, mode := range []string{"in-order", "late"} {
+		var last int64 = 1800000000000
+		for _, mode := range []string{"in-order", "late", "pair-late-by-one"} {
 			b.Run(fmt.Sprintf("history=%d/%s", n, mode), func(b *testing.B) {
 				i := 0
-				for b.Loop() {
-					i++
-					ts := int64(1800000000000) + int64(i) // after everything
-					if mode == "late" {
-						ts = 1700000005000 + int64(i%1000) // before every event of the history
-					}
+				send := func(ts int64) {
 					body := fmt.Sprintf(`{"userId":"u1","timestamp":%d,"updatedConsumerUserAttributes":{"occupation":"o%d"}}`, ts, i)
 					if _, err := f.svc.ApplyEvent(context.Background(), f.tenant, vigil.Consumer, obj(b, body), vigil.Flags{}); err != nil {
 						b.Fatal(err)
+					}
+				}
+				for b.Loop() {
+					i++
+					switch mode {
+					case "in-order":
+						last += 10
+						send(last) // after everything
+					case "late":
+						send(1700000005000 + int64(i%1000)) // before every event of the history
+					default:
+						last += 10
+						send(last)
+						send(last - 5) // behind the event just sent
 					}
 				}
 			})

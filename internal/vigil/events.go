@@ -47,7 +47,7 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 		s.metrics.EventRecomputed()
 		w.handedBack++
 		w.ahead = nil
-		if before, err := decodeUserState(rec); err == nil {
+		if before, err := s.stateOf(rec); err == nil {
 			s.computeAhead(ctx, w, w.input, rec, before)
 		}
 	}
@@ -232,6 +232,16 @@ func (s *Service) computeAhead(ctx context.Context, w *eventWrite, in eventInput
 	}
 }
 
+// stateOf returns the decoded state of a user's row: the cached one when the cache holds this
+// very row (its history ends at the same entry), with its fold window, which the write that
+// made the row stale has usually just cached; otherwise the row decoded.
+func (s *Service) stateOf(rec UserRecord) (userState, error) {
+	if cached, st, ok := s.users.get(rec.TenantID, rec.UserID); ok && cached.UID == rec.UID && cached.LastSeq == rec.LastSeq {
+		return st, nil
+	}
+	return decodeUserState(rec)
+}
+
 // remember caches the user's state after an event's durable write, for its next event.
 func (s *Service) remember(w *eventWrite) {
 	if w.applied != nil {
@@ -299,12 +309,22 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	var current schema.Object
 	// incremental: the profile is the previous one, which was valid, with the patch applied.
 	incremental := orderTs >= rec.MaxTimestamp && !converting
+	throughWindow := false
 	if orderTs >= rec.MaxTimestamp {
 		current = previous
 		if converting {
 			current = s.convert(current, in.kind)
 		}
 		current = schema.MergePatch(current, in.patch)
+	} else if w := before.window; w.covers(rec, orderTs) {
+		// A late event, but only behind the user's last few writes: refold those alone.
+		entry.Timestamp = max(orderTs, lastConversion(w.tail))
+		var err error
+		if current, err = s.refoldWindow(w, entry); err != nil {
+			return nil, err
+		}
+		keepLevels(current, previous, in.patch)
+		throughWindow = true
 	} else {
 		// A late event: insert it at its place and refold, so it never overrides a later one.
 		// It never folds before a conversion: the user was another type then.
@@ -317,6 +337,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 		if current, err = s.fold(append(history, entry)); err != nil {
 			return nil, err
 		}
+		keepLevels(current, previous, in.patch)
 	}
 	current["userId"] = rec.UserID
 	var problems []schema.Problem
@@ -339,9 +360,33 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	response := out.withEvaluation(profileJSON)
 	plan := s.planWrite(in.rs, rec, profileJSON, out, entry, profileJSON, false)
 	plan.entries = append(added, plan.entries...)
+	window := windowAfter(before.window, rec, previous, plan.entries, incremental, throughWindow)
 	return &eventOutcome{basedOn: based, uid: rec.UID, plan: plan, response: response,
 		seq:   entry.Seq,
-		after: userState{profile: current, risk: out.risk, rules: out.rules}}, nil
+		after: userState{profile: current, risk: out.risk, rules: out.rules, window: window}}, nil
+}
+
+// computedLevels are the profile's fields that evaluation writes, not the history: a refold
+// brings back only the values clients sent.
+var computedLevels = []string{"riskLevel", "kycRiskLevel"}
+
+// keepLevels gives a refolded profile the levels the user had before the event, unless the
+// event sets them: what an in-order event's profile holds, so rules see the same whether an
+// event came late or not, and whatever part of the history was refolded.
+func keepLevels(current, previous, patch schema.Object) {
+	for _, k := range computedLevels {
+		if v, set := patch[k]; set {
+			if v == nil {
+				delete(current, k)
+			} else {
+				current[k] = v
+			}
+		} else if v, ok := previous[k]; ok {
+			current[k] = v
+		} else {
+			delete(current, k)
+		}
+	}
 }
 
 // checkEvent validates an event body: the event in full, its patch with every field optional,

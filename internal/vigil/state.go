@@ -18,6 +18,8 @@ type userState struct {
 	profile schema.Object
 	risk    risk.State
 	rules   ruleState
+	// window, when set, refolds a slightly late event without reading the history (window.go).
+	window *foldWindow
 }
 
 // lenientState has the JSON v2 decoder accept what encoding/json accepted in a stored state:

@@ -3,6 +3,8 @@ package vigil_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 
@@ -162,30 +164,63 @@ func TestStaleOutcomeIsComputedAgainOutsideTheWriter(t *testing.T) {
 	})
 }
 
-// TestLateEventIsFoldedBeforeItsWrite: a late event's refold reads the history and folds it
-// before the event's unit, outside the store's writer, and the unit only stores the result.
+// TestLateEventIsFoldedBeforeItsWrite: a late event is folded before its unit, outside the
+// store's writer, and the unit only stores the result. An event late behind the user's last few
+// writes folds them alone from the state before them (the cached fold window); one late behind
+// older writes reads the history and refolds it all. The outcome is the same.
 func TestLateEventIsFoldedBeforeItsWrite(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		store := &countingStore{Store: b.Open(t)}
-		f := newFixtureOn(t, store)
-		f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"}}`, vigil.Flags{})
-		if _, err := f.event(t, `{"userId":"u1","timestamp":1700000003000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE"}}}`, vigil.Flags{}); err != nil {
-			t.Fatal(err)
+		tests := []struct {
+			name     string
+			inOrder  int // events before the late one, 1 s apart from 1700000003000
+			lateTs   int64
+			reads    int64
+			wantKYC  string
+			wantLast string // the state the last in-order event set
+			refolds  []int  // the lengths of the histories refolded, as counted in metrics
+		}{
+			{"behind the last writes", 1, 1700000002000, 0, "SUCCESSFUL", "ACTIVE", nil},
+			{"behind older writes", 12, 1700000002000, 1, "SUCCESSFUL", "DORMANT", []int{13}},
+			{"between the last writes", 12, 1700000013500, 0, "SUCCESSFUL", "DORMANT", nil},
 		}
-		updates, reads := store.updates.Load(), store.historyReads.Load()
-		late := `{"userId":"u1","timestamp":1700000002000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"SUSPENDED"},"kycStatusDetails":{"status":"SUCCESSFUL"}}}`
-		if _, err := f.event(t, late, vigil.Flags{}); err != nil {
-			t.Fatal(err)
-		}
-		if u, r := store.updates.Load()-updates, store.historyReads.Load()-reads; u != 1 || r != 1 {
-			t.Errorf("late event: %d units and %d history reads outside them, want 1 and 1", u, r)
-		}
-		p := f.profile(t, "u1")
-		if state := p["userStateDetails"].(map[string]any)["state"]; state != "ACTIVE" {
-			t.Errorf("state = %v, want ACTIVE (the later event wins)", state)
-		}
-		if kyc := p["kycStatusDetails"].(map[string]any)["status"]; kyc != "SUCCESSFUL" {
-			t.Errorf("kycStatusDetails.status = %v, want SUCCESSFUL (the late event's own change)", kyc)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				store := &countingStore{Store: b.Open(t)}
+				f := newFixtureOn(t, store)
+				f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"}}`, vigil.Flags{})
+				for i := range tt.inOrder {
+					state := "ACTIVE"
+					if i == tt.inOrder-1 && i > 0 {
+						state = "DORMANT"
+					}
+					body := fmt.Sprintf(`{"userId":"u1","timestamp":%d,"updatedConsumerUserAttributes":{"userStateDetails":{"state":%q},"tags":[{"key":"k%d","value":"v"}]}}`,
+						1700000003000+int64(i)*1000, state, i)
+					if _, err := f.event(t, body, vigil.Flags{}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				updates, reads := store.updates.Load(), store.historyReads.Load()
+				late := fmt.Sprintf(`{"userId":"u1","timestamp":%d,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"SUSPENDED"},"kycStatusDetails":{"status":"SUCCESSFUL"}}}`, tt.lateTs)
+				if _, err := f.event(t, late, vigil.Flags{}); err != nil {
+					t.Fatal(err)
+				}
+				if u, r := store.updates.Load()-updates, store.historyReads.Load()-reads; u != 1 || r != tt.reads {
+					t.Errorf("late event: %d units and %d history reads outside them, want 1 and %d", u, r, tt.reads)
+				}
+				if !slices.Equal(f.metrics.refolds, tt.refolds) {
+					t.Errorf("refolds counted %v, want %v", f.metrics.refolds, tt.refolds)
+				}
+				p := f.profile(t, "u1")
+				if state := p["userStateDetails"].(map[string]any)["state"]; state != tt.wantLast {
+					t.Errorf("state = %v, want %s (the later event wins)", state, tt.wantLast)
+				}
+				if kyc := p["kycStatusDetails"].(map[string]any)["status"]; kyc != tt.wantKYC {
+					t.Errorf("kycStatusDetails.status = %v, want %s (the late event's own change)", kyc, tt.wantKYC)
+				}
+				if tags := p["tags"].([]any); len(tags) != tt.inOrder {
+					t.Errorf("%d tags, want %d (one per in-order event)", len(tags), tt.inOrder)
+				}
+			})
 		}
 	})
 }

@@ -1,0 +1,96 @@
+package vigil
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// foldWindow lets a late event refold from the profile before a user's last few writes instead
+// of from its whole history (which a late event otherwise reads and folds: linear in its
+// length). base is the fold of every entry up to baseSeq, none of them ordered after baseMaxTs
+// (the user's maxTimestamp then); tail holds the entries written since, in arrival order, none
+// ordered before baseMaxTs. An event ordered at or after baseMaxTs therefore folds after all of
+// base, and the fold of base, the tail and the event is the fold of the whole history with it.
+// A window is kept with a cached user's state and shared like it: nothing modifies it.
+type foldWindow struct {
+	base      schema.Object
+	baseSeq   int64
+	baseMaxTs int64
+	tail      []Entry
+}
+
+// maxWindowTail bounds a window's tail: after that many entries a window starts again from the
+// state before the latest write.
+const maxWindowTail = 8
+
+// covers reports whether w describes rec's history up to its last entry and can fold an event
+// ordered at ts.
+func (w *foldWindow) covers(rec UserRecord, ts int64) bool {
+	return w != nil && ts >= w.baseMaxTs && w.lastSeq() == rec.LastSeq
+}
+
+func (w *foldWindow) lastSeq() int64 {
+	if len(w.tail) == 0 {
+		return w.baseSeq
+	}
+	return w.tail[len(w.tail)-1].Seq
+}
+
+// refoldWindow folds entry, with w's tail, onto w's base, in fold order. The result is a new
+// top-level object: the caller may set its members.
+func (s *Service) refoldWindow(w *foldWindow, entry Entry) (schema.Object, error) {
+	entries := append(slices.Clone(w.tail), entry)
+	sortForFold(entries)
+	profile := w.base
+	for _, e := range entries {
+		var err error
+		if profile, err = s.applyEntry(profile, e); err != nil {
+			return nil, err
+		}
+	}
+	return maps.Clone(profile), nil
+}
+
+// windowAfter is the window of a user after a write of entries that was computed on rec (whose
+// window is w, nil if none) and whose profile before it was previous. An in-order write keeps
+// w's base, or starts from previous when w has no room; a late write folded through w extends
+// it; refolded was the whole history (or the write converted the user): no window.
+func windowAfter(w *foldWindow, rec UserRecord, previous schema.Object, entries []Entry, inOrder, throughWindow bool) *foldWindow {
+	if !inOrder && !throughWindow {
+		return nil
+	}
+	if w.describes(rec) && len(w.tail)+len(entries) <= maxWindowTail {
+		return &foldWindow{base: w.base, baseSeq: w.baseSeq, baseMaxTs: w.baseMaxTs, tail: appendWindowEntries(slices.Clip(w.tail), entries)}
+	}
+	if !inOrder || previous == nil {
+		return nil
+	}
+	return &foldWindow{base: previous, baseSeq: rec.LastSeq, baseMaxTs: rec.MaxTimestamp, tail: appendWindowEntries(nil, entries)}
+}
+
+// describes reports whether w ends at rec's last entry.
+func (w *foldWindow) describes(rec UserRecord) bool {
+	return w != nil && w.lastSeq() == rec.LastSeq
+}
+
+// appendWindowEntries appends what folding needs of entries (no response or evaluation).
+func appendWindowEntries(tail, entries []Entry) []Entry {
+	for _, e := range entries {
+		tail = append(tail, Entry{Seq: e.Seq, Type: e.Type, Timestamp: e.Timestamp, EventKind: e.EventKind, Body: e.Body})
+	}
+	return tail
+}
+
+// size is about the bytes of stored JSON w holds, for the user cache's budget.
+func (w *foldWindow) size(profileBytes int) int64 {
+	if w == nil {
+		return 0
+	}
+	n := int64(profileBytes) // the base, about as large as the profile
+	for _, e := range w.tail {
+		n += int64(len(e.Body))
+	}
+	return n
+}
