@@ -3,9 +3,10 @@ package vigil
 import "sync"
 
 // DefaultUserCacheBytes bounds the user cache when Options.UserCacheBytes is zero: 64 MiB of the
-// cached users' stored JSON (profile, risk state, rule state). Decoded, a user takes about eight
-// times its JSON: some 20,000 users with onboarding-sized profiles, or 6,000 with the SDK's
-// maximal one, in about half a gigabyte.
+// cached users' stored JSON (profile, risk state, rule state, and the fold window's base and
+// entries). Decoded, a user takes about eight times its JSON: some 13,000-20,000 users with
+// onboarding-sized profiles (depending on their windows), or 6,000 with the SDK's maximal one,
+// in about half a gigabyte.
 const DefaultUserCacheBytes = 64 << 20
 
 // userCache keeps the decoded state of recently written users, so the next in-order event for
