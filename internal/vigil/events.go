@@ -318,7 +318,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 		current = schema.MergePatch(current, in.patch)
 	} else if w := before.window; w.covers(rec, orderTs) {
 		// A late event, but only behind the user's last few writes: refold those alone.
-		entry.Timestamp = max(orderTs, lastConversion(w.tail))
+		entry.Timestamp = max(orderTs, w.lastConversion())
 		var err error
 		if current, err = s.refoldWindow(w, entry); err != nil {
 			return nil, err

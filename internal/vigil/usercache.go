@@ -4,7 +4,7 @@ import "sync"
 
 // DefaultUserCacheBytes bounds the user cache when Options.UserCacheBytes is zero: 64 MiB of the
 // cached users' stored JSON (profile, risk state, rule state, and the fold window's base and
-// entries). Decoded, a user takes about eight times its JSON: some 13,000-20,000 users with
+// entries). Decoded, a user takes about eight times its JSON: some 15,000-20,000 users with
 // onboarding-sized profiles (depending on their windows), or 6,000 with the SDK's maximal one,
 // in about half a gigabyte.
 const DefaultUserCacheBytes = 64 << 20

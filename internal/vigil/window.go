@@ -1,6 +1,7 @@
 package vigil
 
 import (
+	"bytes"
 	"maps"
 	"slices"
 
@@ -18,14 +19,26 @@ type foldWindow struct {
 	base      schema.Object
 	baseSeq   int64
 	baseMaxTs int64
-	tail      []Entry
+	tail      []windowEntry
+}
+
+// windowEntry is what folding needs of a history entry, its body copied to its own length: a
+// cached window keeps it for as long as the user stays cached.
+type windowEntry struct {
+	seq, timestamp int64
+	typ            EntryType
+	eventKind      Kind
+	body           []byte
+}
+
+func (e windowEntry) entry() Entry {
+	return Entry{Seq: e.seq, Type: e.typ, Timestamp: e.timestamp, EventKind: e.eventKind, Body: e.body}
 }
 
 // maxWindowTail bounds a window's tail: after that many entries a window starts again from the
 // state before the latest write. Under bench/run's load a tail of 2, 4 or 8 entries left the
-// same number of full refolds (late events there trail one concurrent write); 4 also covers an
-// event behind up to three writes, for about 1 KB more per cached user than 2.
-const maxWindowTail = 4
+// same number of full refolds (late events there trail one concurrent write).
+const maxWindowTail = 2
 
 // covers reports whether w describes rec's history up to its last entry and can fold an event
 // ordered at ts.
@@ -33,17 +46,33 @@ func (w *foldWindow) covers(rec UserRecord, ts int64) bool {
 	return w != nil && ts >= w.baseMaxTs && w.lastSeq() == rec.LastSeq
 }
 
+// lastConversion is the ordering timestamp of the latest conversion in w's tail, 0 if none
+// (conversions before its base are ordered before baseMaxTs).
+func (w *foldWindow) lastConversion() int64 {
+	var last int64
+	for _, e := range w.tail {
+		if e.typ == EntryConvert {
+			last = max(last, e.timestamp)
+		}
+	}
+	return last
+}
+
 func (w *foldWindow) lastSeq() int64 {
 	if len(w.tail) == 0 {
 		return w.baseSeq
 	}
-	return w.tail[len(w.tail)-1].Seq
+	return w.tail[len(w.tail)-1].seq
 }
 
 // refoldWindow folds entry, with w's tail, onto w's base, in fold order. The result is a new
 // top-level object: the caller may set its members.
 func (s *Service) refoldWindow(w *foldWindow, entry Entry) (schema.Object, error) {
-	entries := append(slices.Clone(w.tail), entry)
+	entries := make([]Entry, 0, len(w.tail)+1)
+	for _, e := range w.tail {
+		entries = append(entries, e.entry())
+	}
+	entries = append(entries, entry)
 	sortForFold(entries)
 	profile := w.base
 	for _, e := range entries {
@@ -77,10 +106,10 @@ func (w *foldWindow) describes(rec UserRecord) bool {
 	return w != nil && w.lastSeq() == rec.LastSeq
 }
 
-// appendWindowEntries appends what folding needs of entries (no response or evaluation).
-func appendWindowEntries(tail, entries []Entry) []Entry {
+// appendWindowEntries appends what folding needs of entries.
+func appendWindowEntries(tail []windowEntry, entries []Entry) []windowEntry {
 	for _, e := range entries {
-		tail = append(tail, Entry{Seq: e.Seq, Type: e.Type, Timestamp: e.Timestamp, EventKind: e.EventKind, Body: e.Body})
+		tail = append(tail, windowEntry{seq: e.Seq, timestamp: e.Timestamp, typ: e.Type, eventKind: e.EventKind, body: bytes.Clone(e.Body)})
 	}
 	return tail
 }
@@ -92,7 +121,7 @@ func (w *foldWindow) size(profileBytes int) int64 {
 	}
 	n := int64(profileBytes) // the base, about as large as the profile
 	for _, e := range w.tail {
-		n += int64(len(e.Body))
+		n += int64(len(e.body))
 	}
 	return n
 }
