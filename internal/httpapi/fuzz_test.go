@@ -54,24 +54,38 @@ func FuzzWrites(f *testing.F) {
 			f.Add(uint8(route), []byte(s))
 		}
 	}
-	h, key := fuzzServer(f)
-	send := func(path string, body []byte) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
-		req.Header.Set("x-api-key", key)
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
+	api := fuzzServer(f)
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		path := fuzzRoutes[int(route)%len(fuzzRoutes)]
-		checkAnswer(t, "POST "+path, body, send(path, body))
+		rec, _ := api.send(http.MethodPost, path, body)
+		checkAnswer(t, "POST "+path, body, rec)
 	})
+}
+
+// fuzzAPI is one server's handler and its API key.
+type fuzzAPI struct {
+	h   http.Handler
+	key string
+}
+
+// send serves one request with the key; ok is false for a path no client can send.
+func (a fuzzAPI) send(method, path string, body []byte) (rec *httptest.ResponseRecorder, ok bool) {
+	target, err := url.Parse(path)
+	if err != nil {
+		return nil, false
+	}
+	req := httptest.NewRequest(method, "/", bytes.NewReader(body))
+	req.URL, req.RequestURI = target, path
+	req.Header.Set("x-api-key", a.key)
+	req.Header.Set("Content-Type", "application/json")
+	rec = httptest.NewRecorder()
+	a.h.ServeHTTP(rec, req)
+	return rec, true
 }
 
 // fuzzServer is one real server (service and SQLite) with an API key and a consumer and a
 // business user to aim events at.
-func fuzzServer(f *testing.F) (http.Handler, string) {
+func fuzzServer(f *testing.F) fuzzAPI {
 	ctx := context.Background()
 	svc, err := vigil.NewService(storetest.Backends(f)[0].Open(f), vigil.Options{})
 	if err != nil {
@@ -81,20 +95,16 @@ func fuzzServer(f *testing.F) (http.Handler, string) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := httpapi.New(svc, httpapi.Options{})
+	api := fuzzAPI{h: httpapi.New(svc, httpapi.Options{}), key: key}
 	for path, body := range map[string]string{
 		"/consumer/users": `{"userId":"seed-c","createdTimestamp":1700000000000}`,
 		"/business/users": `{"userId":"seed-b","createdTimestamp":1700000000000,"legalEntity":{"companyGeneralDetails":{"legalName":"Acme"}}}`,
 	} {
-		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-		req.Header.Set("x-api-key", key)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusCreated {
+		if rec, _ := api.send(http.MethodPost, path, []byte(body)); rec.Code != http.StatusCreated {
 			f.Fatalf("seed user: %d %s", rec.Code, rec.Body)
 		}
 	}
-	return h, key
+	return api
 }
 
 // checkAnswer fails on a 5xx and on an error outside Flagright's shape.
@@ -154,25 +164,17 @@ func FuzzOtherEndpoints(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s.route, s.id, []byte(s.body))
 	}
-	h, key := fuzzServer(f)
+	api := fuzzServer(f)
 	// The default risk model, as GET returns it, is a valid document to mutate.
-	req := httptest.NewRequest(http.MethodGet, "/risk/model", nil)
-	req.Header.Set("x-api-key", key)
-	model := httptest.NewRecorder()
-	h.ServeHTTP(model, req)
+	model, _ := api.send(http.MethodGet, "/risk/model", nil)
 	f.Add(uint8(9), "", model.Body.Bytes())
 	f.Fuzz(func(t *testing.T, route uint8, id string, body []byte) {
 		r := fuzzOther[int(route)%len(fuzzOther)]
 		path := strings.ReplaceAll(r.path, "{id}", url.PathEscape(id))
-		req := httptest.NewRequest(r.method, "/", bytes.NewReader(body))
-		var err error
-		if req.URL, err = url.Parse(path); err != nil {
+		rec, ok := api.send(r.method, path, body)
+		if !ok {
 			t.Skip() // not a request a client can send
 		}
-		req.RequestURI = path
-		req.Header.Set("x-api-key", key)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
 		checkAnswer(t, r.method+" "+path, body, rec)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/url"
 	"sort"
 
@@ -317,13 +318,15 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 		}
 		current = schema.MergePatch(current, in.patch)
 	} else if w := before.window; w.covers(rec, orderTs) {
-		// A late event, but only behind the user's last few writes: refold those alone.
-		entry.Timestamp = max(orderTs, w.lastConversion())
-		var err error
-		if current, err = s.refoldWindow(w, entry); err != nil {
+		// A late event, but only behind the user's last few writes: refold those alone onto the
+		// state before them (conversions before it are ordered before orderTs).
+		tail := w.entries()
+		entry.Timestamp = max(orderTs, lastConversion(tail))
+		folded, err := s.foldOnto(w.base, append(tail, entry))
+		if err != nil {
 			return nil, err
 		}
-		keepLevels(current, previous, in.patch)
+		current = maps.Clone(folded) // folded may be the shared base itself; its members are set below
 		throughWindow = true
 	} else {
 		// A late event: insert it at its place and refold, so it never overrides a later one.
@@ -337,7 +340,9 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 		if current, err = s.fold(append(history, entry)); err != nil {
 			return nil, err
 		}
-		keepLevels(current, previous, in.patch)
+	}
+	if orderTs < rec.MaxTimestamp {
+		keepLevels(current, previous, in.patch) // a refold: the levels are not history
 	}
 	current["userId"] = rec.UserID
 	var problems []schema.Problem

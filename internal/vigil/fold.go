@@ -26,16 +26,22 @@ func sortForFold(entries []Entry) {
 
 // fold computes a profile from a whole history, in fold order.
 func (s *Service) fold(entries []Entry) (schema.Object, error) {
+	profile, err := s.foldOnto(nil, entries)
+	if err == nil && profile == nil {
+		return nil, fmt.Errorf("history has no creation entry")
+	}
+	return profile, err
+}
+
+// foldOnto applies entries, in fold order, to profile (the fold of the entries before them, or
+// nil for a whole history) and returns the result; profile is not modified.
+func (s *Service) foldOnto(profile schema.Object, entries []Entry) (schema.Object, error) {
 	sortForFold(entries)
-	var profile schema.Object
 	for _, e := range entries {
 		var err error
 		if profile, err = s.applyEntry(profile, e); err != nil {
 			return nil, err
 		}
-	}
-	if profile == nil {
-		return nil, fmt.Errorf("history has no creation entry")
 	}
 	return profile, nil
 }

@@ -2,7 +2,6 @@ package vigil
 
 import (
 	"bytes"
-	"maps"
 	"slices"
 
 	"github.com/vigil-aml/vigil/internal/schema"
@@ -43,19 +42,16 @@ const maxWindowTail = 2
 // covers reports whether w describes rec's history up to its last entry and can fold an event
 // ordered at ts.
 func (w *foldWindow) covers(rec UserRecord, ts int64) bool {
-	return w != nil && ts >= w.baseMaxTs && w.lastSeq() == rec.LastSeq
+	return w.describes(rec) && ts >= w.baseMaxTs
 }
 
-// lastConversion is the ordering timestamp of the latest conversion in w's tail, 0 if none
-// (conversions before its base are ordered before baseMaxTs).
-func (w *foldWindow) lastConversion() int64 {
-	var last int64
+// entries returns w's tail as history entries, for folding onto w's base.
+func (w *foldWindow) entries() []Entry {
+	out := make([]Entry, 0, len(w.tail)+1) // room for the late event
 	for _, e := range w.tail {
-		if e.typ == EntryConvert {
-			last = max(last, e.timestamp)
-		}
+		out = append(out, e.entry())
 	}
-	return last
+	return out
 }
 
 func (w *foldWindow) lastSeq() int64 {
@@ -63,25 +59,6 @@ func (w *foldWindow) lastSeq() int64 {
 		return w.baseSeq
 	}
 	return w.tail[len(w.tail)-1].seq
-}
-
-// refoldWindow folds entry, with w's tail, onto w's base, in fold order. The result is a new
-// top-level object: the caller may set its members.
-func (s *Service) refoldWindow(w *foldWindow, entry Entry) (schema.Object, error) {
-	entries := make([]Entry, 0, len(w.tail)+1)
-	for _, e := range w.tail {
-		entries = append(entries, e.entry())
-	}
-	entries = append(entries, entry)
-	sortForFold(entries)
-	profile := w.base
-	for _, e := range entries {
-		var err error
-		if profile, err = s.applyEntry(profile, e); err != nil {
-			return nil, err
-		}
-	}
-	return maps.Clone(profile), nil
 }
 
 // windowAfter is the window of a user after a write of entries that was computed on rec (whose
