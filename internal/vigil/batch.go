@@ -66,11 +66,12 @@ type batchRecord struct {
 	err   error
 }
 
-func (r *batchRecord) run(tx Tx) error {
+// unit is the record's write.
+func (r *batchRecord) unit() unit {
 	if r.user != nil {
-		return r.user.run(tx)
+		return r.user
 	}
-	return r.event.run(tx)
+	return r.event
 }
 
 // Batch handles the four POST /batch/... endpoints: every record goes through the same write path
@@ -111,9 +112,11 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 		// A user's events apply in timestamp order, however the batch lists them.
 		sort.SliceStable(runnable, func(i, j int) bool { return runnable[i].event.timestamp < runnable[j].event.timestamp })
 	}
+	s.computeBatchAhead(ctx, runnable)
 	fns := make([]func(Tx) error, len(runnable))
 	for i, r := range runnable {
-		fns[i] = r.run
+		u := r.unit()
+		fns[i] = func(tx Tx) error { return u.run(ctx, s, tx) }
 	}
 	errs, err := s.store.UpdateAll(ctx, fns)
 	if err != nil {
@@ -121,8 +124,14 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 	}
 	for i, r := range runnable {
 		r.err = errs[i]
-		if retryable(r.err) {
-			r.err = s.write(ctx, r.run) // lost a race with another writer: run it on its own
+		if u := r.unit(); retryable(r.err) || (r.err == nil && u.handBack()) {
+			// Lost a race with another writer, or something its outcome was based on moved (an
+			// earlier record of the user that did): run it on its own, computed again.
+			if r.event != nil {
+				r.event.fresh = nil // earlier records may have moved the user since it was read
+			}
+			u.recompute(ctx, s)
+			r.err = s.commit(ctx, u)
 		}
 		if r.err == nil && r.user != nil && r.user.existed {
 			r.err = withReason(&Error{Code: CodeConflict, Message: "user exists"}, ReasonExists)
@@ -164,11 +173,12 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 	completed := notification{Type: WebhookBatchCompleted, System: true, Data: map[string]any{
 		"batchId": batchID, "type": batchType, "status": "COMPLETED", "totalCount": resp.Successful,
 		"processedCount": resp.Successful, "createdAt": rec.CreatedAt, "completedAt": s.nowMillis()}}
+	deliveries := s.deliveries(tenant.ID, rs.endpoints, []notification{completed}, "batch:"+batchID, 0)
 	err = s.write(ctx, func(tx Tx) error {
 		if err := tx.PutBatch(ctx, rec); err != nil {
 			return err
 		}
-		return s.enqueue(ctx, tx, tenant.ID, rs.endpoints, []notification{completed}, "batch:"+batchID, 0)
+		return insertDeliveries(ctx, tx, deliveries)
 	})
 	if errors.Is(err, ErrDuplicate) {
 		// The same batchId was processed concurrently: answer as a retry would be answered.
@@ -236,13 +246,44 @@ func (s *Service) prepareBatch(ctx context.Context, tenant Tenant, kind BatchKin
 		}
 		var err error
 		if kind.events() {
-			r.event, err = s.prepareEvent(ctx, tenant, kind.userKind(), obj, flags, rs, fmt.Sprintf("%s-%d", batchID, i))
+			r.event, err = s.prepareEvent(tenant, kind.userKind(), obj, flags, rs, fmt.Sprintf("%s-%d", batchID, i))
 		} else {
-			r.user, err = s.prepareCreate(ctx, tenant, kind.userKind(), obj, flags, rs)
+			r.user, err = s.prepareCreate(tenant, kind.userKind(), obj, flags, rs)
 		}
 		r.err = err
 	}
 	return records
+}
+
+// computeBatchAhead computes the outcome of every record before the batch's transactions. A
+// user's events follow each other in the batch (in timestamp order): each is computed on the
+// outcome of the one before, which its transaction stores first.
+func (s *Service) computeBatchAhead(ctx context.Context, runnable []*batchRecord) {
+	type state struct {
+		rec    UserRecord
+		before userState
+	}
+	chained := map[string]state{}
+	for _, r := range runnable {
+		if err := ctx.Err(); err != nil {
+			return // the request is gone: what is not computed ahead is computed in the writer
+		}
+		if r.user != nil {
+			r.user.computeAhead(ctx, s)
+			continue
+		}
+		w := r.event
+		if prev, ok := chained[w.userID]; ok {
+			w.computeAheadOn(ctx, s, prev.rec, prev.before)
+		} else {
+			w.computeAhead(ctx, s)
+		}
+		if w.ahead != nil {
+			chained[w.userID] = state{rec: w.ahead.plan.rec, before: w.ahead.after}
+		} else {
+			delete(chained, w.userID)
+		}
+	}
 }
 
 func (r *batchRecord) entry() (string, int64) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/url"
 	"sort"
@@ -29,59 +30,46 @@ func (s *Service) ApplyEvent(ctx context.Context, tenant Tenant, kind Kind, body
 	if err != nil {
 		return EventReply{}, err
 	}
-	w, err := s.prepareEvent(ctx, tenant, kind, body, flags, rs, "")
+	w, err := s.prepareEvent(tenant, kind, body, flags, rs, "")
 	if err != nil {
 		return EventReply{}, err
 	}
-	w.handBack = true
-	s.prepareAhead(ctx, w, w.input)
-	for {
-		if err := s.write(ctx, w.run); err != nil {
-			return EventReply{}, err
-		}
-		if w.fresh == nil {
-			break
-		}
-		// Another write of the user committed after the outcome was computed: compute it again
-		// here, on the row the unit read, rather than in the store's writer.
-		rec := *w.fresh
-		s.metrics.EventRecomputed()
-		w.handedBack++
-		w.ahead = nil
-		if before, err := s.stateOf(rec); err == nil {
-			s.computeAhead(ctx, w, w.input, rec, before)
-		}
+	w.computeAhead(ctx, s)
+	if err := s.commit(ctx, w); err != nil {
+		return EventReply{}, err
 	}
 	s.remember(w)
 	s.afterWrite(rs)
 	return w.reply, nil
 }
 
-// eventWrite is a checked event: its unit of work and, once it ran, what it produced.
+// eventWrite is a checked event on its way through the write path (unit.go): its outcome
+// computed ahead of the transaction and, once it ran, what it produced.
 type eventWrite struct {
 	eventID, userID string
 	timestamp       int64
-	run             func(Tx) error
-	reply           EventReply
+	in              eventInput
+	location        string
+	// clientID is set when the eventId is an idempotency key (the client's, or a batch's).
+	clientID bool
+	reply    EventReply
 	// uid and seq identify the history entry of the event.
 	uid string
 	seq int64
-	// ahead is the outcome computed before the transaction (nil: compute in it), applied the
-	// one the transaction stored (nil: none, or a replay).
+	// ahead is the outcome computed before the transaction (nil: compute it in the writer),
+	// applied the one the transaction stored (nil: none, or a replay).
 	ahead, applied *eventOutcome
-	input          eventInput
-	// handBack lets a run whose outcome computed ahead went stale write nothing and hand the
-	// user's row back (fresh) for ApplyEvent to compute again outside the store's writer, at
-	// most maxHandBacks times (handedBack); after that the run computes in the writer.
-	handBack   bool
+	// fresh is the user's row a run handed back because ahead went stale; handedBack counts the
+	// runs that did; runs counts every run.
 	fresh      *UserRecord
 	handedBack int
+	runs       int
 }
 
-// prepareEvent checks an event and returns its unit of work. An event without an eventId gets
-// defaultID when it is set (batches derive one from the batch), and a random one otherwise;
-// only the former is an idempotency key, like a client's.
-func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, body schema.Object, flags Flags, rs ruleContext, defaultID string) (*eventWrite, error) {
+// prepareEvent checks an event and returns its write. An event without an eventId gets defaultID
+// when it is set (batches derive one from the batch), and a random one otherwise; only the
+// former is an idempotency key, like a client's.
+func (s *Service) prepareEvent(tenant Tenant, kind Kind, body schema.Object, flags Flags, rs ruleContext, defaultID string) (*eventWrite, error) {
 	n := names[kind]
 	fingerprint := schema.Fingerprint(body, flags.canonical())
 	patch, proven, problems := s.checkEvent(n, body, flags)
@@ -100,135 +88,167 @@ func (s *Service) prepareEvent(ctx context.Context, tenant Tenant, kind Kind, bo
 	if clientID {
 		hash = fingerprint[:]
 	}
-	location := n.eventPath + url.PathEscape(eventID)
-	userID := body["userId"].(string)
-	eventJSON := mustEncode(body)
 	ts := millis(body["timestamp"])
-
 	in := eventInput{tenant: tenant, kind: kind, body: body, patch: patch, proven: proven, flags: flags, rs: rs,
-		eventID: eventID, eventJSON: eventJSON, hash: hash, ts: ts}
-	w := &eventWrite{eventID: eventID, userID: userID, timestamp: ts, input: in}
-	// replayed answers a request whose eventId is already stored: the first response when it is
-	// the same request, a conflict otherwise.
-	replayed := func(tx Tx) (bool, error) {
-		seen, err := tx.EventByID(ctx, tenant.ID, kind, eventID)
-		if errors.Is(err, ErrNotFound) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if !bytes.Equal(seen.RequestHash, hash) {
-			return false, withReason(conflictf("eventId %q was already used for a different request; use a new eventId for a new event", eventID), ReasonConflict)
-		}
-		if w.reply.Body, err = s.expandResponse(ctx, tenant.ID, seen.Response); err != nil {
-			return false, err
-		}
-		w.reply.Replayed = true
-		w.uid, w.seq = seen.UserUID, seen.Seq
-		return true, nil
-	}
-	runs := 0
-	w.run = func(tx Tx) error {
-		reply := &w.reply
-		*reply = EventReply{Location: location}
-		w.applied, w.fresh = nil, nil
-		// A first run does not look the eventId up: the unique index on it fails the insert of
-		// the event's entry, the store rolls the unit back, and the retry looks it up. A retry
-		// of a request is rare; the lookup on every event was not. A run that handed its user
-		// back inserted nothing, so the run after it is a first run again.
-		runs++
-		checked := !clientID
-		if clientID && runs > 1+w.handedBack {
-			if done, err := replayed(tx); done || err != nil {
-				return err
-			}
-			checked = true
-		}
-		in := in
-		stale := false
-		if out := w.ahead; out != nil {
-			// The update itself checks everything the outcome was computed from, the user's
-			// history and the tenant's configuration, and writes nothing if either moved.
-			based := UserVersion{UserID: userID, UID: out.uid, LastSeq: out.basedOn, ConfigVersion: in.rs.version}
-			if done, err := out.plan.applyIf(ctx, tx, based); done || err != nil {
-				if err == nil {
-					reply.Body, w.applied = out.response, out
-					w.uid, w.seq = out.uid, out.seq
-				}
-				return err
-			}
-			stale = true // something moved since
-		}
-		var rec UserRecord
-		var err error
-		config := in.rs.version
-		if in.rs, err = s.confirmRuleContext(ctx, tx, tenant.ID, in.rs); err == nil {
-			rec, err = tx.LockUser(ctx, tenant.ID, userID)
-		}
-		if err == nil && stale && in.rs.version == config && w.handBack && w.handedBack < maxHandBacks {
-			// Only the user moved: hand its row back to be computed again outside the writer.
-			w.fresh = &rec
-			return nil
-		}
-		if errors.Is(err, ErrNotFound) {
-			if !checked { // the eventId may be stored for this user under its former id
-				if done, err := replayed(tx); done || err != nil {
-					return err
-				}
-			}
-			return withReason(notFoundf("No %s with userId %q; create the user before sending its events", n.noun, userID), ReasonRelatedNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		before, err := decodeUserState(rec)
-		if err != nil {
-			return err
-		}
-		out, err := s.eventOutcome(ctx, tx, in, rec, before)
-		if err != nil {
-			return err
-		}
-		if err := out.plan.apply(ctx, tx); err != nil {
-			return err
-		}
-		reply.Body, w.applied = out.response, out
-		w.uid, w.seq = rec.UID, out.seq
-		return nil
-	}
-	return w, nil
+		eventID: eventID, eventJSON: mustEncode(body), hash: hash, ts: ts}
+	return &eventWrite{eventID: eventID, userID: body["userId"].(string), timestamp: ts, in: in,
+		location: n.eventPath + url.PathEscape(eventID), clientID: clientID}, nil
 }
 
-// prepareAhead computes an event's outcome before its transaction, on a snapshot of the user, so
-// the store's writer only writes the rows (on SQLite every write shares one writer). It applies
-// to every event for a user of the same type, without a rename; a late one folds the history it
-// reads from the store. The unit uses it only if the user's history did not move in between.
-func (s *Service) prepareAhead(ctx context.Context, w *eventWrite, in eventInput) {
-	rec, before, cached := s.users.get(in.tenant.ID, w.userID)
+// run is the event's unit of work in a transaction, in four steps: answer a retried request
+// from the store (replay), store the outcome computed ahead if nothing moved (applyAhead), hand
+// the user back when something did, or compute the outcome in the writer (applyInWriter).
+func (w *eventWrite) run(ctx context.Context, s *Service, tx Tx) error {
+	w.reply = EventReply{Location: w.location}
+	w.applied, w.fresh = nil, nil
+	// A first run does not look the eventId up: the unique index on it fails the insert of the
+	// event's entry, the store rolls the unit back, and the retry looks it up. A retry of a
+	// request is rare; the lookup on every event was not. A run that handed its user back
+	// inserted nothing, so the run after it is a first run again.
+	w.runs++
+	checked := !w.clientID
+	if w.clientID && w.runs > 1+w.handedBack {
+		if done, err := w.replay(ctx, s, tx); done || err != nil {
+			return err
+		}
+		checked = true
+	}
+	stale := false
+	if w.ahead != nil {
+		if done, err := w.applyAhead(ctx, tx); done || err != nil {
+			return err
+		}
+		stale = true
+	}
+	rs, err := s.confirmRuleContext(ctx, tx, w.in.tenant.ID, w.in.rs)
+	var rec UserRecord
+	if err == nil {
+		rec, err = tx.LockUser(ctx, w.in.tenant.ID, w.userID)
+	}
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if !checked { // the eventId may be stored for this user under its former id
+			if done, err := w.replay(ctx, s, tx); done || err != nil {
+				return err
+			}
+		}
+		return withReason(notFoundf("No %s with userId %q; create the user before sending its events", names[w.in.kind].noun, w.userID), ReasonRelatedNotFound)
+	case err != nil:
+		return err
+	case stale && w.handedBack < maxHandBacks:
+		w.fresh = &rec // hand the row back to be computed again outside the writer
+		return nil
+	}
+	return w.applyInWriter(ctx, s, tx, rs, rec)
+}
+
+// replay answers a request whose eventId is already stored: the first response when it is the
+// same request, a conflict otherwise. It reports whether it answered.
+func (w *eventWrite) replay(ctx context.Context, s *Service, tx Tx) (bool, error) {
+	seen, err := tx.EventByID(ctx, w.in.tenant.ID, w.in.kind, w.eventID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up event %q: %w", w.eventID, err)
+	}
+	if !bytes.Equal(seen.RequestHash, w.in.hash) {
+		return false, withReason(conflictf("eventId %q was already used for a different request; use a new eventId for a new event", w.eventID), ReasonConflict)
+	}
+	if w.reply.Body, err = s.expandResponse(ctx, w.in.tenant.ID, seen.Response); err != nil {
+		return false, fmt.Errorf("expand the stored response of event %q: %w", w.eventID, err)
+	}
+	w.reply.Replayed = true
+	w.uid, w.seq = seen.UserUID, seen.Seq
+	return true, nil
+}
+
+// applyAhead stores the outcome computed ahead if nothing it was based on moved: the update
+// itself checks the user's history and the tenant's configuration. It reports whether it stored.
+func (w *eventWrite) applyAhead(ctx context.Context, tx Tx) (bool, error) {
+	out := w.ahead
+	based := UserVersion{UserID: w.userID, UID: out.uid, LastSeq: out.basedOn, ConfigVersion: w.in.rs.version}
+	done, err := out.plan.applyIf(ctx, tx, based)
+	if done && err == nil {
+		w.reply.Body, w.applied = out.response, out
+		w.uid, w.seq = out.uid, out.seq
+	}
+	return done, err
+}
+
+// applyInWriter computes the outcome on the locked row with the configuration in force and
+// stores it.
+func (w *eventWrite) applyInWriter(ctx context.Context, s *Service, tx Tx, rs ruleContext, rec UserRecord) error {
+	before, err := decodeUserState(rec)
+	if err != nil {
+		return fmt.Errorf("decode user %q: %w", w.userID, err)
+	}
+	in := w.in
+	in.rs = rs
+	out, err := s.eventOutcome(ctx, tx, in, rec, before)
+	if err != nil {
+		return err
+	}
+	if err := out.plan.apply(ctx, tx); err != nil {
+		return err
+	}
+	w.reply.Body, w.applied = out.response, out
+	w.uid, w.seq = rec.UID, out.seq
+	return nil
+}
+
+// handBack reports whether the last run handed the user back, counting it.
+func (w *eventWrite) handBack() bool {
+	if w.fresh != nil {
+		w.handedBack++
+	}
+	return w.fresh != nil
+}
+
+// recompute computes the outcome again after a hand-back: on the row the run handed back, with
+// the configuration now in force.
+func (w *eventWrite) recompute(ctx context.Context, s *Service) {
+	if rs, err := s.ruleContext(ctx, w.in.tenant.ID); err == nil {
+		w.in.rs = rs
+	}
+	fresh := w.fresh
+	w.ahead, w.fresh = nil, nil
+	if fresh == nil {
+		w.computeAhead(ctx, s)
+		return
+	}
+	if before, err := s.stateOf(*fresh); err == nil {
+		w.computeAheadOn(ctx, s, *fresh, before)
+	}
+}
+
+// computeAhead computes the event's outcome before its transaction, on a snapshot of the user
+// (cached, or read from the store), so the store's writer only writes the rows.
+func (w *eventWrite) computeAhead(ctx context.Context, s *Service) {
+	w.ahead = nil
+	rec, before, cached := s.users.get(w.in.tenant.ID, w.userID)
 	if !cached {
 		var err error
-		if rec, err = s.store.User(ctx, in.tenant.ID, w.userID); err != nil {
+		if rec, err = s.store.User(ctx, w.in.tenant.ID, w.userID); err != nil {
 			return
 		}
 		if before, err = decodeUserState(rec); err != nil {
 			return
 		}
 	}
-	s.computeAhead(ctx, w, in, rec, before)
+	w.computeAheadOn(ctx, s, rec, before)
 }
 
-// maxHandBacks bounds how often an event's unit hands its user back for its outcome to be
-// computed again outside the writer; a user written that often meanwhile is computed in it.
-const maxHandBacks = 2
-
-// computeAhead computes an event's outcome on rec (before is its decoded state), unless it
-// renames the user or changes its type: those are computed in the write.
-func (s *Service) computeAhead(ctx context.Context, w *eventWrite, in eventInput, rec UserRecord, before userState) {
-	if in.flags.ChangeUserID || rec.Kind != in.kind {
+// computeAheadOn computes the event's outcome on rec (before is its decoded state), unless it
+// renames the user or changes its type: those are computed in the write. A late event folds the
+// history it reads from the store; the unit uses the outcome only if the user's history and the
+// tenant's configuration did not move in between.
+func (w *eventWrite) computeAheadOn(ctx context.Context, s *Service, rec UserRecord, before userState) {
+	w.ahead = nil
+	if w.in.flags.ChangeUserID || rec.Kind != w.in.kind {
 		return
 	}
-	if out, err := s.eventOutcome(ctx, nil, in, rec, before); err == nil {
+	if out, err := s.eventOutcome(ctx, nil, w.in, rec, before); err == nil {
 		w.ahead = out
 	}
 }
@@ -432,15 +452,31 @@ func (s *Service) checkEvent(n wireNames, body schema.Object, flags Flags) (sche
 // rec.LastSeq (entries never change; a write after rec was read may have added more).
 func (s *Service) history(ctx context.Context, tx Tx, rec UserRecord) ([]Entry, error) {
 	if tx != nil {
-		return tx.Entries(ctx, rec.TenantID, rec.UID)
+		entries, err := tx.Entries(ctx, rec.TenantID, rec.UID)
+		if err != nil {
+			return nil, fmt.Errorf("read the history of user %q: %w", rec.UserID, err)
+		}
+		return entries, nil
 	}
 	entries, err := s.store.UserEntries(ctx, rec.TenantID, rec.UID)
+	if err != nil {
+		return nil, fmt.Errorf("read the history of user %q: %w", rec.UserID, err)
+	}
 	n := 0
 	for n < len(entries) && entries[n].Seq <= rec.LastSeq {
 		n++
 	}
-	return entries[:n], err
+	if n == 0 || entries[n-1].Seq != rec.LastSeq {
+		// rec is ahead of the store (a batch's record computed on the one before it): its
+		// history is not all stored yet, so this outcome is computed in the write instead.
+		return nil, errHistoryAhead
+	}
+	return entries[:n], nil
 }
+
+// errHistoryAhead stops an outcome computed ahead on a row whose history the store does not
+// hold yet.
+var errHistoryAhead = errors.New("the user's history is not stored yet")
 
 // lastConversion is the ordering timestamp of the latest change of type in a history, 0 if none.
 func lastConversion(history []Entry) int64 {

@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/vigil-aml/vigil/internal/risk"
 	"github.com/vigil-aml/vigil/internal/schema"
@@ -125,11 +126,11 @@ func (s *Service) deliveries(tenantID string, endpoints []WebhookEndpoint, ns []
 	return out
 }
 
-// enqueue writes the deliveries of notifications in the transaction tx.
-func (s *Service) enqueue(ctx context.Context, tx Tx, tenantID string, endpoints []WebhookEndpoint, ns []notification, orderKey string, seq int64) error {
-	for _, d := range s.deliveries(tenantID, endpoints, ns, orderKey, seq) {
+// insertDeliveries writes outbox rows in the transaction tx of the change that caused them.
+func insertDeliveries(ctx context.Context, tx Tx, deliveries []Delivery) error {
+	for _, d := range deliveries {
 		if err := tx.InsertDelivery(ctx, d); err != nil {
-			return err
+			return fmt.Errorf("queue webhook delivery: %w", err)
 		}
 	}
 	return nil

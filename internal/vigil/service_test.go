@@ -62,13 +62,16 @@ func newFixtureOn(t testing.TB, store vigil.Store) *fixture {
 	return newFixtureWith(t, store, vigil.Options{})
 }
 
-// newFixtureWith is newFixtureOn with options; the fixture sets the clock, ids and metrics.
+// newFixtureWith is newFixtureOn with options; the fixture sets the ids, the metrics and, unless
+// opts has one, the clock.
 func newFixtureWith(t testing.TB, store vigil.Store, opts vigil.Options) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	var n atomic.Int64
 	metrics := &countingMetrics{}
-	opts.Now = func() time.Time { return time.UnixMilli(fixedNow) }
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return time.UnixMilli(fixedNow) }
+	}
 	opts.NewID = func() string { return fmt.Sprintf("id-%d", n.Add(1)) }
 	opts.Metrics = metrics
 	svc, err := vigil.NewService(store, opts)
@@ -509,4 +512,10 @@ func TestRacingCreatesMakeOneUser(t *testing.T) {
 			t.Fatalf("%d of %d racing creates created the user, want exactly 1", created, n)
 		}
 	})
+}
+
+func (m *countingMetrics) recomputedCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.recomputed
 }

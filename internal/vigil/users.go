@@ -17,21 +17,29 @@ func (s *Service) CreateUser(ctx context.Context, tenant Tenant, kind Kind, body
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.prepareCreate(ctx, tenant, kind, body, flags, rs)
+	w, err := s.prepareCreate(tenant, kind, body, flags, rs)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.write(ctx, w.run); err != nil {
+	w.computeAhead(ctx, s)
+	if err := s.commit(ctx, w); err != nil {
 		return nil, err
 	}
 	s.afterWrite(rs)
 	return w.reply, nil
 }
 
-// userWrite is a checked create or update: its unit of work and, once it ran, what it produced.
+// userWrite is a checked create or update on its way through the write path (unit.go): its
+// outcome computed ahead of the transaction and, once it ran, what it produced.
 type userWrite struct {
 	userID string
-	run    func(Tx) error
+	in     userInput
+	// ahead is the outcome computed before the transaction (nil: compute it in the writer).
+	ahead *userOutcome
+	// stale is set by a run that wrote nothing because ahead no longer held; handedBack counts
+	// those runs (see maxHandBacks).
+	stale      bool
+	handedBack int
 	// reply is the wire reply; existed is set when the user existed and validateUserId kept it
 	// unchanged.
 	reply   []byte
@@ -41,9 +49,29 @@ type userWrite struct {
 	seq int64
 }
 
-// prepareCreate checks a create body and returns its unit of work. Nothing is written until the
-// unit runs.
-func (s *Service) prepareCreate(ctx context.Context, tenant Tenant, kind Kind, body schema.Object, flags Flags, rs ruleContext) (*userWrite, error) {
+// userInput is a checked create body.
+type userInput struct {
+	tenant   Tenant
+	kind     Kind
+	body     schema.Object
+	bodyJSON []byte
+	flags    Flags
+	rs       ruleContext
+}
+
+// userOutcome is what a create or an update does, computed from the user's row (or its absence)
+// and the tenant's configuration: the rows to write and the reply.
+type userOutcome struct {
+	plan  writePlan
+	reply []byte
+	// basedOn is the LastSeq of the row it was computed on (0: a new user); config the tenant's
+	// configuration version.
+	basedOn int64
+	config  int64
+}
+
+// prepareCreate checks a create body and returns its write. Nothing is written until it runs.
+func (s *Service) prepareCreate(tenant Tenant, kind Kind, body schema.Object, flags Flags, rs ruleContext) (*userWrite, error) {
 	n := names[kind]
 	schema.StripNulls(body)
 	for _, f := range serverOwned {
@@ -53,95 +81,166 @@ func (s *Service) prepareCreate(ctx context.Context, tenant Tenant, kind Kind, b
 		return nil, invalid(problems)
 	}
 	userID := body["userId"].(string)
-	bodyJSON := mustEncode(body)
-	w := &userWrite{userID: userID}
-	w.run = func(tx Tx) error {
-		w.reply, w.existed = nil, false
-		rs, err := s.confirmRuleContext(ctx, tx, tenant.ID, rs)
-		if err != nil {
-			return err
-		}
-		rec, err := tx.LockUser(ctx, tenant.ID, userID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			rec = UserRecord{TenantID: tenant.ID, UID: s.newID(), UserID: userID, Kind: kind}
-			w.uid, w.seq = rec.UID, 1
-			w.reply, err = s.insertUser(ctx, tx, tenant, &rec, rs, body, bodyJSON, flags)
-		case err != nil:
-			return err
-		case rec.Kind != kind:
-			return withReason(invalidf("userId", "%q is already a %s; a %s create cannot overwrite it (convert it with an event and allowUserTypeConversion=true)",
-				userID, names[rec.Kind].noun, n.noun), ReasonTypeMismatch)
-		case flags.validateUserID():
-			var response []byte
-			if len(rec.Evaluation) == 0 {
-				if response, err = tx.LatestResponse(ctx, tenant.ID, rec.UID); err != nil && !errors.Is(err, ErrNotFound) {
-					return err
-				}
-			}
-			evaluation, err := s.latestEvaluation(ctx, rec, response)
-			if err != nil {
-				return err
-			}
-			ev, err := decodeEvaluation(evaluation)
-			if err != nil {
-				return err
-			}
-			w.existed = true
-			w.reply = mustEncode(createResponse{UserID: userID, Evaluation: ev,
-				Message: fmt.Sprintf("User %q already exists; its attributes were not saved. Send a user event to change it, or repeat the request with validateUserId=false to update it.", userID)})
-			return nil
-		default:
-			w.uid, w.seq = rec.UID, rec.LastSeq+1
-			w.reply, err = s.updateUser(ctx, tx, tenant, &rec, rs, body, bodyJSON, flags)
-		}
-		return err
-	}
-	return w, nil
+	return &userWrite{userID: userID,
+		in: userInput{tenant: tenant, kind: kind, body: body, bodyJSON: mustEncode(body), flags: flags, rs: rs}}, nil
 }
 
-func (s *Service) insertUser(ctx context.Context, tx Tx, tenant Tenant, rec *UserRecord, rs ruleContext,
-	body schema.Object, bodyJSON []byte, flags Flags) ([]byte, error) {
-	kind := rec.Kind
+// computeAhead computes the write's outcome outside the store's writer, on the user's row as the
+// store has it now, when that outcome can be known: a new user, or an update
+// (validateUserId=false) of a user of the same kind. The run uses it only if neither the row nor
+// the tenant's configuration moved in between.
+func (w *userWrite) computeAhead(ctx context.Context, s *Service) {
+	w.ahead = nil
+	rec, err := s.store.User(ctx, w.in.tenant.ID, w.userID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		w.ahead, _ = s.userOutcome(w.in, w.in.rs, nil)
+	case err == nil && rec.Kind == w.in.kind && !w.in.flags.validateUserID():
+		w.ahead, _ = s.userOutcome(w.in, w.in.rs, &rec)
+	}
+}
+
+// run is the write's unit of work in a transaction (see unit.go). With an outcome computed ahead
+// that still holds it only stores rows; otherwise it hands the user back to be computed again
+// outside the writer, or, past maxHandBacks, computes in the writer.
+func (w *userWrite) run(ctx context.Context, s *Service, tx Tx) error {
+	w.reply, w.existed, w.stale = nil, false, false
+	rs, err := s.confirmRuleContext(ctx, tx, w.in.tenant.ID, w.in.rs)
+	if err != nil {
+		return err
+	}
+	rec, err := tx.LockUser(ctx, w.in.tenant.ID, w.userID)
+	var existing *UserRecord
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return err
+	case rec.Kind != w.in.kind:
+		return withReason(invalidf("userId", "%q is already a %s; a %s create cannot overwrite it (convert it with an event and allowUserTypeConversion=true)",
+			w.userID, names[rec.Kind].noun, names[w.in.kind].noun), ReasonTypeMismatch)
+	case w.in.flags.validateUserID():
+		return w.answerExisting(ctx, s, tx, rec)
+	default:
+		existing = &rec
+	}
+	out := w.ahead
+	if out == nil || out.config != rs.version || (existing == nil) != (out.basedOn == 0) ||
+		(existing != nil && (existing.UID != out.plan.rec.UID || existing.LastSeq != out.basedOn)) {
+		if out != nil && w.handedBack < maxHandBacks {
+			w.stale = true // only hand back what was computed ahead: it will be again
+			return nil
+		}
+		in := w.in
+		in.rs = rs
+		if out, err = s.userOutcome(in, rs, existing); err != nil {
+			return err
+		}
+	}
+	if err := out.plan.apply(ctx, tx); err != nil {
+		return err
+	}
+	w.reply, w.uid, w.seq = out.reply, out.plan.rec.UID, out.plan.entries[0].Seq
+	return nil
+}
+
+// handBack reports whether the last run handed the user back, counting it.
+func (w *userWrite) handBack() bool {
+	if w.stale {
+		w.handedBack++
+	}
+	return w.stale
+}
+
+// recompute computes the outcome again after a hand-back, with the configuration now in force.
+func (w *userWrite) recompute(ctx context.Context, s *Service) {
+	if rs, err := s.ruleContext(ctx, w.in.tenant.ID); err == nil {
+		w.in.rs = rs
+	}
+	w.computeAhead(ctx, s)
+}
+
+// answerExisting answers a create of a user that exists (validateUserId absent or true): the
+// stored result, nothing written.
+func (w *userWrite) answerExisting(ctx context.Context, s *Service, tx Tx, rec UserRecord) error {
+	var response []byte
+	var err error
+	if len(rec.Evaluation) == 0 {
+		if response, err = tx.LatestResponse(ctx, rec.TenantID, rec.UID); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	evaluation, err := s.latestEvaluation(ctx, rec, response)
+	if err != nil {
+		return err
+	}
+	ev, err := decodeEvaluation(evaluation)
+	if err != nil {
+		return err
+	}
+	w.existed = true
+	w.reply = mustEncode(createResponse{UserID: w.userID, Evaluation: ev,
+		Message: fmt.Sprintf("User %q already exists; its attributes were not saved. Send a user event to change it, or repeat the request with validateUserId=false to update it.", w.userID)})
+	return nil
+}
+
+// userOutcome computes a create (existing nil) or an update of existing with rs. It writes
+// nothing, so it runs before the transaction as well as in it.
+func (s *Service) userOutcome(in userInput, rs ruleContext, existing *UserRecord) (*userOutcome, error) {
+	if existing == nil {
+		rec := UserRecord{TenantID: in.tenant.ID, UID: s.newID(), UserID: in.body["userId"].(string), Kind: in.kind}
+		return s.insertUser(in, rs, rec)
+	}
+	return s.updateUser(in, rs, *existing)
+}
+
+func (s *Service) insertUser(in userInput, rs ruleContext, rec UserRecord) (*userOutcome, error) {
 	now := s.now()
-	entry := Entry{TenantID: tenant.ID, UserUID: rec.UID, Seq: 1, Type: EntryCreate,
-		Timestamp: millis(body["createdTimestamp"]), Body: bodyJSON, CreatedAt: now.UnixMilli()}
+	entry := Entry{TenantID: in.tenant.ID, UserUID: rec.UID, Seq: 1, Type: EntryCreate,
+		Timestamp: millis(in.body["createdTimestamp"]), Body: in.bodyJSON, CreatedAt: now.UnixMilli()}
 	// The profile is a copy: evaluate writes into it, and body must stay as sent in case the
-	// unit is retried.
-	current := replaceTopLevel(nil, body)
-	out, err := s.evaluate(tenant, evaluationInput{kind: kind, stage: stageInitial, at: entry.Timestamp,
-		model: rs.model, rules: rs.set, current: current, request: body, flags: flags, notify: len(rs.endpoints) > 0}, now)
+	// outcome is computed again.
+	current := replaceTopLevel(nil, in.body)
+	out, err := s.evaluate(in.tenant, evaluationInput{kind: rec.Kind, stage: stageInitial, at: entry.Timestamp,
+		model: rs.model, rules: rs.set, current: current, request: in.body, flags: in.flags, notify: len(rs.endpoints) > 0}, now)
 	if err != nil {
 		return nil, err
 	}
 	rec.CreatedAt = entry.CreatedAt
-	return s.saveWrite(ctx, tx, rs, rec, current, out, entry, true)
+	return s.userPlan(rs, rec, current, out, entry, 0, true), nil
 }
 
-// updateUser applies a re-POST with validateUserId=false: it enters the history after every
+// updateUser computes a re-POST with validateUserId=false: it enters the history after every
 // entry already there (at the later of now and the newest entry's timestamp).
-func (s *Service) updateUser(ctx context.Context, tx Tx, tenant Tenant, rec *UserRecord, rs ruleContext,
-	body schema.Object, bodyJSON []byte, flags Flags) ([]byte, error) {
+func (s *Service) updateUser(in userInput, rs ruleContext, rec UserRecord) (*userOutcome, error) {
 	n := names[rec.Kind]
-	before, err := decodeUserState(*rec)
+	before, err := decodeUserState(rec)
 	if err != nil {
 		return nil, err
 	}
 	previous := before.profile
-	current := replaceTopLevel(previous, body)
+	current := replaceTopLevel(previous, in.body)
 	if problems := s.validator.Validate(n.profileSchema, current, schema.Full, ""); problems != nil {
 		return nil, invalid(problems)
 	}
 	now := s.now()
 	entry := Entry{TenantID: rec.TenantID, UserUID: rec.UID, Seq: rec.LastSeq + 1, Type: EntryUpdate,
-		Timestamp: max(now.UnixMilli(), rec.MaxTimestamp), Body: bodyJSON, CreatedAt: now.UnixMilli()}
-	out, err := s.evaluate(tenant, evaluationInput{kind: rec.Kind, stage: stageUpdate, at: entry.Timestamp,
-		model: rs.model, rules: rs.set, previous: previous, current: current, request: body, flags: flags,
+		Timestamp: max(now.UnixMilli(), rec.MaxTimestamp), Body: in.bodyJSON, CreatedAt: now.UnixMilli()}
+	out, err := s.evaluate(in.tenant, evaluationInput{kind: rec.Kind, stage: stageUpdate, at: entry.Timestamp,
+		model: rs.model, rules: rs.set, previous: previous, current: current, request: in.body, flags: in.flags,
 		risk: before.risk, ruleState: before.rules, notify: len(rs.endpoints) > 0}, now)
 	if err != nil {
 		return nil, err
 	}
-	return s.saveWrite(ctx, tx, rs, rec, current, out, entry, false)
+	return s.userPlan(rs, rec, current, out, entry, rec.LastSeq, false), nil
+}
+
+// userPlan plans a create's or an update's rows; the reply is the userId followed by the
+// evaluation's fields.
+func (s *Service) userPlan(rs ruleContext, rec UserRecord, current schema.Object, out evaluated, entry Entry,
+	basedOn int64, create bool) *userOutcome {
+	doc := userIDDoc(rec.UserID)
+	p := s.planWrite(rs, rec, mustEncode(current), out, entry, doc, create)
+	return &userOutcome{plan: p, reply: out.withEvaluation(doc), basedOn: basedOn, config: rs.version}
 }
 
 // User handles GET /consumer/users/{userId} and GET /business/users/{userId}: the current
