@@ -120,7 +120,7 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 	}
 	errs, err := s.store.UpdateAll(ctx, fns)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store batch %q: %w", batchID, err)
 	}
 	for i, r := range runnable {
 		r.err = errs[i]
@@ -147,8 +147,8 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 	for _, r := range records {
 		if r.err != nil {
 			reason, err := reasonOf(r.err)
-			if err != nil {
-				return nil, err // not the record's fault: the batch fails as a whole
+			if err != nil { // not the record's fault: the batch fails as a whole
+				return nil, fmt.Errorf("batch %q record %s: %w", batchID, r.id, err)
 			}
 			resp.FailedRecords = append(resp.FailedRecords, failedRecord{ID: r.id, ReasonCode: reason})
 			continue
@@ -176,7 +176,7 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 	deliveries := s.deliveries(tenant.ID, rs.endpoints, []notification{completed}, "batch:"+batchID, 0)
 	err = s.write(ctx, func(tx Tx) error {
 		if err := tx.PutBatch(ctx, rec); err != nil {
-			return err
+			return fmt.Errorf("store batch %q: %w", batchID, err)
 		}
 		return insertDeliveries(ctx, tx, deliveries)
 	})
@@ -184,7 +184,7 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 		// The same batchId was processed concurrently: answer as a retry would be answered.
 		prior, err := s.store.Batch(ctx, tenant.ID, string(kind), batchID)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("read batch %q: %w", batchID, err)
 		}
 		return s.replayBatch(prior, fingerprint[:], batchID)
 	}

@@ -121,10 +121,10 @@ func (w *eventWrite) run(ctx context.Context, s *Service, tx Tx) error {
 		stale = true
 	}
 	rs, err := s.confirmRuleContext(ctx, tx, w.in.tenant.ID, w.in.rs)
-	var rec UserRecord
-	if err == nil {
-		rec, err = tx.LockUser(ctx, w.in.tenant.ID, w.userID)
+	if err != nil {
+		return fmt.Errorf("confirm the tenant's configuration: %w", err)
 	}
+	rec, err := tx.LockUser(ctx, w.in.tenant.ID, w.userID)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		if !checked { // the eventId may be stored for this user under its former id
@@ -134,7 +134,7 @@ func (w *eventWrite) run(ctx context.Context, s *Service, tx Tx) error {
 		}
 		return withReason(notFoundf("No %s with userId %q; create the user before sending its events", names[w.in.kind].noun, w.userID), ReasonRelatedNotFound)
 	case err != nil:
-		return err
+		return fmt.Errorf("lock user %q: %w", w.userID, err)
 	case stale && w.handedBack < maxHandBacks:
 		w.fresh = &rec // hand the row back to be computed again outside the writer
 		return nil
@@ -169,7 +169,10 @@ func (w *eventWrite) applyAhead(ctx context.Context, tx Tx) (bool, error) {
 	out := w.ahead
 	based := UserVersion{UserID: w.userID, UID: out.uid, LastSeq: out.basedOn, ConfigVersion: w.in.rs.version}
 	done, err := out.plan.applyIf(ctx, tx, based)
-	if done && err == nil {
+	if err != nil {
+		return false, fmt.Errorf("store event %q: %w", w.eventID, err)
+	}
+	if done {
 		w.reply.Body, w.applied = out.response, out
 		w.uid, w.seq = out.uid, out.seq
 	}
@@ -190,7 +193,7 @@ func (w *eventWrite) applyInWriter(ctx context.Context, s *Service, tx Tx, rs ru
 		return err
 	}
 	if err := out.plan.apply(ctx, tx); err != nil {
-		return err
+		return fmt.Errorf("store event %q: %w", w.eventID, err)
 	}
 	w.reply.Body, w.applied = out.response, out
 	w.uid, w.seq = rec.UID, out.seq

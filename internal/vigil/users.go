@@ -107,14 +107,14 @@ func (w *userWrite) run(ctx context.Context, s *Service, tx Tx) error {
 	w.reply, w.existed, w.stale = nil, false, false
 	rs, err := s.confirmRuleContext(ctx, tx, w.in.tenant.ID, w.in.rs)
 	if err != nil {
-		return err
+		return fmt.Errorf("confirm the tenant's configuration: %w", err)
 	}
 	rec, err := tx.LockUser(ctx, w.in.tenant.ID, w.userID)
 	var existing *UserRecord
 	switch {
 	case errors.Is(err, ErrNotFound):
 	case err != nil:
-		return err
+		return fmt.Errorf("lock user %q: %w", w.userID, err)
 	case rec.Kind != w.in.kind:
 		return withReason(invalidf("userId", "%q is already a %s; a %s create cannot overwrite it (convert it with an event and allowUserTypeConversion=true)",
 			w.userID, names[rec.Kind].noun, names[w.in.kind].noun), ReasonTypeMismatch)
@@ -137,7 +137,7 @@ func (w *userWrite) run(ctx context.Context, s *Service, tx Tx) error {
 		}
 	}
 	if err := out.plan.apply(ctx, tx); err != nil {
-		return err
+		return fmt.Errorf("store user %q: %w", w.userID, err)
 	}
 	w.reply, w.uid, w.seq = out.reply, out.plan.rec.UID, out.plan.entries[0].Seq
 	return nil
@@ -166,16 +166,16 @@ func (w *userWrite) answerExisting(ctx context.Context, s *Service, tx Tx, rec U
 	var err error
 	if len(rec.Evaluation) == 0 {
 		if response, err = tx.LatestResponse(ctx, rec.TenantID, rec.UID); err != nil && !errors.Is(err, ErrNotFound) {
-			return err
+			return fmt.Errorf("read the latest response of user %q: %w", w.userID, err)
 		}
 	}
 	evaluation, err := s.latestEvaluation(ctx, rec, response)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the latest evaluation of user %q: %w", w.userID, err)
 	}
 	ev, err := decodeEvaluation(evaluation)
 	if err != nil {
-		return err
+		return fmt.Errorf("decode the latest evaluation of user %q: %w", w.userID, err)
 	}
 	w.existed = true
 	w.reply = mustEncode(createResponse{UserID: w.userID, Evaluation: ev,
@@ -215,7 +215,7 @@ func (s *Service) updateUser(in userInput, rs ruleContext, rec UserRecord) (*use
 	n := names[rec.Kind]
 	before, err := decodeUserState(rec)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("decode user %q: %w", rec.UserID, err)
 	}
 	previous := before.profile
 	current := replaceTopLevel(previous, in.body)
