@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vigil-aml/vigil/internal/httpapi"
+	"github.com/vigil-aml/vigil/internal/logging"
 	"github.com/vigil-aml/vigil/internal/metrics"
 	"github.com/vigil-aml/vigil/internal/vigil"
 	"github.com/vigil-aml/vigil/internal/webhooks"
@@ -32,6 +33,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	webhookAllow := fs.String("webhook-allow", envOr("VIGIL_WEBHOOK_ALLOW", ""), "comma-separated networks webhooks may connect to (empty: any)")
 	webhookDeny := fs.String("webhook-deny", envOr("VIGIL_WEBHOOK_DENY", ""), "comma-separated networks webhooks may not connect to")
 	webhookFirstRetry := fs.Duration("webhook-first-retry", 10*time.Second, "delay before the first retry of a failed webhook (doubles each time)")
+	logFormat := fs.String("log-format", envOr("VIGIL_LOG_FORMAT", "text"), "log format: text or json")
+	logLevel := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "least level logged: debug, info (an access log line per request), warn or error")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -40,7 +43,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if userCacheBytes <= 0 {
 		userCacheBytes = -1 // vigil.Options reads 0 as the default
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log, err := logging.New(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
 	tuneGC()
 	tuneProcs()
 	if path := os.Getenv("VIGIL_CPU_PROFILE"); path != "" {
@@ -94,7 +100,7 @@ Send it in the x-api-key header, for example:
     curl -H 'x-api-key: %s' http://%s/consumer/users/some-user-id
 
 Create more keys with: vigil keys create --tenant NAME --db %s
-`, vigil.DefaultTenant, key, key, addr, *dsn)
+`, vigil.DefaultTenant, key, key, addr, logging.RedactDSN(*dsn))
 	}
 	srv := &http.Server{
 		Handler: httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
@@ -114,7 +120,7 @@ Create more keys with: vigil keys create --tenant NAME --db %s
 		stopDispatch()
 		<-dispatched
 	}()
-	log.Info("vigil is serving", "addr", addr, "db", *dsn)
+	log.Info("vigil is serving", "addr", addr, "db", logging.RedactDSN(*dsn))
 	if ready != nil {
 		ready <- addr
 	}

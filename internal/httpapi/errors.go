@@ -37,7 +37,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	case errors.As(err, &de):
 		writeJSON(w, http.StatusBadRequest, errorBody{Message: de.Reason, ValidationErrors: de.Reason})
 	default:
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		// The route pattern, not the path: paths carry user ids, which stay out of logs.
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "err", err)
 		writeJSON(w, http.StatusInternalServerError, errorBody{Message: "Internal server error; the request was not applied"})
 	}
 }

@@ -122,7 +122,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{Message: fmt.Sprintf("No route for %s %s", r.Method, r.URL.Path)})
 	})
-	return a.recoverer(a.logRequests(mux))
+	return a.withRequestID(a.logRequests(a.recoverer(mux)))
 }
 
 func methodNotAllowed(allow string) http.HandlerFunc {
@@ -141,6 +141,9 @@ func (a *api) authed(h http.HandlerFunc) http.HandlerFunc {
 		if err != nil {
 			writeError(w, r, a.log, err)
 			return
+		}
+		if c := vigil.CallerOf(r.Context()); c != nil {
+			c.Tenant = t.Name
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, t)))
 	}
@@ -265,36 +268,6 @@ func (a *api) reply(w http.ResponseWriter, r *http.Request, status int, body []b
 		return
 	}
 	writeRaw(w, status, body)
-}
-
-// statusRecorder remembers the status a handler wrote, for the request log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (a *api) logRequests(next *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		d := time.Since(start)
-		if a.observe != nil {
-			// The route pattern, never the raw path, so ids do not become label values. The mux
-			// left it on the request: matching the route again cost half of all route matching.
-			a.observe(r.Pattern, rec.status, d)
-		}
-		// Checked first: the arguments would be boxed, and allocated, even for a disabled level.
-		if a.log.Enabled(r.Context(), slog.LevelDebug) {
-			a.log.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "duration", d)
-		}
-	})
 }
 
 // recoverer turns a panic in a handler into a logged 500 without detail.
