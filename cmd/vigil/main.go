@@ -2,7 +2,9 @@
 // consumer and business users and their lifecycle events.
 //
 //	vigil serve [--listen ADDR] [--db DSN]        run the server (env VIGIL_LISTEN, VIGIL_DB)
-//	vigil keys create --tenant NAME [--db DSN]    create a tenant's API key
+//	vigil keys create --tenant NAME [--name L] [--scopes S]   create a tenant's API key
+//	vigil keys list --tenant NAME                 list a tenant's keys (never their secrets)
+//	vigil keys revoke ID_OR_KEY                   revoke a key
 //	vigil risk apply --tenant NAME --file F       load a tenant's risk model (YAML or JSON)
 //	vigil risk default                            print the default risk model
 //	vigil rules apply --tenant NAME --file F      create or replace a tenant's rules (YAML or JSON)
@@ -33,7 +35,9 @@ const usage = `Vigil: a self-hosted, Flagright-compatible compliance server.
 
 Usage:
   vigil serve [--listen ADDR] [--db DSN] [--max-body BYTES]
-  vigil keys create --tenant NAME [--db DSN]
+  vigil keys create --tenant NAME [--name LABEL] [--scopes read,write,admin] [--db DSN]
+  vigil keys list --tenant NAME [--db DSN]
+  vigil keys revoke [--db DSN] ID_OR_KEY
   vigil risk apply --tenant NAME --file model.yaml [--db DSN]
   vigil risk default
   vigil rules apply --tenant NAME --file rules.yaml [--db DSN]
@@ -54,11 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr, ready)
 	case "keys":
-		if len(args) < 2 || args[1] != "create" {
-			fmt.Fprint(stderr, usage)
-			return fmt.Errorf("unknown keys command; use: vigil keys create --tenant NAME")
-		}
-		return createKey(ctx, args[2:], stdout, stderr)
+		return keysCommand(ctx, args[1:], stdout, stderr)
 	case "risk":
 		return riskCommand(ctx, args[1:], stdout, stderr)
 	case "rules":

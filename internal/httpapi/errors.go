@@ -24,6 +24,7 @@ var statusByCode = map[vigil.Code]int{
 	vigil.CodeNotFound:     http.StatusNotFound,
 	vigil.CodeConflict:     http.StatusConflict,
 	vigil.CodeTooLarge:     http.StatusRequestEntityTooLarge,
+	vigil.CodeForbidden:    http.StatusForbidden,
 }
 
 // writeError answers with err's status and message. Errors that are not a *vigil.Error or a

@@ -63,17 +63,19 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	routes := []route{
 		{"/healthz", map[string]http.HandlerFunc{"GET": a.healthz}},
 		{"/openapi.json", map[string]http.HandlerFunc{"GET": a.openAPI}},
-		{"/risk/model", map[string]http.HandlerFunc{"GET": a.authed(a.forTenant(a.svc.RiskModel)), "PUT": a.authed(a.putRiskModel)}},
-		{"/rules", map[string]http.HandlerFunc{"GET": a.authed(a.forTenant(a.svc.ListRules))}},
-		{"/rules/{ruleInstanceId}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("ruleInstanceId", a.svc.GetRule)), "PUT": a.authed(a.putRule),
-			"DELETE": a.authed(a.removeByID("ruleInstanceId", a.svc.DeleteRule))}},
-		{"/rules/{ruleInstanceId}/versions", map[string]http.HandlerFunc{"GET": a.authed(a.byID("ruleInstanceId", a.svc.RuleVersions))}},
-		{"/webhooks", map[string]http.HandlerFunc{"GET": a.authed(a.forTenant(a.svc.ListWebhooks)), "POST": a.authed(a.createWebhook)}},
-		{"/webhooks/{id}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("id", a.svc.GetWebhook)), "DELETE": a.authed(a.removeByID("id", a.svc.DeleteWebhook))}},
-		{"/webhooks/{id}/rotate", map[string]http.HandlerFunc{"POST": a.authed(a.byID("id", a.svc.RotateWebhookSecret))}},
-		{"/webhooks/{id}/deliveries", map[string]http.HandlerFunc{"GET": a.authed(a.webhookDeliveries)}},
-		{"/webhook-deliveries/{deliveryId}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("deliveryId", a.svc.WebhookDelivery))}},
-		{"/webhook-deliveries/{deliveryId}/retry", map[string]http.HandlerFunc{"POST": a.authed(a.byID("deliveryId", a.svc.RetryWebhookDelivery))}},
+		{"/risk/model", map[string]http.HandlerFunc{"GET": a.scoped(read, a.forTenant(a.svc.RiskModel)), "PUT": a.scoped(admin, a.putRiskModel)}},
+		{"/rules", map[string]http.HandlerFunc{"GET": a.scoped(read, a.forTenant(a.svc.ListRules))}},
+		{"/rules/{ruleInstanceId}", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("ruleInstanceId", a.svc.GetRule)), "PUT": a.scoped(admin, a.putRule),
+			"DELETE": a.scoped(admin, a.removeByID("ruleInstanceId", a.svc.DeleteRule))}},
+		{"/rules/{ruleInstanceId}/versions", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("ruleInstanceId", a.svc.RuleVersions))}},
+		{"/webhooks", map[string]http.HandlerFunc{"GET": a.scoped(admin, a.forTenant(a.svc.ListWebhooks)), "POST": a.scoped(admin, a.createWebhook)}},
+		{"/webhooks/{id}", map[string]http.HandlerFunc{"GET": a.scoped(admin, a.byID("id", a.svc.GetWebhook)), "DELETE": a.scoped(admin, a.removeByID("id", a.svc.DeleteWebhook))}},
+		{"/webhooks/{id}/rotate", map[string]http.HandlerFunc{"POST": a.scoped(admin, a.byID("id", a.svc.RotateWebhookSecret))}},
+		{"/webhooks/{id}/deliveries", map[string]http.HandlerFunc{"GET": a.scoped(admin, a.webhookDeliveries)}},
+		{"/webhook-deliveries/{deliveryId}", map[string]http.HandlerFunc{"GET": a.scoped(admin, a.byID("deliveryId", a.svc.WebhookDelivery))}},
+		{"/api-keys", map[string]http.HandlerFunc{"GET": a.scoped(admin, a.listKeys), "POST": a.scoped(admin, a.createKey)}},
+		{"/api-keys/{keyId}", map[string]http.HandlerFunc{"DELETE": a.scoped(admin, a.revokeKey)}},
+		{"/webhook-deliveries/{deliveryId}/retry", map[string]http.HandlerFunc{"POST": a.scoped(admin, a.byID("deliveryId", a.svc.RetryWebhookDelivery))}},
 	}
 	if opts.Metrics != nil {
 		routes = append(routes, route{"/metrics", map[string]http.HandlerFunc{"GET": opts.Metrics.ServeHTTP}})
@@ -87,12 +89,12 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		{vigil.Business, "/business/users", "/events/business/user"},
 	} {
 		routes = append(routes,
-			route{k.users, map[string]http.HandlerFunc{"POST": a.authed(a.createUser(k.kind))}},
-			route{k.users + "/{userId}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("userId", ofKind(k.kind, a.svc.User)))}},
-			route{k.users + "/{userId}/risk", map[string]http.HandlerFunc{"GET": a.authed(a.byID("userId", ofKind(k.kind, a.svc.ExplainRisk)))}},
-			route{k.users + "/{userId}/rules", map[string]http.HandlerFunc{"GET": a.authed(a.byID("userId", ofKind(k.kind, a.svc.UserRules)))}},
-			route{k.event, map[string]http.HandlerFunc{"POST": a.authed(a.createEvent(k.kind))}},
-			route{k.event + "/{eventId}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("eventId", ofKind(k.kind, a.svc.Event)))}},
+			route{k.users, map[string]http.HandlerFunc{"POST": a.scoped(write, a.createUser(k.kind))}},
+			route{k.users + "/{userId}", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("userId", ofKind(k.kind, a.svc.User)))}},
+			route{k.users + "/{userId}/risk", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("userId", ofKind(k.kind, a.svc.ExplainRisk)))}},
+			route{k.users + "/{userId}/rules", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("userId", ofKind(k.kind, a.svc.UserRules)))}},
+			route{k.event, map[string]http.HandlerFunc{"POST": a.scoped(write, a.createEvent(k.kind))}},
+			route{k.event + "/{eventId}", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("eventId", ofKind(k.kind, a.svc.Event)))}},
 		)
 	}
 	for _, b := range []struct {
@@ -105,8 +107,8 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		{vigil.BatchBusinessEvents, "/batch/events/business/user"},
 	} {
 		routes = append(routes,
-			route{b.path, map[string]http.HandlerFunc{"POST": a.authed(a.createBatch(b.kind))}},
-			route{b.path + "/{batchId}", map[string]http.HandlerFunc{"GET": a.authed(a.getBatch(b.kind))}},
+			route{b.path, map[string]http.HandlerFunc{"POST": a.scoped(write, a.createBatch(b.kind))}},
+			route{b.path + "/{batchId}", map[string]http.HandlerFunc{"GET": a.scoped(read, a.getBatch(b.kind))}},
 		)
 	}
 	mux := http.NewServeMux()
@@ -134,16 +136,29 @@ func methodNotAllowed(allow string) http.HandlerFunc {
 
 type tenantKey struct{}
 
-// authed resolves the x-api-key header to a tenant before the handler runs.
-func (a *api) authed(h http.HandlerFunc) http.HandlerFunc {
+// The scopes, short for the route table.
+const (
+	read  = vigil.ScopeRead
+	write = vigil.ScopeWrite
+	admin = vigil.ScopeAdmin
+)
+
+// scoped resolves the x-api-key header to a key and its tenant before the handler runs, and
+// refuses a key without the route's scope (403).
+func (a *api) scoped(scope vigil.Scope, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		t, err := a.svc.Authenticate(r.Context(), r.Header.Get("x-api-key"))
+		t, key, err := a.svc.AuthenticateKey(r.Context(), r.Header.Get("x-api-key"))
 		if err != nil {
 			writeError(w, r, a.log, err)
 			return
 		}
 		if c := vigil.CallerOf(r.Context()); c != nil {
-			c.Tenant = t.Name
+			c.Tenant, c.Actor = t.Name, "key:"+key.ID
+		}
+		if !key.Allows(scope) {
+			writeError(w, r, a.log, &vigil.Error{Code: vigil.CodeForbidden,
+				Message: fmt.Sprintf("This API key does not have the %s scope this call needs (it has: %s)", scope, vigil.JoinScopes(key.Scopes))})
+			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, t)))
 	}
@@ -283,4 +298,29 @@ func (a *api) recoverer(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+func (a *api) listKeys(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.KeysJSON(r.Context(), tenantOf(r))
+	a.reply(w, r, http.StatusOK, reply, err)
+}
+
+func (a *api) createKey(w http.ResponseWriter, r *http.Request) {
+	body, err := readObject(w, r, a.maxBody)
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	var spec vigil.KeySpec
+	if err := decodeInto(body, &spec); err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	reply, err := a.svc.CreateKeyJSON(r.Context(), tenantOf(r), spec)
+	a.reply(w, r, http.StatusCreated, reply, err)
+}
+
+func (a *api) revokeKey(w http.ResponseWriter, r *http.Request) {
+	reply, err := a.svc.RevokeKeyJSON(r.Context(), tenantOf(r), r.PathValue("keyId"))
+	a.reply(w, r, http.StatusOK, reply, err)
 }

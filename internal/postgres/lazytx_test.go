@@ -28,7 +28,7 @@ func TestFirstStatementRunsInTheTransaction(t *testing.T) {
 		first func(tx vigil.Tx, key string) (int, error)
 	}{
 		{"a statement without rows", func(tx vigil.Tx, key string) (int, error) {
-			return 1, tx.CreateKey(ctx, vigil.APIKey{Hash: []byte(key + " first"), TenantID: "t1"})
+			return 1, tx.CreateKey(ctx, vigil.APIKey{ID: key + " first", Hash: []byte(key + " first"), TenantID: "t1"})
 		}},
 		{"a query of one row", func(tx vigil.Tx, _ string) (int, error) {
 			_, err := tx.TenantByName(ctx, "acme")
@@ -48,7 +48,7 @@ func TestFirstStatementRunsInTheTransaction(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if err := tx.CreateKey(ctx, vigil.APIKey{Hash: []byte(key), TenantID: "t1"}); err != nil {
+				if err := tx.CreateKey(ctx, vigil.APIKey{ID: key, Hash: []byte(key), TenantID: "t1"}); err != nil {
 					return err
 				}
 				created = n + 1
@@ -88,7 +88,7 @@ func TestIgnoredFailureStoresNothing(t *testing.T) {
 		if err := tx.CreateTenant(ctx, tenant); !errors.Is(err, vigil.ErrDuplicate) {
 			t.Errorf("second tenant t1: %v, want ErrDuplicate", err)
 		}
-		_ = tx.CreateKey(ctx, vigil.APIKey{Hash: []byte("k"), TenantID: "t1"}) // fails: the transaction is aborted
+		_ = tx.CreateKey(ctx, vigil.APIKey{ID: "k", Hash: []byte("k"), TenantID: "t1"}) // fails: the transaction is aborted
 		return nil
 	})
 	if err == nil {
@@ -135,7 +135,7 @@ func TestWriteAloneEndsTheUnit(t *testing.T) {
 		if done, err := write(tx, 1); !done || err != nil {
 			t.Fatalf("WriteUserIf on the current version = %v, %v; want true", done, err)
 		}
-		after = tx.CreateKey(ctx, vigil.APIKey{Hash: []byte("after the write"), TenantID: "t1"})
+		after = tx.CreateKey(ctx, vigil.APIKey{ID: "after the write", Hash: []byte("after the write"), TenantID: "t1"})
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -148,7 +148,7 @@ func TestWriteAloneEndsTheUnit(t *testing.T) {
 		if done, err := write(tx, 1); done || err != nil {
 			t.Fatalf("WriteUserIf on a stale version = %v, %v; want false", done, err)
 		}
-		if err := tx.CreateKey(ctx, vigil.APIKey{Hash: []byte("after the stale write"), TenantID: "t1"}); err != nil {
+		if err := tx.CreateKey(ctx, vigil.APIKey{ID: "after the stale write", Hash: []byte("after the stale write"), TenantID: "t1"}); err != nil {
 			return err
 		}
 		if n, err := store.CountKeys(ctx); err != nil || n != 0 {

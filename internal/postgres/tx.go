@@ -31,8 +31,8 @@ func (t *pgTx) CreateTenant(ctx context.Context, tn vigil.Tenant) error {
 }
 
 func (t *pgTx) CreateKey(ctx context.Context, k vigil.APIKey) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES ($1, $2, $3)`,
-		k.Hash, k.TenantID, k.CreatedAt)
+	_, err := t.tx.Exec(ctx, `INSERT INTO api_keys (id, key_hash, tenant_id, name, scopes, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, k.ID, k.Hash, k.TenantID, k.Name, vigil.JoinScopes(k.Scopes), k.CreatedAt)
 	return mapError(err)
 }
 
@@ -222,14 +222,6 @@ func (s *Store) RiskModel(ctx context.Context, tenantID string) (vigil.RiskModel
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-// TenantByKeyHash implements vigil.Store.
-func (s *Store) TenantByKeyHash(ctx context.Context, keyHash []byte) (vigil.Tenant, error) {
-	var tn vigil.Tenant
-	err := s.pool.QueryRow(ctx, `SELECT t.id, t.name, t.created_at FROM api_keys k
-		JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = $1`, keyHash).Scan(&tn.ID, &tn.Name, &tn.CreatedAt)
-	return tn, mapError(err)
 }
 
 // CountKeys implements vigil.Store.

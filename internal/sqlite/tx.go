@@ -49,8 +49,6 @@ const (
 		WHERE tenant_id = ? AND event_kind = ? AND event_id = ?`
 	qInsertEntry = `INSERT INTO user_entries (tenant_id, user_uid, seq, type, timestamp, event_kind,
 		event_id, body, request_hash, evaluation, response, shadow, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	qTenantByKey = `SELECT t.id, t.name, t.created_at FROM api_keys k
-		JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ?`
 	qRiskModel      = `SELECT version, document, updated_at FROM risk_models WHERE tenant_id = ?`
 	qRuleSetVersion = `SELECT version FROM rule_sets WHERE tenant_id = ?`
 	qConfigVersion  = `SELECT config_version FROM tenants WHERE id = ?`
@@ -75,8 +73,8 @@ func (t *sqlTx) CreateTenant(ctx context.Context, tn vigil.Tenant) error {
 }
 
 func (t *sqlTx) CreateKey(ctx context.Context, k vigil.APIKey) error {
-	_, err := t.q().ExecContext(ctx, `INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES (?, ?, ?)`,
-		k.Hash, k.TenantID, k.CreatedAt)
+	_, err := t.q().ExecContext(ctx, `INSERT INTO api_keys (id, key_hash, tenant_id, name, scopes, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, k.ID, k.Hash, k.TenantID, k.Name, vigil.JoinScopes(k.Scopes), k.CreatedAt)
 	return duplicate(err)
 }
 
@@ -316,13 +314,6 @@ func (s *Store) RiskModel(ctx context.Context, tenantID string) (vigil.RiskModel
 	err := s.reads().QueryRowContext(ctx, qRiskModel, tenantID).
 		Scan(&m.Version, &m.Document, &m.UpdatedAt)
 	return m, notFound(err)
-}
-
-// TenantByKeyHash implements vigil.Store.
-func (s *Store) TenantByKeyHash(ctx context.Context, keyHash []byte) (vigil.Tenant, error) {
-	var tn vigil.Tenant
-	err := s.reads().QueryRowContext(ctx, qTenantByKey, keyHash).Scan(&tn.ID, &tn.Name, &tn.CreatedAt)
-	return tn, notFound(err)
 }
 
 // CountKeys implements vigil.Store.

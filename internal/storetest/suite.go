@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -58,11 +59,14 @@ func testTenantsAndKeys(t *testing.T, s vigil.Store) {
 		t.Fatalf("CountKeys on an empty store = %d, %v", n, err)
 	}
 	acme := vigil.Tenant{ID: "t1", Name: "acme", CreatedAt: 42}
+	key1 := vigil.APIKey{ID: "k1", Hash: []byte("hash-1"), TenantID: "t1", Name: "ci", CreatedAt: 43,
+		Scopes: []vigil.Scope{vigil.ScopeRead, vigil.ScopeWrite, vigil.ScopeAdmin}}
+	key2 := vigil.APIKey{ID: "k2", Hash: []byte("hash-2"), TenantID: "t1", CreatedAt: 44, Scopes: []vigil.Scope{vigil.ScopeRead}}
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
 		if err := tx.CreateTenant(ctx, acme); err != nil {
 			return err
 		}
-		return tx.CreateKey(ctx, vigil.APIKey{Hash: []byte("hash-1"), TenantID: "t1", CreatedAt: 43})
+		return tx.CreateKey(ctx, key1)
 	})
 	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
 		return tx.CreateTenant(ctx, vigil.Tenant{ID: "t2", Name: "acme"})
@@ -77,15 +81,46 @@ func testTenantsAndKeys(t *testing.T, s vigil.Store) {
 		if _, err := tx.TenantByName(ctx, "nobody"); !errors.Is(err, vigil.ErrNotFound) {
 			return fmt.Errorf("TenantByName(nobody) = %v, want ErrNotFound", err)
 		}
+		return tx.CreateKey(ctx, key2)
+	})
+	if k, got, err := s.KeyByHash(ctx, []byte("hash-1")); err != nil || got != acme || !reflect.DeepEqual(k, key1) {
+		t.Fatalf("KeyByHash = %+v, %+v, %v", k, got, err)
+	}
+	if _, _, err := s.KeyByHash(ctx, []byte("nope")); !errors.Is(err, vigil.ErrNotFound) {
+		t.Fatalf("KeyByHash(unknown) = %v, want ErrNotFound", err)
+	}
+	if keys, err := s.Keys(ctx, "t1"); err != nil || !reflect.DeepEqual(keys, []vigil.APIKey{key1, key2}) {
+		t.Fatalf("Keys = %+v, %v", keys, err)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		if err := tx.RevokeKey(ctx, "k2", 50); err != nil {
+			return err
+		}
+		if err := tx.RevokeKey(ctx, "k2", 60); err != nil { // the first revocation stands
+			return err
+		}
+		if err := tx.RevokeKey(ctx, "nope", 50); !errors.Is(err, vigil.ErrNotFound) {
+			return fmt.Errorf("RevokeKey(unknown) = %v, want ErrNotFound", err)
+		}
+		if err := tx.TouchKey(ctx, "k1", 70); err != nil {
+			return err
+		}
+		if err := tx.TouchKey(ctx, "k1", 65); err != nil { // never goes back
+			return err
+		}
+		got, err := tx.KeyByID(ctx, "k2")
+		if err != nil || got.RevokedAt != 50 {
+			return fmt.Errorf("KeyByID(k2) after revoking = %+v, %v", got, err)
+		}
+		if _, err := tx.KeyByID(ctx, "nope"); !errors.Is(err, vigil.ErrNotFound) {
+			return fmt.Errorf("KeyByID(unknown) = %v, want ErrNotFound", err)
+		}
 		return nil
 	})
-	if got, err := s.TenantByKeyHash(ctx, []byte("hash-1")); err != nil || got != acme {
-		t.Fatalf("TenantByKeyHash = %+v, %v", got, err)
+	if k, _, err := s.KeyByHash(ctx, []byte("hash-1")); err != nil || k.LastUsedAt != 70 || k.RevokedAt != 0 {
+		t.Fatalf("KeyByHash after use = %+v, %v", k, err)
 	}
-	if _, err := s.TenantByKeyHash(ctx, []byte("nope")); !errors.Is(err, vigil.ErrNotFound) {
-		t.Fatalf("TenantByKeyHash(unknown) = %v, want ErrNotFound", err)
-	}
-	if n, err := s.CountKeys(ctx); err != nil || n != 1 {
+	if n, err := s.CountKeys(ctx); err != nil || n != 2 {
 		t.Fatalf("CountKeys = %d, %v", n, err)
 	}
 }

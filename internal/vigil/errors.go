@@ -18,6 +18,8 @@ const (
 	CodeNotFound
 	CodeConflict
 	CodeTooLarge
+	// CodeForbidden: the caller is known but may not make this call.
+	CodeForbidden
 )
 
 // Error is an error whose message is safe to show to a client.

@@ -16,9 +16,11 @@ type Store interface {
 	// result is an error that stopped the whole run (then nothing after the failure applied).
 	UpdateAll(ctx context.Context, fns []func(Tx) error) ([]error, error)
 
-	// TenantByKeyHash finds the tenant that owns an API key, or ErrNotFound.
-	TenantByKeyHash(ctx context.Context, keyHash []byte) (Tenant, error)
-	// CountKeys counts API keys across every tenant.
+	// KeyByHash finds an API key, revoked or not, with the tenant that owns it, or ErrNotFound.
+	KeyByHash(ctx context.Context, keyHash []byte) (APIKey, Tenant, error)
+	// Keys lists a tenant's API keys, revoked ones included, oldest first.
+	Keys(ctx context.Context, tenantID string) ([]APIKey, error)
+	// CountKeys counts API keys across every tenant, revoked ones included.
 	CountKeys(ctx context.Context) (int, error)
 	// User reads a user by its client id, or ErrNotFound.
 	User(ctx context.Context, tenantID, userID string) (UserRecord, error)
@@ -61,6 +63,13 @@ type Tx interface {
 	TenantByName(ctx context.Context, name string) (Tenant, error)
 	CreateTenant(ctx context.Context, t Tenant) error
 	CreateKey(ctx context.Context, k APIKey) error
+	// KeyByID reads an API key by its id, in any tenant, or ErrNotFound.
+	KeyByID(ctx context.Context, id string) (APIKey, error)
+	// RevokeKey marks a key revoked at the time given (milliseconds); ErrNotFound for an
+	// unknown id. Revoking a revoked key keeps its first revocation time.
+	RevokeKey(ctx context.Context, id string, at int64) error
+	// TouchKey records when a key was last used (milliseconds).
+	TouchKey(ctx context.Context, id string, at int64) error
 
 	// ConfigVersion is Store.ConfigVersion read in the transaction.
 	ConfigVersion(ctx context.Context, tenantID string) (int64, error)
@@ -169,9 +178,15 @@ type Tenant struct {
 
 // APIKey is the stored form of a key: only its SHA-256, never the key.
 type APIKey struct {
-	Hash      []byte
-	TenantID  string
-	CreatedAt int64
+	// ID names the key in lists, logs and audit records: the first 16 hex digits of its hash.
+	ID       string
+	Hash     []byte
+	TenantID string
+	// Name is the operator's label for the key ("" when none).
+	Name   string
+	Scopes []Scope
+	// CreatedAt, LastUsedAt and RevokedAt are milliseconds since the epoch; 0 for never.
+	CreatedAt, LastUsedAt, RevokedAt int64
 }
 
 // UserRecord is a user's current state.
