@@ -9,6 +9,7 @@
 //	vigil risk default                            print the default risk model
 //	vigil rules apply --tenant NAME --file F      create or replace a tenant's rules (YAML or JSON)
 //	vigil rules library                           print the default rule library
+//	vigil users erase --tenant NAME --kind K ID   erase a user's personal data (GDPR Art. 17)
 //	vigil import --tenant NAME --kind KIND FILE   import a JSON Lines export in batches
 //	vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME ...   manage webhooks
 package main
@@ -43,6 +44,7 @@ Usage:
   vigil rules apply --tenant NAME --file rules.yaml [--db DSN]
   vigil rules library
   vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME [...]
+  vigil users erase --tenant NAME --kind consumer|business [--db DSN] USER_ID
   vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]
 
 DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return riskCommand(ctx, args[1:], stdout, stderr)
 	case "rules":
 		return rulesCommand(ctx, args[1:], stdout, stderr)
+	case "users":
+		return usersCommand(ctx, args[1:], stdout, stderr)
 	case "import":
 		return importFile(ctx, args[1:], stdout, stderr)
 	case "webhooks":

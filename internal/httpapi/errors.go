@@ -25,6 +25,7 @@ var statusByCode = map[vigil.Code]int{
 	vigil.CodeConflict:     http.StatusConflict,
 	vigil.CodeTooLarge:     http.StatusRequestEntityTooLarge,
 	vigil.CodeForbidden:    http.StatusForbidden,
+	vigil.CodeGone:         http.StatusGone,
 }
 
 // writeError answers with err's status and message. Errors that are not a *vigil.Error or a

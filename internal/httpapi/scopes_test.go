@@ -44,6 +44,7 @@ func TestScopes(t *testing.T) {
 		{"GET", "/api-keys", "", "admin"},
 		{"POST", "/api-keys", `{"name":"x","scopes":["read"]}`, "admin"},
 		{"DELETE", "/api-keys/nope", "", "admin"},
+		{"DELETE", "/business/users/nobody", "", "admin"},
 	}
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		s := newServer(t, b)

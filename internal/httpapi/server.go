@@ -90,7 +90,8 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	} {
 		routes = append(routes,
 			route{k.users, map[string]http.HandlerFunc{"POST": a.scoped(write, a.createUser(k.kind))}},
-			route{k.users + "/{userId}", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("userId", ofKind(k.kind, a.svc.User)))}},
+			route{k.users + "/{userId}", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("userId", ofKind(k.kind, a.svc.User))),
+				"DELETE": a.scoped(admin, a.byID("userId", ofKind(k.kind, a.svc.EraseUser)))}},
 			route{k.users + "/{userId}/risk", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("userId", ofKind(k.kind, a.svc.ExplainRisk)))}},
 			route{k.users + "/{userId}/rules", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("userId", ofKind(k.kind, a.svc.UserRules)))}},
 			route{k.event, map[string]http.HandlerFunc{"POST": a.scoped(write, a.createEvent(k.kind))}},

@@ -20,6 +20,8 @@ const (
 	CodeTooLarge
 	// CodeForbidden: the caller is known but may not make this call.
 	CodeForbidden
+	// CodeGone: the resource existed and was erased.
+	CodeGone
 )
 
 // Error is an error whose message is safe to show to a client.
@@ -53,6 +55,8 @@ const (
 	ReasonDuplicateInBatch = "DUPLICATE_ID_IN_BATCH"
 	ReasonConflict         = "CONFLICT"
 	ReasonTypeMismatch     = "USER_TYPE_MISMATCH"
+	// ReasonErased is Vigil's: the record names a user id that was erased.
+	ReasonErased = "USER_ERASED"
 )
 
 // withReason sets the batch reason code of an error.

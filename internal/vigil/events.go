@@ -132,7 +132,8 @@ func (w *eventWrite) run(ctx context.Context, s *Service, tx Tx) error {
 				return err
 			}
 		}
-		return withReason(notFoundf("No %s with userId %q; create the user before sending its events", names[w.in.kind].noun, w.userID), ReasonRelatedNotFound)
+		return notFoundOrErased(ctx, tx.ErasedAt, w.in.tenant.ID, w.userID,
+			withReason(notFoundf("No %s with userId %q; create the user before sending its events", names[w.in.kind].noun, w.userID), ReasonRelatedNotFound))
 	case err != nil:
 		return fmt.Errorf("lock user %q: %w", w.userID, err)
 	case stale && w.handedBack < maxHandBacks:

@@ -36,7 +36,7 @@ type riskExplanation struct {
 func (s *Service) ExplainRisk(ctx context.Context, tenant Tenant, kind Kind, userID string) ([]byte, error) {
 	rec, err := s.store.User(ctx, tenant.ID, userID)
 	if errors.Is(err, ErrNotFound) || (err == nil && rec.Kind != kind) {
-		return nil, notFoundf("No %s with userId %q", names[kind].noun, userID)
+		return nil, notFoundOrErased(ctx, s.store.ErasedAt, tenant.ID, userID, notFoundf("No %s with userId %q", names[kind].noun, userID))
 	}
 	if err != nil {
 		return nil, err

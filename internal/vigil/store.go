@@ -53,6 +53,13 @@ type Store interface {
 
 	WebhookStore
 
+	// ErasedAt reads when a user id was erased (milliseconds), or ErrNotFound if it never was.
+	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
+	// ForgetErased makes the data of erasures already committed unrecoverable from the store's
+	// files, as far as the store can (SQLite: a truncating WAL checkpoint, its pages having been
+	// zeroed on delete; PostgreSQL: nothing, see docs/erasure.md).
+	ForgetErased(ctx context.Context) error
+
 	// Close waits for writes in flight and releases the store.
 	Close() error
 }
@@ -63,6 +70,12 @@ type Tx interface {
 	TenantByName(ctx context.Context, name string) (Tenant, error)
 	CreateTenant(ctx context.Context, t Tenant) error
 	CreateKey(ctx context.Context, k APIKey) error
+	// EraseUser deletes a user's row, its history, its batch records and its webhook deliveries
+	// (with their attempts), replaces its id in stored batch answers, and records its tombstone.
+	EraseUser(ctx context.Context, e Erasure) error
+	// ErasedAt is Store.ErasedAt in the transaction.
+	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
+
 	// KeyByID reads an API key by its id, in any tenant, or ErrNotFound.
 	KeyByID(ctx context.Context, id string) (APIKey, error)
 	// RevokeKey marks a key revoked at the time given (milliseconds); ErrNotFound for an

@@ -82,3 +82,13 @@ func (c *userCache) remove(key userKey, u cachedUser) {
 	delete(c.users, key)
 	c.used -= u.size
 }
+
+// forget drops a user from the cache (an erasure: its personal data must leave memory too).
+func (c *userCache) forget(tenantID, userID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := userKey{tenantID, userID}
+	if u, ok := c.users[key]; ok {
+		c.remove(key, u)
+	}
+}

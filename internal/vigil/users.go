@@ -113,6 +113,12 @@ func (w *userWrite) run(ctx context.Context, s *Service, tx Tx) error {
 	var existing *UserRecord
 	switch {
 	case errors.Is(err, ErrNotFound):
+		// A new user, unless its id was erased: an erased id is never used again.
+		if at, err := tx.ErasedAt(ctx, w.in.tenant.ID, w.userID); err == nil {
+			return withReason(erasedError(w.userID, at), ReasonErased)
+		} else if !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("look up the erasure of user %q: %w", w.userID, err)
+		}
 	case err != nil:
 		return fmt.Errorf("lock user %q: %w", w.userID, err)
 	case rec.Kind != w.in.kind:
@@ -257,7 +263,7 @@ func (s *Service) User(ctx context.Context, tenant Tenant, kind Kind, userID str
 func (s *Service) userWithEvaluation(ctx context.Context, tenant Tenant, kind Kind, userID string) (UserRecord, []byte, error) {
 	rec, response, err := s.store.UserWithResponse(ctx, tenant.ID, userID)
 	if errors.Is(err, ErrNotFound) || (err == nil && rec.Kind != kind) {
-		return rec, nil, notFoundf("No %s with userId %q", names[kind].noun, userID)
+		return rec, nil, notFoundOrErased(ctx, s.store.ErasedAt, tenant.ID, userID, notFoundf("No %s with userId %q", names[kind].noun, userID))
 	}
 	if err != nil {
 		return rec, nil, err

@@ -1,0 +1,53 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// eraseStatements delete a user's data; each takes the tenant id and the user's uid.
+var eraseStatements = []string{
+	`DELETE FROM users WHERE tenant_id = $1 AND uid = $2`,
+	`DELETE FROM user_entries WHERE tenant_id = $1 AND user_uid = $2`,
+	`DELETE FROM batch_records WHERE tenant_id = $1 AND user_uid = $2`,
+	`DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE tenant_id = $1 AND order_key = $2)`,
+	`DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND order_key = $2`,
+}
+
+func (t *pgTx) EraseUser(ctx context.Context, e vigil.Erasure) error {
+	for _, q := range eraseStatements {
+		if _, err := t.tx.Exec(ctx, q, e.User.TenantID, e.User.UID); err != nil {
+			return mapError(err)
+		}
+	}
+	// A user batch's answer names its failed records by userId.
+	if _, err := t.tx.Exec(ctx, `UPDATE batches SET response = convert_to(replace(convert_from(response, 'UTF8'), $1, $2), 'UTF8')
+		WHERE tenant_id = $3 AND position($4::bytea in response) > 0`, e.QuotedID, e.Redacted, e.User.TenantID, []byte(e.QuotedID)); err != nil {
+		return mapError(err)
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO erased_users (tenant_id, user_key, erased_at) VALUES ($1, $2, $3)
+		ON CONFLICT (tenant_id, user_key) DO NOTHING`, e.User.TenantID, e.Key, e.At)
+	return mapError(err)
+}
+
+func (t *pgTx) ErasedAt(ctx context.Context, tenantID, userID string) (int64, error) {
+	return erasedAt(ctx, t.tx, tenantID, userID)
+}
+
+// ErasedAt implements vigil.Store.
+func (s *Store) ErasedAt(ctx context.Context, tenantID, userID string) (int64, error) {
+	return erasedAt(ctx, s.pool, tenantID, userID)
+}
+
+func erasedAt(ctx context.Context, q querier, tenantID, userID string) (int64, error) {
+	var at int64
+	err := q.QueryRow(ctx, `SELECT erased_at FROM erased_users WHERE tenant_id = $1 AND user_key = $2`,
+		tenantID, vigil.ErasedUserKey(tenantID, userID)).Scan(&at)
+	return at, mapError(err)
+}
+
+// ForgetErased implements vigil.Store. PostgreSQL keeps deleted rows' old versions until VACUUM
+// reclaims them, and its WAL, archives and backups keep what they recorded: docs/erasure.md says
+// what an operator must do. Nothing here can do it for them.
+func (s *Store) ForgetErased(ctx context.Context) error { return nil }
