@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -14,11 +13,8 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlagSet("keys create", stderr)
 	tenant := fs.String("tenant", "", "tenant name (created if it does not exist)")
 	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, 0, "tenant"); err != nil {
 		return err
-	}
-	if *tenant == "" {
-		return errors.New("--tenant is required")
 	}
 	return withService(ctx, *dsn, func(svc *vigil.Service) error {
 		key, err := svc.CreateKey(ctx, *tenant)
