@@ -251,8 +251,8 @@ func (d *docServer) runShell(t *testing.T, dir string, b docBlock) {
 			what = fmt.Sprintf(" `%s` exited %s", strings.TrimSpace(lines[n-1]), m[2])
 		}
 	}
-	if len(out) > 4000 {
-		out = append([]byte("...\n"), out[len(out)-4000:]...)
+	if len(out) > 1500 { // the end says what went wrong; earlier answers can be long
+		out = append([]byte("..."), out[len(out)-1500:]...)
 	}
 	t.Errorf("%s:%s (%v); output:\n%s", where, what, err, out)
 }
