@@ -69,11 +69,8 @@ func applyFile(ctx context.Context, what string, args []string, stdout, stderr i
 	tenant := fs.String("tenant", "", "tenant name")
 	file := fs.String("file", "", what+" file (YAML or JSON)")
 	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, 0, "tenant", "file"); err != nil {
 		return err
-	}
-	if *tenant == "" || *file == "" {
-		return errors.New("--tenant and --file are required")
 	}
 	doc, err := os.ReadFile(*file)
 	if err != nil {

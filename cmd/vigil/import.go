@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/vigil-aml/vigil/internal/schema"
@@ -22,6 +23,16 @@ var importKinds = map[string]vigil.BatchKind{
 	"business-users":  vigil.BatchBusinessUsers,
 	"consumer-events": vigil.BatchConsumerEvents,
 	"business-events": vigil.BatchBusinessEvents,
+}
+
+// importKindNames lists the valid --kind values, sorted.
+func importKindNames() []string {
+	names := make([]string, 0, len(importKinds))
+	for name := range importKinds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // importSummary counts the outcome of an import.
@@ -39,12 +50,15 @@ func importFile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	kindName := fs.String("kind", "", "consumer-users, business-users, consumer-events or business-events")
 	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
 	batchSize := fs.Int("batch-size", 1000, "records per batch (at most 10000)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, 1, "tenant", "kind"); err != nil {
 		return err
 	}
 	kind, ok := importKinds[*kindName]
-	if *tenant == "" || !ok || fs.NArg() != 1 {
-		return errors.New("use: vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]")
+	if !ok {
+		return fmt.Errorf("import: unknown --kind %q; use one of %s", *kindName, strings.Join(importKindNames(), ", "))
+	}
+	if fs.NArg() != 1 {
+		return errors.New("import: missing the file to import: vigil import --tenant NAME --kind KIND FILE.jsonl")
 	}
 	if *batchSize < 1 || *batchSize > vigil.MaxBatchRecords {
 		return fmt.Errorf("--batch-size must be from 1 to %d", vigil.MaxBatchRecords)
@@ -77,6 +91,7 @@ func importFile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		for start := 0; start < len(lines); start += *batchSize {
 			chunk := lines[start:min(start+*batchSize, len(lines))]
 			records := make([]any, 0, len(chunk))
+			lineOf := make([]int, 0, len(chunk)) // the file line of each record sent
 			for i, line := range chunk {
 				obj, err := schema.DecodeObject(line)
 				if err != nil {
@@ -86,9 +101,10 @@ func importFile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 					continue
 				}
 				records = append(records, obj)
+				lineOf = append(lineOf, start+i+1)
 			}
 			body := schema.Object{"batchId": fmt.Sprintf("%s-%d", prefix, start / *batchSize), "data": records}
-			reply, err := svc.Batch(ctx, t, kind, body, vigil.Flags{})
+			reply, failures, err := svc.BatchWithFailures(ctx, t, kind, body, vigil.Flags{})
 			if err != nil {
 				return fmt.Errorf("batch of lines %d-%d: %w", start+1, start+len(chunk), err)
 			}
@@ -102,8 +118,14 @@ func importFile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			s.records += len(records)
 			s.successful += resp.Successful
 			s.failed += resp.Failed
-			for _, f := range resp.FailedRecords {
-				s.failures = append(s.failures, fmt.Sprintf("%s: %s", f.ID, f.ReasonCode))
+			if failures == nil { // a batch replayed from an earlier import: only its codes are kept
+				for _, f := range resp.FailedRecords {
+					s.failures = append(s.failures, fmt.Sprintf("record %s: %s", f.ID, f.ReasonCode))
+				}
+			}
+			for _, f := range failures {
+				s.failures = append(s.failures, fmt.Sprintf("line %d (%s): %s: %s", lineOf[f.Position], f.ID, f.ReasonCode,
+					strings.Join(f.Problems, "; ")))
 			}
 			progress.update(start + len(chunk))
 		}
@@ -117,6 +139,9 @@ func importFile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				break
 			}
 			fmt.Fprintf(stdout, "  failed %s\n", f)
+		}
+		if s.failed > 0 {
+			return fmt.Errorf("import: %d of %d records failed", s.failed, s.records)
 		}
 		return nil
 	})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -13,8 +12,13 @@ import (
 
 // keysCommand runs `vigil keys create|list|revoke`.
 func keysCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const use = "use: vigil keys create|list|revoke (see vigil keys create --help)"
 	if len(args) == 0 {
-		return errors.New("missing keys command; use: vigil keys create|list|revoke")
+		return fmt.Errorf("missing keys command; %s", use)
+	}
+	if isHelp(args[0]) {
+		fmt.Fprintln(stdout, use)
+		return nil
 	}
 	switch args[0] {
 	case "create":
@@ -24,7 +28,7 @@ func keysCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case "revoke":
 		return revokeKey(ctx, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("unknown keys command %q; use: vigil keys create|list|revoke", args[0])
+	return fmt.Errorf("unknown keys command %q; %s", args[0], use)
 }
 
 // createKey creates a tenant (if needed) and a new key, printing the key alone on the last line.
@@ -34,11 +38,8 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	name := fs.String("name", "", "a label for the key, shown by keys list")
 	scopeList := fs.String("scopes", "read,write,admin", "comma-separated scopes: read, write, admin")
 	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, 0, "tenant"); err != nil {
 		return err
-	}
-	if *tenant == "" {
-		return errors.New("--tenant is required")
 	}
 	scopes, err := vigil.ParseScopes(*scopeList)
 	if err != nil {
@@ -60,11 +61,8 @@ func listKeys(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("keys list", stderr)
 	tenant := fs.String("tenant", "", "tenant name")
 	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, 0, "tenant"); err != nil {
 		return err
-	}
-	if *tenant == "" {
-		return errors.New("--tenant is required")
 	}
 	return withService(ctx, *dsn, func(svc *vigil.Service) error {
 		t, err := svc.TenantByName(ctx, *tenant)
@@ -89,11 +87,11 @@ func listKeys(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func revokeKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("keys revoke", stderr)
 	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, 1); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("name one key: vigil keys revoke [--db DSN] ID_OR_KEY")
+		return fmt.Errorf("keys revoke: name one key: vigil keys revoke [--db DSN] ID_OR_KEY")
 	}
 	return withService(ctx, *dsn, func(svc *vigil.Service) error {
 		k, err := svc.RevokeKey(ctx, "", fs.Arg(0))

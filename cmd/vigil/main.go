@@ -16,6 +16,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -51,7 +53,15 @@ DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
 `
 
 // run executes one command line. ready, when not nil, receives the address the server listens on.
+// Asking for help (--help on any command) is not an error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	if err := dispatch(ctx, args, stdout, stderr, ready); !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command given")
@@ -71,7 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return importFile(ctx, args[1:], stdout, stderr)
 	case "webhooks":
 		return webhooksCommand(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
+	}
+	if isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}

@@ -163,19 +163,31 @@ func TestImport(t *testing.T) {
 	os.WriteFile(users, []byte(strings.Join(lines, "\n")), 0o600)
 	var out bytes.Buffer
 	args := []string{"import", "--tenant", "acme", "--kind", "consumer-users", "--batch-size", "10", "--db", dsn, users}
-	if err := run(ctx, args, &out, io.Discard, nil); err != nil {
-		t.Fatal(err)
+	// Any failed record fails the command (a script must not read a partial import as done).
+	if err := run(ctx, args, &out, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "2 of 27 records failed") {
+		t.Fatalf("import with failed records: %v, want an error counting them", err)
 	}
-	if !strings.Contains(out.String(), "27 records, 25 successful, 2 failed") || !strings.Contains(out.String(), "bad: VALIDATION_ERROR") {
-		t.Fatalf("summary = %s", out.String())
+	for _, want := range []string{"27 records, 25 successful, 2 failed",
+		"line 26 (bad): VALIDATION_ERROR: createdTimestamp: ", // the reason, with its field path
+		"line 27: malformed JSON"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("summary lacks %q:\n%s", want, out.String())
+		}
 	}
 	// Running the same import again replays every batch: nothing fails as "exists".
 	out.Reset()
-	if err := run(ctx, args, &out, io.Discard, nil); err != nil || !strings.Contains(out.String(), "25 successful, 2 failed") {
+	if err := run(ctx, args, &out, io.Discard, nil); err == nil || !strings.Contains(out.String(), "25 successful, 2 failed") {
 		t.Fatalf("second run: %v %s", err, out.String())
 	}
-	if err := run(ctx, []string{"import", "--tenant", "acme", "--kind", "nope", users}, io.Discard, io.Discard, nil); err == nil {
-		t.Fatal("an unknown kind was accepted")
+	good := filepath.Join(dir, "good.jsonl")
+	os.WriteFile(good, []byte(strings.ReplaceAll(strings.Join(lines[:25], "\n"), `":"u`, `":"g`)), 0o600)
+	if err := run(ctx, []string{"import", "--tenant", "acme", "--kind", "consumer-users", "--db", dsn, good}, io.Discard, io.Discard, nil); err != nil {
+		t.Fatalf("an import without failures: %v", err)
+	}
+	err := run(ctx, []string{"import", "--tenant", "acme", "--kind", "users", users}, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), `unknown --kind "users"`) ||
+		!strings.Contains(err.Error(), "business-events, business-users, consumer-events, consumer-users") {
+		t.Fatalf("an unknown kind: %v, want it named with the valid ones", err)
 	}
 }
 

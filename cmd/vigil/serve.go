@@ -36,7 +36,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	logFormat := fs.String("log-format", envOr("VIGIL_LOG_FORMAT", "text"), "log format: text or json")
 	logLevel := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "least level logged: debug, info (an access log line per request), warn or error")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
 	userCacheBytes := *userCacheMB << 20
@@ -80,27 +80,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if err != nil {
 		return err
 	}
-	key, err := svc.Bootstrap(ctx)
-	if err != nil {
-		return fmt.Errorf("create the first API key: %w", err)
-	}
-
+	// Bind before the first key exists: a start that cannot serve must not create a key it
+	// never shows (the next start would find one and print none).
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
+	defer ln.Close()
 	addr := ln.Addr().String()
-	if key != "" {
-		fmt.Fprintf(stdout, `Created tenant %q and its first API key. It is shown only this once; store it now:
-
-    %s
-
-Send it in the x-api-key header, for example:
-
-    curl -H 'x-api-key: %s' http://%s/consumer/users/some-user-id
-
-Create more keys with: vigil keys create --tenant NAME --db %s
-`, vigil.DefaultTenant, key, key, addr, logging.RedactDSN(*dsn))
+	if err := announceKey(ctx, svc, stdout, addr, logging.RedactDSN(*dsn)); err != nil {
+		return err
 	}
 	srv := &http.Server{
 		Handler: httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,

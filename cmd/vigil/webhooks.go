@@ -19,26 +19,58 @@ const webhooksUsage = `use: vigil webhooks add --tenant NAME --url URL [--events
      vigil webhooks retry --tenant NAME --delivery DELIVERY
 (each takes --db DSN)`
 
+// webhookFlags are the flags each webhooks subcommand takes, besides --tenant and --db; the
+// required ones are listed first, up to nRequired.
+var webhookFlags = map[string]struct {
+	flags     []string
+	nRequired int
+}{
+	"add":        {[]string{"url", "events", "origin"}, 1},
+	"list":       {nil, 0},
+	"rotate":     {[]string{"id"}, 1},
+	"remove":     {[]string{"id"}, 1},
+	"deliveries": {[]string{"id", "status"}, 1},
+	"retry":      {[]string{"delivery"}, 1},
+}
+
 // webhooksCommand manages a tenant's webhook endpoints and deliveries.
 func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(webhooksUsage)
 	}
+	if isHelp(args[0]) {
+		fmt.Fprintln(stdout, webhooksUsage)
+		return nil
+	}
+	sub, ok := webhookFlags[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown webhooks command %q\n%s", args[0], webhooksUsage)
+	}
 	fs := newFlagSet("webhooks "+args[0], stderr)
 	tenantName := fs.String("tenant", "", "tenant name")
 	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
-	url := fs.String("url", "", "receiver URL (add)")
-	events := fs.String("events", "", "comma-separated webhook types (add; default: all)")
-	origin := fs.String("origin", "all", "all, or system: only changes Vigil made itself (add)")
-	id := fs.String("id", "", "endpoint id")
-	delivery := fs.String("delivery", "", "delivery id (retry)")
-	status := fs.String("status", "", "PENDING, DELIVERED or FAILED (deliveries)")
-	if err := fs.Parse(args[1:]); err != nil {
+	values := map[string]*string{}
+	usage := map[string][2]string{
+		"url":      {"", "receiver URL"},
+		"events":   {"", "comma-separated webhook types (default: all)"},
+		"origin":   {"all", "all, or system: only changes Vigil made itself"},
+		"id":       {"", "endpoint id"},
+		"delivery": {"", "delivery id"},
+		"status":   {"", "PENDING, DELIVERED or FAILED"},
+	}
+	for _, name := range sub.flags {
+		values[name] = fs.String(name, usage[name][0], usage[name][1])
+	}
+	if err := parseArgs(fs, args[1:], 0, append([]string{"tenant"}, sub.flags[:sub.nRequired]...)...); err != nil {
 		return err
 	}
-	if *tenantName == "" {
-		return errors.New("--tenant is required\n" + webhooksUsage)
+	get := func(name string) string {
+		if v := values[name]; v != nil {
+			return *v
+		}
+		return ""
 	}
+	url, events, origin, id, delivery, status := get("url"), get("events"), get("origin"), get("id"), get("delivery"), get("status")
 	return withService(ctx, *dsn, func(svc *vigil.Service) error {
 		tenant, err := svc.TenantByName(ctx, *tenantName)
 		if err != nil {
@@ -47,9 +79,9 @@ func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		var reply []byte
 		switch args[0] {
 		case "add":
-			spec := vigil.WebhookSpec{URL: *url, Origin: *origin}
-			if *events != "" {
-				spec.Events = strings.Split(*events, ",")
+			spec := vigil.WebhookSpec{URL: url, Origin: origin}
+			if events != "" {
+				spec.Events = strings.Split(events, ",")
 			}
 			if reply, err = svc.CreateWebhook(ctx, tenant, spec); err != nil {
 				return err
@@ -61,29 +93,27 @@ func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Write
 			fmt.Fprintf(stdout, "Webhook endpoint %s added for tenant %q. Its signing secret (shown only once):\n%s\n", created.ID, *tenantName, created.Secret)
 			return nil
 		case "rotate":
-			if reply, err = svc.RotateWebhookSecret(ctx, tenant, *id); err != nil {
+			if reply, err = svc.RotateWebhookSecret(ctx, tenant, id); err != nil {
 				return err
 			}
 			var rotated struct{ Secret string }
 			if err := json.Unmarshal(reply, &rotated); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "New signing secret of %s (the previous one keeps signing for 24 hours):\n%s\n", *id, rotated.Secret)
+			fmt.Fprintf(stdout, "New signing secret of %s (the previous one keeps signing for 24 hours):\n%s\n", id, rotated.Secret)
 			return nil
 		case "remove":
-			if err := svc.DeleteWebhook(ctx, tenant, *id); err != nil {
+			if err := svc.DeleteWebhook(ctx, tenant, id); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "Webhook endpoint %s removed.\n", *id)
+			fmt.Fprintf(stdout, "Webhook endpoint %s removed.\n", id)
 			return nil
 		case "list":
 			reply, err = svc.ListWebhooks(ctx, tenant)
 		case "deliveries":
-			reply, err = svc.WebhookDeliveries(ctx, tenant, *id, *status)
+			reply, err = svc.WebhookDeliveries(ctx, tenant, id, status)
 		case "retry":
-			reply, err = svc.RetryWebhookDelivery(ctx, tenant, *delivery)
-		default:
-			return fmt.Errorf("unknown webhooks command %q\n%s", args[0], webhooksUsage)
+			reply, err = svc.RetryWebhookDelivery(ctx, tenant, delivery)
 		}
 		if err != nil {
 			return err

@@ -298,11 +298,16 @@ describe("errors and isolation", () => {
     });
   }
 
-  it("unknown query parameters (e.g. _krsOnly from older docs) are ignored", async () => {
+  it("_krsOnly (from Flagright's docs) is accepted; an unknown or misspelled query parameter is 400 and writes nothing", async () => {
     const userId = uid("krs");
-    const res = await v.api("POST", "/consumer/users?_krsOnly=true&somethingElse=1", { body: { userId, createdTimestamp: TS } });
+    const res = await v.api("POST", "/consumer/users?_krsOnly=true", { body: { userId, createdTimestamp: TS } });
     assert.equal(res.status, 201, res.text);
     assert.equal((await v.client.consumerUsers.get(userId, NO_RETRY)).userId, userId);
+    const other = uid("krs");
+    const bad = await v.api("POST", "/consumer/users?lockCRARiskLevel=true", { body: { userId: other, createdTimestamp: TS } });
+    assertErrorResponse(bad, 400, "misspelled flag:");
+    assert.match(bad.json.validationErrors, /lockCRARiskLevel: .*did you mean lockCraRiskLevel\?/);
+    await expectSdkError(v.client.consumerUsers.get(other, NO_RETRY), 404);
   });
 
   // ---- tenants ----------------------------------------------------------------

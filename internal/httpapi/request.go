@@ -91,7 +91,7 @@ func parsePage(q url.Values) (page, pageSize int, err error) {
 }
 
 // parseFlags reads the endpoint's flags. Each must be "true" or "false", and a flag given twice
-// must agree with itself; unknown query parameters are ignored.
+// must agree with itself. Unknown query parameters never get here: onlyParams refuses them.
 func parseFlags(q url.Values, set flagSet) (vigil.Flags, error) {
 	var f vigil.Flags
 	var problems []string

@@ -116,7 +116,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	for _, rt := range routes {
 		var allowed []string
 		for method, h := range rt.methods {
-			mux.HandleFunc(method+" "+rt.path, h)
+			mux.HandleFunc(method+" "+rt.path, a.onlyParams(method+" "+rt.path, h))
 			allowed = append(allowed, method)
 		}
 		sort.Strings(allowed)

@@ -57,8 +57,8 @@ func Decode(data []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.ReadToken(); err != io.EOF {
-		return nil, &DecodeError{Reason: "malformed JSON: unexpected data after the top-level value"}
+	if end := dec.InputOffset(); func() bool { _, err := dec.ReadToken(); return err != io.EOF }() {
+		return nil, &DecodeError{Reason: fmt.Sprintf("malformed JSON at byte %d: unexpected data after the top-level value", end)}
 	}
 	return v, nil
 }
@@ -71,7 +71,7 @@ var noInput = bytes.NewReader(nil)
 func readValue(dec *jsontext.Decoder) (any, error) {
 	tok, err := dec.ReadToken()
 	if err != nil {
-		return nil, syntaxError(err)
+		return nil, syntaxError(dec, err)
 	}
 	switch tok.Kind() {
 	case '{':
@@ -82,7 +82,7 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 		for dec.PeekKind() != '}' {
 			name, err := dec.ReadToken()
 			if err != nil {
-				return nil, syntaxError(err)
+				return nil, syntaxError(dec, err)
 			}
 			key := name.String() // copy now: the next read voids the token
 			v, err := readValue(dec)
@@ -92,7 +92,7 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 			obj[key] = v
 		}
 		if _, err := dec.ReadToken(); err != nil {
-			return nil, syntaxError(err)
+			return nil, syntaxError(dec, err)
 		}
 		return obj, nil
 	case '[':
@@ -108,7 +108,7 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 			arr = append(arr, v)
 		}
 		if _, err := dec.ReadToken(); err != nil {
-			return nil, syntaxError(err)
+			return nil, syntaxError(dec, err)
 		}
 		return arr, nil
 	case '"':
@@ -130,10 +130,11 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 	return nil, &DecodeError{Reason: "malformed JSON"}
 }
 
-// syntaxError turns a jsontext error into a client-safe reason with the byte offset.
-func syntaxError(err error) error {
+// syntaxError turns a jsontext error into a client-safe reason with the byte offset (for a
+// body that ends too soon, its length: where the missing data should have been).
+func syntaxError(dec *jsontext.Decoder, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return &DecodeError{Reason: "malformed JSON: unexpected end of input"}
+		return &DecodeError{Reason: fmt.Sprintf("malformed JSON at byte %d: unexpected end of input", dec.InputOffset())}
 	}
 	var se *jsontext.SyntacticError
 	if errors.As(err, &se) {

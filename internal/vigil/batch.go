@@ -79,26 +79,44 @@ func (r *batchRecord) unit() unit {
 // shared between records. Invalid records are reported and the others still apply; the batchId
 // makes the whole batch idempotent. body is the decoded request body; it is modified.
 func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body schema.Object, flags Flags) ([]byte, error) {
+	reply, _, err := s.BatchWithFailures(ctx, tenant, kind, body, flags)
+	return reply, err
+}
+
+// BatchFailure is one record a batch refused: its position in data, its id, its reasonCode and
+// every problem found in it (the wire's failedRecords carry only the code).
+type BatchFailure struct {
+	Position   int
+	ID         string
+	ReasonCode string
+	Problems   []string
+}
+
+// BatchWithFailures is Batch that also returns the problems of every refused record, for
+// `vigil import`. A batch replayed by its batchId returns no failures: only the stored answer.
+func (s *Service) BatchWithFailures(ctx context.Context, tenant Tenant, kind BatchKind, body schema.Object, flags Flags) ([]byte, []BatchFailure, error) {
+	var failures []BatchFailure
 	fingerprint := schema.Fingerprint(body, flags.canonical())
 	data, ok := body["data"].([]any)
 	if !ok {
-		return nil, invalidf("data", "is required and must be an array of records")
+		return nil, nil, invalidf("data", "is required and must be an array of records")
 	}
 	if len(data) > MaxBatchRecords {
-		return nil, invalidf("data", "has %d records; a batch holds at most %d", len(data), MaxBatchRecords)
+		return nil, nil, invalidf("data", "has %d records; a batch holds at most %d", len(data), MaxBatchRecords)
 	}
 	batchID, err := s.batchID(body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if prior, err := s.store.Batch(ctx, tenant.ID, string(kind), batchID); err == nil {
-		return s.replayBatch(prior, fingerprint[:], batchID)
+		reply, err := s.replayBatch(prior, fingerprint[:], batchID)
+		return reply, nil, err
 	} else if !errors.Is(err, ErrNotFound) {
-		return nil, err
+		return nil, nil, err
 	}
 	rs, err := s.ruleContext(ctx, tenant.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	records := s.prepareBatch(ctx, tenant, kind, batchID, data, flags, rs)
@@ -120,7 +138,7 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 	}
 	errs, err := s.store.UpdateAll(ctx, fns)
 	if err != nil {
-		return nil, fmt.Errorf("store batch %q: %w", batchID, err)
+		return nil, nil, fmt.Errorf("store batch %q: %w", batchID, err)
 	}
 	for i, r := range runnable {
 		r.err = errs[i]
@@ -148,9 +166,10 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 		if r.err != nil {
 			reason, err := reasonOf(r.err)
 			if err != nil { // not the record's fault: the batch fails as a whole
-				return nil, fmt.Errorf("batch %q record %s: %w", batchID, r.id, err)
+				return nil, nil, fmt.Errorf("batch %q record %s: %w", batchID, r.id, err)
 			}
 			resp.FailedRecords = append(resp.FailedRecords, failedRecord{ID: r.id, ReasonCode: reason})
+			failures = append(failures, BatchFailure{Position: r.position, ID: r.id, ReasonCode: reason, Problems: problemsOf(r.err)})
 			continue
 		}
 		uid, seq := r.entry()
@@ -184,15 +203,16 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 		// The same batchId was processed concurrently: answer as a retry would be answered.
 		prior, err := s.store.Batch(ctx, tenant.ID, string(kind), batchID)
 		if err != nil {
-			return nil, fmt.Errorf("read batch %q: %w", batchID, err)
+			return nil, nil, fmt.Errorf("read batch %q: %w", batchID, err)
 		}
-		return s.replayBatch(prior, fingerprint[:], batchID)
+		reply, err := s.replayBatch(prior, fingerprint[:], batchID)
+		return reply, nil, err
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.afterWrite(rs)
-	return rec.Response, nil
+	return rec.Response, failures, nil
 }
 
 // batchID returns the client's batchId or a new one.
@@ -304,6 +324,18 @@ func reasonOf(err error) (string, error) {
 		return ve.Reason, nil
 	}
 	return ReasonValidation, nil
+}
+
+// problemsOf lists a client error's problems, or its message when it has none.
+func problemsOf(err error) []string {
+	var ve *Error
+	if errors.As(err, &ve) && len(ve.Problems) > 0 {
+		return ve.Problems
+	}
+	if ve != nil {
+		return []string{ve.Message}
+	}
+	return []string{err.Error()}
 }
 
 // BatchPage handles GET /batch/.../{batchId}?page=&pageSize=: the successful records of a batch,
