@@ -4,20 +4,40 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
-const webhooksUsage = `use: vigil webhooks add --tenant NAME --url URL [--events T1,T2] [--origin all|system]
+const webhooksUsage = `use: vigil webhooks add --tenant NAME --url URL [--events T1,T2] [--origin all|system] [--webhook-max-endpoints N]
      vigil webhooks list --tenant NAME
      vigil webhooks rotate --tenant NAME --id ENDPOINT
      vigil webhooks remove --tenant NAME --id ENDPOINT
      vigil webhooks deliveries --tenant NAME --id ENDPOINT [--status PENDING|DELIVERED|FAILED]
      vigil webhooks retry --tenant NAME --delivery DELIVERY
 (each takes --db DSN)`
+
+// maxEndpointsFlag registers --webhook-max-endpoints, whose default VIGIL_WEBHOOK_MAX_ENDPOINTS
+// sets, and returns how to read it as vigil.Options.MaxWebhookEndpoints (0 there is the default,
+// so "no bound" becomes -1).
+func maxEndpointsFlag(fs *flag.FlagSet) func() (int, error) {
+	value := fs.String("webhook-max-endpoints", envOr("VIGIL_WEBHOOK_MAX_ENDPOINTS", strconv.Itoa(vigil.DefaultMaxWebhookEndpoints)),
+		"most webhook endpoints one tenant may have (0: no bound)")
+	return func() (int, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(*value))
+		switch {
+		case err != nil || n < 0:
+			return 0, fmt.Errorf("--webhook-max-endpoints (or VIGIL_WEBHOOK_MAX_ENDPOINTS): %q is not a whole number of endpoints (0: no bound)", *value)
+		case n == 0:
+			return -1, nil
+		}
+		return n, nil
+	}
+}
 
 // webhooksCommand manages a tenant's webhook endpoints and deliveries.
 func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,13 +53,18 @@ func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	id := fs.String("id", "", "endpoint id")
 	delivery := fs.String("delivery", "", "delivery id (retry)")
 	status := fs.String("status", "", "PENDING, DELIVERED or FAILED (deliveries)")
+	maxEndpoints := maxEndpointsFlag(fs)
 	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	bound, err := maxEndpoints()
+	if err != nil {
 		return err
 	}
 	if *tenantName == "" {
 		return errors.New("--tenant is required\n" + webhooksUsage)
 	}
-	return withService(ctx, *dsn, func(svc *vigil.Service) error {
+	return withServiceOptions(ctx, *dsn, vigil.Options{MaxWebhookEndpoints: bound}, func(svc *vigil.Service) error {
 		tenant, err := svc.TenantByName(ctx, *tenantName)
 		if err != nil {
 			return err
