@@ -137,15 +137,17 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c vigil.DeliveryClaim) ([]v
 	}
 	skip := append([]string{}, c.SkipEndpoints...)
 	return scanDeliveries(s.pool.Query(ctx, rebind(`UPDATE webhook_deliveries SET lease_until = ?
-		WHERE lease_until <= ? AND status = 'PENDING' AND id IN (SELECT id FROM (SELECT d.id, d.next_attempt_at, d.seq,
-				ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.seq) AS endpoint_rank
-			FROM webhook_deliveries d
-			WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND d.lease_until <= ?
-			AND NOT (d.endpoint_id = ANY(?::text[]))
-			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
-				AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3)) ranked
+		WHERE lease_until <= ? AND status = 'PENDING' AND id IN (SELECT id FROM (SELECT c.id, c.next_attempt_at, c.seq,
+				ROW_NUMBER() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.seq) AS endpoint_rank
+			FROM (SELECT d.id, d.endpoint_id, d.next_attempt_at, d.seq FROM webhook_deliveries d
+				WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND d.lease_until <= ?
+				AND NOT (d.endpoint_id = ANY(?::text[]))
+				AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
+					AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3)
+				ORDER BY d.next_attempt_at, d.seq LIMIT ?) c) ranked
 			WHERE endpoint_rank <= ? ORDER BY next_attempt_at, seq LIMIT ?)
-		RETURNING `+sqlrow.DeliveryColumns), c.LeaseUntil, c.Now, c.Now, c.Now, skip, perEndpoint, c.Limit))
+		RETURNING `+sqlrow.DeliveryColumns), c.LeaseUntil, c.Now, c.Now, c.Now, skip,
+		vigil.ClaimCandidates*c.Limit, perEndpoint, c.Limit))
 }
 
 // FinishAttempt implements vigil.WebhookStore.

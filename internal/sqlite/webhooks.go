@@ -113,15 +113,16 @@ func (s *Store) Delivery(ctx context.Context, tenantID, id string) (vigil.Delive
 }
 
 // claimQuery finds due deliveries not held back by an earlier one of the same order key and
-// endpoint (pending and failed fewer than three times), at most a number per endpoint, and none
-// for the endpoints listed in a JSON array.
-const claimQuery = `SELECT ` + sqlrow.DeliveryColumns + ` FROM (SELECT d.*, ROW_NUMBER() OVER (
-		PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.seq) AS endpoint_rank
-	FROM webhook_deliveries d
-	WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND d.lease_until <= ?
-	AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
-	AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
-		AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3))
+// endpoint (pending and failed fewer than three times), none for the endpoints listed in a JSON
+// array, and among the oldest few of those at most a number per endpoint.
+const claimQuery = `SELECT ` + sqlrow.DeliveryColumns + ` FROM (SELECT c.*, ROW_NUMBER() OVER (
+		PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.seq) AS endpoint_rank
+	FROM (SELECT d.* FROM webhook_deliveries d
+		WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND d.lease_until <= ?
+		AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
+		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
+			AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3)
+		ORDER BY d.next_attempt_at, d.seq LIMIT ?) c)
 	WHERE endpoint_rank <= ? ORDER BY next_attempt_at, seq LIMIT ?`
 
 // ClaimDeliveries implements vigil.WebhookStore. The lease is taken by a conditional update
@@ -136,7 +137,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c vigil.DeliveryClaim) ([]v
 		perEndpoint = c.Limit
 	}
 	now, leaseUntil := c.Now, c.LeaseUntil
-	due, err := scanDeliveries(s.read.QueryContext(ctx, claimQuery, now, now, string(skip), perEndpoint, c.Limit))
+	due, err := scanDeliveries(s.read.QueryContext(ctx, claimQuery, now, now, string(skip),
+		vigil.ClaimCandidates*c.Limit, perEndpoint, c.Limit))
 	if err != nil || len(due) == 0 {
 		return nil, err
 	}

@@ -13,12 +13,19 @@ type WebhookStore interface {
 	Delivery(ctx context.Context, tenantID, id string) (Delivery, []DeliveryAttempt, error)
 	// ClaimDeliveries leases deliveries that are due at c.Now, until c.LeaseUntil, oldest due
 	// first, within c's bounds. A PENDING delivery that has failed fewer than three times holds
-	// back the later deliveries of the same order key to the same endpoint. A delivery is
-	// leased by one caller at a time, whatever the number of processes.
+	// back the later deliveries of the same order key to the same endpoint. Only the oldest
+	// ClaimCandidates×c.Limit deliveries that may be claimed are considered, so that a claim
+	// costs the same whatever the backlog. A delivery is leased by one caller at a time,
+	// whatever the number of processes.
 	ClaimDeliveries(ctx context.Context, c DeliveryClaim) ([]Delivery, error)
 	// FinishAttempt records an attempt and the delivery's new state, and ends its lease.
 	FinishAttempt(ctx context.Context, d Delivery, a DeliveryAttempt) error
 }
+
+// ClaimCandidates is how many times its limit a claim looks at. When one endpoint has most of
+// the oldest due deliveries, a claim takes PerEndpoint of them and the caller skips that
+// endpoint next time, reaching the others' deliveries behind them.
+const ClaimCandidates = 4
 
 // DeliveryClaim bounds what ClaimDeliveries leases.
 type DeliveryClaim struct {
