@@ -49,12 +49,17 @@ func openStore(ctx context.Context, dsn string) (vigil.Store, error) {
 // withService opens the store a DSN names, runs fn with a service on it and closes the store:
 // the frame of every command but serve.
 func withService(ctx context.Context, dsn string, fn func(*vigil.Service) error) error {
+	return withServiceOptions(ctx, dsn, vigil.Options{}, fn)
+}
+
+// withServiceOptions is withService with options.
+func withServiceOptions(ctx context.Context, dsn string, opts vigil.Options, fn func(*vigil.Service) error) error {
 	store, err := openStore(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	svc, err := vigil.NewService(store, vigil.Options{})
+	svc, err := vigil.NewService(store, opts)
 	if err != nil {
 		return err
 	}

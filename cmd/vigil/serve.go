@@ -30,8 +30,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
 	maxBody := fs.Int64("max-body", httpapi.DefaultMaxBody, "largest single request body in bytes")
 	maxBatchBody := fs.Int64("max-batch-body", httpapi.DefaultMaxBatchBody, "largest batch request body in bytes")
-	webhookAllow := fs.String("webhook-allow", envOr("VIGIL_WEBHOOK_ALLOW", ""), "comma-separated networks webhooks may connect to (empty: any)")
-	webhookDeny := fs.String("webhook-deny", envOr("VIGIL_WEBHOOK_DENY", ""), "comma-separated networks webhooks may not connect to")
+	webhookAllow := fs.String("webhook-allow", envOr("VIGIL_WEBHOOK_ALLOW", ""), "comma-separated networks webhooks may connect to though built in as denied (loopback, private, link-local, metadata...), e.g. 127.0.0.1/32")
+	webhookDeny := fs.String("webhook-deny", envOr("VIGIL_WEBHOOK_DENY", ""), "comma-separated networks webhooks may not connect to (the most specific range decides)")
+	webhookMaxEndpoints := maxEndpointsFlag(fs)
 	webhookFirstRetry := fs.Duration("webhook-first-retry", 10*time.Second, "delay before the first retry of a failed webhook (doubles each time)")
 	logFormat := fs.String("log-format", envOr("VIGIL_LOG_FORMAT", "text"), "log format: text or json")
 	logLevel := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "least level logged: debug, info (an access log line per request), warn or error")
@@ -74,9 +75,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if err != nil {
 		return fmt.Errorf("--webhook-deny: %w", err)
 	}
+	maxEndpoints, err := webhookMaxEndpoints()
+	if err != nil {
+		return err
+	}
 	dispatcher := webhooks.New(store, webhooks.Config{Allow: allow, Deny: deny, FirstRetry: *webhookFirstRetry, Logger: log})
 	m := metrics.New()
-	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m, Wake: dispatcher.Wake, UserCacheBytes: userCacheBytes})
+	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m, Wake: dispatcher.Wake, UserCacheBytes: userCacheBytes,
+		MaxWebhookEndpoints: maxEndpoints})
 	if err != nil {
 		return err
 	}

@@ -4,14 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
-const webhooksUsage = `use: vigil webhooks add --tenant NAME --url URL [--events T1,T2] [--origin all|system]
+const webhooksUsage = `use: vigil webhooks add --tenant NAME --url URL [--events T1,T2] [--origin all|system] [--webhook-max-endpoints N]
      vigil webhooks list --tenant NAME
      vigil webhooks rotate --tenant NAME --id ENDPOINT
      vigil webhooks remove --tenant NAME --id ENDPOINT
@@ -31,6 +33,24 @@ var webhookFlags = map[string]struct {
 	"remove":     {[]string{"id"}, 1},
 	"deliveries": {[]string{"id", "status"}, 1},
 	"retry":      {[]string{"delivery"}, 1},
+}
+
+// maxEndpointsFlag registers --webhook-max-endpoints, whose default VIGIL_WEBHOOK_MAX_ENDPOINTS
+// sets, and returns how to read it as vigil.Options.MaxWebhookEndpoints (0 there is the default,
+// so "no bound" becomes -1).
+func maxEndpointsFlag(fs *flag.FlagSet) func() (int, error) {
+	value := fs.String("webhook-max-endpoints", envOr("VIGIL_WEBHOOK_MAX_ENDPOINTS", strconv.Itoa(vigil.DefaultMaxWebhookEndpoints)),
+		"most webhook endpoints one tenant may have (0: no bound)")
+	return func() (int, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(*value))
+		switch {
+		case err != nil || n < 0:
+			return 0, fmt.Errorf("--webhook-max-endpoints (or VIGIL_WEBHOOK_MAX_ENDPOINTS): %q is not a whole number of endpoints (0: no bound)", *value)
+		case n == 0:
+			return -1, nil
+		}
+		return n, nil
+	}
 }
 
 // webhooksCommand manages a tenant's webhook endpoints and deliveries.
@@ -61,7 +81,15 @@ func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	for _, name := range sub.flags {
 		values[name] = fs.String(name, usage[name][0], usage[name][1])
 	}
+	maxEndpoints := func() (int, error) { return 0, nil }
+	if args[0] == "add" {
+		maxEndpoints = maxEndpointsFlag(fs)
+	}
 	if err := parseArgs(fs, args[1:], 0, append([]string{"tenant"}, sub.flags[:sub.nRequired]...)...); err != nil {
+		return err
+	}
+	bound, err := maxEndpoints()
+	if err != nil {
 		return err
 	}
 	get := func(name string) string {
@@ -71,7 +99,7 @@ func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		return ""
 	}
 	url, events, origin, id, delivery, status := get("url"), get("events"), get("origin"), get("id"), get("delivery"), get("status")
-	return withService(ctx, *dsn, func(svc *vigil.Service) error {
+	return withServiceOptions(ctx, *dsn, vigil.Options{MaxWebhookEndpoints: bound}, func(svc *vigil.Service) error {
 		tenant, err := svc.TenantByName(ctx, *tenantName)
 		if err != nil {
 			return err

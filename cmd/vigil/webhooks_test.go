@@ -105,3 +105,34 @@ func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
 }
+
+// TestWebhooksAddIsCapped checks the CLI's error when a tenant has as many endpoints as
+// --webhook-max-endpoints allows, and for a value that is not a number.
+func TestWebhooksAddIsCapped(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
+	ctx := context.Background()
+	newTestKey(t, dsn, "acme")
+	add := func(extra ...string) error {
+		args := append([]string{"webhooks", "add", "--tenant", "acme", "--url", "https://hooks.example.com/v", "--db", dsn}, extra...)
+		return run(ctx, args, io.Discard, io.Discard, nil)
+	}
+	for range 2 {
+		if err := add("--webhook-max-endpoints", "2"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := add("--webhook-max-endpoints", "2")
+	if err == nil || !strings.Contains(err.Error(), "already has 2 webhook endpoints") {
+		t.Fatalf("a third endpoint with a bound of 2: %v", err)
+	}
+	if err := add("--webhook-max-endpoints", "0"); err != nil {
+		t.Fatalf("with no bound: %v", err)
+	}
+	if err := add("--webhook-max-endpoints", "ten"); err == nil || !strings.Contains(err.Error(), "not a whole number") {
+		t.Fatalf("a bound that is not a number: %v", err)
+	}
+	t.Setenv("VIGIL_WEBHOOK_MAX_ENDPOINTS", "3")
+	if err := add(); err == nil || !strings.Contains(err.Error(), "already has 3") {
+		t.Fatalf("VIGIL_WEBHOOK_MAX_ENDPOINTS=3 with 3 endpoints: %v", err)
+	}
+}

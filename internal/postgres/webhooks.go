@@ -26,6 +26,17 @@ func rebind(q string) string {
 	return b.String()
 }
 
+// CountWebhookEndpoints implements vigil.WebhookTx: it first locks the tenant's row, so that
+// transactions counting the same tenant's endpoints wait for each other.
+func (t *pgTx) CountWebhookEndpoints(ctx context.Context, tenantID string) (int, error) {
+	if _, err := t.tx.Exec(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE`, tenantID); err != nil {
+		return 0, mapError(err)
+	}
+	var n int
+	err := t.tx.QueryRow(ctx, `SELECT count(*) FROM webhook_endpoints WHERE tenant_id = $1`, tenantID).Scan(&n)
+	return n, mapError(err)
+}
+
 func (t *pgTx) PutWebhookEndpoint(ctx context.Context, e vigil.WebhookEndpoint) error {
 	secrets, err := json.Marshal(e.Secrets)
 	if err != nil {
@@ -119,14 +130,24 @@ func (s *Store) Delivery(ctx context.Context, tenantID, id string) (vigil.Delive
 // ClaimDeliveries implements vigil.WebhookStore: one statement selects the due deliveries and
 // leases them; a row another process leased meanwhile fails the lease condition once its lock
 // is released, so each delivery has one holder.
-func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil int64, limit int) ([]vigil.Delivery, error) {
+func (s *Store) ClaimDeliveries(ctx context.Context, c vigil.DeliveryClaim) ([]vigil.Delivery, error) {
+	perEndpoint := c.PerEndpoint
+	if perEndpoint <= 0 {
+		perEndpoint = c.Limit
+	}
+	skip := append([]string{}, c.SkipEndpoints...)
 	return scanDeliveries(s.pool.Query(ctx, rebind(`UPDATE webhook_deliveries SET lease_until = ?
-		WHERE lease_until <= ? AND status = 'PENDING' AND id IN (SELECT d.id FROM webhook_deliveries d
-			WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND d.lease_until <= ?
-			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
-				AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3)
-			ORDER BY d.next_attempt_at, d.seq LIMIT ?)
-		RETURNING `+sqlrow.DeliveryColumns), leaseUntil, now, now, now, limit))
+		WHERE lease_until <= ? AND status = 'PENDING' AND id IN (SELECT id FROM (SELECT c.id, c.next_attempt_at, c.seq,
+				ROW_NUMBER() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.seq) AS endpoint_rank
+			FROM (SELECT d.id, d.endpoint_id, d.next_attempt_at, d.seq FROM webhook_deliveries d
+				WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND d.lease_until <= ?
+				AND NOT (d.endpoint_id = ANY(?::text[]))
+				AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
+					AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3)
+				ORDER BY d.next_attempt_at, d.seq LIMIT ?) c) ranked
+			WHERE endpoint_rank <= ? ORDER BY next_attempt_at, seq LIMIT ?)
+		RETURNING `+sqlrow.DeliveryColumns), c.LeaseUntil, c.Now, c.Now, c.Now, skip,
+		vigil.ClaimCandidates*c.Limit, perEndpoint, c.Limit))
 }
 
 // FinishAttempt implements vigil.WebhookStore.

@@ -17,6 +17,14 @@ const (
 		FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id`
 )
 
+// CountWebhookEndpoints implements vigil.WebhookTx; SQLite has one writer, so transactions
+// count one after the other.
+func (t *sqlTx) CountWebhookEndpoints(ctx context.Context, tenantID string) (int, error) {
+	var n int
+	err := t.q().QueryRowContext(ctx, `SELECT count(*) FROM webhook_endpoints WHERE tenant_id = ?`, tenantID).Scan(&n)
+	return n, err
+}
+
 func (t *sqlTx) PutWebhookEndpoint(ctx context.Context, e vigil.WebhookEndpoint) error {
 	secrets, err := json.Marshal(e.Secrets)
 	if err != nil {
@@ -105,17 +113,32 @@ func (s *Store) Delivery(ctx context.Context, tenantID, id string) (vigil.Delive
 }
 
 // claimQuery finds due deliveries not held back by an earlier one of the same order key and
-// endpoint (pending and failed fewer than three times).
-const claimQuery = `SELECT ` + sqlrow.DeliveryColumns + ` FROM webhook_deliveries d
-	WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND d.lease_until <= ?
-	AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
-		AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3)
-	ORDER BY d.next_attempt_at, d.seq LIMIT ?`
+// endpoint (pending and failed fewer than three times), none for the endpoints listed in a JSON
+// array, and among the oldest few of those at most a number per endpoint.
+const claimQuery = `SELECT ` + sqlrow.DeliveryColumns + ` FROM (SELECT c.*, ROW_NUMBER() OVER (
+		PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.seq) AS endpoint_rank
+	FROM (SELECT d.* FROM webhook_deliveries d
+		WHERE d.status = 'PENDING' AND d.next_attempt_at <= ? AND d.lease_until <= ?
+		AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
+		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
+			AND p.order_key = d.order_key AND p.seq < d.seq AND p.status = 'PENDING' AND p.attempts < 3)
+		ORDER BY d.next_attempt_at, d.seq LIMIT ?) c)
+	WHERE endpoint_rank <= ? ORDER BY next_attempt_at, seq LIMIT ?`
 
 // ClaimDeliveries implements vigil.WebhookStore. The lease is taken by a conditional update
 // through the writer, so one caller gets each delivery.
-func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil int64, limit int) ([]vigil.Delivery, error) {
-	due, err := scanDeliveries(s.read.QueryContext(ctx, claimQuery, now, now, limit))
+func (s *Store) ClaimDeliveries(ctx context.Context, c vigil.DeliveryClaim) ([]vigil.Delivery, error) {
+	skip, err := json.Marshal(append([]string{}, c.SkipEndpoints...))
+	if err != nil {
+		return nil, err
+	}
+	perEndpoint := c.PerEndpoint
+	if perEndpoint <= 0 {
+		perEndpoint = c.Limit
+	}
+	now, leaseUntil := c.Now, c.LeaseUntil
+	due, err := scanDeliveries(s.read.QueryContext(ctx, claimQuery, now, now, string(skip),
+		vigil.ClaimCandidates*c.Limit, perEndpoint, c.Limit))
 	if err != nil || len(due) == 0 {
 		return nil, err
 	}

@@ -30,6 +30,8 @@ func Run(t *testing.T, b Backend) {
 		{"many units in order with shared commits", testUpdateAll},
 		{"webhook endpoints", testWebhookEndpoints},
 		{"webhook outbox order, leases and retries", testOutbox},
+		{"webhook claims bounded per endpoint", testClaimBounds},
+		{"webhook endpoints counted one transaction after the other", testCountEndpoints},
 		{"configuration version", testConfigVersion},
 		{"a user's latest response", testLatestResponse},
 		{"a write computed ahead stores only on its versions", testWriteUserIf},
@@ -531,11 +533,11 @@ func testOutbox(t *testing.T, s vigil.Store) {
 		}
 		return nil
 	})
-	claimed, err := s.ClaimDeliveries(ctx, 100, 200, 10)
+	claimed, err := s.ClaimDeliveries(ctx, vigil.DeliveryClaim{Now: 100, LeaseUntil: 200, Limit: 10})
 	if err != nil || ids(claimed) != "[a1 b1]" {
 		t.Fatalf("first claim = %s, %v; want the first delivery of each user", ids(claimed), err)
 	}
-	if again, _ := s.ClaimDeliveries(ctx, 150, 250, 10); len(again) != 0 {
+	if again, _ := s.ClaimDeliveries(ctx, vigil.DeliveryClaim{Now: 150, LeaseUntil: 250, Limit: 10}); len(again) != 0 {
 		t.Fatalf("leased deliveries were claimed again: %s", ids(again))
 	}
 	// a1 fails three times: then a2 is no longer held back.
@@ -545,7 +547,7 @@ func testOutbox(t *testing.T, s vigil.Store) {
 		if err := s.FinishAttempt(ctx, d, vigil.DeliveryAttempt{DeliveryID: "a1", Attempt: attempt, At: 100, Error: "down"}); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := s.ClaimDeliveries(ctx, 100, 200, 10)
+		got, _ := s.ClaimDeliveries(ctx, vigil.DeliveryClaim{Now: 100, LeaseUntil: 200, Limit: 10})
 		want := "[a1]"
 		if attempt == 3 {
 			want = "[a1 a2]"
@@ -574,7 +576,7 @@ func testOutbox(t *testing.T, s vigil.Store) {
 		t.Fatal(err)
 	}
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error { return tx.RetryDelivery(ctx, "t1", "b1", 300) })
-	if got, _ := s.ClaimDeliveries(ctx, 300, 400, 10); !strings.Contains(ids(got), "b1") {
+	if got, _ := s.ClaimDeliveries(ctx, vigil.DeliveryClaim{Now: 300, LeaseUntil: 400, Limit: 10}); !strings.Contains(ids(got), "b1") {
 		t.Fatalf("a retried delivery was not due: %s", ids(got))
 	}
 	listed, err := s.Deliveries(ctx, "t1", "w1", vigil.DeliveryPending, 10)
@@ -697,7 +699,7 @@ func testWriteUser(t *testing.T, s vigil.Store) {
 	if err != nil || got.LastSeq != 3 || string(got.Profile) != string(u.Profile) || string(response) != `{"seq":3}` {
 		t.Fatalf("after two writes: %+v, %s, %v", got, response, err)
 	}
-	if claimed, err := s.ClaimDeliveries(ctx, 100, 200, 10); err != nil || ids(claimed) != "[d1]" {
+	if claimed, err := s.ClaimDeliveries(ctx, vigil.DeliveryClaim{Now: 100, LeaseUntil: 200, Limit: 10}); err != nil || ids(claimed) != "[d1]" {
 		t.Fatalf("deliveries after the create = %s, %v; want d1", ids(claimed), err)
 	}
 
@@ -830,7 +832,7 @@ func testWriteUserIf(t *testing.T, s vigil.Store) {
 		t.Fatalf("user after the duplicate = %+v, %v; want LastSeq %d", got, err, seq)
 	}
 	// One delivery per stored write, none for the writes that did not pass.
-	if claimed, err := s.ClaimDeliveries(ctx, 100, 200, 100); err != nil || ids(claimed) != "[e2 e3 e4]" {
+	if claimed, err := s.ClaimDeliveries(ctx, vigil.DeliveryClaim{Now: 100, LeaseUntil: 200, Limit: 100}); err != nil || ids(claimed) != "[e2 e3 e4]" {
 		t.Fatalf("deliveries = %s, %v; want those of the three stored writes", ids(claimed), err)
 	}
 }

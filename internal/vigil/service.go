@@ -29,6 +29,8 @@ type Service struct {
 	identities    ruleIdentities
 	metrics       Metrics
 	wake          func()
+	// maxEndpoints bounds a tenant's webhook endpoints (negative: no bound).
+	maxEndpoints int
 	// keys caches the tenant of each API key hash seen (keys never change owner).
 	keys  sync.Map
 	now   func() time.Time
@@ -53,6 +55,9 @@ type Options struct {
 	// UserCacheBytes bounds the users kept decoded in memory for their next event, in bytes of
 	// their stored JSON (0: DefaultUserCacheBytes; negative: none).
 	UserCacheBytes int64
+	// MaxWebhookEndpoints bounds a tenant's webhook endpoints (0: DefaultMaxWebhookEndpoints;
+	// negative: no bound).
+	MaxWebhookEndpoints int
 }
 
 // Metrics receives what the service counts.
@@ -85,8 +90,8 @@ func NewService(store Store, opts Options) (*Service, error) {
 		contexts: ruleContexts{byTenant: map[string]ruleContext{}},
 		users:    newUserCache(cmp.Or(opts.UserCacheBytes, DefaultUserCacheBytes)),
 		metrics:  opts.Metrics,
-		wake:     opts.Wake,
-		now:      opts.Now, newID: opts.NewID, log: opts.Logger}
+		wake:     opts.Wake, maxEndpoints: cmp.Or(opts.MaxWebhookEndpoints, DefaultMaxWebhookEndpoints),
+		now: opts.Now, newID: opts.NewID, log: opts.Logger}
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
 	}

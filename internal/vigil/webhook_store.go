@@ -11,17 +11,38 @@ type WebhookStore interface {
 	Deliveries(ctx context.Context, tenantID, endpointID, status string, limit int) ([]Delivery, error)
 	// Delivery reads one delivery and its attempts, or ErrNotFound.
 	Delivery(ctx context.Context, tenantID, id string) (Delivery, []DeliveryAttempt, error)
-	// ClaimDeliveries leases up to limit deliveries that are due at now, until leaseUntil. A
-	// PENDING delivery that has failed fewer than three times holds back the later deliveries of
-	// the same order key to the same endpoint. A delivery is leased by one caller at a time,
+	// ClaimDeliveries leases deliveries that are due at c.Now, until c.LeaseUntil, oldest due
+	// first, within c's bounds. A PENDING delivery that has failed fewer than three times holds
+	// back the later deliveries of the same order key to the same endpoint. Only the oldest
+	// ClaimCandidates×c.Limit deliveries that may be claimed are considered, so that a claim
+	// costs the same whatever the backlog. A delivery is leased by one caller at a time,
 	// whatever the number of processes.
-	ClaimDeliveries(ctx context.Context, now, leaseUntil int64, limit int) ([]Delivery, error)
+	ClaimDeliveries(ctx context.Context, c DeliveryClaim) ([]Delivery, error)
 	// FinishAttempt records an attempt and the delivery's new state, and ends its lease.
 	FinishAttempt(ctx context.Context, d Delivery, a DeliveryAttempt) error
 }
 
+// ClaimCandidates is how many times its limit a claim looks at. When one endpoint has most of
+// the oldest due deliveries, a claim takes PerEndpoint of them and the caller skips that
+// endpoint next time, reaching the others' deliveries behind them.
+const ClaimCandidates = 4
+
+// DeliveryClaim bounds what ClaimDeliveries leases.
+type DeliveryClaim struct {
+	Now, LeaseUntil int64
+	// Limit bounds the deliveries leased in all.
+	Limit int
+	// PerEndpoint bounds the deliveries leased for one endpoint (0: no bound).
+	PerEndpoint int
+	// SkipEndpoints are endpoint ids to lease nothing for (those the caller is still busy with).
+	SkipEndpoints []string
+}
+
 // WebhookTx is the part of a Tx that writes webhook endpoints and the outbox.
 type WebhookTx interface {
+	// CountWebhookEndpoints counts a tenant's endpoints. Counts in transactions that go on to
+	// add an endpoint of the same tenant are taken one after the other, so a bound holds.
+	CountWebhookEndpoints(ctx context.Context, tenantID string) (int, error)
 	// PutWebhookEndpoint creates or replaces an endpoint.
 	PutWebhookEndpoint(ctx context.Context, e WebhookEndpoint) error
 	// DeleteWebhookEndpoint removes an endpoint and its pending deliveries, or ErrNotFound.

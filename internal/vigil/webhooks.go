@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -18,6 +19,11 @@ const (
 	// service does.
 	OriginSystem = "SYSTEM"
 )
+
+// DefaultMaxWebhookEndpoints is how many webhook endpoints a tenant may have unless
+// Options.MaxWebhookEndpoints says otherwise. Every endpoint gets its own deliveries, so the
+// bound also bounds the work one write of a tenant can queue.
+const DefaultMaxWebhookEndpoints = 10
 
 // secretOverlap is how long a rotated-out secret keeps signing.
 const secretOverlap = 24 * time.Hour
@@ -94,7 +100,20 @@ func (s *Service) CreateWebhook(ctx context.Context, tenant Tenant, spec Webhook
 	}
 	e := WebhookEndpoint{TenantID: tenant.ID, ID: s.newID(), URL: spec.URL, Events: spec.Events, Origin: spec.Origin,
 		Secrets: []WebhookSecret{{Secret: newSecret()}}, Enabled: true, CreatedAt: s.nowMillis()}
-	if err := s.write(ctx, func(tx Tx) error { return tx.PutWebhookEndpoint(ctx, e) }); err != nil {
+	err := s.write(ctx, func(tx Tx) error {
+		if s.maxEndpoints >= 0 {
+			n, err := tx.CountWebhookEndpoints(ctx, tenant.ID)
+			if err != nil {
+				return err
+			}
+			if n >= s.maxEndpoints {
+				msg := fmt.Sprintf("This tenant already has %d webhook endpoints, the most it may have; remove one before adding another", n)
+				return &Error{Code: CodeInvalid, Message: msg, Problems: []string{"webhooks: at most " + itoa(s.maxEndpoints) + " endpoints per tenant"}}
+			}
+		}
+		return tx.PutWebhookEndpoint(ctx, e)
+	})
+	if err != nil {
 		return nil, err
 	}
 	v := view(e)
