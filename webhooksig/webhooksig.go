@@ -32,7 +32,12 @@
 //		w.WriteHeader(http.StatusNoContent) // any 2xx acknowledges the delivery
 //	})
 //
-// The package uses only the standard library.
+// The package is a module of its own that uses only the standard library, so a receiver adds
+// it without the server's dependencies:
+//
+//	go get github.com/vigil-aml/vigil/webhooksig
+//
+// Its releases are tagged webhooksig/vX.Y.Z in Vigil's repository.
 package webhooksig
 
 import (

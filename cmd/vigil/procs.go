@@ -10,10 +10,9 @@ import (
 // serve` when GOMAXPROCS is not set. SQLite's single writer spends much of its time in system
 // calls (WAL writes, fsync) that keep their P until the runtime takes it back and hands it to
 // another thread; with one P per CPU, ready requests wait for that hand-off while a CPU sits
-// idle. Twice as many Ps as CPUs let the kernel run them meanwhile: 5-8% more events/s on SQLite
-// on two CPUs, the same on PostgreSQL (see BENCHMARKS.md). It is Vigil's own setting, not the
-// process environment's: the benchmark's echo baseline and load generator, run with it too,
-// served 31k instead of 38k requests/s.
+// idle. Twice as many Ps as CPUs let the kernel run them meanwhile (BENCHMARKS.md has the gain
+// on SQLite and PostgreSQL). It is Vigil's own setting, not the process environment's: the
+// benchmark's echo baseline and load generator, which make few system calls, are slower with it.
 const serveProcsFactor = 2
 
 // defaultProcs is GOMAXPROCS as the process started: tuneProcs derives from it, so serving

@@ -72,7 +72,7 @@ function droppedPaths(full, sent, prefix = "") {
 }
 
 /** The maximal business profile of the spec fixtures, in wire (JSON) form, ready to create. */
-const richWireBusiness = (userId) => fixtureProfile("fixtures/flagright-examples/retrieve-a-business-user-example-2.response-body.json", userId, TS);
+const richWireBusiness = (userId) => fixtureProfile("examples/retrieve-a-business-user-example-2.response-body.json", userId, TS);
 
 /** Every field both user types know, set to clean (no sanctions, PEP or adverse media) values. */
 function sharedProfile(userId) {
@@ -365,7 +365,7 @@ describe("business users via the SDK", () => {
   });
 
   it("the SDK example request (sdk-requests/create-a-business-user-example-1): 400 for its placeholder timestamp, 201 once fixed", async () => {
-    const req = readFixture("fixtures/sdk-requests/create-a-business-user-example-1.request.json");
+    const req = readFixture("sdk-requests/create-a-business-user-example-1.request.json");
     assert.equal(req.path, BIZ.usersPath);
     const flags = Object.fromEntries(Object.entries(req.query).map(([k, [val]]) => [k, val]));
     const query = new URLSearchParams(flags).toString();

@@ -65,16 +65,16 @@ export function plain(value) {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
 
-export function specDir() {
-  return path.resolve(process.env.VIGIL_SPEC_DIR ?? path.join(here, "../../../shared/spec"));
-}
+/** The repository's copy of Flagright's example users and SDK requests (testdata/flagright). */
+const fixtureDir = path.join(here, "../../testdata/flagright");
 
+/** Reads a JSON fixture from testdata/flagright, e.g. "sdk-requests/create-a-business-user-example-1.request.json". */
 export function readFixture(rel) {
-  const file = path.join(specDir(), rel);
+  const file = path.join(fixtureDir, rel);
   try {
     return JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read spec fixture ${file} (set VIGIL_SPEC_DIR to the spec folder): ${err.message}`);
+    throw new Error(`cannot read fixture ${file}: ${err.message}`);
   }
 }
 

@@ -34,7 +34,7 @@ function assertProfileHas(got, sent, what) {
 }
 
 /** The rich consumer profile of the spec fixtures, in wire (JSON) form, ready to create. */
-const richWireUser = (userId) => fixtureProfile("fixtures/flagright-examples/retrieve-a-consumer-user-example-1.response-body.json", userId, TS);
+const richWireUser = (userId) => fixtureProfile("examples/retrieve-a-consumer-user-example-1.response-body.json", userId, TS);
 
 describe("consumer users via the SDK", () => {
   const v = useVigil();

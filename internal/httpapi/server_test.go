@@ -334,13 +334,13 @@ func TestUnknownFieldsAndNulls(t *testing.T) {
 func TestFixtureRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		tests := []struct{ fixture, create, get string }{
-			{"flagright-examples/retrieve-a-consumer-user-example-1.response-body.json", "/consumer/users", "/consumer/users/"},
-			{"flagright-examples/retrieve-a-business-user-example-2.response-body.json", "/business/users", "/business/users/"},
+			{"examples/retrieve-a-consumer-user-example-1.response-body.json", "/consumer/users", "/consumer/users/"},
+			{"examples/retrieve-a-business-user-example-2.response-body.json", "/business/users", "/business/users/"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.create, func(t *testing.T) {
 				s := newServer(t, b) // both fixtures use the same userId
-				data, err := os.ReadFile(filepath.Join(specDir(t), "fixtures", tt.fixture))
+				data, err := os.ReadFile(filepath.Join(flagrightFixtures, tt.fixture))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -376,7 +376,7 @@ func TestSDKRequestFixtures(t *testing.T) {
 		s := newServer(t, b)
 		for _, name := range []string{"create-a-consumer-user-example-1", "create-a-business-user-example-1"} {
 			t.Run(name, func(t *testing.T) {
-				data, err := os.ReadFile(filepath.Join(specDir(t), "fixtures/sdk-requests", name+".request.json"))
+				data, err := os.ReadFile(filepath.Join(flagrightFixtures, "sdk-requests", name+".request.json"))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -401,22 +401,9 @@ func TestSDKRequestFixtures(t *testing.T) {
 	})
 }
 
-// specDir finds the shared spec: VIGIL_SPEC_DIR, or ../shared/spec beside the repository. CI
-// always has it; elsewhere the test skips and says why.
-func specDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("VIGIL_SPEC_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "spec")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the shared spec is missing in CI: %v", err)
-		}
-		t.Skipf("shared spec not found at %s (set VIGIL_SPEC_DIR)", dir)
-	}
-	return dir
-}
+// flagrightFixtures holds Flagright's example users and the requests its SDKs send, kept in the
+// repository (see testdata/flagright/README.md) so that these tests run in any clone.
+const flagrightFixtures = "../../testdata/flagright"
 
 func TestRiskEndpoints(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {

@@ -13,8 +13,8 @@ import (
 // TestGenericPlansUseTheWholeKey: pgx prepares statements, and after five runs PostgreSQL may
 // keep a generic plan, made without the arguments. On a new database, whose tables have no
 // statistics, that plan must still look rows up by their whole key: a plan that matched only
-// tenant_id and filtered the rest made every lookup scan all of a tenant's users (a first batch
-// of 10,000 users took 40-60 s).
+// tenant_id and filtered the rest made every lookup scan all of a tenant's users (docs/decisions.md
+// has what that cost).
 func TestGenericPlansUseTheWholeKey(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	if dsn == "" {

@@ -19,15 +19,14 @@ import (
 // When it has grown past wrapWALFrames, the checkpointer asks the writer to run one PASSIVE
 // checkpoint itself between two groups: nothing commits meanwhile, so it copies the rest (what
 // the last background checkpoint missed), and the next commit starts the WAL over. That pause
-// (3-45 ms measured) is why the bound is large: a 64 MiB bound made it frequent enough to move
-// the p99, 256 MiB did not. Checkpoints do not touch what durability rests on: a commit is on
-// disk once its WAL frames are synced.
+// is why the bound is large: a small bound made it frequent enough to move the p99
+// (BENCHMARKS.md has the pause and the bounds tried). Checkpoints do not touch what durability
+// rests on: a commit is on disk once its WAL frames are synced.
 const (
 	// checkpointDelay lets frames accumulate after a commit before a checkpoint copies them. A
 	// page written again within it (an index's busy leaves, the history's last page, an active
-	// user's row) is copied once: at 200 ms rather than 50 ms the server wrote 8% fewer bytes and
-	// made 5% fewer write calls per event, and ran 1-11% faster in four interleaved pairs with
-	// the same p99.
+	// user's row) is copied once, so a longer delay writes fewer bytes per event; a much longer
+	// one gained nothing more (BENCHMARKS.md has the delays compared).
 	checkpointDelay = 200 * time.Millisecond
 	// wrapWALFrames (256 MiB of 4 KiB pages) bounds the WAL under steady load.
 	wrapWALFrames = 65536

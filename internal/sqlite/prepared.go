@@ -37,8 +37,8 @@ type txQueries struct {
 // caller's: once the writer takes a unit it runs it to its end (Update waits for the outcome even
 // if the caller's context ends), so a statement has nothing to stop for, and a statement
 // stopped halfway would only fail the unit and rerun its group. A context that can end also
-// costs the driver a goroutine and two progress-handler calls per statement: about 2% of the
-// server's CPU under load, all of it in the single writer.
+// costs the driver a goroutine and two progress-handler calls per statement, all of it in the
+// single writer (BENCHMARKS.md has the share of the CPU).
 var writerContext = context.Background()
 
 // ExecContext runs query in the writer's transaction; the caller's context is not watched.

@@ -68,14 +68,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.New("sqlite: empty database path")
 	}
 	params := url.Values{}
-	// An 8 MiB page cache per connection. A larger one (64 MiB was the setting before) saves
-	// some reads, but SQLite scans the cache's whole hash table at the end of every write
-	// transaction (pcache1TruncateUnsafe, 4% of an event's CPU at 64 MiB, 2% at 8 MiB), and
-	// the operating system caches the file anyway. The scan comes from B-tree balancing: it
-	// swaps two pages' numbers through the lock-byte page's (262,145 with 4 KiB pages), which
-	// raises the cache's highest page number past the end of the file, and the commit then
-	// truncates the cache back to the file's size. Below 1 GiB of database that is a scan of
-	// the whole cache each commit that split a page; 2 and 32 MiB measured no better.
+	// An 8 MiB page cache per connection. A larger one saves some reads, but SQLite scans the
+	// cache's whole hash table at the end of every write transaction (pcache1TruncateUnsafe),
+	// so its cost grows with the cache, and the operating system caches the file anyway. The
+	// scan comes from B-tree balancing: it swaps two pages' numbers through the lock-byte
+	// page's (262,145 with 4 KiB pages), which raises the cache's highest page number past the
+	// end of the file, and the commit then truncates the cache back to the file's size. Below
+	// 1 GiB of database that is a scan of the whole cache each commit that split a page.
+	// BENCHMARKS.md has the sizes measured.
 	// secure_delete zeroes what a delete or an update frees, so an erased user's data, and the
 	// earlier versions of every row, do not linger in the file's free space (erasure.go).
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)",
@@ -255,14 +255,14 @@ func (s *Store) run() {
 }
 
 // Savepoints. Each unit of a group runs as if alone: a failed one leaves no trace and the others
-// commit. Savepoints give that, but SAVEPOINT and RELEASE around every unit were about 3% of an
-// event's instructions, on the writer that every write waits for, while units seldom fail. So a
-// group runs without them, and when one of its units fails, its transaction is rolled back and
-// the group runs again with them: the units before the failed one run twice (every unit is
-// written to run again from the start, as Service.write's retries already require). Failures
-// come together (a batch's records for missing users, a client replaying its events), so the
-// next savepointCooldown groups go straight to savepoints. A group of one unit needs none: its
-// rollback is the unit's.
+// commit. Savepoints give that, but SAVEPOINT and RELEASE around every unit cost a measurable share
+// of an event's work (BENCHMARKS.md), on the writer that every write waits for, while units seldom
+// fail. So a group runs without them, and when one of its units fails, its transaction is rolled
+// back and the group runs again with them: the units before the failed one run twice (every unit is
+// written to run again from the start, as Service.write's retries already require). Failures come
+// together (a batch's records for missing users, a client replaying its events), so the next
+// savepointCooldown groups go straight to savepoints. A group of one unit needs none: its rollback
+// is the unit's.
 const savepointCooldown = 16
 
 // errUnitFailed ends a group run without savepoints at its first failed unit.

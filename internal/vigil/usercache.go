@@ -4,9 +4,8 @@ import "sync"
 
 // DefaultUserCacheBytes bounds the user cache when Options.UserCacheBytes is zero: 64 MiB of the
 // cached users' stored JSON (profile, risk state, rule state, and the fold window's base and
-// entries). Decoded, a user takes about eight times its JSON: some 15,000-20,000 users with
-// onboarding-sized profiles (depending on their windows), or 6,000 with the SDK's maximal one,
-// in about half a gigabyte.
+// entries). Decoded, a user takes several times its JSON in memory; BENCHMARKS.md ("Numbers
+// behind the code's settings") has how many users that is and the memory it takes.
 const DefaultUserCacheBytes = 64 << 20
 
 // userCache keeps the decoded state of recently written users, so the next in-order event for

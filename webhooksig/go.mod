@@ -1,0 +1,3 @@
+module github.com/vigil-aml/vigil/webhooksig
+
+go 1.24
