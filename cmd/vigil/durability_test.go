@@ -24,7 +24,7 @@ func TestNothingAcknowledgedIsLostOnSIGKILL(t *testing.T) {
 		}
 		key := newTestKey(t, dsn, "load")
 		server := startServer(t, dsn)
-		cfg := loadgen.Config{BaseURL: server.base, APIKey: key, Users: 20, Concurrency: 16, Duration: 4 * time.Second, Run: "kill"}
+		cfg := loadgen.Config{BaseURL: server.base, APIKey: key, Users: 20, Concurrency: 16, Duration: 25 * time.Second, Run: "kill"}
 		if err := loadgen.CreateUsers(context.Background(), cfg); err != nil {
 			t.Fatal(err)
 		}
@@ -36,12 +36,25 @@ func TestNothingAcknowledgedIsLostOnSIGKILL(t *testing.T) {
 			mu.Unlock()
 		}
 		done := make(chan loadgen.Result)
-		go func() { done <- loadgen.Events(context.Background(), cfg) }()
-		time.Sleep(1500 * time.Millisecond)
+		loadCtx, stopLoad := context.WithCancel(context.Background())
+		defer stopLoad()
+		go func() { done <- loadgen.Events(loadCtx, cfg) }()
+		// Kill once a hundred events were acknowledged (on a loaded machine that takes longer
+		// than on a quiet one), and while the load still runs.
+		for waited := time.Duration(0); waited < 20*time.Second; waited += 50 * time.Millisecond {
+			mu.Lock()
+			n := len(acked)
+			mu.Unlock()
+			if n >= 100 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		if err := server.cmd.Process.Kill(); err != nil { // SIGKILL mid-load
 			t.Fatal(err)
 		}
 		server.cmd.Wait()
+		stopLoad() // the server is gone: what is in flight now fails
 		res := <-done
 		mu.Lock()
 		ids := append([]string(nil), acked...)

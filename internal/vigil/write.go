@@ -7,7 +7,6 @@ import (
 
 	"github.com/vigil-aml/vigil/internal/risk"
 	"github.com/vigil-aml/vigil/internal/rules"
-	"github.com/vigil-aml/vigil/internal/schema"
 )
 
 // ruleContext is the tenant's risk model, compiled rules and webhook endpoints for one write,
@@ -150,17 +149,4 @@ func (p writePlan) apply(ctx context.Context, tx Tx) error {
 // reports whether it did.
 func (p writePlan) applyIf(ctx context.Context, tx Tx, based UserVersion) (bool, error) {
 	return tx.WriteUserIf(ctx, based, p.rec, p.entries, p.deliveries)
-}
-
-// saveWrite plans a create or an update and stores it; rec is updated to the stored row. It
-// returns the reply: the userId followed by the evaluation's fields.
-func (s *Service) saveWrite(ctx context.Context, tx Tx, rs ruleContext, rec *UserRecord, current schema.Object, out evaluated,
-	entry Entry, create bool) ([]byte, error) {
-	doc := userIDDoc(rec.UserID)
-	p := s.planWrite(rs, *rec, mustEncode(current), out, entry, doc, create)
-	*rec = p.rec
-	if err := p.apply(ctx, tx); err != nil {
-		return nil, err
-	}
-	return out.withEvaluation(doc), nil
 }
