@@ -33,13 +33,21 @@ type Config struct {
 	EventRun string
 	// Acked, when set, receives the eventId of every event answered 201 (for durability checks).
 	Acked func(eventID string)
+	// Rate, when positive, offers events at that many per second (an open loop: up to
+	// Concurrency in flight) and measures each latency from the event's intended send time, so
+	// a stall delays every event scheduled behind it and shows in the tail. Zero sends as fast
+	// as Concurrency clients can (a closed loop).
+	Rate float64
+	// Contacts makes every event change the user's contact details too (an email and a phone
+	// number): a heavier event, as in the issue's load.
+	Contacts bool
 }
 
 // Result is what a run measured.
 type Result struct {
 	Events, Failures int
 	Elapsed          time.Duration
-	P50, P99         time.Duration
+	P50, P99, P999   time.Duration
 	// FirstErrors holds up to five failures, for the report.
 	FirstErrors []string
 }
@@ -48,8 +56,9 @@ type Result struct {
 func (r Result) Throughput() float64 { return float64(r.Events) / r.Elapsed.Seconds() }
 
 func (r Result) String() string {
-	return fmt.Sprintf("events=%d failures=%d duration=%s throughput=%.0f/s p50=%s p99=%s",
-		r.Events, r.Failures, r.Elapsed.Round(time.Millisecond), r.Throughput(), r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
+	return fmt.Sprintf("events=%d failures=%d duration=%s throughput=%.0f/s p50=%s p99=%s p99.9=%s",
+		r.Events, r.Failures, r.Elapsed.Round(time.Millisecond), r.Throughput(), r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond),
+		r.P999.Round(time.Microsecond))
 }
 
 type client struct {
@@ -138,7 +147,11 @@ var (
 )
 
 // eventBody is the n-th event of a load: user's state and KYC status change and a tag is set.
-func eventBody(eventID, run string, user int, n int64, state, kycStatus string) []byte {
+func eventBody(eventID, run string, user int, n int64, state, kycStatus string, contacts bool) []byte {
+	if contacts {
+		return fmt.Appendf(nil, `{"eventId":"%s","userId":"%s-%d","timestamp":%d,"reason":"load","updatedConsumerUserAttributes":{"userStateDetails":{"state":"%s"},"kycStatusDetails":{"status":"%s"},"contactDetails":{"emailIds":["user%d.%d@example.com"],"contactNumbers":["+4915%08d"]},"tags":[{"key":"batch","value":"%d"}]}}`,
+			eventID, run, user, 1700000000000+n, state, kycStatus, user, n%100, n%100000000, n%10)
+	}
 	return fmt.Appendf(nil, `{"eventId":"%s","userId":"%s-%d","timestamp":%d,"reason":"load","updatedConsumerUserAttributes":{"userStateDetails":{"state":"%s"},"kycStatusDetails":{"status":"%s"},"tags":[{"key":"batch","value":"%d"}]}}`,
 		eventID, run, user, 1700000000000+n, state, kycStatus, n%10)
 }
@@ -148,7 +161,7 @@ func eventBody(eventID, run string, user int, n int64, state, kycStatus string) 
 // to measure what carrying it costs.
 func SampleReply(ctx context.Context, cfg Config) ([]byte, error) {
 	c := &client{http: &http.Client{Timeout: 30 * time.Second}, cfg: cfg}
-	res, err := c.send(ctx, "/events/consumer/user", eventBody(cfg.Run+"-sample", cfg.Run, 0, 1, "SUSPENDED", "MANUAL_REVIEW"))
+	res, err := c.send(ctx, "/events/consumer/user", eventBody(cfg.Run+"-sample", cfg.Run, 0, 1, "SUSPENDED", "MANUAL_REVIEW", cfg.Contacts))
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +190,12 @@ func Events(ctx context.Context, cfg Config) Result {
 	var res Result
 	var wg sync.WaitGroup
 	start := time.Now()
+	// With a rate, the n-th event is due at start + n/Rate: a client takes the next event number
+	// and waits for its time, and its latency counts from that time, not from when a client was
+	// free to send it.
+	due := func(n int64) time.Time {
+		return start.Add(time.Duration(float64(n-1) / cfg.Rate * float64(time.Second)))
+	}
 	for w := range cfg.Concurrency {
 		wg.Add(1)
 		go func() {
@@ -188,8 +207,20 @@ func Events(ctx context.Context, cfg Config) Result {
 			for ctx.Err() == nil {
 				n := seq.Add(1)
 				eventID := fmt.Sprintf("%s-e%d", cmp.Or(cfg.EventRun, cfg.Run), n)
-				body := eventBody(eventID, cfg.Run, rng.IntN(cfg.Users), n, states[rng.IntN(len(states))], kyc[rng.IntN(len(kyc))])
+				body := eventBody(eventID, cfg.Run, rng.IntN(cfg.Users), n, states[rng.IntN(len(states))], kyc[rng.IntN(len(kyc))], cfg.Contacts)
 				t0 := time.Now()
+				if cfg.Rate > 0 {
+					t0 = due(n)
+					if wait := time.Until(t0); wait > 0 {
+						select {
+						case <-time.After(wait):
+						case <-ctx.Done():
+						}
+						if ctx.Err() != nil {
+							break
+						}
+					}
+				}
 				code, err := c.post(ctx, "/events/consumer/user", body)
 				if ctx.Err() != nil && err != nil {
 					break // the run ended during the request: neither a success nor a failure
@@ -223,7 +254,7 @@ func Events(ctx context.Context, cfg Config) Result {
 		}
 		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
 	}
-	res.P50, res.P99 = pct(0.50), pct(0.99)
+	res.P50, res.P99, res.P999 = pct(0.50), pct(0.99), pct(0.999)
 	if len(res.FirstErrors) > 5 {
 		res.FirstErrors = res.FirstErrors[:5]
 	}

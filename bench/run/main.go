@@ -1,13 +1,20 @@
-// Command run is Vigil's benchmark harness: it builds the echo baseline and Vigil, starts each as
-// its own process on loopback, drives the same user-event load against each in turn (Vigil on
-// SQLite, and on PostgreSQL when one answers), and prints throughput, p50, p99, failures, the
-// ratio to the baseline, and the server's and the whole machine's CPU time per event. Every
-// target runs --runs times, the targets taking turns within each run; the table shows medians.
-// --compare runs another vigil binary (an older build) on SQLite beside this one, in the same
-// turns. --floor adds the echo server answering with one of Vigil's own answers: the cost of
-// Vigil's wire contract alone, with none of its work.
+// Command run is Vigil's benchmark harness: it builds the echo baseline, the durable floor and
+// Vigil, starts each as its own process on loopback, drives the same user-event load against
+// each in turn (Vigil on SQLite, and on PostgreSQL when one answers), and prints throughput, p50,
+// p99, p99.9, failures, the ratios to the echo baseline and to the durable floor, and the
+// server's and the whole machine's CPU time per event. Every target runs --runs times, the
+// targets taking turns within each run; the table shows medians.
+//
+// The durable floor (bench/floor) appends each event to a log with group commit and answers
+// with one of Vigil's own answers after the fsync: the least a server that durably accepts the
+// events can do. --compare runs another vigil binary (an older build) on SQLite beside this one,
+// in the same turns. --wire adds the echo server answering with one of Vigil's answers: the cost
+// of the wire contract alone. --steady F then offers each Vigil target a constant F times its
+// measured maximum and reports the latencies counted from each event's intended send time.
+// --contacts makes every event change contact details too (the heavier load of issue 24).
 //
 //	go run ./bench/run --concurrency 32 --duration 15s --runs 3
+//	go run ./bench/run --runs 3 --duration 10s --steady 0.5 --contacts
 //	go run ./bench/run --runs 5 --duration 8s --postgres "" --compare /tmp/vigil-before
 package main
 
@@ -51,7 +58,9 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per target (the table shows medians)")
 	pg := flag.String("postgres", envOr("VIGIL_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/postgres"), "PostgreSQL server for the PostgreSQL target (empty: skip)")
 	compare := flag.String("compare", "", "another vigil binary (an older build, say) to run on SQLite beside this one")
-	floor := flag.Bool("floor", false, "also run the echo server answering with a Vigil answer (the wire contract's own cost)")
+	wire := flag.Bool("wire", false, "also run the echo server answering with a Vigil answer (the wire contract's own cost)")
+	steady := flag.Float64("steady", 0, "after the runs, offer each Vigil target this fraction of its measured maximum at a constant rate (0: skip)")
+	contacts := flag.Bool("contacts", false, "events change contact details too (a heavier event)")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "vigil-bench-")
 	check(err)
@@ -59,7 +68,7 @@ func main() {
 	// databases (a million users is 17 GB).
 	workDir = dir
 	root := repoRoot()
-	for _, b := range []struct{ out, pkg string }{{"vigil", "./cmd/vigil"}, {"echo", "./bench/echo"}} {
+	for _, b := range []struct{ out, pkg string }{{"vigil", "./cmd/vigil"}, {"echo", "./bench/echo"}, {"floor", "./bench/floor"}} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b.out), b.pkg)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
 		check(cmd.Run())
@@ -78,9 +87,15 @@ func main() {
 		}},
 		{"vigil sqlite", sqlite(vigil)},
 	}
-	if *floor {
-		reply := filepath.Join(dir, "reply.json")
-		check(sampleReply(dir, vigil, reply))
+	reply := filepath.Join(dir, "reply.json")
+	check(sampleReply(dir, vigil, reply, *contacts))
+	targets = slices.Insert(targets, 1, target{"durable floor", func(dir string, n int) (server, error) {
+		addr := freeAddr()
+		pid, stop, err := spawn(dir, filepath.Join(dir, "floor"), "--reply", reply,
+			"--log", filepath.Join(dir, fmt.Sprintf("floor-%d-%d.log", n, time.Now().UnixNano())), "--listen", addr)
+		return server{base: "http://" + addr, key: "unused", pid: pid, stop: stop}, err
+	}})
+	if *wire {
 		targets = slices.Insert(targets, 1, target{"echo vigil-reply", func(dir string, n int) (server, error) {
 			addr := freeAddr()
 			pid, stop, err := spawn(dir, filepath.Join(dir, "echo"), "--reply", reply, "--listen", addr)
@@ -131,7 +146,7 @@ func main() {
 			srv, err := tg.start(dir, n)
 			check(err)
 			cfg := loadgen.Config{BaseURL: srv.base, APIKey: srv.key, Users: *users, Concurrency: *concurrency, Duration: *duration,
-				Run: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), n)}
+				Run: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), n), Contacts: *contacts}
 			began := time.Now()
 			check(loadgen.CreateUsers(context.Background(), cfg))
 			fmt.Fprintf(os.Stderr, "%s run %d: created %d users in %s\n", tg.name, n+1, *users, time.Since(began).Round(time.Millisecond))
@@ -150,14 +165,16 @@ func main() {
 			}
 		}
 	}
-	var baseline float64
-	fmt.Printf("%-16s %12s %10s %10s %9s %7s %10s %12s\n", "target", "events/s", "p50", "p99", "failures", "ratio", "cpu/event",
-		"machine/event")
+	var baseline, floorRate float64
+	fmt.Printf("%-16s %10s %9s %9s %9s %8s %7s %7s %10s %12s\n", "target", "events/s", "p50", "p99", "p99.9", "failures",
+		"/echo", "/floor", "cpu/event", "machine/event")
 	exit := 0
+	maxRate := make([]float64, len(targets))
 	for i, tg := range targets {
 		rs := results[i]
 		sort.Slice(rs, func(a, b int) bool { return rs[a].Throughput() < rs[b].Throughput() })
 		med := rs[len(rs)/2]
+		maxRate[i] = med.Throughput()
 		failures := 0
 		for _, r := range rs {
 			failures += r.Failures
@@ -171,8 +188,37 @@ func main() {
 		if baseline == 0 {
 			baseline = med.Throughput()
 		}
-		fmt.Printf("%-16s %12.0f %10s %10s %9d %7.3f %10s %12s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
-			med.P99.Round(time.Microsecond), failures, med.Throughput()/baseline, median(cpu[i]), median(machineCPU[i]))
+		if tg.name == "durable floor" {
+			floorRate = med.Throughput()
+		}
+		fmt.Printf("%-16s %10.0f %9s %9s %9s %8d %7.3f %7s %10s %12s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
+			med.P99.Round(time.Microsecond), med.P999.Round(time.Microsecond), failures, med.Throughput()/baseline,
+			ratio(med.Throughput(), floorRate), median(cpu[i]), median(machineCPU[i]))
+	}
+	if *steady > 0 {
+		fmt.Printf("\nSteady load: %.2f of each target's maximum, offered at a constant rate; latency from the intended send time\n", *steady)
+		fmt.Printf("%-16s %10s %10s %9s %9s %9s %8s\n", "target", "offered/s", "events/s", "p50", "p99", "p99.9", "failures")
+		for i, tg := range targets {
+			if !strings.HasPrefix(tg.name, "vigil") && !strings.HasPrefix(tg.name, "compare") {
+				continue
+			}
+			srv, err := tg.start(dir, *runs)
+			check(err)
+			rate := *steady * maxRate[i]
+			cfg := loadgen.Config{BaseURL: srv.base, APIKey: srv.key, Users: *users, Concurrency: 4 * *concurrency, Duration: *duration,
+				Run: fmt.Sprintf("steady-%d", time.Now().UnixNano()), Contacts: *contacts, Rate: rate}
+			check(loadgen.CreateUsers(context.Background(), cfg))
+			res := loadgen.Events(context.Background(), cfg)
+			srv.stop()
+			if res.Failures > 0 {
+				exit = 1
+				for _, e := range res.FirstErrors {
+					fmt.Fprintf(os.Stderr, "%s steady: failure: %s\n", tg.name, e)
+				}
+			}
+			fmt.Printf("%-16s %10.0f %10.0f %9s %9s %9s %8d\n", tg.name, rate, res.Throughput(), res.P50.Round(time.Microsecond),
+				res.P99.Round(time.Microsecond), res.P999.Round(time.Microsecond), res.Failures)
+		}
 	}
 	finish(exit)
 }
@@ -200,14 +246,22 @@ func startVigil(dir, bin, dsn string) (server, error) {
 	return server{base: "http://" + addr, key: lines[len(lines)-1], pid: pid, stop: stop}, err
 }
 
+// ratio formats a/b, or "-" without a b.
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(a/b, 'f', 3, 64)
+}
+
 // sampleReply writes to path Vigil's answer to one event of the load, from a Vigil of its own.
-func sampleReply(dir, bin, path string) error {
+func sampleReply(dir, bin, path string, contacts bool) error {
 	srv, err := startVigil(dir, bin, fmt.Sprintf("sqlite:%s/sample.db", dir))
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
-	cfg := loadgen.Config{BaseURL: srv.base, APIKey: srv.key, Users: 1, Run: "sample"}
+	cfg := loadgen.Config{BaseURL: srv.base, APIKey: srv.key, Users: 1, Run: "sample", Contacts: contacts}
 	if err := loadgen.CreateUsers(context.Background(), cfg); err != nil {
 		return err
 	}
