@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/vigil-aml/vigil/internal/logging"
 	"github.com/vigil-aml/vigil/internal/postgres"
 	"github.com/vigil-aml/vigil/internal/sqlite"
 	"github.com/vigil-aml/vigil/internal/vigil"
@@ -34,16 +36,56 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// openStore picks the store implementation from the DSN's scheme.
-func openStore(ctx context.Context, dsn string) (vigil.Store, error) {
+// openStore picks the store implementation from the DSN's scheme and, when a secret key is
+// configured (secretKeys), seals webhook secrets at rest with it.
+func openStore(ctx context.Context, dsn, keyFile string) (vigil.Store, error) {
+	keys, err := secretKeys(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	var store vigil.Store
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
-		return sqlite.Open(ctx, path)
+		store, err = sqlite.Open(ctx, path)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return postgres.Open(ctx, dsn)
+		store, err = postgres.Open(ctx, dsn)
+	default:
+		return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", logging.RedactDSN(dsn))
 	}
-	return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", dsn)
+	if err != nil || keys == nil {
+		return store, err
+	}
+	return vigil.WithSecretKeys(store, keys), nil
+}
+
+// secretKeys reads the key that seals secrets at rest: the file keyFile names (or
+// VIGIL_SECRET_KEY_FILE), else VIGIL_SECRET_KEY; VIGIL_PREVIOUS_SECRET_KEYS (comma-separated)
+// are older keys that still open what they sealed. nil when none is configured.
+func secretKeys(keyFile string) (*vigil.SecretKeys, error) {
+	keyFile = cmp.Or(keyFile, os.Getenv("VIGIL_SECRET_KEY_FILE"))
+	current := os.Getenv("VIGIL_SECRET_KEY")
+	if keyFile != "" {
+		data, err := os.ReadFile(keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("secret key file: %w", err)
+		}
+		current = string(data)
+	}
+	if strings.TrimSpace(current) == "" {
+		return nil, nil
+	}
+	var previous []string
+	for _, k := range strings.Split(os.Getenv("VIGIL_PREVIOUS_SECRET_KEYS"), ",") {
+		if strings.TrimSpace(k) != "" {
+			previous = append(previous, k)
+		}
+	}
+	keys, err := vigil.NewSecretKeys(current, previous...)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	return keys, nil
 }
 
 // withService opens the store a DSN names, runs fn with a service on it and closes the store:
@@ -54,7 +96,7 @@ func withService(ctx context.Context, dsn string, fn func(*vigil.Service) error)
 
 // withServiceOptions is withService with options.
 func withServiceOptions(ctx context.Context, dsn string, opts vigil.Options, fn func(*vigil.Service) error) error {
-	store, err := openStore(ctx, dsn)
+	store, err := openStore(ctx, dsn, "")
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	webhookDeny := fs.String("webhook-deny", envOr("VIGIL_WEBHOOK_DENY", ""), "comma-separated networks webhooks may not connect to (the most specific range decides)")
 	webhookMaxEndpoints := maxEndpointsFlag(fs)
 	webhookFirstRetry := fs.Duration("webhook-first-retry", 10*time.Second, "delay before the first retry of a failed webhook (doubles each time)")
+	secretKeyFile := fs.String("secret-key-file", "", "file holding the 32-byte key (hex or base64) that encrypts webhook secrets at rest (or VIGIL_SECRET_KEY_FILE, VIGIL_SECRET_KEY)")
 	logFormat := fs.String("log-format", envOr("VIGIL_LOG_FORMAT", "text"), "log format: text or json")
 	logLevel := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "least level logged: debug, info (an access log line per request), warn or error")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
@@ -62,11 +63,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 
-	store, err := openStore(ctx, *dsn)
+	store, err := openStore(ctx, *dsn, *secretKeyFile)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	if keys, _ := secretKeys(*secretKeyFile); keys == nil {
+		log.Warn("no secret key is configured: webhook signing secrets are stored unencrypted; see docs/security.md (--secret-key-file)")
+	}
 	allow, err := parsePrefixes(*webhookAllow)
 	if err != nil {
 		return fmt.Errorf("--webhook-allow: %w", err)

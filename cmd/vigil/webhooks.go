@@ -19,6 +19,7 @@ const webhooksUsage = `use: vigil webhooks add --tenant NAME --url URL [--events
      vigil webhooks remove --tenant NAME --id ENDPOINT
      vigil webhooks deliveries --tenant NAME --id ENDPOINT [--status PENDING|DELIVERED|FAILED]
      vigil webhooks retry --tenant NAME --delivery DELIVERY
+     vigil webhooks reseal --tenant NAME[,NAME...]   (secrets sealed again with the current secret key)
 (each takes --db DSN)`
 
 // webhookFlags are the flags each webhooks subcommand takes, besides --tenant and --db; the
@@ -61,6 +62,9 @@ func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if isHelp(args[0]) {
 		fmt.Fprintln(stdout, webhooksUsage)
 		return nil
+	}
+	if args[0] == "reseal" {
+		return resealCommand(ctx, args[1:], stdout, stderr)
 	}
 	sub, ok := webhookFlags[args[0]]
 	if !ok {
@@ -152,6 +156,34 @@ func webhooksCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		}
 		out, _ := json.MarshalIndent(pretty, "", "  ")
 		fmt.Fprintln(stdout, string(out))
+		return nil
+	})
+}
+
+// resealCommand runs `vigil webhooks reseal --tenant NAME[,NAME...]`: it rewrites the tenants'
+// webhook endpoints so their secrets are sealed with the current secret key (after a rotation,
+// or once encryption is first configured).
+func resealCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("webhooks reseal", stderr)
+	tenants := fs.String("tenant", "", "tenant names, comma-separated")
+	dsn := fs.String("db", envOr("VIGIL_DB", defaultDB), "database DSN")
+	if err := parseArgs(fs, args, 0, "tenant"); err != nil {
+		return err
+	}
+	return withService(ctx, *dsn, func(svc *vigil.Service) error {
+		var ts []vigil.Tenant
+		for _, name := range strings.Split(*tenants, ",") {
+			t, err := svc.TenantByName(ctx, strings.TrimSpace(name))
+			if err != nil {
+				return err
+			}
+			ts = append(ts, t)
+		}
+		n, err := svc.ResealSecrets(ctx, ts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d webhook endpoint(s) resealed with the current secret key\n", n)
 		return nil
 	})
 }
