@@ -1,0 +1,108 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// Defaults of Limits.
+const (
+	// DefaultMaxInFlight is how many requests are handled at once. Each holds at most its body
+	// (DefaultMaxBody) and its work; batches are bounded apart, by DefaultMaxBatches.
+	DefaultMaxInFlight = 512
+	// DefaultMaxBatches is how many batch requests are handled at once: each may hold a 32 MiB
+	// body and its decoded records, and one batch alone keeps the single writer busy.
+	DefaultMaxBatches = 2
+	// DefaultBatchWait is how long a batch waits for a turn before it is refused.
+	DefaultBatchWait = 5 * time.Second
+	// DefaultRequestTimeout bounds a request from its handler's start, reading the body
+	// included: a 32 MiB batch on a link of a few MB/s, then its processing.
+	DefaultRequestTimeout = 90 * time.Second
+)
+
+// Limits bound the work the API takes on at once and how long one request may take: past a
+// bound, a request is answered 503 with Retry-After instead of waiting without end.
+type Limits struct {
+	// MaxInFlight caps the requests handled at once; one more is refused at once. 0 means
+	// DefaultMaxInFlight.
+	MaxInFlight int
+	// MaxBatches caps the batch requests handled at once; one more waits up to BatchWait for a
+	// turn, then is refused. It is taken before the body is read. 0 means DefaultMaxBatches.
+	MaxBatches int
+	// BatchWait is how long a batch waits for a turn. 0 means DefaultBatchWait.
+	BatchWait time.Duration
+	// RequestTimeout is every request's deadline, from the handler's start. 0 means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxInFlight <= 0 {
+		l.MaxInFlight = DefaultMaxInFlight
+	}
+	if l.MaxBatches <= 0 {
+		l.MaxBatches = DefaultMaxBatches
+	}
+	if l.BatchWait <= 0 {
+		l.BatchWait = DefaultBatchWait
+	}
+	if l.RequestTimeout <= 0 {
+		l.RequestTimeout = DefaultRequestTimeout
+	}
+	return l
+}
+
+// limiter enforces Limits. Its semaphores are buffered channels: a request holds one slot.
+type limiter struct {
+	limits   Limits
+	inFlight chan struct{}
+	batches  chan struct{}
+}
+
+func newLimiter(l Limits) *limiter {
+	l = l.withDefaults()
+	return &limiter{limits: l, inFlight: make(chan struct{}, l.MaxInFlight), batches: make(chan struct{}, l.MaxBatches)}
+}
+
+// errBusy is the refusal of a request that found every slot taken.
+var errBusy = fmt.Errorf("httpapi: every request slot is taken: %w", vigil.ErrOverloaded)
+
+// bound refuses a request over MaxInFlight and gives the others their deadline.
+func (a *api) bound(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case a.limiter.inFlight <- struct{}{}:
+		default:
+			writeError(w, r, a.log, errBusy)
+			return
+		}
+		defer func() { <-a.limiter.inFlight }()
+		ctx, cancel := context.WithTimeout(r.Context(), a.limiter.limits.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// batchTurn runs a batch handler once one of MaxBatches turns is free, or refuses it after
+// BatchWait (or when its deadline comes first).
+func (a *api) batchTurn(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		wait := time.NewTimer(a.limiter.limits.BatchWait)
+		defer wait.Stop()
+		select {
+		case a.limiter.batches <- struct{}{}:
+		case <-wait.C:
+			writeError(w, r, a.log, errBusy)
+			return
+		case <-r.Context().Done():
+			writeError(w, r, a.log, r.Context().Err())
+			return
+		}
+		defer func() { <-a.limiter.batches }()
+		h(w, r)
+	}
+}
