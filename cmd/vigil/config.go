@@ -36,12 +36,17 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 
 // openStore picks the store implementation from the DSN's scheme.
 func openStore(ctx context.Context, dsn string) (vigil.Store, error) {
+	return openStoreWith(ctx, dsn, sqlite.Limits{}, postgres.Limits{})
+}
+
+// openStoreWith is openStore with the limits of the store it opens.
+func openStoreWith(ctx context.Context, dsn string, sl sqlite.Limits, pl postgres.Limits) (vigil.Store, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
-		return sqlite.Open(ctx, path)
+		return sqlite.OpenWith(ctx, path, sl)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return postgres.Open(ctx, dsn)
+		return postgres.OpenWith(ctx, dsn, pl)
 	}
 	return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", dsn)
 }

@@ -20,9 +20,6 @@ import (
 	"github.com/vigil-aml/vigil/internal/webhooks"
 )
 
-// shutdownGrace is how long in-flight requests get to finish on SIGINT/SIGTERM.
-const shutdownGrace = 15 * time.Second
-
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
 	fs := newFlagSet("serve", stderr)
 	listen := fs.String("listen", envOr("VIGIL_LISTEN", defaultListen), "address to listen on")
@@ -33,6 +30,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	webhookDeny := fs.String("webhook-deny", envOr("VIGIL_WEBHOOK_DENY", ""), "comma-separated networks webhooks may not connect to")
 	webhookFirstRetry := fs.Duration("webhook-first-retry", 10*time.Second, "delay before the first retry of a failed webhook (doubles each time)")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
+	limits := addLimitFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,11 +53,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 
-	store, err := openStore(ctx, *dsn)
+	store, err := openStoreWith(ctx, *dsn, limits.sqlite, limits.postgres)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	var stopBy time.Time // set on shutdown: closing finishes by then or is abandoned
+	defer func() { finishBy(stopBy, log, "the store to close", func() { store.Close() }) }()
 	allow, err := parsePrefixes(*webhookAllow)
 	if err != nil {
 		return fmt.Errorf("--webhook-allow: %w", err)
@@ -96,14 +95,10 @@ Send it in the x-api-key header, for example:
 Create more keys with: vigil keys create --tenant NAME --db %s
 `, vigil.DefaultTenant, key, key, addr, *dsn)
 	}
-	srv := &http.Server{
-		Handler: httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
-			Metrics: m.Handler(), Observe: m.Observe}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv, conns := limits.server(httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
+		Metrics: m.Handler(), Observe: m.Observe, Limits: limits.api}), log)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(conns.Listener(ln)) }()
 	dispatchCtx, stopDispatch := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})
 	go func() {
@@ -111,8 +106,10 @@ Create more keys with: vigil keys create --tenant NAME --db %s
 		dispatcher.Run(dispatchCtx)
 	}()
 	defer func() {
-		stopDispatch()
-		<-dispatched
+		finishBy(stopBy, log, "the webhook dispatcher to stop", func() {
+			stopDispatch()
+			<-dispatched
+		})
 	}()
 	log.Info("vigil is serving", "addr", addr, "db", *dsn)
 	if ready != nil {
@@ -125,10 +122,12 @@ Create more keys with: vigil keys create --tenant NAME --db %s
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	stopBy = time.Now().Add(stopBudget)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		log.Warn("shutdown: requests still running after the grace period; closing their connections", "err", err)
+		srv.Close()
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
