@@ -362,4 +362,3 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		t.Logf("%d acknowledged writes, all present after the restart", len(acked))
 	})
 }
-
