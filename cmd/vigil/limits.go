@@ -39,6 +39,7 @@ func addLimitFlags(fs *flag.FlagSet) *serveLimits {
 	fs.IntVar(&l.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request line and headers in bytes")
 	fs.IntVar(&l.maxConns, "max-conns", httpapi.DefaultMaxConns, "most open connections; at the cap the longest-idle one is closed, or the new one is answered 503")
 	fs.IntVar(&l.api.MaxInFlight, "max-in-flight", httpapi.DefaultMaxInFlight, "most requests handled at once; more are answered 503")
+	fs.Int64Var(&l.api.MaxBodyInFlight, "max-body-in-flight", httpapi.DefaultMaxBodyInFlight, "most bytes of request bodies (batches aside) handled at once; more are answered 503")
 	fs.IntVar(&l.api.MaxBatches, "max-batches", httpapi.DefaultMaxBatches, "most batch requests handled at once")
 	fs.DurationVar(&l.api.BatchWait, "batch-wait", httpapi.DefaultBatchWait, "longest wait of a batch for its turn before it is answered 503")
 	fs.DurationVar(&l.api.RequestTimeout, "request-timeout", httpapi.DefaultRequestTimeout, "deadline of a request from its handler's start, body included; past it the answer is 503")

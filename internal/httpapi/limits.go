@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigil-aml/vigil/internal/vigil"
@@ -14,9 +16,14 @@ const (
 	// DefaultMaxInFlight is how many requests are handled at once. Each holds at most its body
 	// (DefaultMaxBody) and its work; batches are bounded apart, by DefaultMaxBatches.
 	DefaultMaxInFlight = 512
-	// DefaultMaxBatches is how many batch requests are handled at once: each may hold a 32 MiB
-	// body and its decoded records, and one batch alone keeps the single writer busy.
-	DefaultMaxBatches = 2
+	// DefaultMaxBodyInFlight is how many bytes of request bodies (batches aside) are handled at
+	// once. A request holds many times its body while it is decoded, checked and written (a
+	// 1 MiB body of tiny objects peaked near 70 MiB): 16 MiB of them stays near 1 GiB, while
+	// thousands of ordinary events (a few KiB each) fit at once.
+	DefaultMaxBodyInFlight = 16 << 20
+	// DefaultMaxBatches is how many batch requests are handled at once: one batch of 10,000
+	// records may peak at hundreds of MiB, and alone keeps the single writer busy.
+	DefaultMaxBatches = 1
 	// DefaultBatchWait is how long a batch waits for a turn before it is refused.
 	DefaultBatchWait = 5 * time.Second
 	// DefaultRequestTimeout bounds a request from its handler's start, reading the body
@@ -30,6 +37,11 @@ type Limits struct {
 	// MaxInFlight caps the requests handled at once; one more is refused at once. 0 means
 	// DefaultMaxInFlight.
 	MaxInFlight int
+	// MaxBodyInFlight caps the bytes of request bodies (batches aside, see MaxBatches) handled
+	// at once: a request counts its Content-Length, or the single-body limit when it declares
+	// none, and is refused at once past the cap (a body larger than the cap is taken only when
+	// nothing else counts). 0 means DefaultMaxBodyInFlight.
+	MaxBodyInFlight int64
 	// MaxBatches caps the batch requests handled at once; one more waits up to BatchWait for a
 	// turn, then is refused. It is taken before the body is read. 0 means DefaultMaxBatches.
 	MaxBatches int
@@ -43,6 +55,9 @@ type Limits struct {
 func (l Limits) withDefaults() Limits {
 	if l.MaxInFlight <= 0 {
 		l.MaxInFlight = DefaultMaxInFlight
+	}
+	if l.MaxBodyInFlight <= 0 {
+		l.MaxBodyInFlight = DefaultMaxBodyInFlight
 	}
 	if l.MaxBatches <= 0 {
 		l.MaxBatches = DefaultMaxBatches
@@ -61,6 +76,8 @@ type limiter struct {
 	limits   Limits
 	inFlight chan struct{}
 	batches  chan struct{}
+	// bodyBytes counts the body bytes of the requests in flight (MaxBodyInFlight).
+	bodyBytes atomic.Int64
 }
 
 func newLimiter(l Limits) *limiter {
@@ -71,7 +88,33 @@ func newLimiter(l Limits) *limiter {
 // errBusy is the refusal of a request that found every slot taken.
 var errBusy = fmt.Errorf("httpapi: every request slot is taken: %w", vigil.ErrOverloaded)
 
-// bound refuses a request over MaxInFlight and gives the others their deadline.
+// reserveBody counts n more body bytes in flight, or reports that they do not fit.
+func (l *limiter) reserveBody(n int64) bool {
+	for {
+		held := l.bodyBytes.Load()
+		if held > 0 && held+n > l.limits.MaxBodyInFlight {
+			return false
+		}
+		if l.bodyBytes.CompareAndSwap(held, held+n) {
+			return true
+		}
+	}
+}
+
+// bodyWeight is what a request counts against MaxBodyInFlight: batches count nothing (they
+// take batch turns instead), a body of unknown length counts the single-body limit.
+func (a *api) bodyWeight(r *http.Request) int64 {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/batch/"):
+		return 0
+	case r.ContentLength >= 0:
+		return min(r.ContentLength, a.maxBody)
+	}
+	return a.maxBody
+}
+
+// bound refuses a request over MaxInFlight or MaxBodyInFlight and gives the others their
+// deadline.
 func (a *api) bound(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -81,6 +124,13 @@ func (a *api) bound(next http.Handler) http.Handler {
 			return
 		}
 		defer func() { <-a.limiter.inFlight }()
+		if weight := a.bodyWeight(r); weight > 0 {
+			if !a.limiter.reserveBody(weight) {
+				writeError(w, r, a.log, errBusy)
+				return
+			}
+			defer a.limiter.bodyBytes.Add(-weight)
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), a.limiter.limits.RequestTimeout)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
