@@ -88,6 +88,14 @@ func newLimiter(l Limits) *limiter {
 // errBusy is the refusal of a request that found every slot taken.
 var errBusy = fmt.Errorf("httpapi: every request slot is taken: %w", vigil.ErrOverloaded)
 
+// refuse answers a request the limits do not admit, before its body is read. Connection: close
+// spares the server reading the unread body before it may answer (net/http does so to keep
+// the connection), which a client that trickles its body would stretch to the read timeout.
+func (a *api) refuse(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Connection", "close")
+	writeError(w, r, a.log, errBusy)
+}
+
 // reserveBody counts n more body bytes in flight, or reports that they do not fit.
 func (l *limiter) reserveBody(n int64) bool {
 	for {
@@ -120,13 +128,13 @@ func (a *api) bound(next http.Handler) http.Handler {
 		select {
 		case a.limiter.inFlight <- struct{}{}:
 		default:
-			writeError(w, r, a.log, errBusy)
+			a.refuse(w, r)
 			return
 		}
 		defer func() { <-a.limiter.inFlight }()
 		if weight := a.bodyWeight(r); weight > 0 {
 			if !a.limiter.reserveBody(weight) {
-				writeError(w, r, a.log, errBusy)
+				a.refuse(w, r)
 				return
 			}
 			defer a.limiter.bodyBytes.Add(-weight)
@@ -146,9 +154,10 @@ func (a *api) batchTurn(h http.HandlerFunc) http.HandlerFunc {
 		select {
 		case a.limiter.batches <- struct{}{}:
 		case <-wait.C:
-			writeError(w, r, a.log, errBusy)
+			a.refuse(w, r)
 			return
 		case <-r.Context().Done():
+			w.Header().Set("Connection", "close") // as in refuse
 			writeError(w, r, a.log, r.Context().Err())
 			return
 		}

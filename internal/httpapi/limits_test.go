@@ -34,9 +34,14 @@ func newLimitedServer(t *testing.T, limits httpapi.Limits) *testServer {
 	return &testServer{Server: srv, key: key}
 }
 
-// stalledRequest sends a request whose body does not come until finish is called; it holds its
-// handler (reading the body) meanwhile. finish sends body and returns the status.
-func stalledRequest(t *testing.T, s *testServer, path string) (finish func(body string) int) {
+// stalledRequest is a request whose body does not come until finish is called; it holds its
+// handler (reading the body) meanwhile.
+type stalledRequest struct {
+	body   *io.PipeWriter
+	status chan int
+}
+
+func stall(t *testing.T, s *testServer, path string) *stalledRequest {
 	t.Helper()
 	pr, pw := io.Pipe()
 	req, err := http.NewRequest(http.MethodPost, s.URL+path, pr)
@@ -44,22 +49,37 @@ func stalledRequest(t *testing.T, s *testServer, path string) (finish func(body 
 		t.Fatal(err)
 	}
 	req.Header.Set("x-api-key", s.key)
-	status := make(chan int, 1)
+	st := &stalledRequest{body: pw, status: make(chan int, 1)}
 	go func() {
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
-			status <- 0
+			st.status <- 0
 			return
 		}
 		res.Body.Close()
-		status <- res.StatusCode
+		st.status <- res.StatusCode
 	}()
 	t.Cleanup(func() { pw.Close() })
-	return func(body string) int {
-		io.WriteString(pw, body)
-		pw.Close()
-		return <-status
+	return st
+}
+
+// answered reports whether the request was answered before its body came: it found the limit
+// held by another request (a test's probe) and was refused, so the test must stall another.
+func (st *stalledRequest) answered() bool {
+	select {
+	case status := <-st.status:
+		st.status <- status
+		return true
+	default:
+		return false
 	}
+}
+
+// finish sends the body and returns the status.
+func (st *stalledRequest) finish(body string) int {
+	io.WriteString(st.body, body)
+	st.body.Close()
+	return <-st.status
 }
 
 // eventually repeats try until it reports true, for at most 10 s.
@@ -88,14 +108,17 @@ func assertOverloaded(t *testing.T, r response) {
 // once; when a slot frees, requests are served again.
 func TestInFlightCap(t *testing.T) {
 	s := newLimitedServer(t, httpapi.Limits{MaxInFlight: 1})
-	finish := stalledRequest(t, s, "/consumer/users")
+	st := stall(t, s, "/consumer/users")
 	var refused response
 	eventually(t, "a request is refused while another holds the only slot", func() bool {
+		if st.answered() {
+			st = stall(t, s, "/consumer/users")
+		}
 		refused = s.get(t, "/healthz")
 		return refused.status == http.StatusServiceUnavailable
 	})
 	assertOverloaded(t, refused)
-	if status := finish(`{"userId":"u1","createdTimestamp":1700000000000}`); status != http.StatusCreated {
+	if status := st.finish(`{"userId":"u1","createdTimestamp":1700000000000}`); status != http.StatusCreated {
 		t.Fatalf("the stalled request: %d, want 201", status)
 	}
 	if r := s.get(t, "/healthz"); r.status != http.StatusOK {
@@ -108,9 +131,12 @@ func TestInFlightCap(t *testing.T) {
 // single-body limit, and one larger than the budget is taken when nothing else counts.
 func TestBodyBudget(t *testing.T) {
 	s := newLimitedServer(t, httpapi.Limits{MaxBodyInFlight: 100})
-	finish := stalledRequest(t, s, "/consumer/users")
+	st := stall(t, s, "/consumer/users")
 	var refused response
 	eventually(t, "a body is refused while the budget is held", func() bool {
+		if st.answered() {
+			st = stall(t, s, "/consumer/users")
+		}
 		// An invalid body holds the budget only for an instant, so the stalled one finds it free.
 		refused = s.post(t, "/consumer/users", `not JSON`)
 		return refused.status == http.StatusServiceUnavailable
@@ -119,7 +145,7 @@ func TestBodyBudget(t *testing.T) {
 	if r := s.get(t, "/healthz"); r.status != http.StatusOK {
 		t.Fatalf("a request without a body while the budget is held: %d", r.status)
 	}
-	if status := finish(`{"userId":"stalled","createdTimestamp":1700000000000}`); status != http.StatusCreated {
+	if status := st.finish(`{"userId":"stalled","createdTimestamp":1700000000000}`); status != http.StatusCreated {
 		t.Fatalf("the stalled request: %d, want 201", status)
 	}
 	if r := s.post(t, "/consumer/users", `{"userId":"small","createdTimestamp":1700000000000}`); r.status != http.StatusCreated {
@@ -131,9 +157,12 @@ func TestBodyBudget(t *testing.T) {
 // refused with 503; other requests are served meanwhile.
 func TestBatchTurns(t *testing.T) {
 	s := newLimitedServer(t, httpapi.Limits{MaxBatches: 1, BatchWait: 50 * time.Millisecond})
-	finish := stalledRequest(t, s, "/batch/consumer/users")
+	st := stall(t, s, "/batch/consumer/users")
 	var refused response
 	eventually(t, "a batch is refused while another holds the only turn", func() bool {
+		if st.answered() {
+			st = stall(t, s, "/batch/consumer/users")
+		}
 		// An invalid batch holds its turn only for an instant, so the stalled one finds it free.
 		refused = s.post(t, "/batch/consumer/users", `{"data":"not records"}`)
 		return refused.status == http.StatusServiceUnavailable
@@ -142,7 +171,7 @@ func TestBatchTurns(t *testing.T) {
 	if r := s.post(t, "/consumer/users", `{"userId":"single","createdTimestamp":1700000000000}`); r.status != http.StatusCreated {
 		t.Fatalf("a single write while the batch turn is taken: %d %s", r.status, r.body)
 	}
-	if status := finish(`{"data":[{"userId":"stalled","createdTimestamp":1700000000000}]}`); status != http.StatusCreated {
+	if status := st.finish(`{"data":[{"userId":"stalled","createdTimestamp":1700000000000}]}`); status != http.StatusCreated {
 		t.Fatalf("the stalled batch: %d, want 201", status)
 	}
 }
