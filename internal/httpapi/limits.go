@@ -13,8 +13,9 @@ import (
 
 // Defaults of Limits.
 const (
-	// DefaultMaxInFlight is how many requests are handled at once. Each holds at most its body
-	// (DefaultMaxBody) and its work; batches are bounded apart, by DefaultMaxBatches.
+	// DefaultMaxInFlight is how many requests are handled at once: far above what the CPUs
+	// serve (the benchmarks use 32 connections). Memory is bounded by DefaultMaxBodyInFlight and
+	// DefaultMaxBatches.
 	DefaultMaxInFlight = 512
 	// DefaultMaxBodyInFlight is how many bytes of request bodies (batches aside) are handled at
 	// once. A request holds many times its body while it is decoded, checked and written (a

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,12 +46,17 @@ func holdUnit(t *testing.T, s *postgres.Store, before func(vigil.Tx) error) (rel
 	case err := <-done:
 		t.Fatalf("the holding unit: %v", err)
 	}
-	return func() {
-		close(gate)
-		if err := <-done; err != nil {
-			t.Errorf("the holding unit: %v", err)
-		}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			close(gate)
+			if err := <-done; err != nil {
+				t.Errorf("the holding unit: %v", err)
+			}
+		})
 	}
+	t.Cleanup(release)
+	return release
 }
 
 // TestPoolAcquireIsBounded: with the pool's only connection taken, a write waits AcquireTimeout
@@ -111,7 +117,6 @@ func TestStatementTimeout(t *testing.T) {
 		_, err := tx.LockUser(ctx, "t", "u")
 		return err
 	})
-	defer release()
 	err = s.Update(ctx, func(tx vigil.Tx) error {
 		if err := tx.CreateTenant(ctx, vigil.Tenant{ID: "t2", Name: "rolled-back"}); err != nil {
 			return err
@@ -123,7 +128,6 @@ func TestStatementTimeout(t *testing.T) {
 		t.Fatalf("a lock held past the statement timeout: %v, want ErrOverloaded", err)
 	}
 	release()
-	release = func() {}
 	err = s.Update(ctx, func(tx vigil.Tx) error {
 		_, err := tx.TenantByName(ctx, "rolled-back")
 		return err
