@@ -36,10 +36,18 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// storeConfig is how a command opens its store: the key sealing secrets at rest (a file, or
+// the environment) and each store's limits.
+type storeConfig struct {
+	keyFile string
+	sqlite  sqlite.Limits
+	pg      postgres.Limits
+}
+
 // openStore picks the store implementation from the DSN's scheme and, when a secret key is
 // configured (secretKeys), seals webhook secrets at rest with it.
-func openStore(ctx context.Context, dsn, keyFile string) (vigil.Store, error) {
-	keys, err := secretKeys(keyFile)
+func openStore(ctx context.Context, dsn string, cfg storeConfig) (vigil.Store, error) {
+	keys, err := secretKeys(cfg.keyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -47,9 +55,9 @@ func openStore(ctx context.Context, dsn, keyFile string) (vigil.Store, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
-		store, err = sqlite.Open(ctx, path)
+		store, err = sqlite.OpenWith(ctx, path, cfg.sqlite)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		store, err = postgres.Open(ctx, dsn)
+		store, err = postgres.OpenWith(ctx, dsn, cfg.pg)
 	default:
 		return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", logging.RedactDSN(dsn))
 	}
@@ -96,7 +104,7 @@ func withService(ctx context.Context, dsn string, fn func(*vigil.Service) error)
 
 // withServiceOptions is withService with options.
 func withServiceOptions(ctx context.Context, dsn string, opts vigil.Options, fn func(*vigil.Service) error) error {
-	store, err := openStore(ctx, dsn, "")
+	store, err := openStore(ctx, dsn, storeConfig{})
 	if err != nil {
 		return err
 	}

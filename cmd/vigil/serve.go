@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -21,9 +20,6 @@ import (
 	"github.com/vigil-aml/vigil/internal/webhooks"
 )
 
-// shutdownGrace is how long in-flight requests get to finish on SIGINT/SIGTERM.
-const shutdownGrace = 15 * time.Second
-
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
 	fs := newFlagSet("serve", stderr)
 	listen := fs.String("listen", envOr("VIGIL_LISTEN", defaultListen), "address to listen on")
@@ -38,6 +34,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	logFormat := fs.String("log-format", envOr("VIGIL_LOG_FORMAT", "text"), "log format: text or json")
 	logLevel := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "least level logged: debug, info (an access log line per request), warn or error")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
+	limits := addLimitFlags(fs)
 	if err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
@@ -63,13 +60,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 
-	store, err := openStore(ctx, *dsn, *secretKeyFile)
+	store, err := openStore(ctx, *dsn, storeConfig{keyFile: *secretKeyFile, sqlite: limits.sqlite, pg: limits.postgres})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	var stopBy time.Time // set on shutdown: closing finishes by then or is abandoned
+	defer func() { finishBy(stopBy, log, "the store to close", func() { store.Close() }) }()
 	if keys, _ := secretKeys(*secretKeyFile); keys == nil {
-		log.Warn("no secret key is configured: webhook signing secrets are stored unencrypted; see docs/security.md (--secret-key-file)")
+		log.Warn("no secret key is configured: webhook signing secrets are stored unencrypted; see docs/webhooks.md (--secret-key-file)")
 	}
 	allow, err := parsePrefixes(*webhookAllow)
 	if err != nil {
@@ -101,14 +99,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if err := announceKey(ctx, svc, stdout, addr, logging.RedactDSN(*dsn)); err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler: httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
-			Metrics: m.Handler(), Observe: m.Observe}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv, conns := limits.server(httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
+		Metrics: m.Handler(), Observe: m.Observe, Limits: limits.api}), log)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(conns.Listener(ln)) }()
 	dispatchCtx, stopDispatch := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})
 	go func() {
@@ -116,8 +110,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		dispatcher.Run(dispatchCtx)
 	}()
 	defer func() {
-		stopDispatch()
-		<-dispatched
+		finishBy(stopBy, log, "the webhook dispatcher to stop", func() {
+			stopDispatch()
+			<-dispatched
+		})
 	}()
 	log.Info("vigil is serving", "addr", addr, "db", logging.RedactDSN(*dsn))
 	if ready != nil {
@@ -130,10 +126,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	stopBy = time.Now().Add(stopBudget)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		log.Warn("shutdown: requests still running after the grace period; closing their connections", "err", err)
+		srv.Close()
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -28,12 +29,23 @@ var statusByCode = map[vigil.Code]int{
 	vigil.CodeGone:         http.StatusGone,
 }
 
-// writeError answers with err's status and message. Errors that are not a *vigil.Error or a
+// retryAfterSeconds is the Retry-After of every 503: overload is expected to pass quickly.
+const retryAfterSeconds = "1"
+
+// overloadedMessage answers every refusal for load, whichever bound was hit.
+const overloadedMessage = "The server is busy; the request was not applied. Retry later"
+
+// writeError answers with err's status and message. Overload (vigil.ErrOverloaded, or the
+// request's deadline passing) is 503 with Retry-After. Errors that are not a *vigil.Error or a
 // *schema.DecodeError are internal: they are logged and answered 500 without detail.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var ve *vigil.Error
 	var de *schema.DecodeError
 	switch {
+	case errors.Is(err, vigil.ErrOverloaded) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		// Canceled: the client left or the server is stopping; whoever still listens may retry.
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: overloadedMessage})
 	case errors.As(err, &ve):
 		writeJSON(w, statusByCode[ve.Code], errorBody{Message: ve.Message, ValidationErrors: ve.ValidationErrors()})
 	case errors.As(err, &de):

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -67,6 +68,23 @@ func (s *statusRecorder) WriteHeader(code int) {
 // Unwrap lets http.ResponseController reach the connection (deadlines, flushing).
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// routeSeen carries the route pattern the mux matched back out to logRequests: middleware in
+// between (deadlines, limits) hands the mux a copy of the request, on which it sets the pattern.
+type routeSeen struct{ pattern string }
+
+type routeSeenKey struct{}
+
+// recordRoute wraps the mux: once it has served a request, the pattern it matched is kept for
+// the access log and metrics.
+func recordRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if seen, ok := r.Context().Value(routeSeenKey{}).(*routeSeen); ok {
+			seen.pattern = r.Pattern
+		}
+	})
+}
+
 // logRequests observes every request's route, status and duration (metrics) and writes the
 // access log line at info level: method, route pattern, status, duration, tenant and request
 // id; never the path (it holds user ids), a body or a key.
@@ -74,19 +92,20 @@ func (a *api) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		// The mux sets the route pattern on the request it is given: keep a pointer to read it.
+		seen := &routeSeen{}
+		r = r.WithContext(context.WithValue(r.Context(), routeSeenKey{}, seen))
 		next.ServeHTTP(rec, r)
 		d := time.Since(start)
 		if a.observe != nil {
 			// The route pattern, never the raw path, so ids do not become label values.
-			a.observe(r.Pattern, rec.status, d)
+			a.observe(seen.pattern, rec.status, d)
 		}
 		ctx := r.Context()
 		// Checked first: the arguments would be boxed, and allocated, even for a disabled level.
 		if !a.log.Enabled(ctx, slog.LevelInfo) {
 			return
 		}
-		route := r.Pattern
+		route := seen.pattern
 		if route == "" {
 			route = "(no route)"
 		}

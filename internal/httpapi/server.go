@@ -30,6 +30,8 @@ type Options struct {
 	Metrics http.Handler
 	// Observe, when set, is told every request's route pattern, status and duration.
 	Observe func(route string, status int, d time.Duration)
+	// Limits bound concurrent requests and each request's time (limits.go).
+	Limits Limits
 }
 
 // api holds what every handler needs.
@@ -39,6 +41,7 @@ type api struct {
 	maxBatchBody int64
 	log          *slog.Logger
 	observe      func(route string, status int, d time.Duration)
+	limiter      *limiter
 }
 
 // route is one path with the handler for each method it serves.
@@ -49,7 +52,7 @@ type route struct {
 
 // New returns the HTTP handler of the whole API.
 func New(svc *vigil.Service, opts Options) http.Handler {
-	a := &api{svc: svc, maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
+	a := &api{svc: svc, maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe, limiter: newLimiter(opts.Limits)}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBody
 	}
@@ -108,7 +111,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		{vigil.BatchBusinessEvents, "/batch/events/business/user"},
 	} {
 		routes = append(routes,
-			route{b.path, map[string]http.HandlerFunc{"POST": a.scoped(write, a.createBatch(b.kind))}},
+			route{b.path, map[string]http.HandlerFunc{"POST": a.scoped(write, a.batchTurn(a.createBatch(b.kind)))}},
 			route{b.path + "/{batchId}", map[string]http.HandlerFunc{"GET": a.scoped(read, a.getBatch(b.kind))}},
 		)
 	}
@@ -125,7 +128,9 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{Message: fmt.Sprintf("No route for %s %s", r.Method, r.URL.Path)})
 	})
-	return a.withRequestID(a.logRequests(a.recoverer(mux)))
+	// The request id first, so every line logged for a request carries it; the access log
+	// then sees every answer, refusals of the in-flight bound included.
+	return a.withRequestID(a.logRequests(a.recoverer(a.bound(recordRoute(mux)))))
 }
 
 func methodNotAllowed(allow string) http.HandlerFunc {

@@ -37,19 +37,27 @@ const maxTxAttempts = 5
 
 // Store implements vigil.Store on a PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	limits Limits
 }
 
 var _ vigil.Store = (*Store)(nil)
 
 // Open connects to the database named by dsn (a postgres:// URL or key=value string; a
 // search_path parameter selects the schema) and applies migrations. Several processes may open
-// the same database at once.
+// the same database at once. It applies the default Limits.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return OpenWith(ctx, dsn, Limits{})
+}
+
+// OpenWith is Open with limits on a write's waits.
+func OpenWith(ctx context.Context, dsn string, limits Limits) (*Store, error) {
+	limits = limits.withDefaults()
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse DSN: %w", err)
 	}
+	limits.apply(cfg)
 	if !strings.Contains(dsn, "pool_max_conns") {
 		cfg.MaxConns = defaultMaxConns
 	}
@@ -61,7 +69,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, limits: limits}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -141,7 +149,7 @@ func (s *Store) Update(ctx context.Context, fn func(vigil.Tx) error) error {
 
 // inTx runs fn in one transaction on a connection of the pool and commits it; see lazyTx.
 func (s *Store) inTx(ctx context.Context, fn func(vigil.Tx) error) error {
-	c, err := s.pool.Acquire(ctx)
+	c, err := s.acquire(ctx)
 	if err != nil {
 		return err
 	}
@@ -203,7 +211,12 @@ func (s *Store) UpdateAll(ctx context.Context, fns []func(vigil.Tx) error) ([]er
 // rolled back alone and its error kept in errs; without, the first failure rolls back
 // everything and returns errUnitFailed.
 func (s *Store) runChunk(ctx context.Context, units []func(vigil.Tx) error, errs []error, savepoints bool) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	c, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
 		for i, fn := range units {
 			if !savepoints {
 				if errs[i] = mapError(fn(&pgTx{tx: tx})); errs[i] != nil {
@@ -258,6 +271,9 @@ func mapError(err error) error {
 		return errors.Join(vigil.ErrDuplicate, err)
 	case isCode(err, "40001", "40P01"):
 		return errors.Join(vigil.ErrRetry, err)
+	case isCode(err, "57014"):
+		// statement_timeout, or a statement cancelled with its request.
+		return errors.Join(vigil.ErrOverloaded, err)
 	}
 	return err
 }

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigil-aml/vigil/internal/vigil"
@@ -42,6 +43,11 @@ type Store struct {
 	writer *sql.Conn
 	queue  chan *unit
 	done   chan struct{}
+	limits Limits
+	// pending counts the units admitted and not yet taken off the queue by the writer.
+	pending atomic.Int64
+	// closing tells the writer to refuse the units still queued (Close).
+	closing atomic.Bool
 	// writeStmts are prepared on the writer connection; readStmts on first use (prepared.go).
 	writeStmts  map[string]*sql.Stmt
 	readStmts   sync.Map
@@ -58,12 +64,38 @@ type unit struct {
 	ctx    context.Context
 	fn     func(vigil.Tx) error
 	result chan error
+	// state decides, once, between the writer taking the unit and its caller giving up on it:
+	// a unit runs only if taken, and a caller returns early only if it abandoned the unit, so
+	// no unit commits after its caller was answered that it did not.
+	state atomic.Int32
 }
+
+// The states of a unit.
+const (
+	unitQueued int32 = iota
+	unitTaken
+	unitAbandoned
+)
+
+// take marks the unit as the writer's; false if its caller abandoned it. A unit taken once
+// stays taken (a group may run twice: see "Savepoints").
+func (u *unit) take() bool {
+	return u.state.CompareAndSwap(unitQueued, unitTaken) || u.state.Load() == unitTaken
+}
+
+// abandon gives up on a unit the writer has not taken; false if it already has.
+func (u *unit) abandon() bool { return u.state.CompareAndSwap(unitQueued, unitAbandoned) }
 
 var _ vigil.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the database file at path and applies migrations.
+// Open opens (creating if needed) the database file at path and applies migrations, with the
+// default Limits.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, path, Limits{})
+}
+
+// OpenWith is Open with limits on the writer's queue.
+func OpenWith(ctx context.Context, path string, limits Limits) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty database path")
 	}
@@ -126,7 +158,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	ckpt.SetMaxOpenConns(1)
 	s := &Store{read: read, write: write, writer: writer, queue: make(chan *unit, maxGroup), done: make(chan struct{}), writeStmts: stmts,
-		checkpoints: newCheckpointer(ckpt)}
+		checkpoints: newCheckpointer(ckpt), limits: limits.withDefaults()}
 	go s.run()
 	return s, nil
 }
@@ -182,54 +214,109 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, file string) e
 }
 
 // Update queues fn for the writer and waits until its transaction has committed (or failed).
+// A full queue, or a unit the writer did not take within Limits.MaxWait, is refused with
+// vigil.ErrOverloaded; a unit whose ctx ends before the writer took it does not run.
 func (s *Store) Update(ctx context.Context, fn func(vigil.Tx) error) error {
+	if !s.admit(1) {
+		return s.queueFull()
+	}
 	u := &unit{ctx: ctx, fn: fn, result: make(chan error, 1)}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return errors.New("sqlite: store is closed")
+	if err := s.enqueue(ctx, []*unit{u}); err != nil {
+		return err
 	}
+	wait := time.NewTimer(s.limits.MaxWait)
+	defer wait.Stop()
 	select {
-	case s.queue <- u:
+	case err := <-u.result:
+		return err
+	case <-wait.C:
+		if u.abandon() {
+			return fmt.Errorf("sqlite: the writer did not take the unit within %s: %w", s.limits.MaxWait, vigil.ErrOverloaded)
+		}
 	case <-ctx.Done():
-		s.mu.RUnlock()
-		return ctx.Err()
+		if u.abandon() {
+			return ctx.Err()
+		}
 	}
-	s.mu.RUnlock()
-	// Once queued, wait for the outcome even if ctx ends: the unit may already be committed.
+	// The writer took the unit: it may already be committed, so its outcome is the answer.
 	return <-u.result
 }
 
 // UpdateAll queues every fn to the writer at once and waits for all of them. The writer takes
 // units in queue order, so fns apply in order, sharing commits (up to maxGroup per commit) with
-// each other and with concurrent requests.
+// each other and with concurrent requests. The queue admits all of them or none (then
+// vigil.ErrOverloaded); once admitted they are not refused for waiting, since the queue's bound
+// already bounds the wait, but one whose ctx ended before the writer took it does not run.
 func (s *Store) UpdateAll(ctx context.Context, fns []func(vigil.Tx) error) ([]error, error) {
-	units := make([]*unit, len(fns))
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return nil, errors.New("sqlite: store is closed")
+	if !s.admit(len(fns)) {
+		return nil, s.queueFull()
 	}
+	units := make([]*unit, len(fns))
 	for i, fn := range fns {
 		units[i] = &unit{ctx: ctx, fn: fn, result: make(chan error, 1)}
-		select {
-		case s.queue <- units[i]:
-		case <-ctx.Done():
-			s.mu.RUnlock()
-			// Units already queued still run; wait for them so none is reported unapplied.
-			for _, u := range units[:i] {
-				<-u.result
-			}
-			return nil, ctx.Err()
-		}
 	}
-	s.mu.RUnlock()
+	if err := s.enqueue(ctx, units); err != nil {
+		return nil, err
+	}
 	errs := make([]error, len(fns))
 	for i, u := range units {
 		errs[i] = <-u.result
 	}
 	return errs, nil
 }
+
+// admit counts n more units into the queue, or reports that they do not fit. A batch larger
+// than the whole queue fits only into an empty one.
+func (s *Store) admit(n int) bool {
+	for {
+		p := s.pending.Load()
+		if p > 0 && p+int64(n) > int64(s.limits.MaxQueue) {
+			return false
+		}
+		if s.pending.CompareAndSwap(p, p+int64(n)) {
+			return true
+		}
+	}
+}
+
+func (s *Store) queueFull() error {
+	return fmt.Errorf("sqlite: the write queue is full (%d units): %w", s.limits.MaxQueue, vigil.ErrOverloaded)
+}
+
+// enqueue hands admitted units to the writer. When it cannot queue them all (the store closed,
+// ctx ended while the channel was full), the ones queued are abandoned, or waited for if the
+// writer already took them, so that none is reported unapplied.
+func (s *Store) enqueue(ctx context.Context, units []*unit) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var err error
+	queued := 0
+	if s.closed {
+		err = errClosed
+	}
+	for ; err == nil && queued < len(units); queued++ {
+		select {
+		case s.queue <- units[queued]:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	if err != errClosed {
+		queued-- // the loop counted the unit ctx interrupted
+	}
+	s.pending.Add(-int64(len(units) - queued))
+	for _, u := range units[:queued] {
+		if !u.abandon() {
+			<-u.result
+		}
+	}
+	return err
+}
+
+var errClosed = fmt.Errorf("sqlite: store is closed: %w", vigil.ErrOverloaded)
 
 // run is the writer: it takes every unit waiting, runs them in one transaction and commits.
 func (s *Store) run() {
@@ -248,6 +335,17 @@ func (s *Store) run() {
 				break drain
 			}
 		}
+		s.pending.Add(-int64(len(group)))
+		if s.closing.Load() {
+			// Shutting down: what is still queued is refused, not run, so Close waits at most
+			// for the group in progress.
+			for _, u := range group {
+				if u.abandon() {
+					u.result <- errClosed
+				}
+			}
+			continue
+		}
 		s.checkpoints.wrapIfAsked(s.writer)
 		s.commit(group)
 		s.checkpoints.committed()
@@ -264,6 +362,10 @@ func (s *Store) run() {
 // savepointCooldown groups go straight to savepoints. A group of one unit needs none: its rollback
 // is the unit's.
 const savepointCooldown = 16
+
+// errAbandoned is the result of a unit its caller gave up on before the writer took it (no
+// one reads it).
+var errAbandoned = errors.New("sqlite: unit abandoned by its caller")
 
 // errUnitFailed ends a group run without savepoints at its first failed unit.
 var errUnitFailed = errors.New("sqlite: a unit failed in a group without savepoints")
@@ -319,6 +421,10 @@ func (s *Store) runGroup(group []*unit, results []error, savepoints bool) (err e
 		}
 	}()
 	for i, u := range group {
+		if !u.take() {
+			results[i] = errAbandoned
+			continue
+		}
 		if err := u.ctx.Err(); err != nil {
 			results[i] = err
 			continue
@@ -360,8 +466,10 @@ func runUnit(u *unit, tx *sqlTx) (err error) {
 
 func (s *Store) reads() readQueries { return readQueries{db: s.read, stmts: &s.readStmts} }
 
-// Close stops accepting writes, waits for queued ones and closes the database.
+// Close stops accepting writes, refuses the queued ones the writer has not taken (their callers
+// get vigil.ErrOverloaded), waits for the group in progress and closes the database.
 func (s *Store) Close() error {
+	s.closing.Store(true)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

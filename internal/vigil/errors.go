@@ -47,6 +47,12 @@ var ErrDuplicate = errors.New("duplicate key")
 // serialisation failure or deadlock); the service runs the unit again.
 var ErrRetry = errors.New("concurrency conflict")
 
+// ErrOverloaded is returned (wrapped) when a bound on waiting was hit: a full write queue, a
+// unit that waited too long for the writer, a database pool with no connection to spare, a
+// statement over its time limit. Nothing of the refused work was applied; the client should
+// retry later.
+var ErrOverloaded = errors.New("overloaded: retry later")
+
 // Batch reason codes (Flagright's where it has one).
 const (
 	ReasonValidation       = "VALIDATION_ERROR"

@@ -214,7 +214,11 @@ func (s *Service) AuthenticateKey(ctx context.Context, key string) (Tenant, APIK
 func (s *Service) touchKey(id string, at int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.TouchKey(ctx, id, at) }); err != nil {
+	err := s.store.Update(ctx, func(tx Tx) error { return tx.TouchKey(ctx, id, at) })
+	switch {
+	case err == nil, errors.Is(err, ErrOverloaded), errors.Is(err, context.Canceled):
+		// Busy or stopping: the next use records it.
+	default:
 		s.log.Warn("could not record an API key's last use", "key", id, "err", err)
 	}
 }

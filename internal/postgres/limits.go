@@ -1,0 +1,63 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// Defaults of Limits.
+const (
+	// DefaultAcquireTimeout is far above a healthy pool's wait (a transaction's length).
+	DefaultAcquireTimeout = 5 * time.Second
+	// DefaultStatementTimeout is far above any of Vigil's statements (milliseconds): one that
+	// runs this long is stuck behind a lock or an overloaded server.
+	DefaultStatementTimeout = 30 * time.Second
+)
+
+// Limits bound the waits of a write on PostgreSQL, so that overload is refused
+// (vigil.ErrOverloaded) instead of queued without end.
+type Limits struct {
+	// AcquireTimeout is how long a write waits for a connection of the pool. 0 means
+	// DefaultAcquireTimeout.
+	AcquireTimeout time.Duration
+	// StatementTimeout is PostgreSQL's statement_timeout on every connection, unless the DSN
+	// sets one. 0 means DefaultStatementTimeout.
+	StatementTimeout time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.AcquireTimeout <= 0 {
+		l.AcquireTimeout = DefaultAcquireTimeout
+	}
+	if l.StatementTimeout <= 0 {
+		l.StatementTimeout = DefaultStatementTimeout
+	}
+	return l
+}
+
+// apply sets the statement timeout on the pool's connections, unless the DSN chose one.
+func (l Limits) apply(cfg *pgxpool.Config) {
+	if _, set := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(l.StatementTimeout.Milliseconds(), 10)
+	}
+}
+
+// errAcquireTimeout is the cause of an acquire that ran out of AcquireTimeout.
+var errAcquireTimeout = errors.New("postgres: no connection free")
+
+// acquire takes a connection of the pool, waiting at most AcquireTimeout.
+func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	actx, cancel := context.WithTimeoutCause(ctx, s.limits.AcquireTimeout, errAcquireTimeout)
+	defer cancel()
+	c, err := s.pool.Acquire(actx)
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(actx), errAcquireTimeout) {
+		return nil, fmt.Errorf("postgres: no connection of the pool free within %s: %w", s.limits.AcquireTimeout, vigil.ErrOverloaded)
+	}
+	return c, err
+}
