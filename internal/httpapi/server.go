@@ -30,6 +30,8 @@ type Options struct {
 	Metrics http.Handler
 	// Observe, when set, is told every request's route pattern, status and duration.
 	Observe func(route string, status int, d time.Duration)
+	// RateLimiter, when set, holds each tenant to its rate limit right after authentication.
+	RateLimiter *RateLimiter
 }
 
 // api holds what every handler needs.
@@ -39,6 +41,7 @@ type api struct {
 	maxBatchBody int64
 	log          *slog.Logger
 	observe      func(route string, status int, d time.Duration)
+	limiter      *RateLimiter
 }
 
 // route is one path with the handler for each method it serves.
@@ -49,7 +52,7 @@ type route struct {
 
 // New returns the HTTP handler of the whole API.
 func New(svc *vigil.Service, opts Options) http.Handler {
-	a := &api{svc: svc, maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe}
+	a := &api{svc: svc, maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe, limiter: opts.RateLimiter}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBody
 	}
@@ -134,12 +137,16 @@ func methodNotAllowed(allow string) http.HandlerFunc {
 
 type tenantKey struct{}
 
-// authed resolves the x-api-key header to a tenant before the handler runs.
+// authed resolves the x-api-key header to a tenant and holds it to its rate limit before the
+// handler runs (so before a refused request's body is read).
 func (a *api) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, err := a.svc.Authenticate(r.Context(), r.Header.Get("x-api-key"))
 		if err != nil {
 			writeError(w, r, a.log, err)
+			return
+		}
+		if !a.limiter.admit(w, t.ID) {
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, t)))
