@@ -8,6 +8,7 @@
 //	vigil rules apply --tenant NAME --file F      create or replace a tenant's rules (YAML or JSON)
 //	vigil rules library                           print the default rule library
 //	vigil import --tenant NAME --kind KIND FILE   import a JSON Lines export in batches
+//	vigil tenants limit --tenant NAME --rps N [--burst M]   set a tenant's own rate limit
 //	vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME ...   manage webhooks
 package main
 
@@ -39,6 +40,7 @@ Usage:
   vigil rules apply --tenant NAME --file rules.yaml [--db DSN]
   vigil rules library
   vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME [...]
+  vigil tenants limit --tenant NAME --rps N [--burst M] | --clear [--db DSN]
   vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]
 
 DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return importFile(ctx, args[1:], stdout, stderr)
 	case "webhooks":
 		return webhooksCommand(ctx, args[1:], stdout, stderr)
+	case "tenants":
+		return tenantsCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -36,7 +36,8 @@ type serverProcess struct {
 	logs *bytes.Buffer
 }
 
-func startServer(t *testing.T, dsn string) *serverProcess {
+// startServer starts `vigil serve` on dsn with any extra flags and waits until it is healthy.
+func startServer(t *testing.T, dsn string, flags ...string) *serverProcess {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,7 +46,7 @@ func startServer(t *testing.T, dsn string) *serverProcess {
 	addr := ln.Addr().String()
 	ln.Close()
 	p := &serverProcess{base: "http://" + addr, logs: &bytes.Buffer{}}
-	p.cmd = exec.Command(os.Args[0], "serve", "--listen", addr, "--db", dsn, "--webhook-first-retry", "100ms")
+	p.cmd = exec.Command(os.Args[0], append([]string{"serve", "--listen", addr, "--db", dsn, "--webhook-first-retry", "100ms"}, flags...)...)
 	p.cmd.Env = append(os.Environ(), runMainEnv+"=1")
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {

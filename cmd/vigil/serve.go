@@ -33,6 +33,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	webhookDeny := fs.String("webhook-deny", envOr("VIGIL_WEBHOOK_DENY", ""), "comma-separated networks webhooks may not connect to")
 	webhookFirstRetry := fs.Duration("webhook-first-retry", 10*time.Second, "delay before the first retry of a failed webhook (doubles each time)")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
+	tenantRPS := fs.Float64("tenant-rps", 0, "requests/s a tenant without its own limit may send (0: no limit)")
+	tenantBurst := fs.Int("tenant-burst", 0, "requests such a tenant may send at once (0: one second's worth)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,6 +76,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if err != nil {
 		return err
 	}
+	limiter, stopLimits, err := startRateLimits(ctx, svc, *tenantRPS, *tenantBurst, log)
+	if err != nil {
+		return err
+	}
+	defer stopLimits()
 	key, err := svc.Bootstrap(ctx)
 	if err != nil {
 		return fmt.Errorf("create the first API key: %w", err)
@@ -98,7 +105,7 @@ Create more keys with: vigil keys create --tenant NAME --db %s
 	}
 	srv := &http.Server{
 		Handler: httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
-			Metrics: m.Handler(), Observe: m.Observe}),
+			Metrics: m.Handler(), Observe: m.Observe, RateLimiter: limiter}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
