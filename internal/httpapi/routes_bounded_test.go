@@ -41,7 +41,9 @@ func TestObservedRoutesBounded(t *testing.T) {
 		func(i int) (string, string, string) { return fmt.Sprintf("M%d", i), "/rules", key },
 		func(i int) (string, string, string) { return fmt.Sprintf("M%d", i), fmt.Sprintf("/x%d", i), key },
 		func(i int) (string, string, string) { return "GET", fmt.Sprintf("/consumer//users/u%d", i), key },
-		func(i int) (string, string, string) { return "GET", fmt.Sprintf("/rules/R-%d", i), fmt.Sprintf("vgl_bad%d", i) },
+		func(i int) (string, string, string) {
+			return "GET", fmt.Sprintf("/rules/R-%d", i), fmt.Sprintf("vgl_bad%d", i)
+		},
 	}
 	send := func(from, to int) int {
 		for i := from; i < to; i++ {
