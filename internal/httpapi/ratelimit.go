@@ -27,13 +27,13 @@ const rateLimitPolicy = `"tenant"`
 // applies a change within a refresh interval; each process has its own buckets.
 type RateLimiter struct {
 	source     func(context.Context) (map[string]vigil.RateLimit, error)
-	fallback   vigil.RateLimit
+	fallback   *policy
 	log        *slog.Logger
 	now        func() time.Time
 	maxBuckets int
 
 	// limits is every tenant's own limit by tenant id, replaced whole on each refresh.
-	limits atomic.Pointer[map[string]vigil.RateLimit]
+	limits atomic.Pointer[map[string]*policy]
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -53,7 +53,7 @@ type RateLimiterOptions struct {
 // NewRateLimiter returns a limiter reading tenants' own limits from source (the service's
 // RateLimits); it holds none until the first Refresh.
 func NewRateLimiter(source func(context.Context) (map[string]vigil.RateLimit, error), opts RateLimiterOptions) *RateLimiter {
-	l := &RateLimiter{source: source, fallback: opts.Default.WithDefaultBurst(), log: opts.Logger, now: opts.Now,
+	l := &RateLimiter{source: source, fallback: newPolicy(opts.Default), log: opts.Logger, now: opts.Now,
 		maxBuckets: opts.MaxBuckets, buckets: map[string]*bucket{}}
 	if l.log == nil {
 		l.log = slog.Default()
@@ -64,8 +64,27 @@ func NewRateLimiter(source func(context.Context) (map[string]vigil.RateLimit, er
 	if l.maxBuckets <= 0 {
 		l.maxBuckets = DefaultMaxRateBuckets
 	}
-	l.limits.Store(&map[string]vigil.RateLimit{})
+	l.limits.Store(&map[string]*policy{})
 	return l
+}
+
+// policy is a limit with the parts of its answers that do not change, made once.
+type policy struct {
+	vigil.RateLimit
+	// header is the RateLimit-Policy field; refusal starts the 429's message.
+	header, refusal string
+}
+
+func newPolicy(l vigil.RateLimit) *policy {
+	l = l.WithDefaultBurst()
+	p := &policy{RateLimit: l}
+	if !l.Unlimited() {
+		// q is the burst and w the seconds an empty bucket takes to refill (docs/decisions.md).
+		window := max(1, int64(math.Ceil(float64(l.Burst)/l.RPS)))
+		p.header = rateLimitPolicy + ";q=" + strconv.Itoa(l.Burst) + ";w=" + strconv.FormatInt(window, 10)
+		p.refusal = "Too many requests: this tenant may send " + l.String() + "; retry after "
+	}
+	return p
 }
 
 // Refresh reads every tenant's own limit again and forgets buckets that are full, which a new
@@ -75,10 +94,11 @@ func (l *RateLimiter) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read rate limits: %w", err)
 	}
+	policies := make(map[string]*policy, len(limits))
 	for id, lim := range limits {
-		limits[id] = lim.WithDefaultBurst()
+		policies[id] = newPolicy(lim)
 	}
-	l.limits.Store(&limits)
+	l.limits.Store(&policies)
 	now := l.now()
 	l.mu.Lock()
 	l.dropFull(now)
@@ -103,7 +123,7 @@ func (l *RateLimiter) Run(ctx context.Context, every time.Duration) {
 }
 
 // limitOf is the limit that applies to a tenant: its own, else the default.
-func (l *RateLimiter) limitOf(tenantID string) vigil.RateLimit {
+func (l *RateLimiter) limitOf(tenantID string) *policy {
 	if own, ok := (*l.limits.Load())[tenantID]; ok {
 		return own
 	}
@@ -121,17 +141,16 @@ func (l *RateLimiter) admit(w http.ResponseWriter, tenantID string) bool {
 	if lim.Unlimited() {
 		return true
 	}
-	d := l.take(tenantID, lim, l.now())
+	d := l.take(tenantID, lim.RateLimit, l.now())
 	h := w.Header()
-	window := max(1, int64(math.Ceil(float64(lim.Burst)/lim.RPS)))
-	h.Set("RateLimit-Policy", rateLimitPolicy+";q="+strconv.Itoa(lim.Burst)+";w="+strconv.FormatInt(window, 10))
-	h.Set("RateLimit", rateLimitPolicy+";r="+strconv.Itoa(d.remaining)+";t="+strconv.FormatInt(d.reset, 10))
+	reset := strconv.FormatInt(d.reset, 10)
+	h.Set("RateLimit-Policy", lim.header)
+	h.Set("RateLimit", rateLimitPolicy+";r="+strconv.Itoa(d.remaining)+";t="+reset)
 	if d.allowed {
 		return true
 	}
-	h.Set("Retry-After", strconv.FormatInt(d.reset, 10))
-	writeJSON(w, http.StatusTooManyRequests, errorBody{Message: fmt.Sprintf(
-		"Too many requests: this tenant may send %s; retry after %d s", lim, d.reset)})
+	h.Set("Retry-After", reset)
+	writeJSON(w, http.StatusTooManyRequests, errorBody{Message: lim.refusal + reset + " s"})
 	return false
 }
 
