@@ -71,7 +71,7 @@ func main() {
 
 	fmt.Printf("calm tenant at %d requests/s for %s per scenario; %d slow connections (a line or byte every %s); flood: %d connections, limit %s/s\n\n",
 		*rate, *duration, *slow, *trickle, *floodConns, *floodRPS)
-	fmt.Printf("%-28s %6s %6s %9s %9s %9s   %s\n", "beside the calm tenant", "sent", "errors", "p50", "p99", "max", "the others")
+	fmt.Printf("%-20s %5s %6s %8s %8s %8s %10s %10s   %s\n", "beside the calm one", "sent", "errors", "p50", "p99", "max", "server CPU", "bench CPU", "the others")
 	var seq atomic.Int64
 	for _, sc := range []struct {
 		name        string
@@ -105,16 +105,20 @@ func main() {
 			others = append(others, f.String)
 		}
 		time.Sleep(time.Second) // the noise gets going
+		serverCPU, benchCPU := cpuTime(server.Process.Pid), cpuTime(os.Getpid())
 		r := paced(ctx, calm, *rate, *duration, &seq)
+		serverCPU, benchCPU = cpuTime(server.Process.Pid)-serverCPU, cpuTime(os.Getpid())-benchCPU
 		stopNoise()
 		noise.Wait()
 		var notes []string
 		for _, o := range others {
 			notes = append(notes, o())
 		}
-		fmt.Printf("%-28s %6d %6d %9s %9s %9s   %s\n", sc.name, r.sent, r.errors, ms(r.p50), ms(r.p99), ms(r.max), strings.Join(notes, "; "))
+		cores := func(d time.Duration) string { return fmt.Sprintf("%.2f cores", d.Seconds()/duration.Seconds()) }
+		fmt.Printf("%-20s %5d %6d %8s %8s %8s %10s %10s   %s\n", sc.name, r.sent, r.errors, ms(r.p50), ms(r.p99), ms(r.max),
+			cores(serverCPU), cores(benchCPU), strings.Join(notes, "; "))
 		if r.firstError != "" {
-			fmt.Printf("%28s first error: %s\n", "", r.firstError)
+			fmt.Printf("%20s first error: %s\n", "", r.firstError)
 		}
 	}
 	fmt.Printf("\nserver peak memory (VmHWM): %s\n", peakMemory(server.Process.Pid))
@@ -270,6 +274,24 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
+
+// cpuTime is a process's user and system CPU time so far (from /proc; 0 without it).
+func cpuTime(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses: utime and stime are the 12th
+	// and 13th, in clock ticks (100 a second on Linux).
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	var ticks int64
+	for _, f := range fields[11:13] {
+		var n int64
+		fmt.Sscan(f, &n)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
 
 func peakMemory(pid int) string {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
