@@ -94,8 +94,13 @@ func (l *RateLimiter) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read rate limits: %w", err)
 	}
+	old := *l.limits.Load()
 	policies := make(map[string]*policy, len(limits))
 	for id, lim := range limits {
+		if p, ok := old[id]; ok && p.RPS == lim.RPS && p.Burst == lim.WithDefaultBurst().Burst {
+			policies[id] = p // unchanged: keep its fields, made once
+			continue
+		}
 		policies[id] = newPolicy(lim)
 	}
 	l.limits.Store(&policies)
