@@ -36,6 +36,7 @@ func main() {
 	floodConns := flag.Int("flood-concurrency", 32, "the flooding tenant's concurrent connections")
 	floodRPS := flag.String("flood-rps", "100", "the flooding tenant's own rate limit (requests/s)")
 	serveFlags := flag.String("serve-flags", "", "extra flags for vigil serve, space-separated")
+	floodUsers := flag.Int("flood-users", 10, "users the flooding tenant's events go to")
 	only := flag.String("only", "", "run only the scenarios whose names contain this")
 	flag.Parse()
 
@@ -65,9 +66,9 @@ func main() {
 
 	ctx := context.Background()
 	calm := loadgen.Config{BaseURL: base, APIKey: keys["calm"], Users: 100, Run: "calm"}
-	flood := loadgen.Config{BaseURL: base, APIKey: keys["flood"], Users: 10, Run: "flood"}
+	flood := loadgen.Config{BaseURL: base, APIKey: keys["flood"], Users: *floodUsers, Run: "flood"}
 	check(loadgen.CreateUsers(ctx, calm))
-	check(loadgen.CreateUsers(ctx, flood)) // one batch request: within its limit
+	check(loadgen.CreateUsers(ctx, flood)) // a batch request per 1,000 users: within its limit
 
 	fmt.Printf("calm tenant at %d requests/s for %s per scenario; %d slow connections (a line or byte every %s); flood: %d connections, limit %s/s\n\n",
 		*rate, *duration, *slow, *trickle, *floodConns, *floodRPS)
