@@ -11,6 +11,7 @@
 //	vigil rules library                           print the default rule library
 //	vigil users erase --tenant NAME --kind K ID   erase a user's personal data (GDPR Art. 17)
 //	vigil import --tenant NAME --kind KIND FILE   import a JSON Lines export in batches
+//	vigil tenants limit --tenant NAME --rps N [--burst M]   set a tenant's own rate limit
 //	vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME ...   manage webhooks
 package main
 
@@ -47,6 +48,7 @@ Usage:
   vigil rules library
   vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME [...]
   vigil users erase --tenant NAME --kind consumer|business [--db DSN] USER_ID
+  vigil tenants limit --tenant NAME --rps N [--burst M] | --clear [--db DSN]
   vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]
 
 DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
@@ -81,6 +83,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return importFile(ctx, args[1:], stdout, stderr)
 	case "webhooks":
 		return webhooksCommand(ctx, args[1:], stdout, stderr)
+	case "tenants":
+		return tenantsCommand(ctx, args[1:], stdout, stderr)
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)

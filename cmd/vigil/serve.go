@@ -34,6 +34,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	logFormat := fs.String("log-format", envOr("VIGIL_LOG_FORMAT", "text"), "log format: text or json")
 	logLevel := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "least level logged: debug, info (an access log line per request), warn or error")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
+	tenantRPS := fs.Float64("tenant-rps", 0, "requests/s a tenant without its own limit may send (0: no limit)")
+	tenantBurst := fs.Int("tenant-burst", 0, "requests such a tenant may send at once (0: one second's worth)")
 	limits := addLimitFlags(fs)
 	if err := parseArgs(fs, args, 0); err != nil {
 		return err
@@ -88,6 +90,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if err != nil {
 		return err
 	}
+	limiter, stopLimits, err := startRateLimits(ctx, svc, *tenantRPS, *tenantBurst, log)
+	if err != nil {
+		return err
+	}
+	defer stopLimits()
 	// Bind before the first key exists: a start that cannot serve must not create a key it
 	// never shows (the next start would find one and print none).
 	ln, err := net.Listen("tcp", *listen)
@@ -100,7 +107,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		return err
 	}
 	srv, conns := limits.server(httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
-		Metrics: m.Handler(), Observe: m.Observe, Limits: limits.api}), log)
+		Metrics: m.Handler(), Observe: m.Observe, Limits: limits.api, RateLimiter: limiter}), log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(conns.Listener(ln)) }()
 	dispatchCtx, stopDispatch := context.WithCancel(context.Background())

@@ -32,6 +32,8 @@ type Options struct {
 	Observe func(route string, status int, d time.Duration)
 	// Limits bound concurrent requests and each request's time (limits.go).
 	Limits Limits
+	// RateLimiter, when set, holds each tenant to its rate limit right after authentication.
+	RateLimiter *RateLimiter
 }
 
 // api holds what every handler needs.
@@ -42,6 +44,7 @@ type api struct {
 	log          *slog.Logger
 	observe      func(route string, status int, d time.Duration)
 	limiter      *limiter
+	rates        *RateLimiter
 }
 
 // route is one path with the handler for each method it serves.
@@ -52,7 +55,8 @@ type route struct {
 
 // New returns the HTTP handler of the whole API.
 func New(svc *vigil.Service, opts Options) http.Handler {
-	a := &api{svc: svc, maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe, limiter: newLimiter(opts.Limits)}
+	a := &api{svc: svc, maxBody: opts.MaxBody, log: opts.Logger, observe: opts.Observe, limiter: newLimiter(opts.Limits),
+		rates: opts.RateLimiter}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBody
 	}
@@ -149,8 +153,9 @@ const (
 	admin = vigil.ScopeAdmin
 )
 
-// scoped resolves the x-api-key header to a key and its tenant before the handler runs, and
-// refuses a key without the route's scope (403).
+// scoped resolves the x-api-key header to a key and its tenant before the handler runs, holds
+// the tenant to its rate limit (429) and refuses a key without the route's scope (403), all
+// before a request's body is read.
 func (a *api) scoped(scope vigil.Scope, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, key, err := a.svc.AuthenticateKey(r.Context(), r.Header.Get("x-api-key"))
@@ -160,6 +165,9 @@ func (a *api) scoped(scope vigil.Scope, h http.HandlerFunc) http.HandlerFunc {
 		}
 		if c := vigil.CallerOf(r.Context()); c != nil {
 			c.Tenant, c.Actor = t.Name, "key:"+key.ID
+		}
+		if !a.rates.admit(w, t.ID) {
+			return
 		}
 		if !key.Allows(scope) {
 			writeError(w, r, a.log, &vigil.Error{Code: vigil.CodeForbidden,

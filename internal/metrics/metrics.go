@@ -1,6 +1,8 @@
 // Package metrics keeps Vigil's Prometheus metrics: request counts and latencies by route and
 // status, rule failures, and events computed again or refolded. It implements the domain's
-// Metrics interface.
+// Metrics interface. Every label has a bounded set of values: routes are the API's patterns,
+// never raw paths, and the tenant and rule names of rule failures are capped
+// (MaxRuleFailureSeries).
 package metrics
 
 import (
@@ -19,6 +21,7 @@ type Metrics struct {
 	requests     *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
 	ruleFailures *prometheus.CounterVec
+	failedRules  *boundedPairs
 	recomputed   prometheus.Counter
 	refolds      prometheus.Histogram
 }
@@ -37,6 +40,7 @@ func New() *Metrics {
 		ruleFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vigil_rule_failures_total", Help: "Rules that failed to evaluate and counted as not hit.",
 		}, []string{"tenant", "rule"}),
+		failedRules: newBoundedPairs(MaxRuleFailureSeries),
 		recomputed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "vigil_event_recomputations_total",
 			Help: "Events whose outcome, computed before their write, went stale and was computed again.",
@@ -54,7 +58,7 @@ func New() *Metrics {
 
 // RuleFailed implements vigil.Metrics.
 func (m *Metrics) RuleFailed(tenant, ruleInstanceID string) {
-	m.ruleFailures.WithLabelValues(tenant, ruleInstanceID).Inc()
+	m.ruleFailures.WithLabelValues(m.failedRules.admit(tenant, ruleInstanceID)).Inc()
 }
 
 // EventRecomputed implements vigil.Metrics.
@@ -63,7 +67,7 @@ func (m *Metrics) EventRecomputed() { m.recomputed.Inc() }
 // HistoryRefolded implements vigil.Metrics.
 func (m *Metrics) HistoryRefolded(entries int) { m.refolds.Observe(float64(entries)) }
 
-// Observe records one request.
+// Observe records one request. route must come from a bounded set (the API's route patterns).
 func (m *Metrics) Observe(route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route).Observe(d.Seconds())

@@ -50,6 +50,8 @@ type Store interface {
 	// BatchEntries reads the history entries of a batch's successful records (with their
 	// evaluations and responses), in record order, skipping offset and returning at most limit.
 	BatchEntries(ctx context.Context, tenantID, kind, batchID string, offset, limit int) ([]Entry, error)
+	// RateLimits lists every tenant's own rate limit (tenants without one are absent).
+	RateLimits(ctx context.Context) ([]RateLimit, error)
 
 	WebhookStore
 
@@ -133,6 +135,11 @@ type Tx interface {
 	// DeleteRule removes a rule (ErrNotFound if absent), records the deletion as version
 	// versionID, and sets the tenant's rule set version to it.
 	DeleteRule(ctx context.Context, tenantID, ruleInstanceID, versionID string, at int64) error
+
+	// PutRateLimit gives a tenant its own rate limit, replacing any earlier one.
+	PutRateLimit(ctx context.Context, l RateLimit) error
+	// DeleteRateLimit removes a tenant's own rate limit; removing none is not an error.
+	DeleteRateLimit(ctx context.Context, tenantID string) error
 }
 
 // UserVersion is what a write computed ahead of its transaction was based on: the user's row and
