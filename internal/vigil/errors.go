@@ -94,7 +94,3 @@ func conflictf(format string, args ...any) *Error {
 
 // ValidationErrors joins the problems as the wire's single validationErrors string.
 func (e *Error) ValidationErrors() string { return strings.Join(e.Problems, "\n") }
-
-func itoa(i int) string { return fmt.Sprint(i) }
-
-func quoteString(s string) string { return fmt.Sprintf("%q", s) }

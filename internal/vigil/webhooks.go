@@ -76,7 +76,7 @@ func checkSpec(spec *WebhookSpec) error {
 	}
 	for i, t := range spec.Events {
 		if !known[t] {
-			problems = append(problems, "events["+itoa(i)+"]: "+quoteString(t)+" is not one of "+strings.Join(WebhookTypes, ", "))
+			problems = append(problems, fmt.Sprintf("events[%d]: %q is not one of %s", i, t, strings.Join(WebhookTypes, ", ")))
 		}
 	}
 	switch strings.ToUpper(spec.Origin) {
@@ -85,7 +85,7 @@ func checkSpec(spec *WebhookSpec) error {
 	case OriginAll, OriginSystem:
 		spec.Origin = strings.ToUpper(spec.Origin)
 	default:
-		problems = append(problems, "origin: "+quoteString(spec.Origin)+" is not one of ALL, SYSTEM")
+		problems = append(problems, fmt.Sprintf("origin: %q is not one of ALL, SYSTEM", spec.Origin))
 	}
 	if problems != nil {
 		return &Error{Code: CodeInvalid, Message: problems[0], Problems: problems}
@@ -108,7 +108,7 @@ func (s *Service) CreateWebhook(ctx context.Context, tenant Tenant, spec Webhook
 			}
 			if n >= s.maxEndpoints {
 				msg := fmt.Sprintf("This tenant already has %d webhook endpoints, the most it may have; remove one before adding another", n)
-				return &Error{Code: CodeInvalid, Message: msg, Problems: []string{"webhooks: at most " + itoa(s.maxEndpoints) + " endpoints per tenant"}}
+				return &Error{Code: CodeInvalid, Message: msg, Problems: []string{fmt.Sprintf("webhooks: at most %d endpoints per tenant", s.maxEndpoints)}}
 			}
 		}
 		return tx.PutWebhookEndpoint(ctx, e)
