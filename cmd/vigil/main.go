@@ -9,6 +9,7 @@
 //	vigil rules library                           print the default rule library
 //	vigil import --tenant NAME --kind KIND FILE   import a JSON Lines export in batches
 //	vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME ...   manage webhooks
+//	vigil audit verify --tenant NAME [--db DSN]   verify a tenant's audit chain, print its head
 package main
 
 import (
@@ -18,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
 func main() {
@@ -39,6 +42,7 @@ Usage:
   vigil rules apply --tenant NAME --file rules.yaml [--db DSN]
   vigil rules library
   vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME [...]
+  vigil audit verify --tenant NAME [--db DSN]
   vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]
 
 DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
@@ -50,9 +54,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command given")
 	}
+	if args[0] != "serve" {
+		// What a command changes is recorded in the audit log as the command line's doing.
+		ctx = vigil.WithCaller(ctx, &vigil.Caller{Actor: "cli"})
+	}
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr, ready)
+	case "audit":
+		return auditCommand(ctx, args[1:], stdout, stderr)
 	case "keys":
 		if len(args) < 2 || args[1] != "create" {
 			fmt.Fprint(stderr, usage)

@@ -64,6 +64,8 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		{"/healthz", map[string]http.HandlerFunc{"GET": a.healthz}},
 		{"/openapi.json", map[string]http.HandlerFunc{"GET": a.openAPI}},
 		{"/risk/model", map[string]http.HandlerFunc{"GET": a.authed(a.forTenant(a.svc.RiskModel)), "PUT": a.authed(a.putRiskModel)}},
+		{"/risk/model/versions", map[string]http.HandlerFunc{"GET": a.authed(a.forTenant(a.svc.RiskModelVersions))}},
+		{"/audit", map[string]http.HandlerFunc{"GET": a.authed(a.auditPage)}},
 		{"/rules", map[string]http.HandlerFunc{"GET": a.authed(a.forTenant(a.svc.ListRules))}},
 		{"/rules/{ruleInstanceId}", map[string]http.HandlerFunc{"GET": a.authed(a.byID("ruleInstanceId", a.svc.GetRule)), "PUT": a.authed(a.putRule),
 			"DELETE": a.authed(a.removeByID("ruleInstanceId", a.svc.DeleteRule))}},

@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -178,6 +179,9 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 		if err := tx.PutBatch(ctx, rec); err != nil {
 			return fmt.Errorf("store batch %q: %w", batchID, err)
 		}
+		if err := s.Audit(ctx, tx, tenant.ID, AuditBatchCreate, "batch/"+string(kind)+"/"+batchID, batchDigest(rec)); err != nil {
+			return fmt.Errorf("audit batch %q: %w", batchID, err)
+		}
 		return insertDeliveries(ctx, tx, deliveries)
 	})
 	if errors.Is(err, ErrDuplicate) {
@@ -337,4 +341,17 @@ func (s *Service) BatchPage(ctx context.Context, tenant Tenant, kind BatchKind, 
 		items[i] = withFields(e.Body, results)
 	}
 	return mustEncode(map[string]any{kind.listField(): items, "totalCount": b.Successful}), nil
+}
+
+// batchDigest digests a batch's references to the entries its records wrote: for each, its
+// position (8 bytes), the user's UID (with its 4-byte length) and the entry's Seq (8 bytes),
+// all big-endian. Each entry has its own audit record.
+func batchDigest(b BatchRecord) []byte {
+	var buf []byte
+	for _, r := range b.Records {
+		buf = binary.BigEndian.AppendUint64(buf, uint64(r.Position))
+		buf = appendField(buf, []byte(r.UserUID))
+		buf = binary.BigEndian.AppendUint64(buf, uint64(r.Seq))
+	}
+	return digestOf(buf)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -41,13 +42,20 @@ func (s *Service) CreateKey(ctx context.Context, tenant string) (string, error) 
 		if errors.Is(err, ErrNotFound) {
 			t = Tenant{ID: s.newID(), Name: tenant, CreatedAt: s.nowMillis()}
 			if err = tx.CreateTenant(ctx, t); err == nil {
+				err = s.Audit(ctx, tx, t.ID, AuditTenantCreate, "tenant/"+t.Name, nil)
+			}
+			if err == nil {
 				err = s.seedRules(ctx, tx, t.ID)
 			}
 		}
 		if err != nil {
 			return err
 		}
-		return tx.CreateKey(ctx, APIKey{Hash: HashKey(key), TenantID: t.ID, CreatedAt: s.nowMillis()})
+		k := APIKey{Hash: HashKey(key), TenantID: t.ID, CreatedAt: s.nowMillis()}
+		if err := tx.CreateKey(ctx, k); err != nil {
+			return err
+		}
+		return s.AuditKey(ctx, tx, k, AuditKeyCreate)
 	})
 	if err != nil {
 		return "", fmt.Errorf("create key for tenant %q: %w", tenant, err)
@@ -97,4 +105,11 @@ func (s *Service) TenantByName(ctx context.Context, name string) (Tenant, error)
 		return t, notFoundf("No tenant named %q (create it with: vigil keys create --tenant %s)", name, name)
 	}
 	return t, err
+}
+
+// AuditKey records a change of an API key (AuditKeyCreate, AuditKeyRevoke...) in tx, the
+// transaction that makes it. The target names the key by the first 8 bytes of its hash, in hex,
+// and the digest is its whole hash: enough to tell which key it was, nothing to use it with.
+func (s *Service) AuditKey(ctx context.Context, tx Tx, k APIKey, action string) error {
+	return s.Audit(ctx, tx, k.TenantID, action, "key/"+hex.EncodeToString(k.Hash[:8]), k.Hash)
 }
