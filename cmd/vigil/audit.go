@@ -26,16 +26,12 @@ func auditCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *tenant == "" {
 		return errors.New("--tenant is required")
 	}
-	store, err := openStore(ctx, *dsn)
-	if err != nil {
+	var v vigil.AuditVerification
+	err := withService(ctx, *dsn, func(svc *vigil.Service) error {
+		var err error
+		v, err = svc.VerifyAudit(ctx, *tenant)
 		return err
-	}
-	defer store.Close()
-	svc, err := vigil.NewService(store, vigil.Options{})
-	if err != nil {
-		return err
-	}
-	v, err := svc.VerifyAudit(ctx, *tenant)
+	})
 	if err != nil {
 		return err
 	}

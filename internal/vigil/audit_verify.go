@@ -11,7 +11,8 @@ import (
 
 // AuditVerification is what VerifyAudit found.
 type AuditVerification struct {
-	// Head is the last record of the chain as verified (Seq 0 for an empty chain).
+	// Head is the last record of the chain as verified (Seq 0 and 32 zero bytes, the hash
+	// before the first record, for an empty chain).
 	Head AuditHead
 	// BrokenSeq is the first record that is not what the chain says it should be (0 when the
 	// chain verifies), and Broken says what is wrong with it.
@@ -48,8 +49,12 @@ func (s *Service) VerifyAudit(ctx context.Context, tenantName string) (AuditVeri
 		if err != nil {
 			return v, fmt.Errorf("read the audit records after %d: %w", after, err)
 		}
-		for _, r := range records {
-			if seq, problem := c.next(r); problem != "" {
+		for i, r := range records {
+			var following *AuditRecord
+			if i+1 < len(records) {
+				following = &records[i+1]
+			}
+			if seq, problem := c.next(r, following); problem != "" {
 				v.BrokenSeq, v.Broken = seq, problem
 				return v, nil
 			}
@@ -59,13 +64,13 @@ func (s *Service) VerifyAudit(ctx context.Context, tenantName string) (AuditVeri
 		}
 		after = records[len(records)-1].Seq
 	}
-	v.Head = AuditHead{Seq: c.seq, Hash: c.hashOrNil()}
+	v.Head = AuditHead{Seq: c.seq, Hash: c.prev}
 	switch {
 	case stored.Seq > c.seq:
-		v.BrokenSeq, v.Broken = c.seq+1, fmt.Sprintf("records %d to %d are missing (deleted): the chain head is record %d", c.seq+1, stored.Seq, stored.Seq)
+		v.BrokenSeq, v.Broken = c.seq+1, fmt.Sprintf("record %d is missing (deleted): the chain head is record %d", c.seq+1, stored.Seq)
 	case stored.Seq < c.seq:
 		v.BrokenSeq, v.Broken = stored.Seq+1, fmt.Sprintf("record %d is after the chain head, record %d (inserted)", stored.Seq+1, stored.Seq)
-	case !bytes.Equal(stored.Hash, v.Head.Hash):
+	case c.seq > 0 && !bytes.Equal(stored.Hash, v.Head.Hash):
 		v.BrokenSeq, v.Broken = c.seq, fmt.Sprintf("record %d's hash is not the chain head's (the record or the head was modified)", c.seq)
 	}
 	if v.BrokenSeq != 0 {
@@ -84,9 +89,9 @@ type chainCheck struct {
 	prev, beforePrev []byte
 }
 
-// next checks the next stored record and returns, if it is not the chain's next record, the
-// Seq of the first bad record and what is wrong with it.
-func (c *chainCheck) next(r AuditRecord) (int64, string) {
+// next checks the next stored record r (followed by following, nil if unknown) and returns, if
+// it is not the chain's next record, the Seq of the first bad record and what is wrong with it.
+func (c *chainCheck) next(r AuditRecord, following *AuditRecord) (int64, string) {
 	want := c.seq + 1
 	switch {
 	case r.Seq > want:
@@ -99,17 +104,13 @@ func (c *chainCheck) next(r AuditRecord) (int64, string) {
 		}
 		return r.Seq, fmt.Sprintf("record %d is out of place (inserted or reordered): its previous hash %s is not record %d's hash", r.Seq, short(r.PrevHash), c.seq)
 	case !bytes.Equal(AuditHash(r.PrevHash, r), r.Hash):
+		if following != nil && bytes.Equal(following.PrevHash, c.prev) {
+			return r.Seq, fmt.Sprintf("record %d was inserted: record %d follows record %d", r.Seq, following.Seq, c.seq)
+		}
 		return r.Seq, fmt.Sprintf("record %d was modified: its hash %s does not match its contents", r.Seq, short(r.Hash))
 	}
 	c.seq, c.beforePrev, c.prev = r.Seq, c.prev, r.Hash
 	return 0, ""
-}
-
-func (c *chainCheck) hashOrNil() []byte {
-	if c.seq == 0 {
-		return nil
-	}
-	return c.prev
 }
 
 // short is the first bytes of a hash in hex, enough to name it in a message.
