@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vigil-aml/vigil/internal/schema"
 	"github.com/vigil-aml/vigil/internal/storetest"
@@ -16,10 +17,28 @@ import (
 // BenchmarkApplyEvent measures one durable event through the whole write path (validation,
 // fold, rules, risk, storage) on each store (PostgreSQL when VIGIL_TEST_POSTGRES_DSN is set),
 // from parallel clients so commits are shared.
-func BenchmarkApplyEvent(b *testing.B) {
+func BenchmarkApplyEvent(b *testing.B) { benchmarkApplyEvent(b, false) }
+
+// BenchmarkApplyEventSealing is BenchmarkApplyEvent with the audit sealer running, as in a
+// server, every 100 ms: the whole cost of an event's audit record, its sealing included.
+func BenchmarkApplyEventSealing(b *testing.B) { benchmarkApplyEvent(b, true) }
+
+func benchmarkApplyEvent(b *testing.B, sealing bool) {
 	for _, backend := range storetest.Backends(b) {
 		b.Run(backend.Name, func(b *testing.B) {
 			f := newFixture(b, backend)
+			if sealing {
+				ctx, stop := context.WithCancel(context.Background())
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					f.svc.RunSealer(ctx, 100*time.Millisecond)
+				}()
+				defer func() {
+					stop()
+					<-done
+				}()
+			}
 			t := b
 			const users = 100
 			for i := range users {
