@@ -175,11 +175,13 @@ func (s *Service) Batch(ctx context.Context, tenant Tenant, kind BatchKind, body
 		"batchId": batchID, "type": batchType, "status": "COMPLETED", "totalCount": resp.Successful,
 		"processedCount": resp.Successful, "createdAt": rec.CreatedAt, "completedAt": s.nowMillis()}}
 	deliveries := s.deliveries(tenant.ID, rs.endpoints, []notification{completed}, "batch:"+batchID, 0)
+	// Made before the write, like the records' outcomes: the store's writer only stores it.
+	audit := s.auditRecord(ctx, tenant.ID, AuditBatchCreate, "batch/"+string(kind)+"/"+batchID, batchDigest(rec))
 	err = s.write(ctx, func(tx Tx) error {
 		if err := tx.PutBatch(ctx, rec); err != nil {
 			return fmt.Errorf("store batch %q: %w", batchID, err)
 		}
-		if err := s.Audit(ctx, tx, tenant.ID, AuditBatchCreate, "batch/"+string(kind)+"/"+batchID, batchDigest(rec)); err != nil {
+		if err := tx.InsertAudit(ctx, audit); err != nil {
 			return fmt.Errorf("audit batch %q: %w", batchID, err)
 		}
 		return insertDeliveries(ctx, tx, deliveries)
