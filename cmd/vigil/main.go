@@ -13,6 +13,7 @@
 //	vigil import --tenant NAME --kind KIND FILE   import a JSON Lines export in batches
 //	vigil tenants limit --tenant NAME --rps N [--burst M]   set a tenant's own rate limit
 //	vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME ...   manage webhooks
+//	vigil audit verify --tenant NAME [--db DSN]   verify a tenant's audit chain, print its head
 package main
 
 import (
@@ -24,6 +25,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
 func main() {
@@ -49,6 +52,7 @@ Usage:
   vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME [...]
   vigil users erase --tenant NAME --kind consumer|business [--db DSN] USER_ID
   vigil tenants limit --tenant NAME --rps N [--burst M] | --clear [--db DSN]
+  vigil audit verify --tenant NAME [--db DSN]
   vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]
 
 DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
@@ -68,9 +72,15 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command given")
 	}
+	if args[0] != "serve" {
+		// What a command changes is recorded in the audit log as the command line's doing.
+		ctx = vigil.WithCaller(ctx, &vigil.Caller{Actor: "cli"})
+	}
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr, ready)
+	case "audit":
+		return auditCommand(ctx, args[1:], stdout, stderr)
 	case "keys":
 		return keysCommand(ctx, args[1:], stdout, stderr)
 	case "risk":

@@ -87,13 +87,16 @@ type ackedEvent struct {
 
 // TestTwoProcessesOnePostgres hammers two server processes on one PostgreSQL database with
 // concurrent, out-of-order events for the same few users, then checks that no acknowledged event
-// was lost and that every profile is the fold of its history in timestamp order.
+// was lost, that every profile is the fold of its history in timestamp order, and that the two
+// processes' sealers made one audit chain that verifies, with one record per change.
 func TestTwoProcessesOnePostgres(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	if dsn == "" {
 		t.Skipf("needs PostgreSQL: set %s", storetest.PostgresEnv)
 	}
 	key := newTestKey(t, dsn, "multi")
+	sealNow(t, dsn)
+	before := verifiedHead(t, dsn, "multi") // the tenant's, its rules' and its key's records
 	servers := []*serverProcess{startServer(t, dsn), startServer(t, dsn)}
 
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -189,4 +192,24 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 			}
 		}
 	}
+
+	// A clean shutdown seals what is left; the chain holds the creates and every acknowledged
+	// event, each once, sealed by whichever process got to it.
+	for _, s := range servers {
+		s.stop()
+	}
+	events := 0
+	for _, a := range acked {
+		events += len(a)
+	}
+	if head := verifiedHead(t, dsn, "multi"); head != before+users+int64(events) {
+		t.Fatalf("audit chain head %d, want %d: %d records before, %d creates and %d events", head,
+			before+users+int64(events), before, users, events)
+	}
+}
+
+// stop shuts the server down cleanly and waits for it to exit.
+func (p *serverProcess) stop() {
+	p.cmd.Process.Signal(os.Interrupt)
+	p.cmd.Wait()
 }

@@ -122,6 +122,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 			<-dispatched
 		})
 	}()
+	// The audit sealer runs in every process (see docs/audit.md); it seals once more on the way
+	// out, after the server stopped taking writes.
+	sealCtx, stopSealing := context.WithCancel(context.Background())
+	sealed := make(chan struct{})
+	go func() {
+		defer close(sealed)
+		svc.RunSealer(sealCtx, vigil.SealInterval)
+	}()
+	defer func() {
+		stopSealing()
+		<-sealed
+	}()
 	log.Info("vigil is serving", "addr", addr, "db", logging.RedactDSN(*dsn))
 	if ready != nil {
 		ready <- addr

@@ -36,6 +36,7 @@ var queryParams = map[string][]string{
 	"GET /batch/events/consumer/user/{batchId}": pageParams,
 	"GET /batch/events/business/user/{batchId}": pageParams,
 	"GET /webhooks/{id}/deliveries":             {"status"},
+	"GET /audit":                                {"after", "limit"},
 }
 
 // onlyParams refuses a request to the route pattern whose query names a parameter the route

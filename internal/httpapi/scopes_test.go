@@ -30,6 +30,8 @@ func TestScopes(t *testing.T) {
 		{"GET", "/rules/R-U1.1", "", "read"},
 		{"GET", "/rules/R-U1.1/versions", "", "read"},
 		{"GET", "/risk/model", "", "read"},
+		{"GET", "/risk/model/versions", "", "read"},
+		{"GET", "/audit", "", "admin"},
 		{"PUT", "/rules/RC-9", `{"ruleId":"RC-9","ruleName":"n","ruleDescription":"d","ruleAction":"FLAG","expression":"true"}`, "admin"},
 		{"DELETE", "/rules/RC-404", "", "admin"},
 		{"PUT", "/risk/model", `{}`, "admin"},

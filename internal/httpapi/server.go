@@ -71,6 +71,8 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		{"/healthz", map[string]http.HandlerFunc{"GET": a.healthz}},
 		{"/openapi.json", map[string]http.HandlerFunc{"GET": a.openAPI}},
 		{"/risk/model", map[string]http.HandlerFunc{"GET": a.scoped(read, a.forTenant(a.svc.RiskModel)), "PUT": a.scoped(admin, a.putRiskModel)}},
+		{"/risk/model/versions", map[string]http.HandlerFunc{"GET": a.scoped(read, a.forTenant(a.svc.RiskModelVersions))}},
+		{"/audit", map[string]http.HandlerFunc{"GET": a.scoped(admin, a.auditPage)}},
 		{"/rules", map[string]http.HandlerFunc{"GET": a.scoped(read, a.forTenant(a.svc.ListRules))}},
 		{"/rules/{ruleInstanceId}", map[string]http.HandlerFunc{"GET": a.scoped(read, a.byID("ruleInstanceId", a.svc.GetRule)), "PUT": a.scoped(admin, a.putRule),
 			"DELETE": a.scoped(admin, a.removeByID("ruleInstanceId", a.svc.DeleteRule))}},

@@ -128,7 +128,8 @@ func TestWriteAloneEndsTheUnit(t *testing.T) {
 		next.LastSeq = basedOn + 1
 		entry := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: next.LastSeq, Type: vigil.EntryEvent,
 			EventKind: vigil.Consumer, EventID: fmt.Sprintf("e%d", next.LastSeq), Body: []byte(`{}`)}
-		return tx.WriteUserIf(ctx, vigil.UserVersion{UserID: "alice", UID: "uid-1", LastSeq: basedOn}, next, []vigil.Entry{entry}, nil)
+		return tx.WriteUserIf(ctx, vigil.UserVersion{UserID: "alice", UID: "uid-1", LastSeq: basedOn}, next, []vigil.Entry{entry}, nil,
+			vigil.AuditRecord{TenantID: "t1", ID: entry.EventID, Action: vigil.AuditUserEvent, Target: "user/uid-1"})
 	}
 	var after error
 	if err := store.Update(ctx, func(tx vigil.Tx) error {

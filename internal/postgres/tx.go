@@ -92,6 +92,10 @@ func (t *pgTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error 
 		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt); err != nil {
 		return mapError(err)
 	}
+	if _, err := t.tx.Exec(ctx, `INSERT INTO risk_model_versions (tenant_id, version, document, created_at)
+		VALUES ($1, $2, $3, $4)`, m.TenantID, m.Version, m.Document, m.UpdatedAt); err != nil {
+		return mapError(err)
+	}
 	return t.configChanged(ctx, m.TenantID)
 }
 

@@ -55,7 +55,18 @@ var (
 		"text", "text", "bigint", "text", "bigint", "text", "text", "bytea", "bytea", "bytea", "bytea", "bytea", "bigint")
 	deliveriesTable = newTable("webhook_deliveries", sqlrow.DeliveryColumns,
 		"text", "text", "text", "text", "bigint", "text", "bytea", "text", "bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint")
+	// auditTable takes a change's unsealed audit record (the sealer fills seq and the hashes).
+	auditTable = newTable("audit_log", "tenant_id, id, at, actor, request_id, action, target, digest",
+		"text", "text", "bigint", "text", "text", "text", "text", "bytea")
 )
+
+func auditArgs(r vigil.AuditRecord) []any {
+	return []any{r.TenantID, r.ID, r.At, r.Actor, r.RequestID, r.Action, r.Target, r.Digest}
+}
+
+func insertAudit(r vigil.AuditRecord) statement {
+	return statement{sql: auditTable.insertSQL, args: auditArgs(r)}
+}
 
 // placeholders lists $first, $first+1... for types, each cast to its type when cast is set.
 func placeholders(first int, types []string, cast bool) string {
@@ -91,11 +102,12 @@ func insertDelivery(d vigil.Delivery) statement {
 }
 
 // updateUserIf is WriteUserIf's one statement: the update of the user, on the checks of an
-// update computed ahead, and the inserts of its entries and deliveries, which select from the
-// update's RETURNING and so insert only where it changed the user. It returns how many users it
-// changed (1 or 0).
-func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery) statement {
-	args := make([]any, 0, updateIfParams+len(entries)*len(entriesTable.types)+len(deliveries)*len(deliveriesTable.types))
+// update computed ahead, and the inserts of its entries, deliveries and audit record, which
+// select from the update's RETURNING and so insert only where it changed the user. It returns
+// how many users it changed (1 or 0).
+func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) statement {
+	args := make([]any, 0, updateIfParams+len(entries)*len(entriesTable.types)+len(deliveries)*len(deliveriesTable.types)+
+		len(auditTable.types))
 	args = append(args, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
 		u.TenantID, based.UserID, based.UID, based.LastSeq, based.ConfigVersion)
 	for _, e := range entries {
@@ -104,6 +116,7 @@ func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.E
 	for _, d := range deliveries {
 		args = append(args, deliveryArgs(d)...)
 	}
+	args = append(args, auditArgs(audit)...)
 	return statement{sql: updateUserIfSQL(len(entries), len(deliveries)), args: args}
 }
 
@@ -139,6 +152,7 @@ func updateUserIfSQL(entries, deliveries int) string {
 	for range deliveries {
 		insert(deliveriesTable)
 	}
+	insert(auditTable)
 	b.WriteString(` SELECT count(*) FROM changed`)
 	sql, _ := updateUserIfSQLs.LoadOrStore(key, b.String())
 	return sql.(string)
@@ -161,8 +175,8 @@ func (t *pgTx) exec(ctx context.Context, st statement) error {
 
 // WriteUserIf is one statement (updateUserIf): one round trip, where the update and then the
 // inserts took two. As its unit's first statement it is also the whole transaction (writeAlone).
-func (t *pgTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery) (bool, error) {
-	st := updateUserIf(based, u, entries, deliveries)
+func (t *pgTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) (bool, error) {
+	st := updateUserIf(based, u, entries, deliveries, audit)
 	if lazy, ok := t.tx.(*lazyTx); ok && !lazy.begun {
 		done, err := lazy.writeAlone(ctx, st.sql, st.args)
 		return done, mapError(err)
@@ -174,17 +188,17 @@ func (t *pgTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil
 	return changed == 1, nil
 }
 
-// WriteUser sends the row, the entries and the deliveries of one write as one batch: one round
-// trip instead of one per statement. Statements after a failed one fail too (the transaction is
-// aborted), so the first error is the one returned.
-func (t *pgTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, entries []vigil.Entry, deliveries []vigil.Delivery) error {
+// WriteUser sends the row, the entries, the deliveries and the audit record of one write as one
+// batch: one round trip instead of one per statement. Statements after a failed one fail too
+// (the transaction is aborted), so the first error is the one returned.
+func (t *pgTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) error {
 	var row statement
 	if create {
 		row = insertUser(u)
 	} else {
 		row = updateUser(u)
 	}
-	return t.sendBatch(ctx, appendRows([]statement{row}, entries, deliveries))
+	return t.sendBatch(ctx, append(appendRows([]statement{row}, entries, deliveries), insertAudit(audit)))
 }
 
 // appendRows appends the inserts of a write's history entries and outbox deliveries, in order.

@@ -7,16 +7,17 @@ import (
 )
 
 // TestUpdateUserIfSQL: the conditional write's SQL numbers the rows' parameters after the
-// update's, one insert per row (entries first), and is made once per shape.
+// update's, one insert per row (entries first, the audit record last), and is made once per
+// shape.
 func TestUpdateUserIfSQL(t *testing.T) {
 	tests := []struct {
 		entries, deliveries int
 		inserts             []string
 		lastParam           int
 	}{
-		{1, 0, []string{"user_entries"}, 26},
-		{1, 2, []string{"user_entries", "webhook_deliveries", "webhook_deliveries"}, 56},
-		{0, 0, nil, 13},
+		{1, 0, []string{"user_entries", "audit_log"}, 34},
+		{1, 2, []string{"user_entries", "webhook_deliveries", "webhook_deliveries", "audit_log"}, 64},
+		{0, 0, []string{"audit_log"}, 21},
 	}
 	for _, tc := range tests {
 		sql := updateUserIfSQL(tc.entries, tc.deliveries)

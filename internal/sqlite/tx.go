@@ -96,7 +96,7 @@ func (t *sqlTx) LatestResponse(ctx context.Context, tenantID, userUID string) ([
 }
 
 // WriteUser runs the statements one after the other: they are local calls, not round trips.
-func (t *sqlTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, entries []vigil.Entry, deliveries []vigil.Delivery) error {
+func (t *sqlTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) error {
 	var err error
 	if create {
 		err = t.InsertUser(ctx, u)
@@ -106,11 +106,11 @@ func (t *sqlTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, 
 	if err != nil {
 		return err
 	}
-	return t.writeRows(ctx, entries, deliveries)
+	return t.writeRows(ctx, entries, deliveries, audit)
 }
 
-// writeRows inserts a write's history entries and outbox deliveries, in order.
-func (t *sqlTx) writeRows(ctx context.Context, entries []vigil.Entry, deliveries []vigil.Delivery) error {
+// writeRows inserts a write's history entries, outbox deliveries and audit record, in order.
+func (t *sqlTx) writeRows(ctx context.Context, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) error {
 	for _, e := range entries {
 		if err := t.InsertEntry(ctx, e); err != nil {
 			return err
@@ -121,10 +121,10 @@ func (t *sqlTx) writeRows(ctx context.Context, entries []vigil.Entry, deliveries
 			return err
 		}
 	}
-	return nil
+	return t.InsertAudit(ctx, audit)
 }
 
-func (t *sqlTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery) (bool, error) {
+func (t *sqlTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) (bool, error) {
 	res, err := t.q().ExecContext(ctx, qUpdateUserIf,
 		string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
 		u.TenantID, based.UserID, based.UID, based.LastSeq, u.TenantID, based.ConfigVersion)
@@ -134,7 +134,7 @@ func (t *sqlTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigi
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
-	return true, t.writeRows(ctx, entries, deliveries)
+	return true, t.writeRows(ctx, entries, deliveries, audit)
 }
 
 func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
@@ -185,6 +185,10 @@ func (t *sqlTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error
 		ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version, document = excluded.document,
 		updated_at = excluded.updated_at`, m.TenantID, m.Version, m.Document, m.UpdatedAt); err != nil {
 		return err
+	}
+	if _, err := t.q().ExecContext(ctx, `INSERT INTO risk_model_versions (tenant_id, version, document, created_at)
+		VALUES (?, ?, ?, ?)`, m.TenantID, m.Version, m.Document, m.UpdatedAt); err != nil {
+		return duplicate(err)
 	}
 	return t.configChanged(ctx, m.TenantID)
 }

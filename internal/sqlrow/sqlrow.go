@@ -118,3 +118,15 @@ func UserWith(row Row, extra ...any) (vigil.UserRecord, error) {
 	u.Kind = vigil.Kind(kind)
 	return u, err
 }
+
+// AuditColumns are the columns of audit_log that Audit reads, in its order. An unsealed
+// record's seq, prev_hash and hash are coalesced by the query to 0 and empty.
+const AuditColumns = `tenant_id, id, coalesce(seq, 0), at, actor, request_id, action, target, digest, prev_hash, hash`
+
+// Audit reads an audit record from AuditColumns.
+func Audit(rows Rows) (vigil.AuditRecord, error) {
+	var r vigil.AuditRecord
+	err := rows.Scan(&r.TenantID, &r.ID, &r.Seq, &r.At, &r.Actor, &r.RequestID, &r.Action, &r.Target, &r.Digest,
+		&r.PrevHash, &r.Hash)
+	return r, err
+}

@@ -37,6 +37,9 @@ func Run(t *testing.T, b Backend) {
 		{"a write computed ahead stores only on its versions", testWriteUserIf},
 		{"one write of a user, its entries and deliveries", testWriteUser},
 		{"tenants' own rate limits", testRateLimits},
+		{"the audit log: unsealed records, sealing and the chain", testAuditLog},
+		{"concurrent sealers of one tenant take turns", testConcurrentSealers},
+		{"risk model versions", testRiskModelVersions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
@@ -690,11 +693,11 @@ func testWriteUser(t *testing.T, s vigil.Store) {
 			EventID: eventID, Body: []byte(`{}`), Response: []byte(`{"seq":` + fmt.Sprint(seq) + `}`)}
 	}
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
-		return tx.WriteUser(ctx, u, true, []vigil.Entry{entry(1, "e1")}, []vigil.Delivery{delivery("d1", "uid-1", 1)})
+		return tx.WriteUser(ctx, u, true, []vigil.Entry{entry(1, "e1")}, []vigil.Delivery{delivery("d1", "uid-1", 1)}, auditRecord("t1", "a1", 1))
 	})
 	u.LastSeq, u.Profile = 3, []byte(`{"userId":"alice","v":2}`)
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
-		return tx.WriteUser(ctx, u, false, []vigil.Entry{entry(2, "e2"), entry(3, "e3")}, nil)
+		return tx.WriteUser(ctx, u, false, []vigil.Entry{entry(2, "e2"), entry(3, "e3")}, nil, auditRecord("t1", "a2", 2))
 	})
 	got, response, err := s.UserWithResponse(ctx, "t1", "alice")
 	if err != nil || got.LastSeq != 3 || string(got.Profile) != string(u.Profile) || string(response) != `{"seq":3}` {
@@ -706,20 +709,21 @@ func testWriteUser(t *testing.T, s vigil.Store) {
 
 	gone := sampleUser("t1", "uid-gone", "ghost")
 	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
-		return tx.WriteUser(ctx, gone, false, nil, nil)
+		return tx.WriteUser(ctx, gone, false, nil, nil, auditRecord("t1", "a-gone", 3))
 	}); !errors.Is(err, vigil.ErrNotFound) {
 		t.Fatalf("updating a user that is gone = %v, want ErrNotFound", err)
 	}
 
 	u.LastSeq, u.Profile = 4, []byte(`{"userId":"alice","v":3}`)
 	if err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
-		return tx.WriteUser(ctx, u, false, []vigil.Entry{entry(4, "e1")}, nil) // e1 is taken
+		return tx.WriteUser(ctx, u, false, []vigil.Entry{entry(4, "e1")}, nil, auditRecord("t1", "a-dup", 4)) // e1 is taken
 	}); !errors.Is(err, vigil.ErrDuplicate) {
 		t.Fatalf("a write whose entry reuses an eventId = %v, want ErrDuplicate", err)
 	}
 	if got, _ := s.User(ctx, "t1", "alice"); got.LastSeq != 3 || string(got.Profile) != `{"userId":"alice","v":2}` {
 		t.Fatalf("the failed write changed the user: %+v", got)
 	}
+	wantUnsealed(t, s, "t1", []string{"a1", "a2"}) // the stored writes' records, not the failed ones'
 }
 
 // testWriteUserIf checks the conditional write of an update computed before its transaction: it
@@ -745,7 +749,8 @@ func testWriteUserIf(t *testing.T, s vigil.Store) {
 		var done bool
 		err := update(t, s, func(ctx context.Context, tx vigil.Tx) error {
 			var err error
-			done, err = tx.WriteUserIf(ctx, based, u, []vigil.Entry{entry}, []vigil.Delivery{delivery(entry.EventID, entry.EventID, seq+1)})
+			done, err = tx.WriteUserIf(ctx, based, u, []vigil.Entry{entry}, []vigil.Delivery{delivery(entry.EventID, entry.EventID, seq+1)},
+				auditRecord("t1", entry.EventID, seq+1))
 			return err
 		})
 		if done && err == nil {
@@ -823,7 +828,7 @@ func testWriteUserIf(t *testing.T, s vigil.Store) {
 		entry := vigil.Entry{TenantID: "t1", UserUID: "uid-1", Seq: seq + 1, Type: vigil.EntryEvent, EventKind: vigil.Consumer,
 			EventID: "e2", Body: []byte(`{}`)}
 		_, err := tx.WriteUserIf(ctx, vigil.UserVersion{UserID: "alice", UID: "uid-1", LastSeq: seq, ConfigVersion: config}, u,
-			[]vigil.Entry{entry}, []vigil.Delivery{delivery("e2-again", "e2", seq+1)})
+			[]vigil.Entry{entry}, []vigil.Delivery{delivery("e2-again", "e2", seq+1)}, auditRecord("t1", "e2-again", seq+1))
 		return err
 	})
 	if !errors.Is(err, vigil.ErrDuplicate) {
@@ -836,4 +841,6 @@ func testWriteUserIf(t *testing.T, s vigil.Store) {
 	if claimed, err := s.ClaimDeliveries(ctx, vigil.DeliveryClaim{Now: 100, LeaseUntil: 200, Limit: 100}); err != nil || ids(claimed) != "[e2 e3 e4]" {
 		t.Fatalf("deliveries = %s, %v; want those of the three stored writes", ids(claimed), err)
 	}
+	wantUnsealed(t, s, "t1", []string{"e2", "e3", "e4"}) // one audit record per stored write
+
 }

@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -193,9 +194,14 @@ func (s *Service) BatchWithFailures(ctx context.Context, tenant Tenant, kind Bat
 		"batchId": batchID, "type": batchType, "status": "COMPLETED", "totalCount": resp.Successful,
 		"processedCount": resp.Successful, "createdAt": rec.CreatedAt, "completedAt": s.nowMillis()}}
 	deliveries := s.deliveries(tenant.ID, rs.endpoints, []notification{completed}, "batch:"+batchID, 0)
+	// Made before the write, like the records' outcomes: the store's writer only stores it.
+	audit := s.auditRecord(ctx, tenant.ID, AuditBatchCreate, "batch/"+string(kind)+"/"+batchID, batchDigest(rec))
 	err = s.write(ctx, func(tx Tx) error {
 		if err := tx.PutBatch(ctx, rec); err != nil {
 			return fmt.Errorf("store batch %q: %w", batchID, err)
+		}
+		if err := tx.InsertAudit(ctx, audit); err != nil {
+			return fmt.Errorf("audit batch %q: %w", batchID, err)
 		}
 		return insertDeliveries(ctx, tx, deliveries)
 	})
@@ -369,4 +375,17 @@ func (s *Service) BatchPage(ctx context.Context, tenant Tenant, kind BatchKind, 
 		items[i] = withFields(e.Body, results)
 	}
 	return mustEncode(map[string]any{kind.listField(): items, "totalCount": b.Successful}), nil
+}
+
+// batchDigest digests a batch's references to the entries its records wrote: for each, its
+// position (8 bytes), the user's UID (with its 4-byte length) and the entry's Seq (8 bytes),
+// all big-endian. Each entry has its own audit record.
+func batchDigest(b BatchRecord) []byte {
+	var buf []byte
+	for _, r := range b.Records {
+		buf = binary.BigEndian.AppendUint64(buf, uint64(r.Position))
+		buf = appendField(buf, []byte(r.UserUID))
+		buf = binary.BigEndian.AppendUint64(buf, uint64(r.Seq))
+	}
+	return digestOf(buf)
 }

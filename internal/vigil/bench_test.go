@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vigil-aml/vigil/internal/schema"
 	"github.com/vigil-aml/vigil/internal/storetest"
@@ -14,26 +15,49 @@ import (
 )
 
 // BenchmarkApplyEvent measures one durable event through the whole write path (validation,
-// fold, rules, risk, storage) on SQLite, from parallel clients so commits are shared.
-func BenchmarkApplyEvent(b *testing.B) {
-	f := newFixture(b, storetest.Backends(b)[0])
-	t := b
-	const users = 100
-	for i := range users {
-		f.createAs(t, vigil.Consumer, fmt.Sprintf(`{"userId":"u%d","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada"},"countryOfResidence":"DE"},"userStateDetails":{"state":"CREATED"}}`, i), vigil.Flags{})
-	}
-	var n atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := n.Add(1)
-			body := fmt.Sprintf(`{"userId":"u%d","timestamp":%d,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE"},"tags":[{"key":"k","value":"%d"}]}}`, i%users, 1700000000000+i, i)
-			if _, err := f.svc.ApplyEvent(context.Background(), f.tenant, vigil.Consumer, obj(t, body), vigil.Flags{}); err != nil {
-				b.Fatal(err)
+// fold, rules, risk, storage) on each store (PostgreSQL when VIGIL_TEST_POSTGRES_DSN is set),
+// from parallel clients so commits are shared.
+func BenchmarkApplyEvent(b *testing.B) { benchmarkApplyEvent(b, false) }
+
+// BenchmarkApplyEventSealing is BenchmarkApplyEvent with the audit sealer running, as in a
+// server, every 100 ms: the whole cost of an event's audit record, its sealing included.
+func BenchmarkApplyEventSealing(b *testing.B) { benchmarkApplyEvent(b, true) }
+
+func benchmarkApplyEvent(b *testing.B, sealing bool) {
+	for _, backend := range storetest.Backends(b) {
+		b.Run(backend.Name, func(b *testing.B) {
+			f := newFixture(b, backend)
+			if sealing {
+				ctx, stop := context.WithCancel(context.Background())
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					f.svc.RunSealer(ctx, 100*time.Millisecond)
+				}()
+				defer func() {
+					stop()
+					<-done
+				}()
 			}
-		}
-	})
+			t := b
+			const users = 100
+			for i := range users {
+				f.createAs(t, vigil.Consumer, fmt.Sprintf(`{"userId":"u%d","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ada"},"countryOfResidence":"DE"},"userStateDetails":{"state":"CREATED"}}`, i), vigil.Flags{})
+			}
+			var n atomic.Int64
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					body := fmt.Sprintf(`{"userId":"u%d","timestamp":%d,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE"},"tags":[{"key":"k","value":"%d"}]}}`, i%users, 1700000000000+i, i)
+					if _, err := f.svc.ApplyEvent(context.Background(), f.tenant, vigil.Consumer, obj(t, body), vigil.Flags{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
 }
 
 // BenchmarkImport10kEvents applies 10,000 events to 100 users as one batch and as single

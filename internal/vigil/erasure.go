@@ -64,7 +64,8 @@ func (s *Service) EraseUser(ctx context.Context, tenant Tenant, kind Kind, userI
 		if err := tx.EraseUser(ctx, e); err != nil {
 			return fmt.Errorf("erase user %q: %w", userID, err)
 		}
-		return nil
+		// The record names the user by its UID (not personal data) and digests the tombstone.
+		return s.Audit(ctx, tx, tenant.ID, AuditUserErase, "user/"+rec.UID, e.Key)
 	})
 	if err != nil {
 		return nil, err

@@ -388,7 +388,10 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	profileJSON := mustEncode(current)
 	response := out.withEvaluation(profileJSON)
 	plan := s.planWrite(in.rs, rec, profileJSON, out, entry, profileJSON, false)
-	plan.entries = append(added, plan.entries...)
+	if len(added) > 0 { // a conversion goes with the event: its record covers both
+		plan.entries = append(added, plan.entries...)
+		plan.audit = s.userWriteAudit(plan.entries)
+	}
 	window := windowAfter(before.window, rec, previous, plan.entries, incremental, throughWindow)
 	return &eventOutcome{basedOn: based, uid: rec.UID, plan: plan, response: response,
 		seq:   entry.Seq,

@@ -105,6 +105,9 @@ func (s *Service) CreateScopedKey(ctx context.Context, tenant, name string, scop
 		if errors.Is(err, ErrNotFound) {
 			t = Tenant{ID: s.newID(), Name: tenant, CreatedAt: s.nowMillis()}
 			if err = tx.CreateTenant(ctx, t); err == nil {
+				err = s.Audit(ctx, tx, t.ID, AuditTenantCreate, "tenant/"+t.Name, nil)
+			}
+			if err == nil {
 				err = s.seedRules(ctx, tx, t.ID)
 			}
 		}
@@ -112,7 +115,10 @@ func (s *Service) CreateScopedKey(ctx context.Context, tenant, name string, scop
 			return err
 		}
 		k.TenantID = t.ID
-		return tx.CreateKey(ctx, k)
+		if err := tx.CreateKey(ctx, k); err != nil {
+			return err
+		}
+		return s.AuditKey(ctx, tx, k, AuditKeyCreate)
 	})
 	if err != nil {
 		return NewKey{}, fmt.Errorf("create key for tenant %q: %w", tenant, err)
@@ -145,10 +151,14 @@ func (s *Service) RevokeKey(ctx context.Context, tenantID, idOrKey string) (APIK
 		if tenantID != "" && k.TenantID != tenantID {
 			return ErrNotFound
 		}
-		if k.RevokedAt == 0 {
-			k.RevokedAt = s.nowMillis()
+		if k.RevokedAt != 0 {
+			return nil // revoked already: nothing changes, nothing to record
 		}
-		return tx.RevokeKey(ctx, id, k.RevokedAt)
+		k.RevokedAt = s.nowMillis()
+		if err := tx.RevokeKey(ctx, id, k.RevokedAt); err != nil {
+			return err
+		}
+		return s.AuditKey(ctx, tx, k, AuditKeyRevoke)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return APIKey{}, notFoundf("No API key with id %q", id)
@@ -291,4 +301,11 @@ func JoinScopes(scopes []Scope) string {
 		out[i] = string(s)
 	}
 	return strings.Join(out, ",")
+}
+
+// AuditKey records a change of an API key (AuditKeyCreate, AuditKeyRevoke) in tx, the
+// transaction that makes it. The target names the key by its id; the digest is its whole hash:
+// enough to tell which key it was, nothing to use it with.
+func (s *Service) AuditKey(ctx context.Context, tx Tx, k APIKey, action string) error {
+	return s.Audit(ctx, tx, k.TenantID, action, "key/"+k.ID, k.Hash)
 }

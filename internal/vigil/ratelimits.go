@@ -66,7 +66,11 @@ func (s *Service) SetRateLimit(ctx context.Context, tenantName string, rps float
 			return err
 		}
 		l.TenantID = t.ID
-		return tx.PutRateLimit(ctx, l)
+		if err := tx.PutRateLimit(ctx, l); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, t.ID, AuditRateLimitSet, "tenant/"+t.Name+"/rate_limit",
+			digestOf(fmt.Appendf(nil, "rps=%g burst=%d", l.RPS, l.Burst)))
 	})
 	return l, err
 }
@@ -78,7 +82,10 @@ func (s *Service) ClearRateLimit(ctx context.Context, tenantName string) error {
 		if err != nil {
 			return err
 		}
-		return tx.DeleteRateLimit(ctx, t.ID)
+		if err := tx.DeleteRateLimit(ctx, t.ID); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, t.ID, AuditRateLimitClear, "tenant/"+t.Name+"/rate_limit", nil)
 	})
 }
 

@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -61,7 +62,7 @@ func (s *Service) PutRiskModel(ctx context.Context, tenant Tenant, document []by
 		return nil, err
 	}
 	rec := RiskModelRecord{TenantID: tenant.ID, Version: s.newID(), Document: m.JSON(), UpdatedAt: s.nowMillis()}
-	if err := s.write(ctx, func(tx Tx) error { return tx.PutRiskModel(ctx, rec) }); err != nil {
+	if err := s.write(ctx, func(tx Tx) error { return s.putRiskModel(ctx, tx, rec) }); err != nil {
 		return nil, err
 	}
 	return rec.Document, nil
@@ -81,8 +82,35 @@ func (s *Service) PutRiskModelByName(ctx context.Context, tenantName string, doc
 		if err != nil {
 			return err
 		}
-		return tx.PutRiskModel(ctx, RiskModelRecord{TenantID: t.ID, Version: s.newID(), Document: m.JSON(), UpdatedAt: s.nowMillis()})
+		return s.putRiskModel(ctx, tx, RiskModelRecord{TenantID: t.ID, Version: s.newID(), Document: m.JSON(), UpdatedAt: s.nowMillis()})
 	})
+}
+
+// putRiskModel stores a tenant's risk model as a new version, with its audit record.
+func (s *Service) putRiskModel(ctx context.Context, tx Tx, m RiskModelRecord) error {
+	if err := tx.PutRiskModel(ctx, m); err != nil {
+		return err
+	}
+	return s.Audit(ctx, tx, m.TenantID, AuditRiskModelPut, "risk_model/"+m.Version, digestOf(m.Document))
+}
+
+// RiskModelVersions handles GET /risk/model/versions: every model the tenant loaded, oldest
+// first (empty while it uses the default).
+func (s *Service) RiskModelVersions(ctx context.Context, tenant Tenant) ([]byte, error) {
+	recs, err := s.store.RiskModelVersions(ctx, tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+	type version struct {
+		VersionID string          `json:"versionId"`
+		CreatedAt int64           `json:"createdAt"`
+		Model     json.RawMessage `json:"model"`
+	}
+	out := make([]version, len(recs))
+	for i, rec := range recs {
+		out[i] = version{VersionID: rec.Version, CreatedAt: rec.UpdatedAt, Model: rec.Document}
+	}
+	return mustEncode(map[string]any{"versions": out}), nil
 }
 
 func parseModel(document []byte) (*risk.Model, error) {

@@ -108,23 +108,30 @@ func countryLists(m *risk.Model) map[string][]string {
 // seedRules gives a new tenant the default library.
 func (s *Service) seedRules(ctx context.Context, tx Tx, tenantID string) error {
 	for _, r := range rules.Library() {
-		if _, err := s.putRule(ctx, tx, tenantID, r); err != nil {
+		if _, err := s.putRule(ctx, tx, tenantID, r, AuditRuleSeed); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// putRule stores a checked rule under a new version and returns it as stored.
-func (s *Service) putRule(ctx context.Context, tx Tx, tenantID string, r rules.Rule) (rules.Rule, error) {
+// putRule stores a checked rule under a new version, with its audit record (action), and
+// returns it as stored.
+func (s *Service) putRule(ctx context.Context, tx Tx, tenantID string, r rules.Rule, action string) (rules.Rule, error) {
 	r.VersionID = s.newID()
 	doc, err := json.Marshal(r)
 	if err != nil {
 		return r, err
 	}
-	return r, tx.PutRule(ctx, RuleRecord{TenantID: tenantID, RuleInstanceID: r.InstanceID, VersionID: r.VersionID,
-		Document: doc, UpdatedAt: s.nowMillis()})
+	if err := tx.PutRule(ctx, RuleRecord{TenantID: tenantID, RuleInstanceID: r.InstanceID, VersionID: r.VersionID,
+		Document: doc, UpdatedAt: s.nowMillis()}); err != nil {
+		return r, err
+	}
+	return r, s.Audit(ctx, tx, tenantID, action, ruleTarget(r.InstanceID, r.VersionID), digestOf(doc))
 }
+
+// ruleTarget names a rule's version in the audit log.
+func ruleTarget(instanceID, versionID string) string { return "rule/" + instanceID + "/" + versionID }
 
 // ListRules handles GET /rules: the tenant's rules (enabled or not).
 func (s *Service) ListRules(ctx context.Context, tenant Tenant) ([]byte, error) {
@@ -194,7 +201,7 @@ func (s *Service) PutRule(ctx context.Context, tenant Tenant, instanceID string,
 	var stored rules.Rule
 	err = s.write(ctx, func(tx Tx) error {
 		var err error
-		stored, err = s.putRule(ctx, tx, tenant.ID, r)
+		stored, err = s.putRule(ctx, tx, tenant.ID, r, AuditRulePut)
 		return err
 	})
 	if err != nil {
@@ -206,7 +213,11 @@ func (s *Service) PutRule(ctx context.Context, tenant Tenant, instanceID string,
 // DeleteRule handles DELETE /rules/{ruleInstanceId}.
 func (s *Service) DeleteRule(ctx context.Context, tenant Tenant, instanceID string) error {
 	err := s.write(ctx, func(tx Tx) error {
-		return tx.DeleteRule(ctx, tenant.ID, instanceID, s.newID(), s.nowMillis())
+		versionID := s.newID()
+		if err := tx.DeleteRule(ctx, tenant.ID, instanceID, versionID, s.nowMillis()); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, tenant.ID, AuditRuleDelete, ruleTarget(instanceID, versionID), nil)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return notFoundf("No rule with ruleInstanceId %q", instanceID)
@@ -233,7 +244,7 @@ func (s *Service) ApplyRulesByName(ctx context.Context, tenantName string, docum
 			return err
 		}
 		for _, r := range defs {
-			if _, err := s.putRule(ctx, tx, t.ID, r); err != nil {
+			if _, err := s.putRule(ctx, tx, t.ID, r, AuditRuleApply); err != nil {
 				return err
 			}
 		}

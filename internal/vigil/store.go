@@ -53,7 +53,11 @@ type Store interface {
 	// RateLimits lists every tenant's own rate limit (tenants without one are absent).
 	RateLimits(ctx context.Context) ([]RateLimit, error)
 
+	// RiskModelVersions lists every version of a tenant's own risk model, oldest first.
+	RiskModelVersions(ctx context.Context, tenantID string) ([]RiskModelRecord, error)
+
 	WebhookStore
+	AuditStore
 
 	// ErasedAt reads when a user id was erased (milliseconds), or ErrNotFound if it never was.
 	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
@@ -101,17 +105,18 @@ type Tx interface {
 	UpdateUser(ctx context.Context, u UserRecord) error
 
 	// WriteUser stores one write of a user: its row (InsertUser when create, else UpdateUser,
-	// with their errors), then its history entries and outbox deliveries, in order, and returns
-	// the first error. A store may send them to the database together.
-	WriteUser(ctx context.Context, u UserRecord, create bool, entries []Entry, deliveries []Delivery) error
-	// WriteUserIf is WriteUser for an update computed before its transaction: it stores the
-	// write only while the user based.UserID still has based's UID and LastSeq and its tenant's
+	// with their errors), then its history entries, outbox deliveries and audit record (as
+	// InsertAudit), in order, and returns the first error. A store may send them to the
+	// database together.
+	WriteUser(ctx context.Context, u UserRecord, create bool, entries []Entry, deliveries []Delivery, audit AuditRecord) error
+	// WriteUserIf is WriteUser for an update computed before its transaction (its audit record
+	// included): it stores the write only while the user based.UserID still has based's UID and LastSeq and its tenant's
 	// ConfigVersion (0 without a tenant row) is still based's, and reports whether it did. When
 	// something moved it writes nothing and reports false, so the caller computes again. It
 	// never renames: u.UserID is based.UserID. When it stores the write, the unit must end
 	// there, without an error: as the unit's first statement, a store may commit it at once,
 	// in one round trip, and refuse any statement after it.
-	WriteUserIf(ctx context.Context, based UserVersion, u UserRecord, entries []Entry, deliveries []Delivery) (bool, error)
+	WriteUserIf(ctx context.Context, based UserVersion, u UserRecord, entries []Entry, deliveries []Delivery, audit AuditRecord) (bool, error)
 
 	// Entries lists a user's history in arrival order (by Seq), without responses.
 	Entries(ctx context.Context, tenantID, userUID string) ([]Entry, error)
@@ -120,13 +125,15 @@ type Tx interface {
 	// InsertEntry appends to a user's history; ErrDuplicate if its eventId was taken concurrently.
 	InsertEntry(ctx context.Context, e Entry) error
 
-	// PutRiskModel stores a tenant's own risk model, replacing any earlier one.
+	// PutRiskModel stores a tenant's own risk model, replacing any earlier one, and keeps it as
+	// a version (RiskModelVersions).
 	PutRiskModel(ctx context.Context, m RiskModelRecord) error
 
 	// PutRule creates or replaces a rule, keeps the version, and sets the tenant's rule set
 	// version to r.VersionID.
 	PutRule(ctx context.Context, r RuleRecord) error
 	WebhookTx
+	AuditTx
 
 	// PutBatch stores a batch and its records' entries; ErrDuplicate if the batchId was taken
 	// concurrently.

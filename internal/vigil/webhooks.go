@@ -111,7 +111,7 @@ func (s *Service) CreateWebhook(ctx context.Context, tenant Tenant, spec Webhook
 				return &Error{Code: CodeInvalid, Message: msg, Problems: []string{fmt.Sprintf("webhooks: at most %d endpoints per tenant", s.maxEndpoints)}}
 			}
 		}
-		return tx.PutWebhookEndpoint(ctx, e)
+		return s.putEndpoint(ctx, tx, e, AuditWebhookCreate)
 	})
 	if err != nil {
 		return nil, err
@@ -158,7 +158,12 @@ func (s *Service) GetWebhook(ctx context.Context, tenant Tenant, id string) ([]b
 
 // DeleteWebhook removes an endpoint and its pending deliveries.
 func (s *Service) DeleteWebhook(ctx context.Context, tenant Tenant, id string) error {
-	err := s.write(ctx, func(tx Tx) error { return tx.DeleteWebhookEndpoint(ctx, tenant.ID, id) })
+	err := s.write(ctx, func(tx Tx) error {
+		if err := tx.DeleteWebhookEndpoint(ctx, tenant.ID, id); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, tenant.ID, AuditWebhookDelete, "webhook/"+id, nil)
+	})
 	if errors.Is(err, ErrNotFound) {
 		return notFoundf("No webhook endpoint with id %q", id)
 	}
@@ -184,7 +189,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, tenant Tenant, id str
 		}
 	}
 	e.Secrets = secrets
-	if err := s.write(ctx, func(tx Tx) error { return tx.PutWebhookEndpoint(ctx, e) }); err != nil {
+	if err := s.write(ctx, func(tx Tx) error { return s.putEndpoint(ctx, tx, e, AuditWebhookRotate) }); err != nil {
 		return nil, err
 	}
 	v := view(e)
@@ -263,7 +268,12 @@ func (s *Service) WebhookDelivery(ctx context.Context, tenant Tenant, id string)
 
 // RetryWebhookDelivery makes a delivery due again now (typically a FAILED one).
 func (s *Service) RetryWebhookDelivery(ctx context.Context, tenant Tenant, id string) ([]byte, error) {
-	err := s.write(ctx, func(tx Tx) error { return tx.RetryDelivery(ctx, tenant.ID, id, s.nowMillis()) })
+	err := s.write(ctx, func(tx Tx) error {
+		if err := tx.RetryDelivery(ctx, tenant.ID, id, s.nowMillis()); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, tenant.ID, AuditDeliveryRetry, "webhook_delivery/"+id, nil)
+	})
 	if errors.Is(err, ErrNotFound) {
 		return nil, notFoundf("No webhook delivery with id %q", id)
 	}
@@ -274,4 +284,13 @@ func (s *Service) RetryWebhookDelivery(ctx context.Context, tenant Tenant, id st
 		s.wake()
 	}
 	return s.WebhookDelivery(ctx, tenant, id)
+}
+
+// putEndpoint stores an endpoint with its audit record. The record's digest covers the
+// endpoint as an admin sees it (its URL, events and origin), never its secrets.
+func (s *Service) putEndpoint(ctx context.Context, tx Tx, e WebhookEndpoint, action string) error {
+	if err := tx.PutWebhookEndpoint(ctx, e); err != nil {
+		return err
+	}
+	return s.Audit(ctx, tx, e.TenantID, action, "webhook/"+e.ID, digestOf(mustEncode(view(e))))
 }

@@ -11,6 +11,8 @@ type writePlan struct {
 	create     bool
 	entries    []Entry
 	deliveries []Delivery
+	// audit is the write's audit record, without its caller (apply adds it).
+	audit AuditRecord
 }
 
 // planWrite builds the rows of one write, whose profile after it is profileJSON: its history
@@ -41,16 +43,24 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profileJSON []byte, 
 	}
 	p.rec = rec
 	p.deliveries = s.deliveries(rec.TenantID, rs.endpoints, out.notifications, rec.UID, entry.Seq)
+	p.audit = s.userWriteAudit(p.entries)
 	return p
 }
 
 // apply writes a plan in a transaction.
 func (p writePlan) apply(ctx context.Context, tx Tx) error {
-	return tx.WriteUser(ctx, p.rec, p.create, p.entries, p.deliveries)
+	return tx.WriteUser(ctx, p.rec, p.create, p.entries, p.deliveries, p.auditBy(ctx))
 }
 
 // applyIf stores an update planned before its transaction if nothing it was based on moved, and
 // reports whether it did.
 func (p writePlan) applyIf(ctx context.Context, tx Tx, based UserVersion) (bool, error) {
-	return tx.WriteUserIf(ctx, based, p.rec, p.entries, p.deliveries)
+	return tx.WriteUserIf(ctx, based, p.rec, p.entries, p.deliveries, p.auditBy(ctx))
+}
+
+// auditBy is the plan's audit record made by ctx's caller.
+func (p writePlan) auditBy(ctx context.Context) AuditRecord {
+	r := p.audit
+	r.Actor, r.RequestID = callerOf(ctx)
+	return r
 }

@@ -1,0 +1,133 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/vigil-aml/vigil/internal/sqlrow"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// qInsertAudit is every change's extra statement, prepared with the writer's (prepared.go).
+const qInsertAudit = `INSERT INTO audit_log (tenant_id, id, at, actor, request_id, action, target, digest)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// InsertAudit implements vigil.Tx.
+func (t *sqlTx) InsertAudit(ctx context.Context, r vigil.AuditRecord) error {
+	_, err := t.q().ExecContext(ctx, qInsertAudit, r.TenantID, r.ID, r.At, r.Actor, r.RequestID, r.Action, r.Target, r.Digest)
+	return duplicate(err)
+}
+
+// LockAuditHead needs no lock: the single writer already serialises every write.
+func (t *sqlTx) LockAuditHead(ctx context.Context, tenantID string) (vigil.AuditHead, error) {
+	if _, err := t.q().ExecContext(ctx, `INSERT INTO audit_heads (tenant_id, seq) VALUES (?, 0)
+		ON CONFLICT (tenant_id) DO NOTHING`, tenantID); err != nil {
+		return vigil.AuditHead{}, err
+	}
+	var h vigil.AuditHead
+	err := t.q().QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE tenant_id = ?`, tenantID).Scan(&h.Seq, &h.Hash)
+	return h, err
+}
+
+// UnsealedAuditRecords implements vigil.Tx.
+func (t *sqlTx) UnsealedAuditRecords(ctx context.Context, tenantID string, limit int) ([]vigil.AuditRecord, error) {
+	rows, err := t.q().QueryContext(ctx, `SELECT `+sqlrow.AuditColumns+` FROM audit_log
+		WHERE tenant_id = ? AND seq IS NULL ORDER BY at, id LIMIT ?`, tenantID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return sqlrow.Collect(rows, sqlrow.Audit)
+}
+
+// SealAudit implements vigil.Tx.
+func (t *sqlTx) SealAudit(ctx context.Context, records []vigil.AuditRecord) error {
+	if len(records) == 0 {
+		return nil
+	}
+	stmt, err := t.conn.PrepareContext(writerContext, `UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ?
+		WHERE tenant_id = ? AND id = ? AND seq IS NULL`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range records {
+		res, err := stmt.ExecContext(writerContext, r.Seq, r.PrevHash, r.Hash, r.TenantID, r.ID)
+		if err != nil {
+			return duplicate(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("sqlite: seal audit record %s: %d rows, %w", r.ID, n, err)
+		}
+	}
+	last := records[len(records)-1]
+	_, err = t.q().ExecContext(ctx, `UPDATE audit_heads SET seq = ?, hash = ? WHERE tenant_id = ?`, last.Seq, last.Hash, last.TenantID)
+	return err
+}
+
+// AuditRecords implements vigil.Store.
+func (s *Store) AuditRecords(ctx context.Context, tenantID string, after int64, limit int) ([]vigil.AuditRecord, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+sqlrow.AuditColumns+` FROM audit_log
+		WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`, tenantID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return sqlrow.Collect(rows, sqlrow.Audit)
+}
+
+// AuditHead implements vigil.Store.
+func (s *Store) AuditHead(ctx context.Context, tenantID string) (vigil.AuditHead, error) {
+	var h vigil.AuditHead
+	err := s.read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE tenant_id = ?`, tenantID).Scan(&h.Seq, &h.Hash)
+	if errors.Is(notFound(err), vigil.ErrNotFound) {
+		return vigil.AuditHead{}, nil
+	}
+	return h, err
+}
+
+// UnsealedAudit implements vigil.Store.
+func (s *Store) UnsealedAudit(ctx context.Context, tenantID string, before int64) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE tenant_id = ? AND seq IS NULL AND at < ?`,
+		tenantID, before).Scan(&n)
+	return n, err
+}
+
+// UnsealedAuditTenants implements vigil.Store.
+func (s *Store) UnsealedAuditTenants(ctx context.Context) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT tenant_id FROM audit_log WHERE seq IS NULL`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// RiskModelVersions implements vigil.Store.
+func (s *Store) RiskModelVersions(ctx context.Context, tenantID string) ([]vigil.RiskModelRecord, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT version, document, created_at FROM risk_model_versions
+		WHERE tenant_id = ? ORDER BY created_at, version`, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vigil.RiskModelRecord
+	for rows.Next() {
+		m := vigil.RiskModelRecord{TenantID: tenantID}
+		if err := rows.Scan(&m.Version, &m.Document, &m.UpdatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
