@@ -62,6 +62,7 @@ const (
 	initialSimilarity    = 0.9
 	initialWeight        = 0.6
 	variantSimilarity    = 0.9
+	lengthPenalty        = 0.04
 	birthExact           = 0.08
 	birthNear            = 0.04
 	birthMismatch        = -0.25
