@@ -63,21 +63,28 @@ const (
 	initialWeight        = 0.6
 	variantSimilarity    = 0.9
 	lengthPenalty        = 0.04
-	birthExact           = 0.08
-	birthNear            = 0.04
-	birthMismatch        = -0.25
-	nationalityMatch     = 0.03
-	nationalityDiffer    = -0.08
-	countryMatch         = 0.02
-	countryDiffer        = -0.03
-	kindDiffer           = -0.15
-	maxTokens            = 16
+	foldDiscount         = 0.02
+	sharpenPivot         = 0.9
+	sharpenSlope         = 1.5
+	// Evidence only raises a name that is already close (minEvidenceName); against a weaker
+	// name a shared birth date is a coincidence, not corroboration.
+	minEvidenceName   = 0.86
+	birthExact        = 0.08
+	birthNear         = 0.04
+	birthMismatch     = -0.25
+	nationalityMatch  = 0.03
+	nationalityDiffer = -0.08
+	countryMatch      = 0.02
+	countryDiffer     = -0.03
+	kindDiffer        = -0.15
+	maxTokens         = 16
 )
 
 // tokenSimilarity compares two words: equal words 1, an initial against a word with its
-// letter initialSimilarity, otherwise Jaro-Winkler (less a share for a difference in length)
-// raised to variantSimilarity when the
-// consonant skeletons agree (romanisation variants: Mohammed, Muhammad; Arabic letters).
+// letter initialSimilarity, otherwise Jaro-Winkler (less a share for a difference in length),
+// or the Jaro-Winkler of the spellings folded by foldVowels if higher (Mohammed, Muhammad), at
+// least variantSimilarity when the folded spellings are equal, or when a word romanised from
+// Arabic letters has the other's consonant skeleton.
 func tokenSimilarity(a, b *nameToken) float64 {
 	if a.text == b.text {
 		return 1
@@ -89,12 +96,23 @@ func tokenSimilarity(a, b *nameToken) float64 {
 		return 0
 	}
 	s := jaroWinkler(a.text, b.text)
+	if a.fold != b.fold {
+		s = max(s, jaroWinkler(a.fold, b.fold)-foldDiscount)
+	}
 	// Jaro-Winkler rewards a shared prefix however long the rest (Smith, Smithson): words
 	// differing in length by two letters or more lose a share per letter.
 	if d := abs(len(a.text) - len(b.text)); d >= 2 {
 		s *= 1 - lengthPenalty*float64(d)
 	}
-	if s < variantSimilarity && a.skel == b.skel && (a.arabic || b.arabic || len(a.skel) >= 3) {
+	// Different names of similar spelling score 0.75-0.88 in Jaro-Winkler; typos and
+	// variants of one name mostly above 0.9. Below the pivot, similarity falls off faster.
+	if s < sharpenPivot {
+		s = max(0, s-(sharpenPivot-s)*sharpenSlope)
+	}
+	if s < variantSimilarity && len(a.fold) >= 3 && a.fold == b.fold {
+		s = variantSimilarity
+	}
+	if s < variantSimilarity && a.skel == b.skel && (a.arabic || b.arabic) {
 		s = variantSimilarity
 	}
 	return s
@@ -239,10 +257,16 @@ func kindsCompatible(q, e Kind) bool {
 }
 
 // evidence scores what is known besides the name; a fact missing on either side says nothing.
-func evidence(q *preparedQuery, e *Entry, explain bool) (float64, []Evidence) {
+func evidence(q *preparedQuery, e *Entry, raise, explain bool) (float64, []Evidence) {
 	var total float64
 	var out []Evidence
 	add := func(factor, detail string, effect float64) {
+		if effect > 0 && !raise {
+			if explain {
+				out = append(out, Evidence{Factor: factor, Detail: detail + " (name too far to count)", Effect: 0})
+			}
+			return
+		}
 		total += effect
 		if explain {
 			out = append(out, Evidence{Factor: factor, Detail: detail, Effect: effect})
@@ -347,7 +371,7 @@ func scoreTokens(q *preparedQuery, e *Entry, names [][]nameToken, sc *nameScratc
 	if bestName < 0 {
 		return Match{}, false
 	}
-	ev, evs := evidence(q, e, explain)
+	ev, evs := evidence(q, e, best >= minEvidenceName, explain)
 	m := Match{NameScore: best, Score: min(1, max(0, best+ev))}
 	if explain {
 		m.Entry = *e

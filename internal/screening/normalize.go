@@ -11,6 +11,7 @@ import (
 type nameToken struct {
 	text string
 	skel string
+	fold string
 	// arabic marks a word romanised from Arabic letters: its vowels are guesses, so it is
 	// also compared by consonant skeleton.
 	arabic bool
@@ -39,7 +40,7 @@ var companySuffixes = setOf("llc", "ltd", "limited", "gmbh", "mbh", "ooo", "oao"
 
 // particles are name parts too common to tell names apart (Arabic "al", "bin"; Dutch "van").
 var particles = setOf("al", "el", "ul", "bin", "ibn", "bint", "ben", "van", "von", "der", "den",
-	"de", "da", "di", "du", "la", "le", "del", "dos", "das", "y", "abu", "bou")
+	"de", "da", "di", "du", "la", "le", "del", "dos", "das", "abu", "bou")
 
 func setOf(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
@@ -91,7 +92,7 @@ func normalizeName(name string, kind Kind) []nameToken {
 		if lat == "" {
 			continue
 		}
-		toks = append(toks, nameToken{text: lat, skel: skeleton(lat), arabic: ar})
+		toks = append(toks, nameToken{text: lat, skel: skeleton(lat), fold: foldVowels(lat), arabic: ar})
 	}
 	drop := func(set map[string]bool) {
 		kept := toks[:0:0]
@@ -149,6 +150,25 @@ func skeleton(t string) string {
 			continue
 		}
 		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+var vowelFolds = strings.NewReplacer("ou", "u", "oo", "u", "ee", "i", "ph", "f", "kh", "h", "q", "k",
+	"dh", "d", "th", "t", "o", "u", "e", "i", "w", "v", "j", "y")
+
+// foldVowels folds the vowel and consonant spellings romanisations disagree on (o/u, e/i,
+// ou/u, ee/i, q/k, kh/h, ...) and doubled letters: Mohammed and Muhammad become "muhamid" and
+// "muhamad", closer than their spellings. Unlike the skeleton it keeps the vowels, so Hasan
+// and Husayn stay apart.
+func foldVowels(t string) string {
+	s := vowelFolds.Replace(t)
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if i > 0 && s[i] == s[i-1] {
+			continue
+		}
+		b.WriteByte(s[i])
 	}
 	return b.String()
 }
