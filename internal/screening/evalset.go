@@ -268,7 +268,7 @@ func Evaluate(set EvalSet, threshold float64) EvalResult {
 			res.FalsePositives++
 			res.Wrong[c.Category]++
 			if len(res.ExampleFPs) < 20 {
-				res.ExampleFPs = append(res.ExampleFPs, fmt.Sprintf("%s: %q (born %s) matched %q (%s) at %.3f %v %v", c.Category, c.Query.Name, c.Query.BirthDate, m.Entry.Name, m.MatchedName, m.Score, m.Pairs, m.Evidence))
+				res.ExampleFPs = append(res.ExampleFPs, fmt.Sprintf("%s: %q (born %v) matched %q (%s) at %.3f %v %v", c.Category, c.Query.Name, c.Query.BirthDate, m.Entry.Name, m.MatchedName, m.Score, m.Pairs, m.Evidence))
 			}
 		}
 		if c.Target == "" {
