@@ -65,6 +65,7 @@ const (
 	lengthPenalty        = 0.04
 	foldDiscount         = 0.02
 	sharpenPivot         = 0.9
+	skeletonFoldedMin    = 0.85
 	sharpenSlope         = 1.5
 	// Evidence only raises a name that is already close (minEvidenceName); against a weaker
 	// name a shared birth date is a coincidence, not corroboration.
@@ -95,14 +96,11 @@ func tokenSimilarity(a, b *nameToken) float64 {
 		}
 		return 0
 	}
-	s := jaroWinkler(a.text, b.text)
+	s := jaroWinkler(a.text, b.text) * lengthFactor(a.text, b.text)
+	var folded float64
 	if a.fold != b.fold {
-		s = max(s, jaroWinkler(a.fold, b.fold)-foldDiscount)
-	}
-	// Jaro-Winkler rewards a shared prefix however long the rest (Smith, Smithson): words
-	// differing in length by two letters or more lose a share per letter.
-	if d := abs(len(a.text) - len(b.text)); d >= 2 {
-		s *= 1 - lengthPenalty*float64(d)
+		folded = (jaroWinkler(a.fold, b.fold) - foldDiscount) * lengthFactor(a.fold, b.fold)
+		s = max(s, folded)
 	}
 	// Different names of similar spelling score 0.75-0.88 in Jaro-Winkler; typos and
 	// variants of one name mostly above 0.9. Below the pivot, similarity falls off faster.
@@ -112,10 +110,22 @@ func tokenSimilarity(a, b *nameToken) float64 {
 	if s < variantSimilarity && len(a.fold) >= 3 && a.fold == b.fold {
 		s = variantSimilarity
 	}
-	if s < variantSimilarity && a.skel == b.skel && (a.arabic || b.arabic) {
+	// Equal consonant skeletons make a variant when a side was romanised from Arabic letters
+	// (no vowels to compare), or when the folded spellings are close as well (Yusuf,
+	// Youssef) but not otherwise (Hasan and Husayn, Oleg and Olga are different names).
+	if s < variantSimilarity && a.skel == b.skel && (a.arabic || b.arabic || folded >= skeletonFoldedMin) {
 		s = variantSimilarity
 	}
 	return s
+}
+
+// lengthFactor discounts words differing in length by two letters or more: Jaro-Winkler
+// rewards a shared prefix however long the rest (Smith, Smithson).
+func lengthFactor(a, b string) float64 {
+	if d := abs(len(a) - len(b)); d >= 2 {
+		return 1 - lengthPenalty*float64(d)
+	}
+	return 1
 }
 
 func tokenWeight(t *nameToken) float64 {
