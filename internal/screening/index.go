@@ -57,8 +57,9 @@ func (d *tokenDict) id(t nameToken) uint32 {
 // Search tuning: how many candidates are scored in full, and from what length a posting list
 // counts as too common to read when the query has rarer words.
 const (
-	maxCandidates = 128
-	commonPosting = 20000
+	maxCandidates  = 64
+	commonPosting  = 20000
+	keyWeightScale = 1 << 16
 )
 
 var keySeed = maphash.MakeSeed()
@@ -254,20 +255,22 @@ type SearchOptions struct {
 }
 
 // searchScratch is one search's working memory, pooled: seen holds, per slot, a bit per
-// query word that led to it.
+// query word that led to it, and weight the sum of those words' key weights.
 type searchScratch struct {
 	seen    []uint32
+	weight  []uint32
 	touched []int32
 	keys    []uint64
 	names   [][]nameToken
 	toks    []nameToken
 	cands   []candidate
+	ids     [][]uint32
 	names2  nameScratch
 }
 
 type candidate struct {
-	slot  int32
-	words int
+	slot   int32
+	weight uint32
 }
 
 // Search screens one name against the index and returns the matches at or above the
@@ -289,14 +292,21 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 	defer ix.scratch.Put(sc)
 	if len(sc.seen) < len(ix.slots) {
 		sc.seen = make([]uint32, len(ix.slots))
+		sc.weight = make([]uint32, len(ix.slots))
 	}
 	cands := ix.candidates(p, sc)
+	if sc.names2.cache == nil {
+		sc.names2.cache = make(map[uint64]float64)
+	}
+	clear(sc.names2.cache)
 	var out []Match
 	for _, c := range cands {
 		sl := &ix.slots[c.slot]
 		sc.names = sc.names[:0]
 		sc.toks = sc.toks[:0]
+		sc.ids = sc.ids[:0]
 		forNames(sl.names, func(ids []uint32) {
+			sc.ids = append(sc.ids, ids)
 			start := len(sc.toks)
 			for _, id := range ids {
 				sc.toks = append(sc.toks, ix.dict.tokens[id])
@@ -310,11 +320,11 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 			sc.names[i] = sc.toks[off : off+n : off+n]
 			off += n
 		}
-		m, ok := scoreTokens(p, &sl.entry, sc.names, &sc.names2, false)
+		m, ok := scoreTokens(p, &sl.entry, sc.names, sc.ids, &sc.names2, false)
 		if !ok || m.Score < opts.Threshold {
 			continue
 		}
-		m, _ = scoreTokens(p, &sl.entry, sc.names, &sc.names2, true)
+		m, _ = scoreTokens(p, &sl.entry, sc.names, sc.ids, &sc.names2, true)
 		out = append(out, m)
 	}
 	slices.SortStableFunc(out, func(a, b Match) int {
@@ -329,56 +339,67 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 	return out
 }
 
-// candidates reads the postings of the query's words and returns the entries sharing the
-// most words with it, at most maxCandidates.
+// candidates reads the postings of the query's words and returns at most maxCandidates
+// entries, those sharing the rarest words with the query: each query word found in an entry
+// adds the weight of the rarest of its keys that led there (a key's weight falls with the
+// length of its posting list), so a shared rare surname outranks a shared "John".
 func (ix *Index) candidates(p *preparedQuery, sc *searchScratch) []candidate {
 	sc.touched = sc.touched[:0]
 	words := min(len(p.tokens), 32)
-	var lists [][]int32
-	var owners []int
+	type list struct {
+		slots []int32
+		word  int
+	}
+	var lists []list
 	for i := range words {
 		sc.keys = blockingKeys(&p.tokens[i], sc.keys[:0])
 		for _, k := range sc.keys {
 			if l := ix.postings[k]; len(l) > 0 {
-				lists = append(lists, l)
-				owners = append(owners, i)
+				lists = append(lists, list{l, i})
 			}
 		}
 	}
-	// Skip the most common keys when rarer ones exist: they would only add candidates
-	// that share a frequent word and nothing else.
-	rare := false
+	// Rarest lists first, so that a word's first key to reach an entry is its rarest.
+	slices.SortFunc(lists, func(a, b list) int { return cmp.Compare(len(a.slots), len(b.slots)) })
+	rare := len(lists) > 0 && len(lists[0].slots) <= commonPosting
 	for _, l := range lists {
-		if len(l) <= commonPosting {
-			rare = true
-		}
-	}
-	for li, l := range lists {
-		if rare && len(l) > commonPosting {
+		// Skip the most common keys when rarer ones exist: they would only add candidates
+		// that share a frequent word and nothing else.
+		if rare && len(l.slots) > commonPosting {
 			continue
 		}
-		bit := uint32(1) << owners[li]
-		for _, s := range l {
-			if sc.seen[s] == 0 {
+		bit := uint32(1) << l.word
+		w := uint32(keyWeightScale / bits.Len(uint(len(l.slots))+1))
+		for _, s := range l.slots {
+			seen := sc.seen[s]
+			if seen&bit != 0 {
+				continue
+			}
+			if seen == 0 {
 				sc.touched = append(sc.touched, s)
 			}
-			sc.seen[s] |= bit
+			sc.seen[s] = seen | bit
+			sc.weight[s] += w
 		}
 	}
 	sc.cands = sc.cands[:0]
+	top := uint32(0)
 	for _, s := range sc.touched {
-		sc.cands = append(sc.cands, candidate{slot: s, words: bits.OnesCount32(sc.seen[s])})
-		sc.seen[s] = 0
+		w := sc.weight[s]
+		sc.cands = append(sc.cands, candidate{slot: s, weight: w})
+		top = max(top, w)
+		sc.seen[s], sc.weight[s] = 0, 0
 	}
 	if len(sc.cands) > maxCandidates {
-		// Keep the candidates sharing the most words, without sorting them all: find the
-		// word count at which maxCandidates is reached, then keep those above it and fill
-		// up with those at it.
-		var count [33]int
+		// Keep the heaviest without sorting them all: a histogram of the weights finds the
+		// bucket at which maxCandidates is reached.
+		const buckets = 512
+		var count [buckets]int
+		bucket := func(w uint32) int { return int(uint64(w) * (buckets - 1) / uint64(top)) }
 		for _, c := range sc.cands {
-			count[c.words]++
+			count[bucket(c.weight)]++
 		}
-		cut, total := 32, 0
+		cut, total := buckets-1, 0
 		for ; cut > 0; cut-- {
 			if total+count[cut] >= maxCandidates {
 				break
@@ -388,9 +409,9 @@ func (ix *Index) candidates(p *preparedQuery, sc *searchScratch) []candidate {
 		room := maxCandidates - total
 		kept := sc.cands[:0]
 		for _, c := range sc.cands {
-			if c.words > cut {
+			if b := bucket(c.weight); b > cut {
 				kept = append(kept, c)
-			} else if c.words == cut && room > 0 {
+			} else if b == cut && room > 0 {
 				kept = append(kept, c)
 				room--
 			}

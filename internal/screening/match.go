@@ -98,7 +98,7 @@ func tokenSimilarity(a, b *nameToken) float64 {
 	}
 	s := jaroWinkler(a.text, b.text) * lengthFactor(a.text, b.text)
 	var folded float64
-	if a.fold != b.fold {
+	if a.fold != b.fold && (a.fold != a.text || b.fold != b.text) {
 		folded = (jaroWinkler(a.fold, b.fold) - foldDiscount) * lengthFactor(a.fold, b.fold)
 		s = max(s, folded)
 	}
@@ -137,6 +137,10 @@ func tokenWeight(t *nameToken) float64 {
 
 // nameScratch holds the buffers of one comparison, reused across the candidates of a search.
 type nameScratch struct {
+	// ids, when set, are the dictionary ids of the entry words being compared, and cache
+	// holds the similarities computed so far in this search.
+	ids              []uint32
+	cache            map[uint64]float64
 	sims             []float64
 	qUsed, eUsed     []bool
 	qBest, eBest     []float64
@@ -155,7 +159,19 @@ func compareNames(q, e []nameToken, sc *nameScratch, explain bool) (float64, []T
 	sc.sims = slices.Grow(sc.sims[:0], n*m)[:n*m]
 	for i := range q {
 		for j := range e {
-			sc.sims[i*m+j] = tokenSimilarity(&q[i], &e[j])
+			if sc.ids == nil {
+				sc.sims[i*m+j] = tokenSimilarity(&q[i], &e[j])
+				continue
+			}
+			// Within a search the same listed words recur across candidates: similarities
+			// are cached by query word and dictionary word.
+			key := uint64(i)<<32 | uint64(sc.ids[j])
+			s, ok := sc.cache[key]
+			if !ok {
+				s = tokenSimilarity(&q[i], &e[j])
+				sc.cache[key] = s
+			}
+			sc.sims[i*m+j] = s
 		}
 	}
 	sc.qUsed = resetBools(sc.qUsed, n)
@@ -270,20 +286,22 @@ func kindsCompatible(q, e Kind) bool {
 func evidence(q *preparedQuery, e *Entry, raise, explain bool) (float64, []Evidence) {
 	var total float64
 	var out []Evidence
-	add := func(factor, detail string, effect float64) {
+	// detail is formatted only for an explanation: a search scores many more candidates
+	// than it reports.
+	add := func(factor string, effect float64, detail func() string) {
 		if effect > 0 && !raise {
 			if explain {
-				out = append(out, Evidence{Factor: factor, Detail: detail + " (name too far to count)", Effect: 0})
+				out = append(out, Evidence{Factor: factor, Detail: detail() + " (name too far to count)", Effect: 0})
 			}
 			return
 		}
 		total += effect
 		if explain {
-			out = append(out, Evidence{Factor: factor, Detail: detail, Effect: effect})
+			out = append(out, Evidence{Factor: factor, Detail: detail(), Effect: effect})
 		}
 	}
 	if q.kind != KindUnknown && e.Kind != KindUnknown && q.kind != e.Kind {
-		add("kind", fmt.Sprintf("query is a %s, entry a %s", q.kind, e.Kind), kindDiffer)
+		add("kind", kindDiffer, func() string { return fmt.Sprintf("query is a %s, entry a %s", q.kind, e.Kind) })
 	}
 	if q.birth.Year > 0 && len(e.BirthDates) > 0 {
 		best, bestDate := 1000, Date{}
@@ -302,27 +320,31 @@ func evidence(q *preparedQuery, e *Entry, raise, explain bool) (float64, []Evide
 		}
 		switch {
 		case exact:
-			add("birthDate", "same date of birth "+bestDate.String(), birthExact)
+			add("birthDate", birthExact, func() string { return "same date of birth " + bestDate.String() })
 		case best <= 1:
-			add("birthDate", fmt.Sprintf("year of birth %d within a year of %s", q.birth.Year, bestDate), birthNear)
+			add("birthDate", birthNear, func() string { return fmt.Sprintf("year of birth %d within a year of %s", q.birth.Year, bestDate) })
 		default:
-			add("birthDate", fmt.Sprintf("year of birth %d, entry %s", q.birth.Year, bestDate), birthMismatch)
+			add("birthDate", birthMismatch, func() string { return fmt.Sprintf("year of birth %d, entry %s", q.birth.Year, bestDate) })
 		}
 	}
 	if len(q.nationalities) > 0 && len(e.Nationalities) > 0 {
 		if c, ok := overlap(q.nationalities, e.Nationalities); ok {
-			add("nationality", "same nationality "+c, nationalityMatch)
+			add("nationality", nationalityMatch, func() string { return "same nationality " + c })
 		} else {
-			add("nationality", fmt.Sprintf("nationality %s, entry %s", strings.Join(q.nationalities, ","), strings.Join(e.Nationalities, ",")), nationalityDiffer)
+			add("nationality", nationalityDiffer, func() string {
+				return fmt.Sprintf("nationality %s, entry %s", strings.Join(q.nationalities, ","), strings.Join(e.Nationalities, ","))
+			})
 		}
 	}
 	if len(q.countries) > 0 && (len(e.Countries) > 0 || len(e.Nationalities) > 0) {
 		if c, ok := overlap(q.countries, e.Countries); ok {
-			add("country", "same country "+c, countryMatch)
+			add("country", countryMatch, func() string { return "same country " + c })
 		} else if c, ok := overlap(q.countries, e.Nationalities); ok {
-			add("country", "country "+c+" is the entry's nationality", countryMatch)
+			add("country", countryMatch, func() string { return "country " + c + " is the entry's nationality" })
 		} else {
-			add("country", fmt.Sprintf("country %s, entry %s", strings.Join(q.countries, ","), strings.Join(e.Countries, ",")), countryDiffer)
+			add("country", countryDiffer, func() string {
+				return fmt.Sprintf("country %s, entry %s", strings.Join(q.countries, ","), strings.Join(e.Countries, ","))
+			})
 		}
 	}
 	return total, out
@@ -367,12 +389,16 @@ func prepare(q Query) *preparedQuery {
 
 // scoreTokens scores a query against an entry whose names are given already normalised;
 // it returns the best name's index. Without explain, Match holds only the scores.
-func scoreTokens(q *preparedQuery, e *Entry, names [][]nameToken, sc *nameScratch, explain bool) (Match, bool) {
+// ids, when not nil, holds each name's dictionary word ids (for the similarity cache).
+func scoreTokens(q *preparedQuery, e *Entry, names [][]nameToken, ids [][]uint32, sc *nameScratch, explain bool) (Match, bool) {
 	if !kindsCompatible(q.kind, e.Kind) {
 		return Match{}, false
 	}
 	best, bestName := -1.0, -1
 	for i, toks := range names {
+		if ids != nil {
+			sc.ids = ids[i]
+		}
 		s, _ := compareNames(q.tokens, toks, sc, false)
 		if s > best {
 			best, bestName = s, i
@@ -390,6 +416,9 @@ func scoreTokens(q *preparedQuery, e *Entry, names [][]nameToken, sc *nameScratc
 		if bestName > 0 && bestName-1 < len(e.Aliases) {
 			m.MatchedName = e.Aliases[bestName-1]
 		}
+		if ids != nil {
+			sc.ids = ids[bestName]
+		}
 		_, m.Pairs = compareNames(q.tokens, names[bestName], sc, true)
 		m.Evidence = evs
 	}
@@ -404,5 +433,5 @@ func Score(q Query, e *Entry) (m Match, ok bool) {
 	for _, n := range e.Names() {
 		names = append(names, normalizeName(n, e.Kind))
 	}
-	return scoreTokens(p, e, names, &nameScratch{}, true)
+	return scoreTokens(p, e, names, nil, &nameScratch{}, true)
 }
