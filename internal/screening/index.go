@@ -382,12 +382,24 @@ func (ix *Index) candidates(p *preparedQuery, sc *searchScratch) []candidate {
 			sc.weight[s] += w
 		}
 	}
+	// An entry sharing one word with a query of several cannot reach the threshold unless
+	// another pair of words is close without sharing a key, which typos rarely achieve: when
+	// some entries share two words, only those are candidates.
+	need := 1
+	for _, s := range sc.touched {
+		if bits.OnesCount32(sc.seen[s]) >= 2 {
+			need = 2
+			break
+		}
+	}
 	sc.cands = sc.cands[:0]
 	top := uint32(0)
 	for _, s := range sc.touched {
 		w := sc.weight[s]
-		sc.cands = append(sc.cands, candidate{slot: s, weight: w})
-		top = max(top, w)
+		if bits.OnesCount32(sc.seen[s]) >= need {
+			sc.cands = append(sc.cands, candidate{slot: s, weight: w})
+			top = max(top, w)
+		}
 		sc.seen[s], sc.weight[s] = 0, 0
 	}
 	if len(sc.cands) > maxCandidates {
