@@ -21,6 +21,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		{mod + "httpapi", []string{"database/sql", "modernc.org/", "github.com/jackc/", "github.com/prometheus/", mod + "sqlite", mod + "postgres", mod + "metrics"}},
 		{mod + "rules", []string{"net/http", "database/sql", mod + "vigil", mod + "sqlite", mod + "postgres", mod + "httpapi"}},
 		{mod + "risk", []string{"net/http", "database/sql", mod + "vigil", mod + "sqlite", mod + "postgres", mod + "httpapi"}},
+		{mod + "screening", []string{"net/http", "database/sql", "modernc.org/", "github.com/jackc/", mod + "vigil", mod + "sqlite", mod + "postgres", mod + "httpapi", mod + "rules", mod + "risk", mod + "schema"}},
 	}
 	for _, r := range rules {
 		out, err := exec.Command("go", "list", "-deps", r.pkg).Output()
