@@ -640,7 +640,7 @@ func TestConcurrentEvaluate(t *testing.T) {
 			for i := range inputs {
 				j := (i + g*7) % len(inputs)
 				if got := s.Evaluate(inputs[j]); !reflect.DeepEqual(got, want[j]) {
-					errs <- libraryCases[j].name
+					errs <- fmt.Sprintf("%s: %v", libraryCases[j].name, got.Failures)
 				}
 			}
 		}()
