@@ -35,8 +35,8 @@ func New() *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 		ruleFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vigil_rule_failures_total", Help: "Rules that failed to evaluate and counted as not hit.",
-		}, []string{"tenant", "rule"}),
+			Name: "vigil_rule_failures_total", Help: "Rules that failed to evaluate and counted as not hit, by reason (time, memory, error).",
+		}, []string{"reason"}),
 		recomputed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "vigil_event_recomputations_total",
 			Help: "Events whose outcome, computed before their write, went stale and was computed again.",
@@ -53,8 +53,8 @@ func New() *Metrics {
 }
 
 // RuleFailed implements vigil.Metrics.
-func (m *Metrics) RuleFailed(tenant, ruleInstanceID string) {
-	m.ruleFailures.WithLabelValues(tenant, ruleInstanceID).Inc()
+func (m *Metrics) RuleFailed(reason string) {
+	m.ruleFailures.WithLabelValues(reason).Inc()
 }
 
 // EventRecomputed implements vigil.Metrics.

@@ -16,7 +16,7 @@ var _ vigil.Metrics = (*metrics.Metrics)(nil)
 // TestExposition checks that what the service and the server count reaches the text format.
 func TestExposition(t *testing.T) {
 	m := metrics.New()
-	m.RuleFailed("acme", "R-U1.1")
+	m.RuleFailed("time")
 	m.EventRecomputed()
 	m.EventRecomputed()
 	m.HistoryRefolded(150)
@@ -25,7 +25,7 @@ func TestExposition(t *testing.T) {
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
 	for _, want := range []string{
-		`vigil_rule_failures_total{rule="R-U1.1",tenant="acme"} 1`,
+		`vigil_rule_failures_total{reason="time"} 1`,
 		`vigil_event_recomputations_total 2`,
 		`vigil_history_refold_entries_bucket{le="100"} 0`,
 		`vigil_history_refold_entries_bucket{le="1000"} 1`,
