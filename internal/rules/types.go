@@ -179,15 +179,20 @@ func (t *typer) root(name string, path []string) kinds {
 	default:
 		return nil
 	}
-	out := kinds{}
+	// A field of one kind of user only reads as nil on the other.
+	var out kinds
 	for _, s := range names {
-		k := schemaKinds(wireSchemas()[s], path, 0)
-		if k == nil {
-			return nil
+		if k := schemaKinds(wireSchemas()[s], path, 0); k != nil {
+			if out == nil {
+				out = kinds{}
+			}
+			for x := range k {
+				out[x] = true
+			}
 		}
-		for x := range k {
-			out[x] = true
-		}
+	}
+	if out == nil {
+		return nil // in no schema: a field the server adds, or one the schema leaves open
 	}
 	if name == "previous" || name == "event" || len(path) > 0 {
 		out["null"] = true // absent fields read as nil
