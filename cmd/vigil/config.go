@@ -54,7 +54,7 @@ func withService(ctx context.Context, dsn string, fn func(*vigil.Service) error)
 		return err
 	}
 	defer store.Close()
-	svc, err := vigil.NewService(store, vigil.Options{})
+	svc, err := vigil.NewService(store, vigil.Options{RuleLimits: ruleLimitsFromEnv()})
 	if err != nil {
 		return err
 	}

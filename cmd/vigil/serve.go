@@ -33,9 +33,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	webhookDeny := fs.String("webhook-deny", envOr("VIGIL_WEBHOOK_DENY", ""), "comma-separated networks webhooks may not connect to")
 	webhookFirstRetry := fs.Duration("webhook-first-retry", 10*time.Second, "delay before the first retry of a failed webhook (doubles each time)")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
+	ruleSettings := ruleFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	ruleBudget, ruleLimits := ruleSettings()
 	userCacheBytes := *userCacheMB << 20
 	if userCacheBytes <= 0 {
 		userCacheBytes = -1 // vigil.Options reads 0 as the default
@@ -70,7 +72,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	}
 	dispatcher := webhooks.New(store, webhooks.Config{Allow: allow, Deny: deny, FirstRetry: *webhookFirstRetry, Logger: log})
 	m := metrics.New()
-	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m, Wake: dispatcher.Wake, UserCacheBytes: userCacheBytes})
+	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m, Wake: dispatcher.Wake, UserCacheBytes: userCacheBytes,
+		RuleBudget: ruleBudget, RuleLimits: ruleLimits})
 	if err != nil {
 		return err
 	}
