@@ -75,17 +75,26 @@ var clockStart = time.Now()
 // monotonic reads the monotonic clock as a duration.
 func monotonic() time.Duration { return time.Since(clockStart) }
 
-// cpuDeadline is a CPU-time budget checked cheaply: the CPU time used since start is at most the
+// cpuDeadline is a CPU-time budget checked cheaply. The CPU time used since start is at most the
 // wall time elapsed, so the thread's CPU time (a system call) is read only once the wall time
-// alone could have spent the budget, and then the next look is put off by what is left.
+// alone could matter: first after cpuLookAfter, when the CPU time of the start is taken as the
+// current one minus the wall time elapsed (counting that first stretch as if all of it were
+// CPU), then whenever the wall time could have spent what is left. Rules that take
+// microseconds, nearly all of them, never make the system call.
 type cpuDeadline struct {
-	cpuStart time.Duration
-	budget   time.Duration
-	nextWall time.Duration // monotonic(): the CPU time need not be read before it
+	budget    time.Duration
+	wallStart time.Duration
+	nextWall  time.Duration // monotonic(): the CPU time need not be read before it
+	cpuStart  time.Duration
+	cpuKnown  bool
 }
 
+// cpuLookAfter is when a deadline first reads the CPU time: at most this much time the thread
+// waited for a core counts against a budget.
+const cpuLookAfter = 200 * time.Microsecond
+
 func (d *cpuDeadline) start(wall, budget time.Duration) {
-	d.cpuStart, d.budget, d.nextWall = threadCPU(), budget, wall+budget
+	d.budget, d.wallStart, d.nextWall, d.cpuKnown = budget, wall, wall+min(budget, cpuLookAfter), false
 }
 
 // spent reports whether the budget is spent, wall being monotonic().
@@ -93,7 +102,11 @@ func (d *cpuDeadline) spent(wall time.Duration) bool {
 	if wall < d.nextWall {
 		return false
 	}
-	used := threadCPU() - d.cpuStart
+	cpu := threadCPU()
+	if !d.cpuKnown {
+		d.cpuStart, d.cpuKnown = cpu-(wall-d.wallStart), true
+	}
+	used := cpu - d.cpuStart
 	if used >= d.budget {
 		return true
 	}
