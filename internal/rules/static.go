@@ -30,8 +30,8 @@ type staticChecker struct {
 func (c *staticChecker) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
-		if strings.HasPrefix(n.Value, "__") {
-			c.add(n, fmt.Sprintf("%s: names starting with __ are reserved", n.Value))
+		if strings.HasPrefix(n.Value, "__") || n.Value == "$env" {
+			c.add(n, fmt.Sprintf("%s: names starting with __, and $env, are reserved", n.Value))
 		}
 	case *ast.BuiltinNode:
 		c.function(n, n.Name)

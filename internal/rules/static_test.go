@@ -46,7 +46,9 @@ func TestRulesThatCanNeverEvaluateAreRefused(t *testing.T) {
 		{"a predicate builtin outside the allowed set", rule("S", `len(groupBy(user.l, #)) > 0`),
 			[]string{"expression: line 1, column 5: groupBy is not a function rules may call (see docs/rules.md for the allowed set)"}},
 		{"a reserved name", rule("S", `__m != nil`),
-			[]string{"expression: line 1, column 1: __m: names starting with __ are reserved"}},
+			[]string{"expression: line 1, column 1: __m: names starting with __, and $env, are reserved"}},
+		{"the environment", rule("S", `$env["__m"] != nil`),
+			[]string{"expression: line 1, column 1: $env: names starting with __, and $env, are reserved"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := problems(t, Check(c.rule, defaultLists))
