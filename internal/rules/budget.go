@@ -77,10 +77,9 @@ func monotonic() time.Duration { return time.Since(clockStart) }
 
 // cpuDeadline is a CPU-time budget checked cheaply. The CPU time used since start is at most the
 // wall time elapsed, so the thread's CPU time (a system call) is read only once the wall time
-// alone could matter: first after cpuLookAfter, when the CPU time of the start is taken as the
-// current one minus the wall time elapsed (counting that first stretch as if all of it were
-// CPU), then whenever the wall time could have spent what is left. Rules that take
-// microseconds, nearly all of them, never make the system call.
+// alone could matter: first after cpuLookAfter, when that first stretch is counted as
+// cpuLookAfter of CPU, then whenever the wall time could have spent what is left. Rules that
+// take microseconds, nearly all of them, never make the system call.
 type cpuDeadline struct {
 	budget    time.Duration
 	wallStart time.Duration
@@ -104,7 +103,9 @@ func (d *cpuDeadline) spent(wall time.Duration) bool {
 	}
 	cpu := threadCPU()
 	if !d.cpuKnown {
-		d.cpuStart, d.cpuKnown = cpu-(wall-d.wallStart), true
+		// At most cpuLookAfter of the stretch before counts: a thread that waited for a core
+		// through it (a busy machine) is not charged the wait.
+		d.cpuStart, d.cpuKnown = cpu-min(wall-d.wallStart, cpuLookAfter), true
 	}
 	used := cpu - d.cpuStart
 	if used >= d.budget {

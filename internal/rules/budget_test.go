@@ -25,7 +25,7 @@ var bombs = []struct {
 	{"nested ranges", `any(1..2000, any(1..2000, any(1..2000, false)))`, nil, ReasonTime},
 	{"nested ranges of a variable", `let r = 1..2000; any(r, any(r, any(r, false)))`, nil, ReasonTime},
 	{"range of a parameter size", `len(1..params.n) > 0`, map[string]any{"n": 1e8}, ReasonMemory},
-	{"ranges built in a loop", `let r = 1..1000; any(r, len(1..100000) < 0)`, nil, ReasonMemory},
+	{"ranges built in a loop", `let r = 1..1000; any(r, len(1..100000) < 0)`, nil, ""},
 	{"quadratic membership", `let r = 1..100000; any(r, -1 in r)`, nil, ReasonTime},
 	{"eight nested macros", `let l = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 		any(l, all(l, any(l, len(map(l, len(filter(l, any(l, all(l, any(l, false)))) ) > 0)) < 0)))`, nil, ReasonTime},
@@ -121,9 +121,10 @@ func TestMeteredFunctions(t *testing.T) {
 		`string(2) == "2" && string(user.n) == "2" && string(true) == "true" && string("x") == "x"`,
 		`len(concat([1], [2, 3], user.l)) == 4`,
 		`reduce(1..3, #acc + #, 0) == 6 && sum(map(1..3, # * 2)) == 12`,
+		`2 in 1..3 && 2 in user.l2 && "x" in user.l && !("y" in user.l) && user.s in ["hi"] && 3 in 1..user.n+1 && "s" in user`,
 	} {
 		s := mustCompile(t, rule("M", e))
-		out := s.Evaluate(Input{Now: testNow, User: map[string]any{"n": 2.0, "s": "hi", "l": []any{"x"}}})
+		out := s.Evaluate(Input{Now: testNow, User: map[string]any{"n": 2.0, "s": "hi", "l": []any{"x"}, "l2": []any{1.0, 2.0}}})
 		if len(out.Failures) != 0 || len(out.Hits) != 1 {
 			t.Errorf("%s: failures %+v, hits %v", e, out.Failures, hitIDs(out))
 		}

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -117,6 +118,37 @@ var addFunction = expr.Function("__add", func(p ...any) (any, error) {
 	}
 	return runtime.Add(p[1], p[2]), nil
 }, new(func(*meter, any, any) any))
+
+// inFunction is the in operator on a value that may be an array: a membership test over up to a
+// million elements is a loop of its own, so it ticks every inTick elements.
+var inFunction = expr.Function("__in", func(p ...any) (any, error) {
+	m, needle := meterOf(p), p[1]
+	switch l := p[2].(type) {
+	case []any:
+		for i, x := range l {
+			if i%inTick == inTick-1 {
+				m.tick()
+			}
+			if runtime.Equal(x, needle) {
+				return true, nil
+			}
+		}
+		return false, nil
+	case []int:
+		for i, x := range l {
+			if i%inTick == inTick-1 {
+				m.tick()
+			}
+			if runtime.Equal(x, needle) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	return runtime.In(needle, p[2]), nil
+}, new(func(*meter, any, any) bool))
+
+const inTick = 1024
 
 // tickFunction is one iteration of a loop.
 var tickFunction = expr.Function("__tick", func(p ...any) (any, error) {
@@ -241,10 +273,15 @@ func (meterPatch) Visit(node *ast.Node) {
 		}
 		n.Node = &ast.SequenceNode{Nodes: []ast.Node{meterCall("__tick"), n.Node}}
 	case *ast.BinaryNode:
-		if n.Operator != "+" || isNumber(n.Left) && isNumber(n.Right) {
+		var call *ast.CallNode
+		switch {
+		case n.Operator == "+" && !(isNumber(n.Left) && isNumber(n.Right)):
+			call = meterCall("__add", n.Left, n.Right)
+		case n.Operator == "in" && !isBounded(n.Right):
+			call = meterCall("__in", n.Left, n.Right)
+		default:
 			return
 		}
-		call := meterCall("__add", n.Left, n.Right)
 		call.SetLocation(n.Location())
 		ast.Patch(node, call)
 	case *ast.CallNode:
@@ -276,9 +313,24 @@ func isNumber(n ast.Node) bool {
 	if t == nil {
 		return false
 	}
-	switch t.Kind().String() {
-	case "int", "float64":
+	switch t.Kind() {
+	case reflect.Int, reflect.Float64:
 		return true
 	}
 	return false
+}
+
+// isBounded reports whether in over n costs no more than the expression's size: an array
+// literal, a map (a lookup), or a range of constants (compared at its ends).
+func isBounded(n ast.Node) bool {
+	switch r := n.(type) {
+	case *ast.ArrayNode:
+		return true
+	case *ast.BinaryNode:
+		_, ok1 := constInt(r.Left)
+		_, ok2 := constInt(r.Right)
+		return r.Operator == ".." && ok1 && ok2
+	}
+	t := n.Type()
+	return t != nil && (t.Kind() == reflect.Map || t.Kind() == reflect.Struct)
 }

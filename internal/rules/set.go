@@ -47,7 +47,7 @@ type variable struct {
 // member access of JSON values, the restricted builtins and the metered functions, and the
 // patch that makes a program tick its meter.
 func compileOptions() []expr.Option {
-	opts := []expr.Option{expr.Env(sampleEnv), expr.MaxNodes(maxNodes), fetchOption, addFunction, tickFunction,
+	opts := []expr.Option{expr.Env(sampleEnv), expr.MaxNodes(maxNodes), fetchOption, addFunction, inFunction, tickFunction,
 		expr.DisableAllBuiltins()}
 	for name := range allowedBuiltins {
 		opts = append(opts, expr.EnableBuiltin(name))
