@@ -233,10 +233,10 @@ func TestCompile(t *testing.T) {
 			lists map[string][]string
 			want  bool
 		}{
-			{map[string][]string{"mine": {"NO", "SE"}}, true},
-			{map[string][]string{"mine": {"SE"}}, false},
+			{map[string][]string{"mine": {"NO", "SE"}, "fatfCallForAction": {}}, true},
+			{map[string][]string{"mine": {"SE"}, "fatfCallForAction": {}}, false},
 			{map[string][]string{"mine": {"NO"}, "fatfCallForAction": {"NO"}}, false},
-			{nil, false},
+			{nil, false}, // a list the model does not have: the rule fails
 		} {
 			s, err := Compile([]Rule{r}, c.lists)
 			if err != nil {
