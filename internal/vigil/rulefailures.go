@@ -7,7 +7,8 @@ import (
 	"github.com/vigil-aml/vigil/internal/rules"
 )
 
-// RuleFailures are the evaluation failures of one rule since this process started, shown on
+// RuleFailures are the evaluation failures of one rule (of its current version, through this
+// API) since this process started, shown on
 // GET /rules/{ruleInstanceId} and GET /rules as the rule's "failures". They are kept in memory,
 // per process: a rule fails again on the next write it cannot evaluate, so they need no storage.
 type RuleFailures struct {
@@ -51,6 +52,13 @@ func (f *ruleFailures) record(tenantID string, failure rules.Failure, at int64) 
 	}
 	s.Count++
 	s.LastFailedAt, s.LastReason, s.LastError = at, failure.Reason, text
+}
+
+// forget drops a rule's failures: it was replaced or deleted.
+func (f *ruleFailures) forget(tenantID, ruleInstanceID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.byTenant[tenantID], ruleInstanceID)
 }
 
 func (f *ruleFailures) of(tenantID, ruleInstanceID string) (RuleFailures, bool) {

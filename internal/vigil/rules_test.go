@@ -247,6 +247,11 @@ func TestFailingRuleCountsAsNotHit(t *testing.T) {
 		if got.Failures.Count != 1 || got.Failures.LastReason != "error" || got.Failures.LastFailedAt == 0 || got.Failures.LastError == "" {
 			t.Errorf("failures on GET /rules/RC-5.1: %+v", got.Failures)
 		}
+		// A new version starts without failures.
+		f.putRule(t, "RC-5.1", "ruleId: RC-5\nruleName: Fixed\nruleDescription: d\nruleAction: BLOCK\nexpression: user.occupation == 'x'\n")
+		if doc, _ := f.svc.GetRule(context.Background(), f.tenant, "RC-5.1"); strings.Contains(string(doc), "failures") {
+			t.Errorf("failures kept across versions: %s", doc)
+		}
 	})
 }
 

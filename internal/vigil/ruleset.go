@@ -211,6 +211,7 @@ func (s *Service) PutRule(ctx context.Context, tenant Tenant, instanceID string,
 	if err != nil {
 		return nil, err
 	}
+	s.ruleFailures.forget(tenant.ID, instanceID)
 	return mustEncode(stored), nil
 }
 
@@ -221,6 +222,9 @@ func (s *Service) DeleteRule(ctx context.Context, tenant Tenant, instanceID stri
 	})
 	if errors.Is(err, ErrNotFound) {
 		return notFoundf("No rule with ruleInstanceId %q", instanceID)
+	}
+	if err == nil {
+		s.ruleFailures.forget(tenant.ID, instanceID)
 	}
 	return err
 }
