@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -97,11 +98,11 @@ func (d *cpuDeadline) start(wall, budget time.Duration) {
 }
 
 // spent reports whether the budget is spent, wall being monotonic().
-func (d *cpuDeadline) spent(wall time.Duration) bool {
+func (d *cpuDeadline) spent(wall time.Duration, t *threadClock) bool {
 	if wall < d.nextWall {
 		return false
 	}
-	cpu := threadCPU()
+	cpu := t.read()
 	if !d.cpuKnown {
 		// At most cpuLookAfter of the stretch before counts: a thread that waited for a core
 		// through it (a busy machine) is not charged the wait.
@@ -128,6 +129,28 @@ type meter struct {
 	rule    cpuDeadline
 	started bool
 	bytes   int64
+	clock   threadClock
+}
+
+// threadClock reads the thread's CPU time, locking the evaluation's goroutine to its thread on
+// the first reading so that every later reading is of the same thread. Evaluations that never
+// read it (nearly all) never lock.
+type threadClock struct{ locked bool }
+
+func (t *threadClock) read() time.Duration {
+	if !t.locked {
+		t.locked = true
+		runtime.LockOSThread()
+	}
+	return threadCPU()
+}
+
+// release unlocks the goroutine if a reading locked it.
+func (t *threadClock) release() {
+	if t.locked {
+		t.locked = false
+		runtime.UnlockOSThread()
+	}
 }
 
 // begin starts a rule's evaluation.
@@ -145,10 +168,10 @@ func (m *meter) tick() {
 		m.rule.start(now, m.ruleTime)
 		return
 	}
-	if m.rule.spent(now) {
+	if m.rule.spent(now, &m.clock) {
 		panic(&BudgetError{Reason: ReasonTime, Detail: fmt.Sprintf("the rule ran out of its time budget (%v of CPU)", m.ruleTime)})
 	}
-	if m.write.spent(now) {
+	if m.write.spent(now, &m.clock) {
 		panic(&BudgetError{Reason: ReasonTime, Detail: fmt.Sprintf("the write's rules ran out of their time budget (%v of CPU)", m.write.budget)})
 	}
 }

@@ -3,7 +3,6 @@ package rules
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -337,9 +336,9 @@ func (s *Set) Evaluate(in Input) Output {
 	// One machine for every rule of this write: it keeps its stack between runs. Its own memory
 	// budget counts the elements of the arrays and maps it builds (ranges, literals, sorts).
 	machine := &vm.VM{MemoryBudget: uint(budget.RuleMemory / bytesPerElement)}
-	// The budgets are of CPU time, read from this thread's clock: the goroutine stays on it.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// The budgets are of CPU time, read from this thread's clock once they could matter; the
+	// first reading keeps the goroutine on its thread until the evaluation ends.
+	defer m.clock.release()
 	m.write.start(monotonic(), budget.WriteTime)
 	for i := range s.rules {
 		r := &s.rules[i]
@@ -385,7 +384,7 @@ func (s *Set) run(r *compiled, machine *vm.VM, m *meter, env Env) (bool, error) 
 	if r.broken != nil {
 		return false, r.broken
 	}
-	if m.write.spent(monotonic()) {
+	if m.write.spent(monotonic(), &m.clock) {
 		return false, &BudgetError{Reason: ReasonTime, Detail: "the write's rules ran out of their time budget before this rule"}
 	}
 	m.begin()
