@@ -109,6 +109,7 @@ func withServiceOptions(ctx context.Context, dsn string, opts vigil.Options, fn 
 		return err
 	}
 	defer store.Close()
+	opts.RuleLimits = ruleLimitsFromEnv()
 	svc, err := vigil.NewService(store, opts)
 	if err != nil {
 		return err

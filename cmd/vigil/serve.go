@@ -37,9 +37,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	tenantRPS := fs.Float64("tenant-rps", 0, "requests/s a tenant without its own limit may send (0: no limit)")
 	tenantBurst := fs.Int("tenant-burst", 0, "requests such a tenant may send at once (0: one second's worth)")
 	limits := addLimitFlags(fs)
+	ruleSettings := ruleFlags(fs)
 	if err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
+	ruleBudget, ruleLimits := ruleSettings()
 	userCacheBytes := *userCacheMB << 20
 	if userCacheBytes <= 0 {
 		userCacheBytes = -1 // vigil.Options reads 0 as the default
@@ -86,7 +88,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	dispatcher := webhooks.New(store, webhooks.Config{Allow: allow, Deny: deny, FirstRetry: *webhookFirstRetry, Logger: log})
 	m := metrics.New()
 	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m, Wake: dispatcher.Wake, UserCacheBytes: userCacheBytes,
-		MaxWebhookEndpoints: maxEndpoints})
+		MaxWebhookEndpoints: maxEndpoints, RuleBudget: ruleBudget, RuleLimits: ruleLimits})
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,8 @@
 // Package metrics keeps Vigil's Prometheus metrics: request counts and latencies by route and
 // status, rule failures, and events computed again or refolded. It implements the domain's
 // Metrics interface. Every label has a bounded set of values: routes are the API's patterns,
-// never raw paths, and the tenant and rule names of rule failures are capped
-// (MaxRuleFailureSeries).
+// never raw paths, and rule failures are counted by reason (time, memory, error), not by tenant
+// or rule, which tenants name without limit.
 package metrics
 
 import (
@@ -21,7 +21,6 @@ type Metrics struct {
 	requests     *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
 	ruleFailures *prometheus.CounterVec
-	failedRules  *boundedPairs
 	recomputed   prometheus.Counter
 	refolds      prometheus.Histogram
 }
@@ -38,9 +37,8 @@ func New() *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 		ruleFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vigil_rule_failures_total", Help: "Rules that failed to evaluate and counted as not hit.",
-		}, []string{"tenant", "rule"}),
-		failedRules: newBoundedPairs(MaxRuleFailureSeries),
+			Name: "vigil_rule_failures_total", Help: "Rules that failed to evaluate and counted as not hit, by reason (time, memory, error).",
+		}, []string{"reason"}),
 		recomputed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "vigil_event_recomputations_total",
 			Help: "Events whose outcome, computed before their write, went stale and was computed again.",
@@ -57,8 +55,8 @@ func New() *Metrics {
 }
 
 // RuleFailed implements vigil.Metrics.
-func (m *Metrics) RuleFailed(tenant, ruleInstanceID string) {
-	m.ruleFailures.WithLabelValues(m.failedRules.admit(tenant, ruleInstanceID)).Inc()
+func (m *Metrics) RuleFailed(reason string) {
+	m.ruleFailures.WithLabelValues(reason).Inc()
 }
 
 // EventRecomputed implements vigil.Metrics.

@@ -22,7 +22,8 @@ import (
 //	kycFailures(days)      how often the KYC status became FAILED in the last days
 //	daysSinceStateChange() days since the state last changed (-1 if never)
 //	onList(country, list)  whether a country code is on a country list of the tenant's risk
-//	                       model (fatfCallForAction, fatfIncreasedMonitoring, euHighRisk)
+//	                       model (fatfCallForAction, fatfIncreasedMonitoring, euHighRisk); a
+//	                       list the model does not have is an error
 //	ageYears(date)         age in whole years of a YYYY-MM-DD date (-1 when it is not one)
 //	daysSince(ms)          days from an epoch-ms time to now (-1 when it is not a number)
 type Env = map[string]any
@@ -39,7 +40,8 @@ func newEnv(in Input, lists map[string]map[string]bool) Env {
 		// Profiles go in as they are: fetch reads their numbers as float64.
 		"user": in.User, "previous": in.Previous, "event": in.Event,
 		"userType": in.UserType, "stage": in.Stage, "riskLevel": in.RiskLevel, "now": float64(nowMs),
-		"params": map[string]any{}, // set for each rule
+		"params":  map[string]any{}, // set for each rule
+		meterName: &meter{},         // set by Evaluate
 		"changes": func(attribute, days any) any {
 			attr, _ := attribute.(string)
 			return countSince(agg.Changes[attr], nowMs, num("changes", days))
@@ -54,7 +56,13 @@ func newEnv(in Input, lists map[string]map[string]bool) Env {
 		"onList": func(country, list any) bool {
 			c, ok := country.(string)
 			name, _ := list.(string)
-			return ok && lists[name][c]
+			l, known := lists[name]
+			if !known {
+				// Refused when the rule is put; a list since removed from the risk model makes
+				// the rule fail, visibly, rather than never hit.
+				panic(fmt.Errorf("onList: %q is not a country list of the tenant's risk model", name))
+			}
+			return ok && l[c]
 		},
 		"ageYears": func(date any) float64 {
 			s, ok := date.(string)

@@ -442,7 +442,7 @@ func TestLibraryDocument(t *testing.T) {
 		if want := fmt.Sprintf("R-U%d", i+1); r.ID != want || r.InstanceID != want+".1" {
 			t.Errorf("rule %d is %s/%s, want %s/%s.1", i, r.ID, r.InstanceID, want, want)
 		}
-		if err := Check(r); err != nil {
+		if err := Check(r, defaultLists); err != nil {
 			t.Errorf("%s: %v", r.InstanceID, err)
 		}
 		if !r.IsEnabled() || r.Shadow || r.TriggersOnHit != nil {

@@ -43,6 +43,9 @@ type Rule struct {
 	TriggersOnHit *Triggers `json:"triggersOnHit,omitempty"`
 	// VersionID changes with every change of the rule; the server sets it.
 	VersionID string `json:"versionId,omitempty"`
+	// Failures is the server's count of the rule's evaluation failures, shown when the rule is
+	// read; it is accepted and ignored on input, so a rule read can be written back.
+	Failures json.RawMessage `json:"failures,omitempty"`
 }
 
 // Triggers are changes a hit makes to the user, applied as a system entry of its history.

@@ -14,8 +14,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 )
 
-// maxNodes is the cost budget of an expression, checked when it is compiled: expr cannot
-// interrupt a running program, so what a rule may do is bounded up front.
+// maxNodes bounds the size of an expression's tree; the budget (budget.go) bounds its run.
 const maxNodes = 2000
 
 // Set is a tenant's rules, compiled. It is safe for concurrent use.
@@ -29,6 +28,8 @@ type Set struct {
 type compiled struct {
 	Rule
 	program *vm.Program
+	// broken is why a stored rule no longer compiles (CompileStored): it fails every evaluation.
+	broken error
 	// vars are the profile, event and parameter values the expression reads, reported on a hit.
 	vars []variable
 	// head is the JSON every result and hit of the rule opens with (ids, name, description),
@@ -41,9 +42,49 @@ type variable struct {
 	program *vm.Program
 }
 
+// compileOptions are expr's options for every program of a rule: the environment, the fast
+// member access of JSON values, the restricted builtins and the metered functions, and the
+// patch that makes a program tick its meter.
+func compileOptions() []expr.Option {
+	opts := []expr.Option{expr.Env(sampleEnv), expr.MaxNodes(maxNodes), fetchOption, addFunction, inFunction, tickFunction,
+		expr.DisableAllBuiltins()}
+	for name := range allowedBuiltins {
+		opts = append(opts, expr.EnableBuiltin(name))
+	}
+	for _, f := range meteredFunctions {
+		opts = append(opts, f)
+	}
+	return append(opts, expr.Patch(fastMembers{}), expr.Patch(meterPatch{}))
+}
+
 // Compile checks and compiles rules. lists are the country lists onList() can name (the tenant's
 // risk model's). Disabled rules are checked but not kept.
 func Compile(rs []Rule, lists map[string][]string) (*Set, error) {
+	s, err := compile(rs, lists, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// CheckAll reports every problem of rules about to be stored, as Compile does, and also every
+// onList() naming a list that is not one of lists (the tenant's risk model's).
+func CheckAll(rs []Rule, lists map[string][]string) error {
+	_, err := compile(rs, lists, lists)
+	return err
+}
+
+// CompileStored compiles a tenant's stored rules, which were checked when they were stored: a
+// rule that no longer compiles (the rules of an earlier version, a country list since removed
+// from the risk model) is kept and fails every evaluation, instead of failing the tenant's
+// every write.
+func CompileStored(rs []Rule, lists map[string][]string) *Set {
+	s, _ := compile(rs, lists, nil)
+	return s
+}
+
+// compile compiles rs; checkLists, when not nil, are the lists onList() may name.
+func compile(rs []Rule, lists, checkLists map[string][]string) (*Set, error) {
 	s := &Set{lists: map[string]map[string]bool{}}
 	for name, countries := range lists {
 		s.lists[name] = map[string]bool{}
@@ -54,14 +95,20 @@ func Compile(rs []Rule, lists map[string][]string) (*Set, error) {
 	var problems []string
 	seen := map[string]bool{}
 	for i, r := range rs {
-		c, err := compileRule(r)
+		c, err := compileRule(r, checkLists)
 		if err != nil {
 			var re *Error
 			errors.As(err, &re)
 			for _, p := range re.Problems {
 				problems = append(problems, fmt.Sprintf("rules[%d] (%s): %s", i, r.InstanceID, p))
 			}
-			continue
+			if !r.IsEnabled() {
+				continue
+			}
+			c = compiled{Rule: r, broken: err}
+			if c.Labels == nil {
+				c.Labels = []string{}
+			}
 		}
 		if seen[r.InstanceID] {
 			problems = append(problems, fmt.Sprintf("rules[%d]: ruleInstanceId %q is used twice", i, r.InstanceID))
@@ -71,49 +118,69 @@ func Compile(rs []Rule, lists map[string][]string) (*Set, error) {
 			s.rules = append(s.rules, c)
 		}
 	}
-	if problems != nil {
-		return nil, &Error{Problems: problems}
-	}
 	s.byInstance = make(map[string]int, len(s.rules))
 	for i := range s.rules {
 		r := &s.rules[i]
 		r.head = appendHead(nil, r.ID, r.InstanceID, r.Name, r.Description)
 		s.byInstance[r.InstanceID] = i
 	}
+	if problems != nil {
+		return s, &Error{Problems: problems}
+	}
 	return s, nil
 }
 
-// Check reports every problem of one rule, including its expression's compile errors.
-func Check(r Rule) error {
-	_, err := compileRule(r)
+// Check reports every problem of one rule, including its expression's compile errors. lists
+// are the country lists of the tenant's risk model, which onList() may name (nil: any name).
+func Check(r Rule, lists map[string][]string) error {
+	_, err := compileRule(r, lists)
 	return err
 }
 
-func compileRule(r Rule) (compiled, error) {
+func compileRule(r Rule, lists map[string][]string) (compiled, error) {
 	problems := r.check()
 	if r.Labels == nil {
 		r.Labels = []string{} // results always carry labels, empty when the rule has none
 	}
 	c := compiled{Rule: r}
 	if strings.TrimSpace(r.Expression) != "" {
-		program, err := expr.Compile(r.Expression, expr.Env(sampleEnv), expr.AsBool(), expr.MaxNodes(maxNodes),
-			fetchOption, expr.Patch(fastMembers{}))
-		if err != nil {
-			problems = append(problems, "expression: "+compileMessage(err))
-		} else {
-			c.program = program
-			// The compiled tree has fetch calls instead of member access: read the names from
-			// the expression as written.
-			if tree, err := parser.Parse(r.Expression); err == nil {
-				c.vars = variables(tree.Node)
-				problems = append(problems, checkCalls(r.Expression, tree.Node)...)
-			}
-		}
+		problems = append(problems, c.compileExpression(lists)...)
 	}
 	if problems != nil {
 		return compiled{}, &Error{Problems: problems}
 	}
 	return c, nil
+}
+
+// compileExpression checks the expression as written (names, functions, constant ranges),
+// compiles it, and checks that its result can be a boolean and that the country lists it names
+// exist.
+func (c *compiled) compileExpression(lists map[string][]string) []string {
+	src := c.Expression
+	// The tree as written: the compiled one has fetch and meter calls in it.
+	tree, err := parser.Parse(src)
+	if err == nil {
+		if p := staticProblems(src, tree.Node); p != nil {
+			return p
+		}
+	}
+	program, err := expr.Compile(src, append(compileOptions(), expr.AsBool())...)
+	if err != nil {
+		return []string{"expression: " + compileMessage(err)}
+	}
+	c.program = program
+	var problems []string
+	if tree != nil {
+		if p := resultProblem(c.Rule, src, tree.Node); p != "" {
+			problems = append(problems, p)
+		}
+		if lists != nil {
+			problems = append(problems, listProblems(c.Rule, src, tree.Node, lists)...)
+		}
+		c.vars = variables(tree.Node)
+		problems = append(problems, checkCalls(src, tree.Node)...)
+	}
+	return problems
 }
 
 // compileMessage renders a compiler error with its position.
@@ -148,7 +215,7 @@ func variables(root ast.Node) []variable {
 		if longer {
 			continue
 		}
-		p, err := expr.Compile(name, expr.Env(sampleEnv), fetchOption, expr.Patch(fastMembers{}))
+		p, err := expr.Compile(name, compileOptions()...)
 		if err == nil {
 			out = append(out, variable{name: name, program: p})
 		}
@@ -192,6 +259,8 @@ type Input struct {
 	// RiskLevel is the user's CRA level before the write ("" counts as VERY_HIGH).
 	RiskLevel  string
 	Aggregates Aggregates
+	// Budget bounds the evaluation (the zero value: the defaults).
+	Budget Budget
 }
 
 // Result is one rule's outcome in the wire's ExecutedRulesResult shape.
@@ -234,7 +303,9 @@ type Vars struct {
 // Failure is a rule that could not be evaluated: it counts as not hit.
 type Failure struct {
 	RuleInstanceID string
-	Err            error
+	// Reason is ReasonTime, ReasonMemory or ReasonError.
+	Reason string
+	Err    error
 }
 
 // Output is the outcome of evaluating a set for one write.
@@ -259,8 +330,16 @@ func (s *Set) Evaluate(in Input) Output {
 	env["riskLevel"] = level
 	out := Output{Executed: make([]Result, 0, len(s.rules)), Hits: []Hit{}, Shadow: []Result{}}
 	at := in.Now.UnixMilli()
-	// One machine for every rule of this write: it keeps its stack between runs.
-	machine := &vm.VM{}
+	budget := in.Budget.withDefaults()
+	m := &meter{ruleTime: budget.RuleTime, ruleBytes: budget.RuleMemory}
+	env[meterName] = m
+	// One machine for every rule of this write: it keeps its stack between runs. Its own memory
+	// budget counts the elements of the arrays and maps it builds (ranges, literals, sorts).
+	machine := &vm.VM{MemoryBudget: uint(budget.RuleMemory / bytesPerElement)}
+	// The budgets are of CPU time, read from this thread's clock once they could matter; the
+	// first reading keeps the goroutine on its thread until the evaluation ends.
+	defer m.clock.release()
+	m.write.start(monotonic(), budget.WriteTime)
 	for i := range s.rules {
 		r := &s.rules[i]
 		if !applies(r.UserTypes, in.UserType) || !applies(r.Stages, in.Stage) {
@@ -275,9 +354,9 @@ func (s *Set) Evaluate(in Input) Output {
 		if a, ok := r.RiskLevelActions[level]; ok {
 			action = a
 		}
-		hit, err := run(machine, r.program, env)
+		hit, err := s.run(r, machine, m, env)
 		if err != nil {
-			out.Failures = append(out.Failures, Failure{RuleInstanceID: r.InstanceID, Err: err})
+			out.Failures = append(out.Failures, Failure{RuleInstanceID: r.InstanceID, Reason: reasonOf(err), Err: err})
 		}
 		res := Result{RuleID: r.ID, RuleInstanceID: r.InstanceID, RuleName: r.Name, RuleDescription: r.Description,
 			RuleAction: action, RuleHit: hit, VersionID: r.VersionID, ExecutedAt: at, ExecutedRiskLevel: level,
@@ -300,6 +379,18 @@ func (s *Set) Evaluate(in Input) Output {
 	return out
 }
 
+// run evaluates one rule within its budget and what is left of the write's.
+func (s *Set) run(r *compiled, machine *vm.VM, m *meter, env Env) (bool, error) {
+	if r.broken != nil {
+		return false, r.broken
+	}
+	if m.write.spent(monotonic(), &m.clock) {
+		return false, &BudgetError{Reason: ReasonTime, Detail: "the write's rules ran out of their time budget before this rule"}
+	}
+	m.begin()
+	return run(machine, r.program, env)
+}
+
 // run evaluates a program; a failure or a panic is an error and no hit.
 func run(machine *vm.VM, p *vm.Program, env Env) (hit bool, err error) {
 	defer func() {
@@ -309,6 +400,13 @@ func run(machine *vm.VM, p *vm.Program, env Env) (hit bool, err error) {
 	}()
 	v, err := machine.Run(p, env)
 	if err != nil {
+		var be *BudgetError
+		if errors.As(err, &be) {
+			return false, be
+		}
+		if strings.Contains(err.Error(), "memory budget exceeded") { // expr's own budget (vm.MemoryBudget)
+			return false, &BudgetError{Reason: ReasonMemory, Detail: "the rule exceeded its memory budget (array elements)"}
+		}
 		return false, err
 	}
 	b, _ := v.(bool)

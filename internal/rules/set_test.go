@@ -215,12 +215,20 @@ func TestEnvFunctions(t *testing.T) {
 		list    string
 		want    bool
 	}{
-		{"KP", "l", true}, {"DE", "l", false}, {"KP", "other", false}, {nil, "l", false}, {1.0, "l", false}, {"kp", "l", false},
+		{"KP", "l", true}, {"DE", "l", false}, {nil, "l", false}, {1.0, "l", false}, {"kp", "l", false},
 	} {
 		if got := env["onList"].(func(any, any) bool)(c.country, c.list); got != c.want {
 			t.Errorf("onList(%v, %q) = %v, want %v", c.country, c.list, got, c.want)
 		}
 	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("onList of a list the model does not have did not fail")
+			}
+		}()
+		env["onList"].(func(any, any) bool)("KP", "other")
+	}()
 	for _, c := range []struct {
 		date any
 		want float64
@@ -640,7 +648,7 @@ func TestConcurrentEvaluate(t *testing.T) {
 			for i := range inputs {
 				j := (i + g*7) % len(inputs)
 				if got := s.Evaluate(inputs[j]); !reflect.DeepEqual(got, want[j]) {
-					errs <- libraryCases[j].name
+					errs <- fmt.Sprintf("%s: %v", libraryCases[j].name, got.Failures)
 				}
 			}
 		}()

@@ -118,10 +118,12 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	state.Aggregates = state.Aggregates.Update(in.previous, in.current, in.at)
 	api := replaceTopLevel(nil, in.current) // the profile as the client's write left it
 	out := in.rules.Evaluate(rules.Input{UserType: string(in.kind), Stage: in.stage, User: in.current,
-		Previous: in.previous, Event: in.event, Now: now, RiskLevel: previousRisk.CRA.Level, Aggregates: state.Aggregates})
+		Previous: in.previous, Event: in.event, Now: now, RiskLevel: previousRisk.CRA.Level, Aggregates: state.Aggregates,
+		Budget: s.ruleBudget})
 	for _, f := range out.Failures {
-		s.log.Warn("rule failed; counted as not hit", "tenant", tenant.Name, "rule", f.RuleInstanceID, "err", f.Err)
-		s.metrics.RuleFailed(tenant.Name, f.RuleInstanceID)
+		s.log.Warn("rule failed; counted as not hit", "tenant", tenant.Name, "rule", f.RuleInstanceID, "reason", f.Reason, "err", f.Err)
+		s.metrics.RuleFailed(f.Reason)
+		s.ruleFailures.record(tenant.ID, f, now.UnixMilli())
 	}
 
 	var result evaluated

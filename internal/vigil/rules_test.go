@@ -2,6 +2,7 @@ package vigil_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -230,8 +231,26 @@ func TestFailingRuleCountsAsNotHit(t *testing.T) {
 		if reply["status"] == "BLOCK" {
 			t.Fatal("a failing rule hit")
 		}
-		if len(f.metrics.failures) != 1 || f.metrics.failures[0] != "acme/RC-5.1" {
+		if len(f.metrics.failures) != 1 || f.metrics.failures[0] != "error" {
 			t.Fatalf("failures counted: %v", f.metrics.failures)
+		}
+		doc, err := f.svc.GetRule(context.Background(), f.tenant, "RC-5.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Failures vigil.RuleFailures `json:"failures"`
+		}
+		if err := json.Unmarshal(doc, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Failures.Count != 1 || got.Failures.LastReason != "error" || got.Failures.LastFailedAt == 0 || got.Failures.LastError == "" {
+			t.Errorf("failures on GET /rules/RC-5.1: %+v", got.Failures)
+		}
+		// A new version starts without failures.
+		f.putRule(t, "RC-5.1", "ruleId: RC-5\nruleName: Fixed\nruleDescription: d\nruleAction: BLOCK\nexpression: user.occupation == 'x'\n")
+		if doc, _ := f.svc.GetRule(context.Background(), f.tenant, "RC-5.1"); strings.Contains(string(doc), "failures") {
+			t.Errorf("failures kept across versions: %s", doc)
 		}
 	})
 }

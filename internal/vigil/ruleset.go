@@ -57,10 +57,9 @@ func (s *Service) rulesFor(ctx context.Context, tenantID string, model *risk.Mod
 		}
 	}
 	sort.SliceStable(defs, func(i, j int) bool { return naturalLess(defs[i].InstanceID, defs[j].InstanceID) })
-	set, err := rules.Compile(defs, countryLists(model))
-	if err != nil {
-		return nil, fmt.Errorf("stored rules of tenant %s: %w", tenantID, err)
-	}
+	// A stored rule that no longer compiles fails alone, at every write, instead of the tenant's
+	// every write failing.
+	set := rules.CompileStored(defs, countryLists(model))
 	s.ruleSets.mu.Lock()
 	s.ruleSets.byTenant[tenantID] = cachedRuleSet{version: version, model: model, set: set}
 	s.ruleSets.mu.Unlock()
@@ -119,6 +118,7 @@ func (s *Service) seedRules(ctx context.Context, tx Tx, tenantID string) error {
 // returns it as stored.
 func (s *Service) putRule(ctx context.Context, tx Tx, tenantID string, r rules.Rule, action string) (rules.Rule, error) {
 	r.VersionID = s.newID()
+	r.Failures = nil // counted by the server, never stored
 	doc, err := json.Marshal(r)
 	if err != nil {
 		return r, err
@@ -141,7 +141,7 @@ func (s *Service) ListRules(ctx context.Context, tenant Tenant) ([]byte, error) 
 	}
 	list := make([]json.RawMessage, len(recs))
 	for i, rec := range recs {
-		list[i] = rec.Document
+		list[i] = s.ruleFailures.withFailures(tenant.ID, rec)
 	}
 	return mustEncode(map[string]any{"rules": list}), nil
 }
@@ -154,7 +154,7 @@ func (s *Service) GetRule(ctx context.Context, tenant Tenant, instanceID string)
 	}
 	for _, rec := range recs {
 		if rec.RuleInstanceID == instanceID {
-			return rec.Document, nil
+			return s.ruleFailures.withFailures(tenant.ID, rec), nil
 		}
 	}
 	return nil, notFoundf("No rule with ruleInstanceId %q", instanceID)
@@ -183,19 +183,30 @@ func (s *Service) RuleVersions(ctx context.Context, tenant Tenant, instanceID st
 }
 
 // PutRule handles PUT /rules/{ruleInstanceId}: it checks the rule (JSON or YAML; its
-// ruleInstanceId must match the path or be absent), compiles it, and stores it as a new version.
+// ruleInstanceId must match the path or be absent) against the tenant's limits and risk model,
+// compiles it, and stores it as a new version.
 func (s *Service) PutRule(ctx context.Context, tenant Tenant, instanceID string, document []byte) ([]byte, error) {
 	r, err := rules.ParseRule(document)
-	if err == nil {
-		if r.InstanceID == "" {
-			r.InstanceID = instanceID
-		}
-		if r.InstanceID != instanceID {
-			return nil, invalidf("ruleInstanceId", "%q does not match the path's %q", r.InstanceID, instanceID)
-		}
-		err = rules.Check(r)
+	if err != nil {
+		return nil, ruleError(err)
 	}
-	if err := ruleError(err); err != nil {
+	if r.InstanceID == "" {
+		r.InstanceID = instanceID
+	}
+	if r.InstanceID != instanceID {
+		return nil, invalidf("ruleInstanceId", "%q does not match the path's %q", r.InstanceID, instanceID)
+	}
+	if p := s.ruleLimits.CheckSize("", r); p != nil {
+		return nil, ruleError(&rules.Error{Problems: p})
+	}
+	if err := s.checkRuleCount(ctx, tenant.ID, []rules.Rule{r}); err != nil {
+		return nil, err
+	}
+	model, err := s.modelFor(ctx, tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := ruleError(rules.Check(r, countryLists(model))); err != nil {
 		return nil, err
 	}
 	var stored rules.Rule
@@ -207,6 +218,7 @@ func (s *Service) PutRule(ctx context.Context, tenant Tenant, instanceID string,
 	if err != nil {
 		return nil, err
 	}
+	s.ruleFailures.forget(tenant.ID, instanceID)
 	return mustEncode(stored), nil
 }
 
@@ -222,6 +234,9 @@ func (s *Service) DeleteRule(ctx context.Context, tenant Tenant, instanceID stri
 	if errors.Is(err, ErrNotFound) {
 		return notFoundf("No rule with ruleInstanceId %q", instanceID)
 	}
+	if err == nil {
+		s.ruleFailures.forget(tenant.ID, instanceID)
+	}
 	return err
 }
 
@@ -229,20 +244,39 @@ func (s *Service) DeleteRule(ctx context.Context, tenant Tenant, instanceID stri
 // a tenant named on the command line, all or nothing. It returns how many rules were applied.
 func (s *Service) ApplyRulesByName(ctx context.Context, tenantName string, document []byte) (int, error) {
 	defs, err := rules.ParseRules(document)
-	if err == nil {
-		_, err = rules.Compile(defs, nil)
+	if err != nil {
+		return 0, ruleError(err)
 	}
-	if err := ruleError(err); err != nil {
-		return 0, err
+	var sizes []string
+	for i, r := range defs {
+		sizes = append(sizes, s.ruleLimits.CheckSize(fmt.Sprintf("rules[%d] (%s): ", i, r.InstanceID), r)...)
 	}
+	if sizes != nil {
+		return 0, ruleError(&rules.Error{Problems: sizes})
+	}
+	var t Tenant
 	err = s.write(ctx, func(tx Tx) error {
-		t, err := tx.TenantByName(ctx, tenantName)
+		var err error
+		t, err = tx.TenantByName(ctx, tenantName)
 		if errors.Is(err, ErrNotFound) {
 			return notFoundf("No tenant named %q (create it with: vigil keys create --tenant %s)", tenantName, tenantName)
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := s.checkRuleCount(ctx, t.ID, defs); err != nil {
+		return 0, err
+	}
+	model, err := s.modelFor(ctx, t.ID)
+	if err != nil {
+		return 0, err
+	}
+	if err := ruleError(rules.CheckAll(defs, countryLists(model))); err != nil {
+		return 0, err
+	}
+	err = s.write(ctx, func(tx Tx) error {
 		for _, r := range defs {
 			if _, err := s.putRule(ctx, tx, t.ID, r, AuditRuleApply); err != nil {
 				return err
@@ -251,6 +285,26 @@ func (s *Service) ApplyRulesByName(ctx context.Context, tenantName string, docum
 		return nil
 	})
 	return len(defs), err
+}
+
+// checkRuleCount refuses rules that would take the tenant over its rule limit. It counts
+// outside the write: two concurrent writes may each add the last rule allowed, one over.
+func (s *Service) checkRuleCount(ctx context.Context, tenantID string, adding []rules.Rule) error {
+	recs, err := s.store.Rules(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	ids := make(map[string]bool, len(recs)+len(adding))
+	for _, rec := range recs {
+		ids[rec.RuleInstanceID] = true
+	}
+	for _, r := range adding {
+		ids[r.InstanceID] = true
+	}
+	if p := s.ruleLimits.CheckCount(len(ids)); p != nil {
+		return ruleError(&rules.Error{Problems: p})
+	}
+	return nil
 }
 
 // ruleError turns a rules.Error into a 400 listing every problem.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vigil-aml/vigil/internal/risk"
+	"github.com/vigil-aml/vigil/internal/rules"
 	"github.com/vigil-aml/vigil/internal/schema"
 )
 
@@ -24,6 +25,9 @@ type Service struct {
 	foreignFields map[Kind]map[string]bool
 	models        models
 	ruleSets      ruleSets
+	ruleBudget    rules.Budget
+	ruleLimits    rules.Limits
+	ruleFailures  ruleFailures
 	users         *userCache
 	contexts      ruleContexts
 	identities    ruleIdentities
@@ -58,12 +62,19 @@ type Options struct {
 	// MaxWebhookEndpoints bounds a tenant's webhook endpoints (0: DefaultMaxWebhookEndpoints;
 	// negative: no bound).
 	MaxWebhookEndpoints int
+	// RuleBudget bounds every rule's evaluation and all rules of one write (zero fields: the
+	// defaults of package rules).
+	RuleBudget rules.Budget
+	// RuleLimits bound how many rules a tenant may have and how long an expression may be.
+	RuleLimits rules.Limits
 }
 
 // Metrics receives what the service counts.
 type Metrics interface {
-	// RuleFailed counts a rule that failed to evaluate (it counted as not hit).
-	RuleFailed(tenant, ruleInstanceID string)
+	// RuleFailed counts a rule that failed to evaluate (it counted as not hit), by reason
+	// (rules.ReasonTime, ReasonMemory or ReasonError): a bounded label. Which tenant's rule
+	// failed is in the log and on GET /rules/{ruleInstanceId}.
+	RuleFailed(reason string)
 	// EventRecomputed counts an event whose outcome, computed before its write, went stale
 	// (another write of its user committed first) and was computed again.
 	EventRecomputed()
@@ -74,9 +85,9 @@ type Metrics interface {
 
 type noMetrics struct{}
 
-func (noMetrics) RuleFailed(string, string) {}
-func (noMetrics) EventRecomputed()          {}
-func (noMetrics) HistoryRefolded(int)       {}
+func (noMetrics) RuleFailed(string)   {}
+func (noMetrics) EventRecomputed()    {}
+func (noMetrics) HistoryRefolded(int) {}
 
 // NewService builds the service on a store, compiling the wire schemas once.
 func NewService(store Store, opts Options) (*Service, error) {
@@ -85,8 +96,9 @@ func NewService(store Store, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: store, validator: v, foreignFields: map[Kind]map[string]bool{},
-		models:   models{fallback: opts.RiskModel, byTenant: map[string]cachedModel{}},
-		ruleSets: ruleSets{byTenant: map[string]cachedRuleSet{}},
+		models:     models{fallback: opts.RiskModel, byTenant: map[string]cachedModel{}},
+		ruleSets:   ruleSets{byTenant: map[string]cachedRuleSet{}},
+		ruleBudget: opts.RuleBudget, ruleLimits: opts.RuleLimits.WithDefaults(),
 		contexts: ruleContexts{byTenant: map[string]ruleContext{}},
 		users:    newUserCache(cmp.Or(opts.UserCacheBytes, DefaultUserCacheBytes)),
 		metrics:  opts.Metrics,

@@ -45,10 +45,10 @@ func (m *countingMetrics) HistoryRefolded(entries int) {
 	m.refolds = append(m.refolds, entries)
 }
 
-func (m *countingMetrics) RuleFailed(tenant, rule string) {
+func (m *countingMetrics) RuleFailed(reason string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.failures = append(m.failures, tenant+"/"+rule)
+	m.failures = append(m.failures, reason)
 }
 
 func newFixture(t testing.TB, b storetest.Backend) *fixture {
