@@ -104,29 +104,25 @@ func Default() *Model {
 	return m
 }
 
-// ModelError is a model that cannot be used, with every problem found.
-type ModelError struct {
-	Problems []string
-}
-
-func (e *ModelError) Error() string {
-	return "invalid risk model: " + strings.Join(e.Problems, "; ")
+// invalid is the error of a model with problems.
+func invalid(problems ...string) *schema.Invalid {
+	return &schema.Invalid{What: "risk model", Problems: schema.Reasons(problems...)}
 }
 
 // Parse reads a model from JSON or YAML, rejecting unknown fields, and checks it.
 func Parse(data []byte) (*Model, error) {
 	js, err := schema.YAMLToJSON(data)
 	if err != nil {
-		return nil, &ModelError{Problems: []string{"not valid JSON or YAML: " + err.Error()}}
+		return nil, invalid("not valid JSON or YAML: " + err.Error())
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
 	var m Model
 	if err := dec.Decode(&m); err != nil {
-		return nil, &ModelError{Problems: []string{err.Error()}}
+		return nil, invalid(err.Error())
 	}
 	if problems := m.check(); len(problems) > 0 {
-		return nil, &ModelError{Problems: problems}
+		return nil, invalid(problems...)
 	}
 	m.compiledConsumer = compileFactors(m.ConsumerFactors)
 	m.compiledBusiness = compileFactors(m.BusinessFactors)

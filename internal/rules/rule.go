@@ -87,13 +87,10 @@ var (
 	labelSet    = map[string]bool{"UNEXPECTED_BEHAVIOR": true, "ILLICIT_GAINS_CHECK": true, "RFI_TRIGGER": true, "EDD_TRIGGER": true, "KYC_TRIGGER": true, "SCAM": true, "ABUSE": true, "ACCOUNT_TAKEOVER": true, "DISPUTE": true, "SANCTIONS": true, "SANCTIONS_PEP": true, "SANCTIONS_PEP_ADVERSE_MEDIA": true, "SANCTIONS_MANUAL_REVIEW": true}
 )
 
-// Error is a rule that cannot be used, with every problem found. Problems of an expression carry
-// the compiler's message and position.
-type Error struct {
-	Problems []string
+// invalid is the error of a rule or rule document with problems.
+func invalid(problems ...string) *schema.Invalid {
+	return &schema.Invalid{What: "rule", Problems: schema.Reasons(problems...)}
 }
-
-func (e *Error) Error() string { return "invalid rule: " + strings.Join(e.Problems, "; ") }
 
 // check lists the problems of a rule's fields (not its expression).
 func (r Rule) check() []string {
@@ -180,7 +177,7 @@ func isLevel(l string) bool {
 func ParseRules(data []byte) ([]Rule, error) {
 	js, err := schema.YAMLToJSON(data)
 	if err != nil {
-		return nil, &Error{Problems: []string{"not valid JSON or YAML: " + err.Error()}}
+		return nil, invalid("not valid JSON or YAML: " + err.Error())
 	}
 	trimmed := bytes.TrimSpace(js)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
@@ -190,7 +187,7 @@ func ParseRules(data []byte) ([]Rule, error) {
 		dec := json.NewDecoder(bytes.NewReader(js))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&wrapper); err != nil {
-			return nil, &Error{Problems: []string{err.Error()}}
+			return nil, invalid(err.Error())
 		}
 		js = wrapper.Rules
 	}
@@ -198,7 +195,7 @@ func ParseRules(data []byte) ([]Rule, error) {
 	dec.DisallowUnknownFields()
 	var out []Rule
 	if err := dec.Decode(&out); err != nil {
-		return nil, &Error{Problems: []string{err.Error()}}
+		return nil, invalid(err.Error())
 	}
 	return out, nil
 }
@@ -207,13 +204,13 @@ func ParseRules(data []byte) ([]Rule, error) {
 func ParseRule(data []byte) (Rule, error) {
 	js, err := schema.YAMLToJSON(data)
 	if err != nil {
-		return Rule{}, &Error{Problems: []string{"not valid JSON or YAML: " + err.Error()}}
+		return Rule{}, invalid("not valid JSON or YAML: " + err.Error())
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
 	var r Rule
 	if err := dec.Decode(&r); err != nil {
-		return Rule{}, &Error{Problems: []string{err.Error()}}
+		return Rule{}, invalid(err.Error())
 	}
 	return r, nil
 }

@@ -7,22 +7,24 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/vigil-aml/vigil/internal/schema"
 )
 
-// problems returns the problems of a *Error, failing if err is something else.
+// problems returns the problems of a *schema.Invalid, failing if err is something else.
 func problems(t *testing.T, err error) []string {
 	t.Helper()
 	if err == nil {
 		return nil
 	}
-	var re *Error
+	var re *schema.Invalid
 	if !errors.As(err, &re) {
-		t.Fatalf("error %v (%T) is not a *Error", err, err)
+		t.Fatalf("error %v (%T) is not a *schema.Invalid", err, err)
 	}
-	if err.Error() != "invalid rule: "+strings.Join(re.Problems, "; ") {
+	if err.Error() != "invalid rule: "+strings.Join(re.Strings(), "; ") {
 		t.Errorf("Error() = %q", err.Error())
 	}
-	return re.Problems
+	return re.Strings()
 }
 
 // TestCheck checks that Check lists every problem of a rule, each once.

@@ -12,6 +12,7 @@ import (
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+	"github.com/vigil-aml/vigil/internal/schema"
 )
 
 // maxNodes bounds the size of an expression's tree; the budget (budget.go) bounds its run.
@@ -97,9 +98,9 @@ func compile(rs []Rule, lists, checkLists map[string][]string) (*Set, error) {
 	for i, r := range rs {
 		c, err := compileRule(r, checkLists)
 		if err != nil {
-			var re *Error
+			var re *schema.Invalid
 			errors.As(err, &re)
-			for _, p := range re.Problems {
+			for _, p := range re.Strings() {
 				problems = append(problems, fmt.Sprintf("rules[%d] (%s): %s", i, r.InstanceID, p))
 			}
 			if !r.IsEnabled() {
@@ -125,7 +126,7 @@ func compile(rs []Rule, lists, checkLists map[string][]string) (*Set, error) {
 		s.byInstance[r.InstanceID] = i
 	}
 	if problems != nil {
-		return s, &Error{Problems: problems}
+		return s, invalid(problems...)
 	}
 	return s, nil
 }
@@ -147,7 +148,7 @@ func compileRule(r Rule, lists map[string][]string) (compiled, error) {
 		problems = append(problems, c.compileExpression(lists)...)
 	}
 	if problems != nil {
-		return compiled{}, &Error{Problems: problems}
+		return compiled{}, invalid(problems...)
 	}
 	return c, nil
 }

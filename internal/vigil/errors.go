@@ -73,11 +73,22 @@ func withReason(e *Error, reason string) *Error {
 
 // invalid builds a 400 from validation problems; the message is the first problem.
 func invalid(problems []schema.Problem) *Error {
-	lines := make([]string, len(problems))
-	for i, p := range problems {
-		lines[i] = p.String()
-	}
+	return invalidLines((&schema.Invalid{Problems: problems}).Strings())
+}
+
+// invalidLines builds a 400 from problems already rendered as "path: reason".
+func invalidLines(lines []string) *Error {
 	return &Error{Code: CodeInvalid, Message: lines[0], Problems: lines}
+}
+
+// inputError turns the checkers' error for wrong inputs (*schema.Invalid, from the schema, the
+// rules or the risk model) into a 400 listing every problem; any other error is returned as is.
+func inputError(err error) error {
+	var inv *schema.Invalid
+	if errors.As(err, &inv) && len(inv.Problems) > 0 {
+		return invalidLines(inv.Strings())
+	}
+	return err
 }
 
 func invalidf(path, format string, args ...any) *Error {

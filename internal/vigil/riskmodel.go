@@ -115,9 +115,5 @@ func (s *Service) RiskModelVersions(ctx context.Context, tenant Tenant) ([]byte,
 
 func parseModel(document []byte) (*risk.Model, error) {
 	m, err := risk.Parse(document)
-	var me *risk.ModelError
-	if errors.As(err, &me) {
-		return nil, &Error{Code: CodeInvalid, Message: me.Problems[0], Problems: me.Problems}
-	}
-	return m, err
+	return m, inputError(err)
 }

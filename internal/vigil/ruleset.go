@@ -188,7 +188,7 @@ func (s *Service) RuleVersions(ctx context.Context, tenant Tenant, instanceID st
 func (s *Service) PutRule(ctx context.Context, tenant Tenant, instanceID string, document []byte) ([]byte, error) {
 	r, err := rules.ParseRule(document)
 	if err != nil {
-		return nil, ruleError(err)
+		return nil, inputError(err)
 	}
 	if r.InstanceID == "" {
 		r.InstanceID = instanceID
@@ -197,7 +197,7 @@ func (s *Service) PutRule(ctx context.Context, tenant Tenant, instanceID string,
 		return nil, invalidf("ruleInstanceId", "%q does not match the path's %q", r.InstanceID, instanceID)
 	}
 	if p := s.ruleLimits.CheckSize("", r); p != nil {
-		return nil, ruleError(&rules.Error{Problems: p})
+		return nil, invalidLines(p)
 	}
 	if err := s.checkRuleCount(ctx, tenant.ID, []rules.Rule{r}); err != nil {
 		return nil, err
@@ -206,7 +206,7 @@ func (s *Service) PutRule(ctx context.Context, tenant Tenant, instanceID string,
 	if err != nil {
 		return nil, err
 	}
-	if err := ruleError(rules.Check(r, countryLists(model))); err != nil {
+	if err := inputError(rules.Check(r, countryLists(model))); err != nil {
 		return nil, err
 	}
 	var stored rules.Rule
@@ -245,14 +245,14 @@ func (s *Service) DeleteRule(ctx context.Context, tenant Tenant, instanceID stri
 func (s *Service) ApplyRulesByName(ctx context.Context, tenantName string, document []byte) (int, error) {
 	defs, err := rules.ParseRules(document)
 	if err != nil {
-		return 0, ruleError(err)
+		return 0, inputError(err)
 	}
 	var sizes []string
 	for i, r := range defs {
 		sizes = append(sizes, s.ruleLimits.CheckSize(fmt.Sprintf("rules[%d] (%s): ", i, r.InstanceID), r)...)
 	}
 	if sizes != nil {
-		return 0, ruleError(&rules.Error{Problems: sizes})
+		return 0, invalidLines(sizes)
 	}
 	var t Tenant
 	err = s.write(ctx, func(tx Tx) error {
@@ -273,7 +273,7 @@ func (s *Service) ApplyRulesByName(ctx context.Context, tenantName string, docum
 	if err != nil {
 		return 0, err
 	}
-	if err := ruleError(rules.CheckAll(defs, countryLists(model))); err != nil {
+	if err := inputError(rules.CheckAll(defs, countryLists(model))); err != nil {
 		return 0, err
 	}
 	err = s.write(ctx, func(tx Tx) error {
@@ -302,18 +302,9 @@ func (s *Service) checkRuleCount(ctx context.Context, tenantID string, adding []
 		ids[r.InstanceID] = true
 	}
 	if p := s.ruleLimits.CheckCount(len(ids)); p != nil {
-		return ruleError(&rules.Error{Problems: p})
+		return invalidLines(p)
 	}
 	return nil
-}
-
-// ruleError turns a rules.Error into a 400 listing every problem.
-func ruleError(err error) error {
-	var re *rules.Error
-	if errors.As(err, &re) {
-		return &Error{Code: CodeInvalid, Message: re.Problems[0], Problems: re.Problems}
-	}
-	return err
 }
 
 // UserRules handles GET /{consumer|business}/users/{userId}/rules: the latest rule results of

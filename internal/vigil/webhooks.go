@@ -88,7 +88,7 @@ func checkSpec(spec *WebhookSpec) error {
 		problems = append(problems, fmt.Sprintf("origin: %q is not one of ALL, SYSTEM", spec.Origin))
 	}
 	if problems != nil {
-		return &Error{Code: CodeInvalid, Message: problems[0], Problems: problems}
+		return invalidLines(problems)
 	}
 	return nil
 }
