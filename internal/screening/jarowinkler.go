@@ -11,58 +11,24 @@ func jaroWinkler(a, b string) float64 {
 	if la == 0 || lb == 0 {
 		return 0
 	}
-	window := max(la, lb)/2 - 1
-	if window < 0 {
-		window = 0
+	// Tokens are short: their match flags live on the stack, and only longer ones allocate.
+	var aFlags, bFlags [64]bool
+	am, bm := aFlags[:], bFlags[:]
+	if la > len(am) || lb > len(bm) {
+		am, bm = make([]bool, la), make([]bool, lb)
 	}
-	var am, bm [64]bool
-	if la > 64 || lb > 64 {
-		return slowJaroWinkler(a, b, window)
-	}
-	matches := 0
-	for i := 0; i < la; i++ {
-		lo, hi := max(0, i-window), min(lb, i+window+1)
-		for j := lo; j < hi; j++ {
-			if !bm[j] && a[i] == b[j] {
-				am[i], bm[j] = true, true
-				matches++
-				break
-			}
-		}
-	}
+	matches, transpositions := jaroCounts(a, b, am[:la], bm[:lb])
 	if matches == 0 {
 		return 0
 	}
-	trans, k := 0, 0
-	for i := 0; i < la; i++ {
-		if !am[i] {
-			continue
-		}
-		for !bm[k] {
-			k++
-		}
-		if a[i] != b[k] {
-			trans++
-		}
-		k++
-	}
-	return winkler(a, b, matches, trans/2)
+	return winkler(a, b, matches, transpositions)
 }
 
-func winkler(a, b string, matches, transpositions int) float64 {
-	m := float64(matches)
-	jaro := (m/float64(len(a)) + m/float64(len(b)) + (m-float64(transpositions))/m) / 3
-	prefix := 0
-	for prefix < 4 && prefix < len(a) && prefix < len(b) && a[prefix] == b[prefix] {
-		prefix++
-	}
-	return jaro + float64(prefix)*0.1*(1-jaro)
-}
-
-// slowJaroWinkler handles tokens longer than 64 bytes with heap-allocated flags.
-func slowJaroWinkler(a, b string, window int) float64 {
-	am, bm := make([]bool, len(a)), make([]bool, len(b))
-	matches := 0
+// jaroCounts counts the characters of a and b that match within Jaro's window, and half the
+// matched characters that are out of order, using am and bm (as long as a and b, all false)
+// to mark the matched ones.
+func jaroCounts(a, b string, am, bm []bool) (matches, transpositions int) {
+	window := max(max(len(a), len(b))/2-1, 0)
 	for i := 0; i < len(a); i++ {
 		lo, hi := max(0, i-window), min(len(b), i+window+1)
 		for j := lo; j < hi; j++ {
@@ -73,11 +39,8 @@ func slowJaroWinkler(a, b string, window int) float64 {
 			}
 		}
 	}
-	if matches == 0 {
-		return 0
-	}
 	trans, k := 0, 0
-	for i := range a {
+	for i := 0; i < len(a) && matches > 0; i++ {
 		if !am[i] {
 			continue
 		}
@@ -89,5 +52,15 @@ func slowJaroWinkler(a, b string, window int) float64 {
 		}
 		k++
 	}
-	return winkler(a, b, matches, trans/2)
+	return matches, trans / 2
+}
+
+func winkler(a, b string, matches, transpositions int) float64 {
+	m := float64(matches)
+	jaro := (m/float64(len(a)) + m/float64(len(b)) + (m-float64(transpositions))/m) / 3
+	prefix := 0
+	for prefix < 4 && prefix < len(a) && prefix < len(b) && a[prefix] == b[prefix] {
+		prefix++
+	}
+	return jaro + float64(prefix)*0.1*(1-jaro)
 }
