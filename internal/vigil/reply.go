@@ -76,11 +76,8 @@ func (out evaluated) withEvaluation(doc []byte) []byte {
 
 // entryEvaluation returns JSON that holds an entry's evaluation fields (executedRules, hitRules,
 // riskScoreDetails, status): the entry's first response, which carries them after the profile or
-// the userId, or, for entries stored before responses carried them alone, the evaluation column.
+// the userId.
 func (s *Service) entryEvaluation(ctx context.Context, e Entry) ([]byte, error) {
-	if e.Evaluation != nil {
-		return e.Evaluation, nil
-	}
 	return s.expandResponse(ctx, e.TenantID, e.Response)
 }
 
@@ -110,13 +107,9 @@ func decodeEvaluation(data []byte) (Evaluation, error) {
 	return ev, nil
 }
 
-// latestEvaluation returns the JSON of a user's latest evaluation: its own column for a user last
-// written by an earlier version, otherwise the evaluation fields of the stored response of its
-// newest write (nil if it has none).
+// latestEvaluation returns the JSON of a user's latest evaluation: the evaluation fields of the
+// stored response of its newest write (nil if it has none).
 func (s *Service) latestEvaluation(ctx context.Context, rec UserRecord, stored []byte) ([]byte, error) {
-	if len(rec.Evaluation) > 0 {
-		return rec.Evaluation, nil
-	}
 	if len(stored) == 0 {
 		return nil, nil
 	}

@@ -14,7 +14,6 @@ func TestEntryEvaluationReadsOldAndNewEntries(t *testing.T) {
 		want  string
 	}{
 		{"entry with a whole response: from the response", Entry{Response: []byte(`{"userId":"u","hitRules":[]}`)}, `{"userId":"u","hitRules":[]}`},
-		{"older entry: its evaluation", Entry{Evaluation: []byte(`{"hitRules":[]}`), Response: []byte(`{"userId":"u","hitRules":[]}`)}, `{"hitRules":[]}`},
 	}
 	s := &Service{}
 	for _, tc := range tests {

@@ -225,9 +225,9 @@ type UserRecord struct {
 	Kind   Kind
 	// Profile is the current profile as JSON: the fold of the history.
 	Profile []byte
-	// Evaluation is the JSON of the latest rule and risk results (see Evaluation), in users
-	// last written by earlier versions. It is empty now: the latest results are in the
-	// response of the user's newest entry, so each write stores them once.
+	// Evaluation is written empty and not read: the latest rule and risk results are in the
+	// response of the user's newest entry, so each write stores them once. The column stays in
+	// both schemas (dropping it is a migration of its own).
 	Evaluation []byte
 	// Risk is the JSON of the user's risk state (risk.State): locks, computed scores, activity
 	// and the explanation. Empty before the first assessment.

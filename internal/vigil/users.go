@@ -168,12 +168,9 @@ func (w *userWrite) recompute(ctx context.Context, s *Service) {
 // answerExisting answers a create of a user that exists (validateUserId absent or true): the
 // stored result, nothing written.
 func (w *userWrite) answerExisting(ctx context.Context, s *Service, tx Tx, rec UserRecord) error {
-	var response []byte
-	var err error
-	if len(rec.Evaluation) == 0 {
-		if response, err = tx.LatestResponse(ctx, rec.TenantID, rec.UID); err != nil && !errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("read the latest response of user %q: %w", w.userID, err)
-		}
+	response, err := tx.LatestResponse(ctx, rec.TenantID, rec.UID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("read the latest response of user %q: %w", w.userID, err)
 	}
 	evaluation, err := s.latestEvaluation(ctx, rec, response)
 	if err != nil {
