@@ -93,7 +93,18 @@ func TestOutcomesAreComputedBeforeTheWriter(t *testing.T) {
 				return err
 			}},
 		}
-		inWriter.Store(0) // the fixture's own key
+		// The fixture's key: its creation wrote, and its first use records its last use in a
+		// write of its own that may still run. Wait for it, so no write overlaps the steps.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			keys, err := watch.Keys(ctx, f.tenant.ID)
+			if err == nil && len(keys) == 1 && keys[0].LastUsedAt != 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the fixture key's last use was never recorded: %v, %v", keys, err)
+			}
+		}
+		inWriter.Store(0)
 		for _, step := range steps {
 			before := f.metrics.recomputedCount()
 			if err := step.do(); err != nil {
