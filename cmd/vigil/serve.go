@@ -111,9 +111,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		defer close(dispatched)
 		dispatcher.Run(dispatchCtx)
 	}()
+	indexed := make(chan struct{})
+	go func() { // users written before search existed get their search terms (GET /users)
+		defer close(indexed)
+		if n, err := svc.IndexUsers(dispatchCtx); err != nil && dispatchCtx.Err() == nil {
+			log.Error("indexing users for search failed; the next start tries again", "err", err)
+		} else if n > 0 {
+			log.Info("indexed users for search", "users", n)
+		}
+	}()
 	defer func() {
 		stopDispatch()
 		<-dispatched
+		<-indexed
 	}()
 	log.Info("vigil is serving", "addr", addr, "db", logging.RedactDSN(*dsn))
 	if ready != nil {

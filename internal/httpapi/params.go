@@ -36,6 +36,9 @@ var queryParams = map[string][]string{
 	"GET /batch/events/consumer/user/{batchId}": pageParams,
 	"GET /batch/events/business/user/{batchId}": pageParams,
 	"GET /webhooks/{id}/deliveries":             {"status"},
+	"GET /users":                                searchParams,
+	"GET /consumer/users/{userId}":              {"asOf"},
+	"GET /business/users/{userId}":              {"asOf"},
 }
 
 // onlyParams refuses a request to the route pattern whose query names a parameter the route

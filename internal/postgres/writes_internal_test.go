@@ -14,12 +14,12 @@ func TestUpdateUserIfSQL(t *testing.T) {
 		inserts             []string
 		lastParam           int
 	}{
-		{1, 0, []string{"user_entries"}, 26},
-		{1, 2, []string{"user_entries", "webhook_deliveries", "webhook_deliveries"}, 56},
-		{0, 0, nil, 13},
+		{1, 0, []string{"user_entries"}, 27},
+		{1, 2, []string{"user_entries", "webhook_deliveries", "webhook_deliveries"}, 57},
+		{0, 0, nil, 14},
 	}
 	for _, tc := range tests {
-		sql := updateUserIfSQL(tc.entries, tc.deliveries)
+		sql := updateUserIfSQL(tc.entries, tc.deliveries, 0, 0)
 		for i, table := range tc.inserts {
 			if !strings.Contains(sql, "row"+strconv.Itoa(i)+" AS (INSERT INTO "+table+" ") {
 				t.Errorf("%d entries, %d deliveries: insert %d is not into %s:\n%s", tc.entries, tc.deliveries, i, table, sql)
@@ -32,7 +32,7 @@ func TestUpdateUserIfSQL(t *testing.T) {
 		if !strings.Contains(sql, last) || strings.Contains(sql, "$"+strconv.Itoa(tc.lastParam+1)) {
 			t.Errorf("%d entries, %d deliveries: the last parameter is not %s:\n%s", tc.entries, tc.deliveries, last, sql)
 		}
-		if again := updateUserIfSQL(tc.entries, tc.deliveries); again != sql {
+		if again := updateUserIfSQL(tc.entries, tc.deliveries, 0, 0); again != sql {
 			t.Errorf("%d entries, %d deliveries: a second call made other SQL", tc.entries, tc.deliveries)
 		}
 	}

@@ -387,7 +387,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	rec.Kind = in.kind
 	profileJSON := mustEncode(current)
 	response := out.withEvaluation(profileJSON)
-	plan := s.planWrite(in.rs, rec, profileJSON, out, entry, profileJSON, false)
+	plan := s.planWrite(in.rs, rec, current, profileJSON, out, entry, profileJSON, false)
 	plan.entries = append(added, plan.entries...)
 	window := windowAfter(before.window, rec, previous, plan.entries, incremental, throughWindow)
 	return &eventOutcome{basedOn: based, uid: rec.UID, plan: plan, response: response,

@@ -47,6 +47,12 @@ type Store interface {
 	RuleVersions(ctx context.Context, tenantID, ruleInstanceID string) ([]RuleRecord, error)
 	// Batch reads a batch's header, or ErrNotFound.
 	Batch(ctx context.Context, tenantID, kind, batchID string) (BatchRecord, error)
+	// SearchUsers lists a tenant's users matching q, newest first (by CreatedAt, then UID), at
+	// most q.Limit, from the term index: erased users are never listed.
+	SearchUsers(ctx context.Context, tenantID string, q UserQuery) ([]UserRecord, error)
+	// UnindexedUsers lists at most limit users whose Terms are empty: users last written before
+	// the store kept search terms (Service.IndexUsers indexes them).
+	UnindexedUsers(ctx context.Context, limit int) ([]UserRecord, error)
 	// BatchEntries reads the history entries of a batch's successful records (with their
 	// evaluations and responses), in record order, skipping offset and returning at most limit.
 	BatchEntries(ctx context.Context, tenantID, kind, batchID string, offset, limit int) ([]Entry, error)
@@ -227,6 +233,13 @@ type UserRecord struct {
 	LastSeq   int64
 	CreatedAt int64
 	UpdatedAt int64
+	// Terms are the user's search terms (search_terms.go), joined by newlines; the store keeps
+	// them in its term index, under (tenant, term, CreatedAt, UID).
+	Terms string
+	// TermsAdded and TermsRemoved are what a write changes in the term index: a store inserts
+	// and deletes them with the row (InsertUser and UpdateUser, WriteUser and WriteUserIf).
+	// They are not read back.
+	TermsAdded, TermsRemoved []string
 }
 
 // EntryType says what an entry of a user's history is.
