@@ -46,6 +46,8 @@ Usage:
   vigil rules apply --tenant NAME --file rules.yaml [--db DSN]
   vigil rules library
   vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME [...]
+  vigil analysts add --tenant NAME --email EMAIL --role viewer|analyst|admin [--db DSN] < password
+  vigil analysts list|remove --tenant NAME [--email EMAIL] [--db DSN]
   vigil users erase --tenant NAME --kind consumer|business [--db DSN] USER_ID
   vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]
 
@@ -81,6 +83,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return importFile(ctx, args[1:], stdout, stderr)
 	case "webhooks":
 		return webhooksCommand(ctx, args[1:], stdout, stderr)
+	case "analysts":
+		return analystsCommand(ctx, args[1:], stdout, stderr)
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)

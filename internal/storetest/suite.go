@@ -37,6 +37,7 @@ func Run(t *testing.T, b Backend) {
 		{"a write computed ahead stores only on its versions", testWriteUserIf},
 		{"one write of a user, its entries and deliveries", testWriteUser},
 		{"user search by terms", testSearchUsers},
+		{"analysts", testAnalysts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })

@@ -59,6 +59,12 @@ type Store interface {
 
 	WebhookStore
 
+	// Analysts lists a tenant's analysts by email.
+	Analysts(ctx context.Context, tenantID string) ([]Analyst, error)
+	// AnalystByEmail finds an analyst by its (lower-cased) email, with its tenant, or
+	// ErrNotFound.
+	AnalystByEmail(ctx context.Context, email string) (Analyst, Tenant, error)
+
 	// ErasedAt reads when a user id was erased (milliseconds), or ErrNotFound if it never was.
 	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
 	// ForgetErased makes the data of erasures already committed unrecoverable from the store's
@@ -81,6 +87,11 @@ type Tx interface {
 	EraseUser(ctx context.Context, e Erasure) error
 	// ErasedAt is Store.ErasedAt in the transaction.
 	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
+
+	// PutAnalyst creates an analyst; ErrDuplicate if its email is taken.
+	PutAnalyst(ctx context.Context, a Analyst) error
+	// DeleteAnalyst deletes a tenant's analyst by email, or returns ErrNotFound.
+	DeleteAnalyst(ctx context.Context, tenantID, email string) error
 
 	// KeyByID reads an API key by its id, in any tenant, or ErrNotFound.
 	KeyByID(ctx context.Context, id string) (APIKey, error)
