@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigil-aml/vigil/internal/console"
 	"github.com/vigil-aml/vigil/internal/httpapi"
 	"github.com/vigil-aml/vigil/internal/logging"
 	"github.com/vigil-aml/vigil/internal/metrics"
@@ -36,6 +37,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	webhookFirstRetry := fs.Duration("webhook-first-retry", 10*time.Second, "delay before the first retry of a failed webhook (doubles each time)")
 	logFormat := fs.String("log-format", envOr("VIGIL_LOG_FORMAT", "text"), "log format: text or json")
 	logLevel := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "least level logged: debug, info (an access log line per request), warn or error")
+	consoleOn := fs.Bool("console", true, "serve the analyst console at /console/ (docs/console.md)")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
 	if err := parseArgs(fs, args, 0); err != nil {
 		return err
@@ -98,8 +100,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		return err
 	}
 	srv := &http.Server{
-		Handler: httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
-			Metrics: m.Handler(), Observe: m.Observe}),
+		Handler: withConsole(*consoleOn, svc, log, httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
+			Metrics: m.Handler(), Observe: m.Observe})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -170,4 +172,22 @@ func parsePrefixes(list string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// withConsole serves the analyst console under /console/ beside the API, when on.
+func withConsole(on bool, svc *vigil.Service, log *slog.Logger, api http.Handler) http.Handler {
+	if !on {
+		return api
+	}
+	ui := console.New(svc, console.Options{Logger: log})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/console":
+			http.Redirect(w, r, console.Prefix, http.StatusMovedPermanently)
+		case strings.HasPrefix(r.URL.Path, console.Prefix):
+			ui.ServeHTTP(w, r)
+		default:
+			api.ServeHTTP(w, r)
+		}
+	})
 }

@@ -33,6 +33,10 @@ func (t *pgTx) PutAnalyst(ctx context.Context, a vigil.Analyst) error {
 }
 
 func (t *pgTx) DeleteAnalyst(ctx context.Context, tenantID, email string) error {
+	if _, err := t.tx.Exec(ctx, `DELETE FROM console_sessions WHERE analyst_id IN
+		(SELECT id FROM analysts WHERE tenant_id = $1 AND email = $2)`, tenantID, email); err != nil {
+		return mapError(err)
+	}
 	tag, err := t.tx.Exec(ctx, `DELETE FROM analysts WHERE tenant_id = $1 AND email = $2`, tenantID, email)
 	if err != nil {
 		return mapError(err)
@@ -41,4 +45,27 @@ func (t *pgTx) DeleteAnalyst(ctx context.Context, tenantID, email string) error 
 		return vigil.ErrNotFound
 	}
 	return nil
+}
+
+// SessionByHash implements vigil.Store.
+func (s *Store) SessionByHash(ctx context.Context, tokenHash []byte) (vigil.SignedIn, error) {
+	in, err := sqlrow.SignedIn(s.pool.QueryRow(ctx, `SELECT `+sqlrow.SessionColumns+` FROM console_sessions s
+		JOIN analysts a ON a.id = s.analyst_id JOIN tenants t ON t.id = a.tenant_id WHERE s.token_hash = $1`, tokenHash))
+	return in, mapError(err)
+}
+
+func (t *pgTx) PutSession(ctx context.Context, s vigil.Session) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO console_sessions (token_hash, analyst_id, csrf, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)`, s.TokenHash, s.AnalystID, s.CSRF, s.CreatedAt, s.ExpiresAt)
+	return mapError(err)
+}
+
+func (t *pgTx) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	_, err := t.tx.Exec(ctx, `DELETE FROM console_sessions WHERE token_hash = $1`, tokenHash)
+	return mapError(err)
+}
+
+func (t *pgTx) DeleteSessionsEndedBefore(ctx context.Context, at int64) error {
+	_, err := t.tx.Exec(ctx, `DELETE FROM console_sessions WHERE expires_at <= $1`, at)
+	return mapError(err)
 }

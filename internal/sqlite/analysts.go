@@ -32,6 +32,10 @@ func (t *sqlTx) PutAnalyst(ctx context.Context, a vigil.Analyst) error {
 }
 
 func (t *sqlTx) DeleteAnalyst(ctx context.Context, tenantID, email string) error {
+	if _, err := t.q().ExecContext(ctx, `DELETE FROM console_sessions WHERE analyst_id IN
+		(SELECT id FROM analysts WHERE tenant_id = ? AND email = ?)`, tenantID, email); err != nil {
+		return err
+	}
 	res, err := t.q().ExecContext(ctx, `DELETE FROM analysts WHERE tenant_id = ? AND email = ?`, tenantID, email)
 	if err != nil {
 		return err
@@ -40,4 +44,27 @@ func (t *sqlTx) DeleteAnalyst(ctx context.Context, tenantID, email string) error
 		return vigil.ErrNotFound
 	}
 	return nil
+}
+
+// SessionByHash implements vigil.Store.
+func (s *Store) SessionByHash(ctx context.Context, tokenHash []byte) (vigil.SignedIn, error) {
+	in, err := sqlrow.SignedIn(s.read.QueryRowContext(ctx, `SELECT `+sqlrow.SessionColumns+` FROM console_sessions s
+		JOIN analysts a ON a.id = s.analyst_id JOIN tenants t ON t.id = a.tenant_id WHERE s.token_hash = ?`, tokenHash))
+	return in, notFound(err)
+}
+
+func (t *sqlTx) PutSession(ctx context.Context, s vigil.Session) error {
+	_, err := t.q().ExecContext(ctx, `INSERT INTO console_sessions (token_hash, analyst_id, csrf, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?)`, s.TokenHash, s.AnalystID, s.CSRF, s.CreatedAt, s.ExpiresAt)
+	return err
+}
+
+func (t *sqlTx) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	_, err := t.q().ExecContext(ctx, `DELETE FROM console_sessions WHERE token_hash = ?`, tokenHash)
+	return err
+}
+
+func (t *sqlTx) DeleteSessionsEndedBefore(ctx context.Context, at int64) error {
+	_, err := t.q().ExecContext(ctx, `DELETE FROM console_sessions WHERE expires_at <= ?`, at)
+	return err
 }

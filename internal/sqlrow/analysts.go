@@ -13,3 +13,24 @@ func Analyst(row Row, extra ...any) (vigil.Analyst, error) {
 	a.Role = vigil.Role(role)
 	return a, err
 }
+
+// SessionColumns are the columns SignedIn reads: the console_sessions table aliased s, then
+// AnalystColumns, then the tenant's (t).
+const SessionColumns = `s.token_hash, s.analyst_id, s.csrf, s.created_at, s.expires_at, ` + AnalystColumns + `, t.id, t.name, t.created_at`
+
+// SignedIn reads a session with its analyst and tenant from SessionColumns.
+func SignedIn(row Row) (vigil.SignedIn, error) {
+	var in vigil.SignedIn
+	s, t := &in.Session, &in.Tenant
+	a, err := Analyst(multiRow{row, []any{&s.TokenHash, &s.AnalystID, &s.CSRF, &s.CreatedAt, &s.ExpiresAt}}, &t.ID, &t.Name, &t.CreatedAt)
+	in.Analyst = a
+	return in, err
+}
+
+// multiRow scans first into the leading destinations, then into the ones asked for.
+type multiRow struct {
+	row   Row
+	first []any
+}
+
+func (m multiRow) Scan(dest ...any) error { return m.row.Scan(append(m.first, dest...)...) }

@@ -65,6 +65,10 @@ type Store interface {
 	// ErrNotFound.
 	AnalystByEmail(ctx context.Context, email string) (Analyst, Tenant, error)
 
+	// SessionByHash reads a console session by its token's hash, with its analyst and tenant,
+	// or ErrNotFound (expired sessions included: the caller checks ExpiresAt).
+	SessionByHash(ctx context.Context, tokenHash []byte) (SignedIn, error)
+
 	// ErasedAt reads when a user id was erased (milliseconds), or ErrNotFound if it never was.
 	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
 	// ForgetErased makes the data of erasures already committed unrecoverable from the store's
@@ -90,8 +94,15 @@ type Tx interface {
 
 	// PutAnalyst creates an analyst; ErrDuplicate if its email is taken.
 	PutAnalyst(ctx context.Context, a Analyst) error
-	// DeleteAnalyst deletes a tenant's analyst by email, or returns ErrNotFound.
+	// DeleteAnalyst deletes a tenant's analyst by email, with its sessions, or returns
+	// ErrNotFound.
 	DeleteAnalyst(ctx context.Context, tenantID, email string) error
+	// PutSession stores a console session.
+	PutSession(ctx context.Context, s Session) error
+	// DeleteSession deletes a console session (none is not an error).
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	// DeleteSessionsEndedBefore deletes the sessions whose ExpiresAt is at or before at.
+	DeleteSessionsEndedBefore(ctx context.Context, at int64) error
 
 	// KeyByID reads an API key by its id, in any tenant, or ErrNotFound.
 	KeyByID(ctx context.Context, id string) (APIKey, error)
