@@ -38,6 +38,7 @@ func Run(t *testing.T, b Backend) {
 		{"one write of a user, its entries and deliveries", testWriteUser},
 		{"user search by terms", testSearchUsers},
 		{"analysts", testAnalysts},
+		{"console sessions", testSessions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
