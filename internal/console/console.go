@@ -34,6 +34,8 @@ type console struct {
 	log     *slog.Logger
 	pages   map[string]*template.Template
 	limiter *limiter
+	// now is the clock of actions' timestamps and the rate limit.
+	now func() time.Time
 }
 
 // New returns the console's handler; mount it at Prefix.
@@ -46,7 +48,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	if now == nil {
 		now = time.Now
 	}
-	c.limiter = newLimiter(now)
+	c.limiter, c.now = newLimiter(now), now
 	for _, page := range []string{"signin", "users", "user"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html"))
 	}
@@ -59,6 +61,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	mux.HandleFunc("POST /console/signout", c.signedIn(vigil.RoleViewer, c.signOut))
 	mux.HandleFunc("GET /console/users", c.signedIn(vigil.RoleViewer, c.usersPage))
 	mux.HandleFunc("GET /console/users/{kind}/{userId}", c.signedIn(vigil.RoleViewer, c.userPage))
+	mux.HandleFunc("POST /console/users/{kind}/{userId}/{action}", c.signedIn(vigil.RoleAnalyst, c.act))
 	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "signin", page{Error: "No such page"})
 	})

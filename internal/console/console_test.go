@@ -362,3 +362,80 @@ func TestUsersAndUserPages(t *testing.T) {
 		}
 	})
 }
+
+func TestActions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b, false)
+		ctx := context.Background()
+		body, _ := schema.DecodeObject([]byte(`{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"ACTIVE"}}`))
+		if _, err := f.svc.CreateUser(ctx, f.tenant, vigil.Consumer, body, vigil.Flags{}); err != nil {
+			t.Fatal(err)
+		}
+		state := func() string {
+			reply, err := f.svc.User(ctx, f.tenant, vigil.Consumer, "u1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := schema.DecodeObject(reply)
+			return p["userStateDetails"].(schema.Object)["state"].(string)
+		}
+		viewer := f.browser(t)
+		viewer.signIn("vic@example.com", pw)
+		page := viewer.do("GET", "/console/users/consumer/u1", nil)
+		if strings.Contains(page.body, "Set state") {
+			t.Error("a viewer is shown the actions")
+		}
+		if a := viewer.do("POST", "/console/users/consumer/u1/state", url.Values{"csrf": {csrf(t, page)}, "value": {"SUSPENDED"}, "reason": {"fraud"}}); a.status != http.StatusForbidden {
+			t.Fatalf("a viewer suspends: %d", a.status)
+		}
+		analyst := f.browser(t)
+		analyst.signIn("ann@example.com", pw)
+		page = analyst.do("GET", "/console/users/consumer/u1", nil)
+		if !strings.Contains(page.body, "Set state") || !strings.Contains(page.body, `<label for="state-reason">Reason</label>`) {
+			t.Fatal("an analyst is not shown the actions")
+		}
+		token := csrf(t, page)
+		for _, tc := range []struct {
+			name   string
+			form   url.Values
+			status int
+		}{
+			{"no CSRF token", url.Values{"value": {"SUSPENDED"}, "reason": {"fraud"}}, http.StatusForbidden},
+			{"no reason", url.Values{"csrf": {token}, "value": {"SUSPENDED"}, "reason": {"  "}}, http.StatusBadRequest},
+			{"not a state", url.Values{"csrf": {token}, "value": {"GONE"}, "reason": {"fraud"}}, http.StatusBadRequest},
+		} {
+			if a := analyst.do("POST", "/console/users/consumer/u1/state", tc.form); a.status != tc.status {
+				t.Errorf("%s: %d, want %d", tc.name, a.status, tc.status)
+			}
+		}
+		if a := analyst.do("POST", "/console/users/consumer/nobody/state", url.Values{"csrf": {token}, "value": {"SUSPENDED"}, "reason": {"x"}}); a.status != http.StatusNotFound {
+			t.Errorf("an unknown user: %d", a.status)
+		}
+		if s := state(); s != "ACTIVE" {
+			t.Fatalf("a refused action changed the state to %s", s)
+		}
+		a := analyst.do("POST", "/console/users/consumer/u1/state", url.Values{"csrf": {token}, "value": {"SUSPENDED"}, "reason": {"card fraud reported"}})
+		if a.status != http.StatusSeeOther || a.header.Get("Location") != "/console/users/consumer/u1" {
+			t.Fatalf("suspend: %d %s", a.status, a.body)
+		}
+		if s := state(); s != "SUSPENDED" {
+			t.Fatalf("state after suspend = %s", s)
+		}
+		timeline, err := f.svc.Timeline(ctx, f.tenant, vigil.Consumer, "u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tl, _ := schema.DecodeObject(timeline)
+		newest := tl["entries"].([]any)[0].(schema.Object)
+		if newest["origin"] != "CONSOLE" || newest["actor"] != "analyst:ann@example.com" || newest["reason"] != "card fraud reported" {
+			t.Fatalf("the action's timeline entry = %v", newest)
+		}
+		if page := analyst.do("GET", "/console/users/consumer/u1", nil); !strings.Contains(page.body, "CONSOLE · analyst:ann@example.com") ||
+			!strings.Contains(page.body, "card fraud reported") {
+			t.Error("the user page's timeline does not show the action")
+		}
+		if found := analyst.do("GET", "/console/users?state=SUSPENDED", nil); !strings.Contains(found.body, `href="/console/users/consumer/u1"`) {
+			t.Error("the suspended user is not found by its new state")
+		}
+	})
+}

@@ -151,7 +151,11 @@ func (c *console) userPage(w http.ResponseWriter, r *http.Request, in vigil.Sign
 		Risk                              map[string]any
 		Rules                             map[string]any
 		Timeline                          []any
-	}{Kind: strings.ToLower(string(kind)), UserID: userID, Path: userPath(kind, userID), AsOf: strings.TrimSpace(r.URL.Query().Get("asOf"))}
+		// CanAct shows the actions' forms (analysts and admins); Actions are their values.
+		CanAct  bool
+		Actions map[string][]string
+	}{CanAct: in.Analyst.Role.Allows(vigil.RoleAnalyst), Actions: map[string][]string{"state": actions["state"].values, "kyc": actions["kyc"].values},
+		Kind: strings.ToLower(string(kind)), UserID: userID, Path: userPath(kind, userID), AsOf: strings.TrimSpace(r.URL.Query().Get("asOf"))}
 	var profile []byte
 	var err error
 	if data.AsOf != "" {

@@ -18,6 +18,11 @@ type timelineEntry struct {
 	// CreatedAt is when Vigil stored the entry.
 	CreatedAt int64  `json:"createdAt"`
 	EventID   string `json:"eventId,omitempty"`
+	// Reason is an event's reason; Origin and Actor say who made it when it says (CONSOLE and
+	// the analyst for the console's actions).
+	Reason string `json:"reason,omitempty"`
+	Origin string `json:"origin,omitempty"`
+	Actor  string `json:"actor,omitempty"`
 	// Changes are the fields the entry changed in the profile, by folding the history.
 	Changes []fieldChange `json:"changes"`
 }
@@ -49,8 +54,13 @@ func (s *Service) Timeline(ctx context.Context, tenant Tenant, kind Kind, userID
 		if changes == nil {
 			changes = []fieldChange{}
 		}
-		out = append(out, timelineEntry{Seq: e.Seq, Type: e.Type, Timestamp: e.Timestamp, CreatedAt: e.CreatedAt,
-			EventID: e.EventID, Changes: changes})
+		te := timelineEntry{Seq: e.Seq, Type: e.Type, Timestamp: e.Timestamp, CreatedAt: e.CreatedAt, EventID: e.EventID, Changes: changes}
+		if e.Type == EntryEvent {
+			if body, err := decodeStored(e.Body); err == nil {
+				te.Reason, te.Origin, te.Actor = stringAt(body, "reason"), stringAt(body, "origin"), stringAt(body, "actor")
+			}
+		}
+		out = append(out, te)
 		profile = after
 	}
 	slices.Reverse(out)
