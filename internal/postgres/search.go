@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
@@ -11,7 +13,10 @@ import (
 // SearchUsers implements vigil.Store.
 func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQuery) ([]vigil.UserRecord, error) {
 	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, func(n int) string { return "$" + strconv.Itoa(n) })
-	rows, err := s.pool.Query(ctx, query, args...)
+	// Planned for its arguments each time (an unnamed statement): a cached generic plan cannot
+	// tell a term most users have ("*", a common state) from a rare one, and sorted whole
+	// ranges where the index gives the newest first (BENCHMARKS.md).
+	rows, err := s.pool.Query(ctx, query, append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
 		return nil, mapError(err)
 	}

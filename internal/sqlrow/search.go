@@ -28,31 +28,36 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placehol
 			where = append(where, alias+".created_at <= "+arg(q.CreatedTo))
 		}
 		if q.AfterUID != "" {
-			at := arg(q.AfterCreatedAt)
-			where = append(where, "("+alias+".created_at < "+at+" OR ("+alias+".created_at = "+at+" AND "+alias+".uid < "+arg(q.AfterUID)+"))")
+			// A row comparison, which both databases use as a bound of the index range.
+			where = append(where, "("+alias+".created_at, "+alias+".uid) < ("+arg(q.AfterCreatedAt)+", "+arg(q.AfterUID)+")")
 		}
 	}
 	limit := strconv.Itoa(q.Limit)
 	if len(q.Any) == 0 && len(q.All) == 0 {
 		q.All = []string{vigil.TermAll}
 	}
-	where = append(where, "t0.tenant_id = "+tenant)
+	// t0 is the driving term's rows: one range of the index, or, for a text query, the union of
+	// one range per field (an OR of ranges would make SQLite scan the tenant's terms).
+	from := "user_terms t0"
 	rest, distinct := q.All, ""
 	if len(q.Any) > 0 {
-		var any []string
+		var branches []string
 		for _, term := range q.Any {
+			// The casts type the parameters for PostgreSQL, which cannot infer them in a union.
+			var cond string
 			if q.AnyPrefix {
-				any = append(any, "(t0.term >= "+arg(term)+" AND t0.term < "+arg(vigil.TermPrefixEnd(term))+")")
+				cond = "term >= CAST(" + arg(term) + " AS TEXT) AND term < CAST(" + arg(vigil.TermPrefixEnd(term)) + " AS TEXT)"
 			} else {
-				any = append(any, "t0.term = "+arg(term))
+				cond = "term = CAST(" + arg(term) + " AS TEXT)"
 			}
+			branches = append(branches, "SELECT tenant_id, created_at, uid FROM user_terms WHERE tenant_id = "+tenant+" AND "+cond)
 		}
-		where = append(where, "("+strings.Join(any, " OR ")+")")
+		from = "(" + strings.Join(branches, " UNION ALL ") + ") t0"
 		if len(q.Any) > 1 {
 			distinct = "DISTINCT "
 		}
 	} else {
-		where = append(where, "t0.term = "+arg(q.All[0]))
+		where = append(where, "t0.tenant_id = "+tenant, "t0.term = "+arg(q.All[0]))
 		rest = q.All[1:]
 	}
 	for _, term := range rest {
@@ -60,7 +65,10 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placehol
 			" AND t.created_at = t0.created_at AND t.uid = t0.uid)")
 	}
 	bounds("t0")
-	return "SELECT " + prefixed("u", columns) + " FROM (SELECT " + distinct + "t0.created_at, t0.uid FROM user_terms t0 WHERE " +
+	if len(where) == 0 {
+		where = append(where, "1 = 1")
+	}
+	return "SELECT " + prefixed("u", columns) + " FROM (SELECT " + distinct + "t0.created_at, t0.uid FROM " + from + " WHERE " +
 		strings.Join(where, " AND ") + " ORDER BY t0.created_at DESC, t0.uid DESC LIMIT " + limit + ") m" +
 		" JOIN users u ON u.tenant_id = " + tenant + " AND u.uid = m.uid ORDER BY m.created_at DESC, m.uid DESC", args
 }
