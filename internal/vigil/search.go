@@ -121,9 +121,11 @@ func (in UserSearch) query() (UserQuery, error) {
 	if in.Type != "" && in.Type != string(Consumer) && in.Type != string(Business) {
 		return q, invalidf("type", "must be CONSUMER or BUSINESS")
 	}
+	// The first filter drives the search (its users are read newest first, the others checked
+	// on each), so the likeliest to be rare come first and the type, half the users, last.
 	for _, f := range []struct{ name, prefix, value string }{
-		{"type", termType, in.Type}, {"state", termState, in.State}, {"kycStatus", termKYC, in.KYCStatus},
-		{"craRiskLevel", termCRA, in.CRARiskLevel}, {"tag", termTag, in.Tag},
+		{"tag", termTag, in.Tag}, {"kycStatus", termKYC, in.KYCStatus}, {"state", termState, in.State},
+		{"craRiskLevel", termCRA, in.CRARiskLevel}, {"type", termType, in.Type},
 	} {
 		if f.value == "" {
 			continue
