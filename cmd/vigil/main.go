@@ -50,6 +50,8 @@ Usage:
   vigil rules apply --tenant NAME --file rules.yaml [--db DSN]
   vigil rules library
   vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME [...]
+  vigil analysts add --tenant NAME --email EMAIL --role viewer|analyst|admin [--db DSN] < password
+  vigil analysts list|remove --tenant NAME [--email EMAIL] [--db DSN]
   vigil users erase --tenant NAME --kind consumer|business [--db DSN] USER_ID
   vigil tenants limit --tenant NAME --rps N [--burst M] | --clear [--db DSN]
   vigil audit verify --tenant NAME [--db DSN]
@@ -95,6 +97,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return webhooksCommand(ctx, args[1:], stdout, stderr)
 	case "tenants":
 		return tenantsCommand(ctx, args[1:], stdout, stderr)
+	case "analysts":
+		return analystsCommand(ctx, args[1:], stdout, stderr)
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigil-aml/vigil/internal/console"
 	"github.com/vigil-aml/vigil/internal/httpapi"
 	"github.com/vigil-aml/vigil/internal/logging"
 	"github.com/vigil-aml/vigil/internal/metrics"
@@ -33,6 +35,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	secretKeyFile := fs.String("secret-key-file", "", "file holding the 32-byte key (hex or base64) that encrypts webhook secrets at rest (or VIGIL_SECRET_KEY_FILE, VIGIL_SECRET_KEY)")
 	logFormat := fs.String("log-format", envOr("VIGIL_LOG_FORMAT", "text"), "log format: text or json")
 	logLevel := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "least level logged: debug, info (an access log line per request), warn or error")
+	consoleOn := fs.Bool("console", true, "serve the analyst console at /console/ (docs/console.md)")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
 	tenantRPS := fs.Float64("tenant-rps", 0, "requests/s a tenant without its own limit may send (0: no limit)")
 	tenantBurst := fs.Int("tenant-burst", 0, "requests such a tenant may send at once (0: one second's worth)")
@@ -108,8 +111,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if err := announceKey(ctx, svc, stdout, addr, logging.RedactDSN(*dsn)); err != nil {
 		return err
 	}
-	srv, conns := limits.server(httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
-		Metrics: m.Handler(), Observe: m.Observe, Limits: limits.api, RateLimiter: limiter}), log)
+	srv, conns := limits.server(withConsole(*consoleOn, svc, log, httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
+		Metrics: m.Handler(), Observe: m.Observe, Limits: limits.api, RateLimiter: limiter})), log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(conns.Listener(ln)) }()
 	dispatchCtx, stopDispatch := context.WithCancel(context.Background())
@@ -118,10 +121,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		defer close(dispatched)
 		dispatcher.Run(dispatchCtx)
 	}()
+	indexed := make(chan struct{})
+	go func() { // users written before search existed get their search terms (GET /users)
+		defer close(indexed)
+		if n, err := svc.IndexUsers(dispatchCtx); err != nil && dispatchCtx.Err() == nil {
+			log.Error("indexing users for search failed; the next start tries again", "err", err)
+		} else if n > 0 {
+			log.Info("indexed users for search", "users", n)
+		}
+	}()
 	defer func() {
 		finishBy(stopBy, log, "the webhook dispatcher to stop", func() {
 			stopDispatch()
 			<-dispatched
+			<-indexed
 		})
 	}()
 	// The audit sealer runs in every process (see docs/audit.md); it seals once more on the way
@@ -183,4 +196,22 @@ func parsePrefixes(list string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// withConsole serves the analyst console under /console/ beside the API, when on.
+func withConsole(on bool, svc *vigil.Service, log *slog.Logger, api http.Handler) http.Handler {
+	if !on {
+		return api
+	}
+	ui := console.New(svc, console.Options{Logger: log})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/console":
+			http.Redirect(w, r, console.Prefix, http.StatusMovedPermanently)
+		case strings.HasPrefix(r.URL.Path, console.Prefix):
+			ui.ServeHTTP(w, r)
+		default:
+			api.ServeHTTP(w, r)
+		}
+	})
 }

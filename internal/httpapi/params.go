@@ -37,6 +37,9 @@ var queryParams = map[string][]string{
 	"GET /batch/events/business/user/{batchId}": pageParams,
 	"GET /webhooks/{id}/deliveries":             {"status"},
 	"GET /audit":                                {"after", "limit"},
+	"GET /users":                                searchParams,
+	"GET /consumer/users/{userId}":              {"asOf"},
+	"GET /business/users/{userId}":              {"asOf"},
 }
 
 // onlyParams refuses a request to the route pattern whose query names a parameter the route

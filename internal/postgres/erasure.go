@@ -16,6 +16,11 @@ var eraseStatements = []string{
 }
 
 func (t *pgTx) EraseUser(ctx context.Context, e vigil.Erasure) error {
+	// The user's search terms hold its name and emails: they go with it.
+	if _, err := t.tx.Exec(ctx, `DELETE FROM user_terms WHERE tenant_id = $1 AND term = ANY($2::text[]) AND created_at = $3 AND uid = $4`,
+		e.User.TenantID, vigil.SplitTerms(e.User.Terms), e.User.CreatedAt, e.User.UID); err != nil {
+		return mapError(err)
+	}
 	for _, q := range eraseStatements {
 		if _, err := t.tx.Exec(ctx, q, e.User.TenantID, e.User.UID); err != nil {
 			return mapError(err)

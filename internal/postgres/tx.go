@@ -13,7 +13,7 @@ type pgTx struct {
 	tx conn
 }
 
-const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at`
+const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at, terms`
 
 const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''), coalesce(event_id, ''),
 	body, request_hash, evaluation, response, shadow, created_at`
@@ -56,11 +56,11 @@ func (t *pgTx) LatestResponse(ctx context.Context, tenantID, userUID string) ([]
 }
 
 func (t *pgTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
-	return t.exec(ctx, insertUser(u))
+	return t.sendBatch(ctx, appendTerms([]statement{insertUser(u)}, u))
 }
 
 func (t *pgTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
-	return t.exec(ctx, updateUser(u))
+	return t.sendBatch(ctx, appendTerms([]statement{updateUser(u)}, u))
 }
 
 func (t *pgTx) Entries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {

@@ -23,15 +23,32 @@ type statement struct {
 }
 
 func insertUser(u vigil.UserRecord) statement {
-	return statement{sql: `INSERT INTO users (` + userColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		args: []any{u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt}}
+	return statement{sql: `INSERT INTO users (` + userColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		args: []any{u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt, u.Terms}}
 }
 
 func updateUser(u vigil.UserRecord) statement {
 	return statement{sql: `UPDATE users SET user_id = $1, kind = $2, profile = $3, evaluation = $4, risk = $5,
-		rules = $6, max_timestamp = $7, last_seq = $8, updated_at = $9 WHERE tenant_id = $10 AND uid = $11`,
-		args:       []any{u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID},
+		rules = $6, max_timestamp = $7, last_seq = $8, updated_at = $9, terms = $12 WHERE tenant_id = $10 AND uid = $11`,
+		args:       []any{u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID, u.Terms},
 		mustChange: true}
+}
+
+// The statements that change one search term of a user.
+const (
+	insertTermSQL = `INSERT INTO user_terms (tenant_id, term, created_at, uid) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`
+	deleteTermSQL = `DELETE FROM user_terms WHERE tenant_id = $1 AND term = $2 AND created_at = $3 AND uid = $4`
+)
+
+// appendTerms appends the statements of a write's changes to the user's search terms.
+func appendTerms(sts []statement, u vigil.UserRecord) []statement {
+	for _, term := range u.TermsRemoved {
+		sts = append(sts, statement{sql: deleteTermSQL, args: []any{u.TenantID, term, u.CreatedAt, u.UID}})
+	}
+	for _, term := range u.TermsAdded {
+		sts = append(sts, statement{sql: insertTermSQL, args: []any{u.TenantID, term, u.CreatedAt, u.UID}})
+	}
+	return sts
 }
 
 // table is a table that writes insert rows into: its columns with their PostgreSQL types (a
@@ -102,14 +119,14 @@ func insertDelivery(d vigil.Delivery) statement {
 }
 
 // updateUserIf is WriteUserIf's one statement: the update of the user, on the checks of an
-// update computed ahead, and the inserts of its entries, deliveries and audit record, which
-// select from the update's RETURNING and so insert only where it changed the user. It returns
-// how many users it changed (1 or 0).
+// update computed ahead, and the inserts of its entries, deliveries and audit record and the
+// changes of its search terms, which select from the update's RETURNING and so happen only where
+// it changed the user. It returns how many users it changed (1 or 0).
 func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) statement {
 	args := make([]any, 0, updateIfParams+len(entries)*len(entriesTable.types)+len(deliveries)*len(deliveriesTable.types)+
-		len(auditTable.types))
+		len(auditTable.types)+1+len(u.TermsAdded)+len(u.TermsRemoved))
 	args = append(args, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
-		u.TenantID, based.UserID, based.UID, based.LastSeq, based.ConfigVersion)
+		u.TenantID, based.UserID, based.UID, based.LastSeq, based.ConfigVersion, u.Terms)
 	for _, e := range entries {
 		args = append(args, entryArgs(e)...)
 	}
@@ -117,26 +134,35 @@ func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.E
 		args = append(args, deliveryArgs(d)...)
 	}
 	args = append(args, auditArgs(audit)...)
-	return statement{sql: updateUserIfSQL(len(entries), len(deliveries)), args: args}
+	if len(u.TermsAdded)+len(u.TermsRemoved) > 0 {
+		args = append(args, u.CreatedAt)
+	}
+	for _, term := range u.TermsAdded {
+		args = append(args, term)
+	}
+	for _, term := range u.TermsRemoved {
+		args = append(args, term)
+	}
+	return statement{sql: updateUserIfSQL(len(entries), len(deliveries), len(u.TermsAdded), len(u.TermsRemoved)), args: args}
 }
 
 // updateIfParams is how many parameters the update of updateUserIf takes, before its rows'.
-const updateIfParams = 13
+const updateIfParams = 14
 
 // updateUserIfSQLs keeps updateUserIf's SQL by its numbers of entries and deliveries: a write
 // has one entry, and as many deliveries as the tenant's endpoints want, so there are few.
-var updateUserIfSQLs sync.Map // [2]int -> string
+var updateUserIfSQLs sync.Map // [4]int -> string
 
-// updateUserIfSQL is updateUserIf's SQL for entries entries and deliveries deliveries, made
-// once for each.
-func updateUserIfSQL(entries, deliveries int) string {
-	key := [2]int{entries, deliveries}
+// updateUserIfSQL is updateUserIf's SQL for entries entries and deliveries deliveries, and
+// added and removed search terms, made once for each.
+func updateUserIfSQL(entries, deliveries, added, removed int) string {
+	key := [4]int{entries, deliveries, added, removed}
 	if sql, ok := updateUserIfSQLs.Load(key); ok {
 		return sql.(string)
 	}
 	var b strings.Builder
 	b.WriteString(`WITH changed AS (UPDATE users SET kind = $1, profile = $2, evaluation = $3, risk = $4,
-		rules = $5, max_timestamp = $6, last_seq = $7, updated_at = $8 WHERE tenant_id = $9 AND user_id = $10
+		rules = $5, max_timestamp = $6, last_seq = $7, updated_at = $8, terms = $14 WHERE tenant_id = $9 AND user_id = $10
 		AND uid = $11 AND last_seq = $12 AND coalesce((SELECT config_version FROM tenants WHERE id = $9), 0) = $13
 		RETURNING 1)`)
 	next, n := updateIfParams+1, 0
@@ -153,6 +179,21 @@ func updateUserIfSQL(entries, deliveries int) string {
 		insert(deliveriesTable)
 	}
 	insert(auditTable)
+	// The user's changed search terms, after its created_at (its uid is $11).
+	createdAt := next
+	if added+removed > 0 {
+		next++
+	}
+	for range added {
+		fmt.Fprintf(&b, `, term%d AS (INSERT INTO user_terms (tenant_id, term, created_at, uid) SELECT $9, $%d::text, $%d::bigint, $11 FROM changed ON CONFLICT DO NOTHING)`, n, next, createdAt)
+		next++
+		n++
+	}
+	for range removed {
+		fmt.Fprintf(&b, `, term%d AS (DELETE FROM user_terms WHERE tenant_id = $9 AND term = $%d::text AND created_at = $%d::bigint AND uid = $11 AND EXISTS (SELECT 1 FROM changed))`, n, next, createdAt)
+		next++
+		n++
+	}
 	b.WriteString(` SELECT count(*) FROM changed`)
 	sql, _ := updateUserIfSQLs.LoadOrStore(key, b.String())
 	return sql.(string)
@@ -198,7 +239,7 @@ func (t *pgTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, e
 	} else {
 		row = updateUser(u)
 	}
-	return t.sendBatch(ctx, append(appendRows([]statement{row}, entries, deliveries), insertAudit(audit)))
+	return t.sendBatch(ctx, append(appendRows(appendTerms([]statement{row}, u), entries, deliveries), insertAudit(audit)))
 }
 
 // appendRows appends the inserts of a write's history entries and outbox deliveries, in order.

@@ -15,12 +15,12 @@ func TestUpdateUserIfSQL(t *testing.T) {
 		inserts             []string
 		lastParam           int
 	}{
-		{1, 0, []string{"user_entries", "audit_log"}, 34},
-		{1, 2, []string{"user_entries", "webhook_deliveries", "webhook_deliveries", "audit_log"}, 64},
-		{0, 0, []string{"audit_log"}, 21},
+		{1, 0, []string{"user_entries", "audit_log"}, 35},
+		{1, 2, []string{"user_entries", "webhook_deliveries", "webhook_deliveries", "audit_log"}, 65},
+		{0, 0, []string{"audit_log"}, 22},
 	}
 	for _, tc := range tests {
-		sql := updateUserIfSQL(tc.entries, tc.deliveries)
+		sql := updateUserIfSQL(tc.entries, tc.deliveries, 0, 0)
 		for i, table := range tc.inserts {
 			if !strings.Contains(sql, "row"+strconv.Itoa(i)+" AS (INSERT INTO "+table+" ") {
 				t.Errorf("%d entries, %d deliveries: insert %d is not into %s:\n%s", tc.entries, tc.deliveries, i, table, sql)
@@ -33,7 +33,7 @@ func TestUpdateUserIfSQL(t *testing.T) {
 		if !strings.Contains(sql, last) || strings.Contains(sql, "$"+strconv.Itoa(tc.lastParam+1)) {
 			t.Errorf("%d entries, %d deliveries: the last parameter is not %s:\n%s", tc.entries, tc.deliveries, last, sql)
 		}
-		if again := updateUserIfSQL(tc.entries, tc.deliveries); again != sql {
+		if again := updateUserIfSQL(tc.entries, tc.deliveries, 0, 0); again != sql {
 			t.Errorf("%d entries, %d deliveries: a second call made other SQL", tc.entries, tc.deliveries)
 		}
 	}

@@ -1,7 +1,8 @@
 // Package sqlrow turns result rows into domain records once for every SQL backend. Rows from
 // database/sql and from pgx both satisfy Rows, so the column order each record expects, and the
 // conversions from column types, live here instead of in each backend. The SQL itself stays in
-// the backends: placeholders and dialects differ.
+// the backends, placeholders and dialects differing, except the user search's (search.go),
+// which is built the same for both but for its placeholders.
 package sqlrow
 
 import (
@@ -107,13 +108,13 @@ type Row interface {
 }
 
 // UserWith reads a user from the columns tenant_id, uid, user_id, kind, profile, evaluation,
-// risk, rules, max_timestamp, last_seq, created_at and updated_at, followed by the columns
-// extra scans.
+// risk, rules, max_timestamp, last_seq, created_at, updated_at and terms, followed by the
+// columns extra scans.
 func UserWith(row Row, extra ...any) (vigil.UserRecord, error) {
 	var u vigil.UserRecord
 	var kind string
 	dest := append([]any{&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile, &u.Evaluation, &u.Risk, &u.Rules,
-		&u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt}, extra...)
+		&u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt, &u.Terms}, extra...)
 	err := row.Scan(dest...)
 	u.Kind = vigil.Kind(kind)
 	return u, err

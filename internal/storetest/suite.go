@@ -40,6 +40,9 @@ func Run(t *testing.T, b Backend) {
 		{"the audit log: unsealed records, sealing and the chain", testAuditLog},
 		{"concurrent sealers of one tenant take turns", testConcurrentSealers},
 		{"risk model versions", testRiskModelVersions},
+		{"user search by terms", testSearchUsers},
+		{"analysts", testAnalysts},
+		{"console sessions", testSessions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })

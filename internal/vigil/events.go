@@ -387,7 +387,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	rec.Kind = in.kind
 	profileJSON := mustEncode(current)
 	response := out.withEvaluation(profileJSON)
-	plan := s.planWrite(in.rs, rec, profileJSON, out, entry, profileJSON, false)
+	plan := s.planWrite(in.rs, rec, current, profileJSON, out, entry, profileJSON, false)
 	if len(added) > 0 { // a conversion goes with the event: its record covers both
 		plan.entries = append(added, plan.entries...)
 		plan.audit = s.userWriteAudit(plan.entries)

@@ -47,6 +47,12 @@ type Store interface {
 	RuleVersions(ctx context.Context, tenantID, ruleInstanceID string) ([]RuleRecord, error)
 	// Batch reads a batch's header, or ErrNotFound.
 	Batch(ctx context.Context, tenantID, kind, batchID string) (BatchRecord, error)
+	// SearchUsers lists a tenant's users matching q, newest first (by CreatedAt, then UID), at
+	// most q.Limit, from the term index: erased users are never listed.
+	SearchUsers(ctx context.Context, tenantID string, q UserQuery) ([]UserRecord, error)
+	// UnindexedUsers lists at most limit users whose Terms are empty: users last written before
+	// the store kept search terms (Service.IndexUsers indexes them).
+	UnindexedUsers(ctx context.Context, limit int) ([]UserRecord, error)
 	// BatchEntries reads the history entries of a batch's successful records (with their
 	// evaluations and responses), in record order, skipping offset and returning at most limit.
 	BatchEntries(ctx context.Context, tenantID, kind, batchID string, offset, limit int) ([]Entry, error)
@@ -58,6 +64,16 @@ type Store interface {
 
 	WebhookStore
 	AuditStore
+
+	// Analysts lists a tenant's analysts by email.
+	Analysts(ctx context.Context, tenantID string) ([]Analyst, error)
+	// AnalystByEmail finds an analyst by its (lower-cased) email, with its tenant, or
+	// ErrNotFound.
+	AnalystByEmail(ctx context.Context, email string) (Analyst, Tenant, error)
+
+	// SessionByHash reads a console session by its token's hash, with its analyst and tenant,
+	// or ErrNotFound (expired sessions included: the caller checks ExpiresAt).
+	SessionByHash(ctx context.Context, tokenHash []byte) (SignedIn, error)
 
 	// ErasedAt reads when a user id was erased (milliseconds), or ErrNotFound if it never was.
 	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
@@ -81,6 +97,18 @@ type Tx interface {
 	EraseUser(ctx context.Context, e Erasure) error
 	// ErasedAt is Store.ErasedAt in the transaction.
 	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
+
+	// PutAnalyst creates an analyst; ErrDuplicate if its email is taken.
+	PutAnalyst(ctx context.Context, a Analyst) error
+	// DeleteAnalyst deletes a tenant's analyst by email, with its sessions, or returns
+	// ErrNotFound.
+	DeleteAnalyst(ctx context.Context, tenantID, email string) error
+	// PutSession stores a console session.
+	PutSession(ctx context.Context, s Session) error
+	// DeleteSession deletes a console session (none is not an error).
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	// DeleteSessionsEndedBefore deletes the sessions whose ExpiresAt is at or before at.
+	DeleteSessionsEndedBefore(ctx context.Context, at int64) error
 
 	// KeyByID reads an API key by its id, in any tenant, or ErrNotFound.
 	KeyByID(ctx context.Context, id string) (APIKey, error)
@@ -241,6 +269,13 @@ type UserRecord struct {
 	LastSeq   int64
 	CreatedAt int64
 	UpdatedAt int64
+	// Terms are the user's search terms (search_terms.go), joined by newlines; the store keeps
+	// them in its term index, under (tenant, term, CreatedAt, UID).
+	Terms string
+	// TermsAdded and TermsRemoved are what a write changes in the term index: a store inserts
+	// and deletes them with the row (InsertUser and UpdateUser, WriteUser and WriteUserIf).
+	// They are not read back.
+	TermsAdded, TermsRemoved []string
 }
 
 // EntryType says what an entry of a user's history is.

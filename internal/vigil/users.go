@@ -242,7 +242,7 @@ func (s *Service) updateUser(in userInput, rs ruleContext, rec UserRecord) (*use
 func (s *Service) userPlan(rs ruleContext, rec UserRecord, current schema.Object, out evaluated, entry Entry,
 	basedOn int64, create bool) *userOutcome {
 	doc := userIDDoc(rec.UserID)
-	p := s.planWrite(rs, rec, mustEncode(current), out, entry, doc, create)
+	p := s.planWrite(rs, rec, current, mustEncode(current), out, entry, doc, create)
 	return &userOutcome{plan: p, reply: out.withEvaluation(doc), basedOn: basedOn, config: rs.version}
 }
 

@@ -2,6 +2,8 @@ package vigil
 
 import (
 	"context"
+
+	"github.com/vigil-aml/vigil/internal/schema"
 )
 
 // writePlan is everything one write stores: the user's row, its history entries and the
@@ -18,7 +20,7 @@ type writePlan struct {
 // planWrite builds the rows of one write, whose profile after it is profileJSON: its history
 // entry (with its first response, doc followed by the evaluation's fields), the system entry of
 // any triggered actions right after it, the user's new row and the webhook deliveries.
-func (s *Service) planWrite(rs ruleContext, rec UserRecord, profileJSON []byte, out evaluated,
+func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Object, profileJSON []byte, out evaluated,
 	entry Entry, doc []byte, create bool) writePlan {
 	// The response carries the evaluation's fields, so the entry does not store them twice
 	// (see entryEvaluation), and it is stored compact (stored_response.go).
@@ -38,6 +40,7 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profileJSON []byte, 
 	// The evaluation is in the entry's response: the row does not store it again.
 	rec.Profile, rec.Evaluation, rec.Risk, rec.Rules = profileJSON, []byte{}, out.riskJSON, out.ruleJSON
 	rec.LastSeq, rec.UpdatedAt = last.Seq, entry.CreatedAt
+	setTerms(&rec, profile)
 	if !create {
 		rec.MaxTimestamp = max(rec.MaxTimestamp, entry.Timestamp)
 	}

@@ -1,0 +1,51 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vigil-aml/vigil/internal/sqlrow"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// SearchUsers implements vigil.Store.
+func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQuery) ([]vigil.UserRecord, error) {
+	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, func(n int) string { return "$" + strconv.Itoa(n) })
+	// Planned for its arguments each time (an unnamed statement): a cached generic plan cannot
+	// tell a term most users have ("*", a common state) from a rare one, and sorted whole
+	// ranges where the index gives the newest first (BENCHMARKS.md).
+	rows, err := s.pool.Query(ctx, query, append([]any{pgx.QueryExecModeExec}, args...)...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []vigil.UserRecord
+	for rows.Next() {
+		u, err := sqlrow.UserWith(rows)
+		if err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, u)
+	}
+	return out, mapError(rows.Err())
+}
+
+// UnindexedUsers implements vigil.Store.
+func (s *Store) UnindexedUsers(ctx context.Context, limit int) ([]vigil.UserRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE terms = '' LIMIT $1`, limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []vigil.UserRecord
+	for rows.Next() {
+		u, err := sqlrow.UserWith(rows)
+		if err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, u)
+	}
+	return out, mapError(rows.Err())
+}

@@ -1,0 +1,46 @@
+package sqlite
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/vigil-aml/vigil/internal/sqlrow"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// SearchUsers implements vigil.Store.
+func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQuery) ([]vigil.UserRecord, error) {
+	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, func(n int) string { return "?" + strconv.Itoa(n) })
+	rows, err := s.reads().QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vigil.UserRecord
+	for rows.Next() {
+		u, err := sqlrow.UserWith(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UnindexedUsers implements vigil.Store.
+func (s *Store) UnindexedUsers(ctx context.Context, limit int) ([]vigil.UserRecord, error) {
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE terms = '' LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vigil.UserRecord
+	for rows.Next() {
+		u, err := sqlrow.UserWith(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,58 @@
+package vigil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// indexBatch is how many users IndexUsers indexes per transaction.
+const indexBatch = 200
+
+// IndexUsers gives search terms to the users last written before the store kept them (a
+// database upgraded to this version), so GET /users finds them; every write keeps them up to
+// date afterwards. It returns how many users it indexed. It is safe to run beside writes: each
+// user is indexed in a transaction that first locks it and skips it if a write indexed it.
+func (s *Service) IndexUsers(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		recs, err := s.store.UnindexedUsers(ctx, indexBatch)
+		if err != nil || len(recs) == 0 {
+			return total, err
+		}
+		fns := make([]func(Tx) error, len(recs))
+		for i, rec := range recs {
+			fns[i] = func(tx Tx) error { return s.indexUser(ctx, tx, rec.TenantID, rec.UserID) }
+		}
+		errs, err := s.store.UpdateAll(ctx, fns)
+		if err != nil {
+			return total, err
+		}
+		for i, err := range errs {
+			if err != nil {
+				return total, fmt.Errorf("index user %q: %w", recs[i].UserID, err)
+			}
+		}
+		total += len(recs)
+	}
+}
+
+// indexUser gives one user its search terms, if it still has none.
+func (s *Service) indexUser(ctx context.Context, tx Tx, tenantID, userID string) error {
+	rec, err := tx.LockUser(ctx, tenantID, userID)
+	if errors.Is(err, ErrNotFound) || (err == nil && rec.Terms != "") {
+		return nil // erased, renamed or written since: nothing left to do here
+	}
+	if err != nil {
+		return err
+	}
+	profile, err := decodeStored(rec.Profile)
+	if err != nil {
+		return err
+	}
+	setTerms(&rec, profile)
+	if rec.Evaluation == nil {
+		rec.Evaluation = []byte{} // read back as nil when empty; the column is NOT NULL
+	}
+	return tx.UpdateUser(ctx, rec)
+}

@@ -1,0 +1,156 @@
+package vigil
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+// A user's search terms are what GET /users finds it by: one string per searchable value,
+// "field:value", kept in the store's term index next to the user's creation time and UID so a
+// search reads the index range of one term, newest first, and never scans a tenant's users.
+// The text fields (id, name, email) are lower-cased for a case-insensitive exact or prefix
+// match; the filter fields are kept as sent.
+const (
+	termID    = "id:"
+	termName  = "name:"
+	termEmail = "email:"
+	termType  = "type:"
+	termState = "state:"
+	termKYC   = "kyc:"
+	termCRA   = "cra:"
+	termTag   = "tag:"
+	// TermAll is every user's term: listing without a filter reads its range.
+	TermAll = "*"
+)
+
+// maxTermValue bounds a term's value (in bytes) so one long field cannot bloat the index.
+const maxTermValue = 200
+
+// termSeparator joins a user's terms in UserRecord.Terms; no term contains it.
+const termSeparator = "\n"
+
+// searchTerms lists a user's search terms, sorted and without duplicates.
+func searchTerms(userID string, kind Kind, profile schema.Object) []string {
+	terms := []string{TermAll}
+	add := func(prefix, value string) {
+		value = strings.ReplaceAll(strings.TrimSpace(value), termSeparator, " ")
+		if value == "" {
+			return
+		}
+		if len(value) > maxTermValue {
+			value = strings.ToValidUTF8(value[:maxTermValue], "")
+		}
+		terms = append(terms, prefix+value)
+	}
+	add(termID, strings.ToLower(userID))
+	add(termType, string(kind))
+	name := userName(kind, profile)
+	// The whole name and each of its later words, so "smi" finds "John Smith" too.
+	words := strings.Fields(strings.ToLower(name))
+	for i := range words {
+		add(termName, strings.Join(words[i:], " "))
+	}
+	for _, email := range userEmails(kind, profile) {
+		add(termEmail, strings.ToLower(email))
+	}
+	add(termState, stringAt(profile, "userStateDetails", "state"))
+	add(termKYC, stringAt(profile, "kycStatusDetails", "status"))
+	add(termCRA, stringAt(profile, "riskLevel"))
+	if tags, ok := profile["tags"].([]any); ok {
+		for _, t := range tags {
+			tag, _ := t.(schema.Object)
+			key, _ := tag["key"].(string)
+			value, _ := tag["value"].(string)
+			if key != "" {
+				add(termTag, key)
+				add(termTag, key+"="+value)
+			}
+		}
+	}
+	slices.Sort(terms)
+	return slices.Compact(terms)
+}
+
+// userName is a consumer's full name or a business's legal name ("" when none).
+func userName(kind Kind, profile schema.Object) string {
+	if kind == Business {
+		return stringAt(profile, "legalEntity", "companyGeneralDetails", "legalName")
+	}
+	var parts []string
+	for _, f := range []string{"firstName", "middleName", "lastName"} {
+		if s := stringAt(profile, "userDetails", "name", f); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// userEmails lists a user's email addresses.
+func userEmails(kind Kind, profile schema.Object) []string {
+	details, _ := profile["contactDetails"].(schema.Object)
+	if kind == Business {
+		entity, _ := profile["legalEntity"].(schema.Object)
+		details, _ = entity["contactDetails"].(schema.Object)
+	}
+	ids, _ := details["emailIds"].([]any)
+	var out []string
+	for _, id := range ids {
+		if s, ok := id.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// stringAt reads the string at a path of nested objects ("" when absent or not a string).
+func stringAt(obj schema.Object, path ...string) string {
+	for i, k := range path {
+		v := obj[k]
+		if i == len(path)-1 {
+			s, _ := v.(string)
+			return s
+		}
+		if obj, _ = v.(schema.Object); obj == nil {
+			return ""
+		}
+	}
+	return ""
+}
+
+// diffTerms lists the terms of after that before lacks (added) and the reverse (removed); both
+// are sorted.
+func diffTerms(before, after []string) (added, removed []string) {
+	i, j := 0, 0
+	for i < len(before) || j < len(after) {
+		switch {
+		case j == len(after) || (i < len(before) && before[i] < after[j]):
+			removed = append(removed, before[i])
+			i++
+		case i == len(before) || after[j] < before[i]:
+			added = append(added, after[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return added, removed
+}
+
+// SplitTerms lists the terms of UserRecord.Terms.
+func SplitTerms(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, termSeparator)
+}
+
+// setTerms gives rec the search terms of profile and the changes from its current ones, for the
+// store to apply with the write.
+func setTerms(rec *UserRecord, profile schema.Object) {
+	after := searchTerms(rec.UserID, rec.Kind, profile)
+	rec.TermsAdded, rec.TermsRemoved = diffTerms(SplitTerms(rec.Terms), after)
+	rec.Terms = strings.Join(after, termSeparator)
+}

@@ -1,0 +1,74 @@
+package vigil
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+)
+
+func TestSearchTerms(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		userID  string
+		kind    Kind
+		profile string
+		want    []string
+	}{
+		{"a bare consumer", "U-1", Consumer, `{"userId":"U-1"}`, []string{"*", "id:u-1", "type:CONSUMER"}},
+		{"a consumer with everything", "u1", Consumer, `{"userDetails":{"name":{"firstName":"Ann","middleName":"B","lastName":"Cole"}},
+			"contactDetails":{"emailIds":["Ann@X.io","a2@x.io"]},"userStateDetails":{"state":"ACTIVE"},"kycStatusDetails":{"status":"FAILED"},
+			"riskLevel":"HIGH","tags":[{"key":"vip","value":"1"},{"key":"","value":"ignored"}]}`,
+			[]string{"*", "cra:HIGH", "email:a2@x.io", "email:ann@x.io", "id:u1", "kyc:FAILED", "name:ann b cole", "name:b cole", "name:cole",
+				"state:ACTIVE", "tag:vip", "tag:vip=1", "type:CONSUMER"}},
+		{"a business", "b1", Business, `{"legalEntity":{"companyGeneralDetails":{"legalName":"Acme  Ltd"},"contactDetails":{"emailIds":["ops@acme.com"]}},
+			"contactDetails":{"emailIds":["ignored@x.io"]}}`,
+			[]string{"*", "email:ops@acme.com", "id:b1", "name:acme ltd", "name:ltd", "type:BUSINESS"}},
+		{"wrong types are skipped", "u2", Consumer, `{"userStateDetails":"ACTIVE","tags":"vip","contactDetails":{"emailIds":[5]}}`,
+			[]string{"*", "id:u2", "type:CONSUMER"}},
+	} {
+		profile, err := schema.DecodeObject([]byte(tc.profile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := searchTerms(tc.userID, tc.kind, profile); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: terms = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestDiffTerms(t *testing.T) {
+	for _, tc := range []struct {
+		before, after, added, removed []string
+	}{
+		{nil, []string{"a", "b"}, []string{"a", "b"}, nil},
+		{[]string{"a", "b"}, nil, nil, []string{"a", "b"}},
+		{[]string{"a", "c", "d"}, []string{"b", "c", "e"}, []string{"b", "e"}, []string{"a", "d"}},
+		{[]string{"a"}, []string{"a"}, nil, nil},
+	} {
+		added, removed := diffTerms(tc.before, tc.after)
+		if !slices.Equal(added, tc.added) || !slices.Equal(removed, tc.removed) {
+			t.Errorf("diffTerms(%q, %q) = %q, %q; want %q, %q", tc.before, tc.after, added, removed, tc.added, tc.removed)
+		}
+	}
+}
+
+// BenchmarkSetTerms is the search index's share of a write's CPU: the terms of a typical profile
+// and their difference from the stored ones (one tag changed).
+func BenchmarkSetTerms(b *testing.B) {
+	profile, err := schema.DecodeObject([]byte(`{"userId":"u1","userDetails":{"name":{"firstName":"Ada","lastName":"Lovelace"}},
+		"contactDetails":{"emailIds":["ada@example.com"]},"userStateDetails":{"state":"ACTIVE"},"kycStatusDetails":{"status":"SUCCESSFUL"},
+		"riskLevel":"LOW","tags":[{"key":"k","value":"2"}]}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	before := UserRecord{UserID: "u1", Kind: Consumer, Terms: "*\ncra:LOW\nemail:ada@example.com\nid:u1\nkyc:SUCCESSFUL\nname:ada lovelace\nname:lovelace\nstate:ACTIVE\ntag:k\ntag:k=1\ntype:CONSUMER"}
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := before
+		setTerms(&rec, profile)
+		if len(rec.TermsAdded) != 1 || len(rec.TermsRemoved) != 1 {
+			b.Fatalf("added %q, removed %q", rec.TermsAdded, rec.TermsRemoved)
+		}
+	}
+}
