@@ -67,10 +67,18 @@ func (c *console) act(w http.ResponseWriter, r *http.Request, in vigil.SignedIn)
 		"actor":            in.Analyst.String(),
 		attributes:         schema.Object{act.field: schema.Object{act.valueKey: value, act.reasonKey: reason}},
 	}
-	if _, err := c.svc.ApplyEvent(r.Context(), in.Tenant, kind, event, vigil.Flags{}); err != nil {
+	// The audit record names the analyst (the event carries it as actor too).
+	ctx := r.Context()
+	if caller := vigil.CallerOf(ctx); caller != nil {
+		caller.Actor, caller.Tenant = "console:"+in.Analyst.Email, in.Tenant.Name
+	} else {
+		ctx = vigil.WithCaller(ctx, &vigil.Caller{Actor: "console:" + in.Analyst.Email, Tenant: in.Tenant.Name})
+	}
+	if _, err := c.svc.ApplyEvent(ctx, in.Tenant, kind, event, vigil.Flags{}); err != nil {
 		c.fail(w, r, in, err)
 		return
 	}
-	c.log.InfoContext(r.Context(), "console action", "analyst", in.Analyst.Email, "user", userID, "action", r.PathValue("action"), "value", value)
+	// No user id in the log: ids are personal data (the audit log has the change).
+	c.log.InfoContext(ctx, "console action", "analyst", in.Analyst.Email, "action", r.PathValue("action"), "value", value)
 	http.Redirect(w, r, userPath(kind, userID), http.StatusSeeOther)
 }

@@ -437,5 +437,13 @@ func TestActions(t *testing.T) {
 		if found := analyst.do("GET", "/console/users?state=SUSPENDED", nil); !strings.Contains(found.body, `href="/console/users/consumer/u1"`) {
 			t.Error("the suspended user is not found by its new state")
 		}
+		// The audit log names the analyst as the actor of the action's write.
+		if _, err := f.svc.SealAudit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		audit, err := f.svc.AuditPage(ctx, f.tenant, 0, 1000)
+		if err != nil || !strings.Contains(string(audit), `"actor":"console:ann@example.com"`) {
+			t.Errorf("no audit record names the analyst: %s, %v", audit, err)
+		}
 	})
 }
