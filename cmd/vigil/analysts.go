@@ -57,7 +57,7 @@ func addAnalyst(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	password := strings.TrimRight(line, "\r\n")
 	if password == "" {
-		return fmt.Errorf("analysts add: give the password on stdin, e.g. read -rs PW && printf '%%s\\n' \"$PW\" | vigil analysts add ...")
+		return fmt.Errorf("analysts add: give the password on stdin, as in: read -rs PW && printf '%%s\\n' \"$PW\" | vigil analysts add --tenant NAME --email EMAIL --role ROLE")
 	}
 	return withService(ctx, *dsn, func(svc *vigil.Service) error {
 		a, err := svc.AddAnalyst(ctx, *tenant, *email, role, password)

@@ -180,9 +180,11 @@ func (c *console) userPage(w http.ResponseWriter, r *http.Request, in vigil.Sign
 		if riskJSON, rerr := c.svc.ExplainRisk(ctx, in.Tenant, kind, userID); rerr == nil {
 			data.Risk, err = decodeMap(riskJSON)
 		} // not assessed yet: the page shows no risk
-		var rulesJSON []byte
-		if rulesJSON, err = c.svc.UserRules(ctx, in.Tenant, kind, userID); err == nil {
-			data.Rules, err = ruleRows(rulesJSON)
+		if err == nil {
+			var rulesJSON []byte
+			if rulesJSON, err = c.svc.UserRules(ctx, in.Tenant, kind, userID); err == nil {
+				data.Rules, err = ruleRows(rulesJSON)
+			}
 		}
 	}
 	if err != nil {
