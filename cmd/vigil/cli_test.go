@@ -24,6 +24,7 @@ func TestCommandLineIsStrict(t *testing.T) {
 		{[]string{"risk", "default", "--bogus"}, "-bogus"},
 		{[]string{"risk", "default", "extra"}, `unexpected argument "extra"`},
 		{[]string{"serve", "stray", "--db", dsn}, `unexpected argument "stray"`},
+		{[]string{"serve", "--retain-history", "-1", "--db", dsn}, "--retain-history"},
 		{[]string{"keys", "create", "--db", dsn}, "missing --tenant"},
 		{[]string{"keys", "create", "--tenant", "acme", "--db", dsn, "extra"}, `unexpected argument "extra"`},
 		{[]string{"risk", "apply", "--tenant", "acme", "--db", dsn}, "missing --file"},

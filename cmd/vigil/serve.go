@@ -35,6 +35,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	secretKeyFile := fs.String("secret-key-file", "", "file holding the 32-byte key (hex or base64) that encrypts webhook secrets at rest (or VIGIL_SECRET_KEY_FILE, VIGIL_SECRET_KEY)")
 	logFormat := fs.String("log-format", envOr("VIGIL_LOG_FORMAT", "text"), "log format: text or json")
 	logLevel := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "least level logged: debug, info (an access log line per request), warn or error")
+	retainDays := fs.Int("retain-history", 0, "days of history to keep: older history is folded away and older events refused (0: forever; docs/erasure.md)")
 	consoleOn := fs.Bool("console", true, "serve the analyst console at /console/ (docs/console.md)")
 	userCacheMB := fs.Int64("user-cache-mb", vigil.DefaultUserCacheBytes>>20, "MiB of stored user JSON kept decoded in memory for the next event, about 8 times that in memory (0: none)")
 	tenantRPS := fs.Float64("tenant-rps", 0, "requests/s a tenant without its own limit may send (0: no limit)")
@@ -43,6 +44,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	ruleSettings := ruleFlags(fs)
 	if err := parseArgs(fs, args, 0); err != nil {
 		return err
+	}
+	if *retainDays < 0 {
+		return fmt.Errorf("--retain-history: %d is not a number of days (0: keep everything)", *retainDays)
 	}
 	ruleBudget, ruleLimits := ruleSettings()
 	userCacheBytes := *userCacheMB << 20
@@ -91,7 +95,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	dispatcher := webhooks.New(store, webhooks.Config{Allow: allow, Deny: deny, FirstRetry: *webhookFirstRetry, Logger: log})
 	m := metrics.New()
 	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m, Wake: dispatcher.Wake, UserCacheBytes: userCacheBytes,
-		MaxWebhookEndpoints: maxEndpoints, RuleBudget: ruleBudget, RuleLimits: ruleLimits})
+		MaxWebhookEndpoints: maxEndpoints, RuleBudget: ruleBudget, RuleLimits: ruleLimits,
+		RetainHistory: time.Duration(*retainDays) * 24 * time.Hour})
 	if err != nil {
 		return err
 	}
@@ -149,6 +154,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		stopSealing()
 		<-sealed
 	}()
+	if *retainDays > 0 {
+		pruneCtx, stopPruning := context.WithCancel(context.Background())
+		pruned := make(chan struct{})
+		go func() {
+			defer close(pruned)
+			runRetention(pruneCtx, svc, time.Duration(*retainDays)*24*time.Hour, log)
+		}()
+		defer func() {
+			stopPruning()
+			<-pruned
+		}()
+	}
 	log.Info("vigil is serving", "addr", addr, "db", logging.RedactDSN(*dsn))
 	if ready != nil {
 		ready <- addr

@@ -56,3 +56,41 @@ func erasedAt(ctx context.Context, q querier, tenantID, userID string) (int64, e
 // reclaims them, and its WAL, archives and backups keep what they recorded: docs/erasure.md says
 // what an operator must do. Nothing here can do it for them.
 func (s *Store) ForgetErased(ctx context.Context) error { return nil }
+
+// PruneCandidates implements vigil.Store. It scans the history (no index on timestamps): it runs
+// in the background, seldom.
+func (s *Store) PruneCandidates(ctx context.Context, cutoff int64, keep, limit int) ([]vigil.PruneCandidate, error) {
+	rows, err := s.pool.Query(ctx, `SELECT u.tenant_id, u.uid, u.user_id FROM users u
+		WHERE EXISTS (SELECT 1 FROM user_entries e WHERE e.tenant_id = u.tenant_id AND e.user_uid = u.uid
+			AND e.type <> 'CREATE' AND e.seq <= u.last_seq - $1 AND e.timestamp < $2
+			AND e.timestamp < coalesce((SELECT min(k.timestamp) FROM user_entries k WHERE k.tenant_id = u.tenant_id
+				AND k.user_uid = u.uid AND k.seq > u.last_seq - $1 AND k.type <> 'CREATE'), $2))
+		LIMIT $3`, keep, cutoff, limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []vigil.PruneCandidate
+	for rows.Next() {
+		var c vigil.PruneCandidate
+		if err := rows.Scan(&c.TenantID, &c.UID, &c.UserID); err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, c)
+	}
+	return out, mapError(rows.Err())
+}
+
+func (t *pgTx) PruneEntries(ctx context.Context, tenantID, userUID string, createSeq int64, createBody []byte, removed []int64) error {
+	if _, err := t.tx.Exec(ctx, `UPDATE user_entries SET body = $1 WHERE tenant_id = $2 AND user_uid = $3 AND seq = $4`,
+		createBody, tenantID, userUID, createSeq); err != nil {
+		return mapError(err)
+	}
+	for _, q := range []string{`DELETE FROM user_entries WHERE tenant_id = $1 AND user_uid = $2 AND seq = ANY($3)`,
+		`DELETE FROM batch_records WHERE tenant_id = $1 AND user_uid = $2 AND seq = ANY($3)`} {
+		if _, err := t.tx.Exec(ctx, q, tenantID, userUID, removed); err != nil {
+			return mapError(err)
+		}
+	}
+	return nil
+}

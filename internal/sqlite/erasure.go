@@ -81,3 +81,43 @@ func (s *Store) ForgetErased(ctx context.Context) error {
 	}
 	return fmt.Errorf("sqlite: truncate the WAL after an erasure: %w", last)
 }
+
+// PruneCandidates implements vigil.Store. It scans the history (no index on timestamps): it runs
+// in the background, seldom.
+func (s *Store) PruneCandidates(ctx context.Context, cutoff int64, keep, limit int) ([]vigil.PruneCandidate, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT u.tenant_id, u.uid, u.user_id FROM users u
+		WHERE EXISTS (SELECT 1 FROM user_entries e WHERE e.tenant_id = u.tenant_id AND e.user_uid = u.uid
+			AND e.type <> 'CREATE' AND e.seq <= u.last_seq - ? AND e.timestamp < ?
+			AND e.timestamp < coalesce((SELECT min(k.timestamp) FROM user_entries k WHERE k.tenant_id = u.tenant_id
+				AND k.user_uid = u.uid AND k.seq > u.last_seq - ? AND k.type <> 'CREATE'), ?))
+		LIMIT ?`, keep, cutoff, keep, cutoff, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vigil.PruneCandidate
+	for rows.Next() {
+		var c vigil.PruneCandidate
+		if err := rows.Scan(&c.TenantID, &c.UID, &c.UserID); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) PruneEntries(ctx context.Context, tenantID, userUID string, createSeq int64, createBody []byte, removed []int64) error {
+	if _, err := t.q().ExecContext(ctx, `UPDATE user_entries SET body = ? WHERE tenant_id = ? AND user_uid = ? AND seq = ?`,
+		createBody, tenantID, userUID, createSeq); err != nil {
+		return err
+	}
+	for _, seq := range removed {
+		for _, q := range []string{`DELETE FROM user_entries WHERE tenant_id = ? AND user_uid = ? AND seq = ?`,
+			`DELETE FROM batch_records WHERE tenant_id = ? AND user_uid = ? AND seq = ?`} {
+			if _, err := t.q().ExecContext(ctx, q, tenantID, userUID, seq); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -89,6 +89,9 @@ func (s *Service) prepareEvent(tenant Tenant, kind Kind, body schema.Object, fla
 		hash = fingerprint[:]
 	}
 	ts := millis(body["timestamp"])
+	if err := s.checkRetention(ts); err != nil {
+		return nil, err
+	}
 	in := eventInput{tenant: tenant, kind: kind, body: body, patch: patch, proven: proven, flags: flags, rs: rs,
 		eventID: eventID, eventJSON: mustEncode(body), hash: hash, ts: ts}
 	return &eventWrite{eventID: eventID, userID: body["userId"].(string), timestamp: ts, in: in,

@@ -35,6 +35,8 @@ type Service struct {
 	wake          func()
 	// maxEndpoints bounds a tenant's webhook endpoints (negative: no bound).
 	maxEndpoints int
+	// retain is how long history is kept (0: forever; retention.go).
+	retain time.Duration
 	// keys caches the tenant of each API key hash seen (keys never change owner).
 	keys  sync.Map
 	now   func() time.Time
@@ -45,9 +47,12 @@ type Service struct {
 // Options configures a Service. Zero values pick the real clock, random ids, slog's default and
 // the risk model that ships with the server.
 type Options struct {
-	Now    func() time.Time
-	NewID  func() string
-	Logger *slog.Logger
+	// RetainHistory is how long history is kept before PruneHistory folds it away and events
+	// dated before it are refused (0: forever).
+	RetainHistory time.Duration
+	Now           func() time.Time
+	NewID         func() string
+	Logger        *slog.Logger
 	// RiskModel is the model for tenants that have not loaded their own.
 	RiskModel *risk.Model
 	// Metrics receives counts (rule failures, recomputed and refolded events); nil counts
@@ -103,7 +108,8 @@ func NewService(store Store, opts Options) (*Service, error) {
 		users:    newUserCache(cmp.Or(opts.UserCacheBytes, DefaultUserCacheBytes)),
 		metrics:  opts.Metrics,
 		wake:     opts.Wake, maxEndpoints: cmp.Or(opts.MaxWebhookEndpoints, DefaultMaxWebhookEndpoints),
-		now: opts.Now, newID: opts.NewID, log: opts.Logger}
+		retain: opts.RetainHistory,
+		now:    opts.Now, newID: opts.NewID, log: opts.Logger}
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
 	}

@@ -75,6 +75,9 @@ type Store interface {
 	// or ErrNotFound (expired sessions included: the caller checks ExpiresAt).
 	SessionByHash(ctx context.Context, tokenHash []byte) (SignedIn, error)
 
+	// PruneCandidates lists users (at most limit) that have entries, other than their creation
+	// and their keep newest entries, dated before the cutoff (epoch ms).
+	PruneCandidates(ctx context.Context, cutoff int64, keep, limit int) ([]PruneCandidate, error)
 	// ErasedAt reads when a user id was erased (milliseconds), or ErrNotFound if it never was.
 	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
 	// ForgetErased makes the data of erasures already committed unrecoverable from the store's
@@ -95,6 +98,9 @@ type Tx interface {
 	// EraseUser deletes a user's row, its history, its batch records and its webhook deliveries
 	// (with their attempts), replaces its id in stored batch answers, and records its tombstone.
 	EraseUser(ctx context.Context, e Erasure) error
+	// PruneEntries folds away part of a user's history: the creation entry (createSeq) gets
+	// createBody as its body, and the entries with the seqs removed are deleted.
+	PruneEntries(ctx context.Context, tenantID, userUID string, createSeq int64, createBody []byte, removed []int64) error
 	// ErasedAt is Store.ErasedAt in the transaction.
 	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
 
