@@ -46,6 +46,10 @@ func TestServeConsoleFlag(t *testing.T) {
 		if res.StatusCode != tc.status || !strings.Contains(string(body), tc.body) {
 			t.Errorf("%v: GET /console/signin = %d %s", tc.flags, res.StatusCode, body)
 		}
+		// The console is served inside the API's middleware: its answers carry a request id.
+		if res.Header.Get("X-Request-Id") == "" {
+			t.Errorf("%v: GET /console/signin has no X-Request-Id", tc.flags)
+		}
 		if res, err := http.Get("http://" + addr + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
 			t.Errorf("%v: the API beside the console: %v", tc.flags, err)
 		} else {

@@ -116,8 +116,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if err := announceKey(ctx, svc, stdout, addr, logging.RedactDSN(*dsn)); err != nil {
 		return err
 	}
-	srv, conns := limits.server(withConsole(*consoleOn, svc, log, httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
-		Metrics: m.Handler(), Observe: m.Observe, Limits: limits.api, RateLimiter: limiter})), log)
+	srv, conns := limits.server(httpapi.New(svc, httpapi.Options{MaxBody: *maxBody, MaxBatchBody: *maxBatchBody, Logger: log,
+		Metrics: m.Handler(), Observe: m.Observe, Limits: limits.api, RateLimiter: limiter, Mount: consoleMount(*consoleOn, svc, log)}), log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(conns.Listener(ln)) }()
 	dispatchCtx, stopDispatch := context.WithCancel(context.Background())
@@ -215,20 +215,10 @@ func parsePrefixes(list string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// withConsole serves the analyst console under /console/ beside the API, when on.
-func withConsole(on bool, svc *vigil.Service, log *slog.Logger, api http.Handler) http.Handler {
+// consoleMount is the analyst console under /console/ beside the API, when on.
+func consoleMount(on bool, svc *vigil.Service, log *slog.Logger) map[string]http.Handler {
 	if !on {
-		return api
+		return nil
 	}
-	ui := console.New(svc, console.Options{Logger: log})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/console":
-			http.Redirect(w, r, console.Prefix, http.StatusMovedPermanently)
-		case strings.HasPrefix(r.URL.Path, console.Prefix):
-			ui.ServeHTTP(w, r)
-		default:
-			api.ServeHTTP(w, r)
-		}
-	})
+	return map[string]http.Handler{console.Prefix: console.New(svc, console.Options{Logger: log})}
 }

@@ -34,6 +34,9 @@ type Options struct {
 	Limits Limits
 	// RateLimiter, when set, holds each tenant to its rate limit right after authentication.
 	RateLimiter *RateLimiter
+	// Mount serves other handlers under path prefixes ending in "/" (the console), inside the
+	// same request ids, access log, recovery and limits as the API.
+	Mount map[string]http.Handler
 }
 
 // api holds what every handler needs.
@@ -132,6 +135,9 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		}
 		sort.Strings(allowed)
 		mux.HandleFunc(rt.path, methodNotAllowed(strings.Join(allowed, ", ")))
+	}
+	for prefix, h := range opts.Mount {
+		mux.Handle(prefix, h) // the prefix without its "/" redirects to it (ServeMux)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{Message: fmt.Sprintf("No route for %s %s", r.Method, r.URL.Path)})
