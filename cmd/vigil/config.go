@@ -36,22 +36,19 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// storeConfig is how a command opens its store: the key sealing secrets at rest (a file, or
-// the environment) and each store's limits.
+// storeConfig is how a command opens its store: the keys sealing secrets at rest (nil: none,
+// see secretKeys) and each store's limits.
 type storeConfig struct {
-	keyFile string
-	sqlite  sqlite.Limits
-	pg      postgres.Limits
+	keys   *vigil.SecretKeys
+	sqlite sqlite.Limits
+	pg     postgres.Limits
 }
 
-// openStore picks the store implementation from the DSN's scheme and, when a secret key is
-// configured (secretKeys), seals webhook secrets at rest with it.
+// openStore picks the store implementation from the DSN's scheme and, with keys, seals webhook
+// secrets at rest with them.
 func openStore(ctx context.Context, dsn string, cfg storeConfig) (vigil.Store, error) {
-	keys, err := secretKeys(cfg.keyFile)
-	if err != nil {
-		return nil, err
-	}
 	var store vigil.Store
+	var err error
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
@@ -61,10 +58,10 @@ func openStore(ctx context.Context, dsn string, cfg storeConfig) (vigil.Store, e
 	default:
 		return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", logging.RedactDSN(dsn))
 	}
-	if err != nil || keys == nil {
+	if err != nil || cfg.keys == nil {
 		return store, err
 	}
-	return vigil.WithSecretKeys(store, keys), nil
+	return vigil.WithSecretKeys(store, cfg.keys), nil
 }
 
 // secretKeys reads the key that seals secrets at rest: the file keyFile names (or
@@ -104,7 +101,11 @@ func withService(ctx context.Context, dsn string, fn func(*vigil.Service) error)
 
 // withServiceOptions is withService with options.
 func withServiceOptions(ctx context.Context, dsn string, opts vigil.Options, fn func(*vigil.Service) error) error {
-	store, err := openStore(ctx, dsn, storeConfig{})
+	keys, err := secretKeys("")
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, dsn, storeConfig{keys: keys})
 	if err != nil {
 		return err
 	}

@@ -71,13 +71,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 
-	store, err := openStore(ctx, *dsn, storeConfig{keyFile: *secretKeyFile, sqlite: limits.sqlite, pg: limits.postgres})
+	keys, err := secretKeys(*secretKeyFile)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *dsn, storeConfig{keys: keys, sqlite: limits.sqlite, pg: limits.postgres})
 	if err != nil {
 		return err
 	}
 	var stopBy time.Time // set on shutdown: closing finishes by then or is abandoned
 	defer func() { finishBy(stopBy, log, "the store to close", func() { store.Close() }) }()
-	if keys, _ := secretKeys(*secretKeyFile); keys == nil {
+	if keys == nil {
 		log.Warn("no secret key is configured: webhook signing secrets are stored unencrypted; see docs/webhooks.md (--secret-key-file)")
 	}
 	allow, err := parsePrefixes(*webhookAllow)

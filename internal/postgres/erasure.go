@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -70,15 +71,8 @@ func (s *Store) PruneCandidates(ctx context.Context, cutoff int64, keep, limit i
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.PruneCandidate
-	for rows.Next() {
-		var c vigil.PruneCandidate
-		if err := rows.Scan(&c.TenantID, &c.UID, &c.UserID); err != nil {
-			return nil, mapError(err)
-		}
-		out = append(out, c)
-	}
-	return out, mapError(rows.Err())
+	candidates, err := sqlrow.Collect(rows, sqlrow.PruneCandidate)
+	return candidates, mapError(err)
 }
 
 func (t *pgTx) PruneEntries(ctx context.Context, tenantID, userUID string, createSeq int64, createBody []byte, removed []int64) error {

@@ -21,15 +21,8 @@ func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQu
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.UserRecord
-	for rows.Next() {
-		u, err := sqlrow.UserWith(rows)
-		if err != nil {
-			return nil, mapError(err)
-		}
-		out = append(out, u)
-	}
-	return out, mapError(rows.Err())
+	users, err := sqlrow.Users(rows)
+	return users, mapError(err)
 }
 
 // UnindexedUsers implements vigil.Store.
@@ -39,13 +32,6 @@ func (s *Store) UnindexedUsers(ctx context.Context, limit int) ([]vigil.UserReco
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.UserRecord
-	for rows.Next() {
-		u, err := sqlrow.UserWith(rows)
-		if err != nil {
-			return nil, mapError(err)
-		}
-		out = append(out, u)
-	}
-	return out, mapError(rows.Err())
+	users, err := sqlrow.Users(rows)
+	return users, mapError(err)
 }

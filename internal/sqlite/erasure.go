@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -95,15 +96,8 @@ func (s *Store) PruneCandidates(ctx context.Context, cutoff int64, keep, limit i
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.PruneCandidate
-	for rows.Next() {
-		var c vigil.PruneCandidate
-		if err := rows.Scan(&c.TenantID, &c.UID, &c.UserID); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	candidates, err := sqlrow.Collect(rows, sqlrow.PruneCandidate)
+	return candidates, err
 }
 
 func (t *sqlTx) PruneEntries(ctx context.Context, tenantID, userUID string, createSeq int64, createBody []byte, removed []int64) error {

@@ -16,15 +16,7 @@ func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQu
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.UserRecord
-	for rows.Next() {
-		u, err := sqlrow.UserWith(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return sqlrow.Users(rows)
 }
 
 // UnindexedUsers implements vigil.Store.
@@ -34,13 +26,5 @@ func (s *Store) UnindexedUsers(ctx context.Context, limit int) ([]vigil.UserReco
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.UserRecord
-	for rows.Next() {
-		u, err := sqlrow.UserWith(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return sqlrow.Users(rows)
 }

@@ -41,3 +41,10 @@ func parseScopes(stored string) []vigil.Scope {
 	}
 	return out
 }
+
+// PruneCandidate reads a user to prune from the columns tenant_id, uid and user_id.
+func PruneCandidate(row Rows) (vigil.PruneCandidate, error) {
+	var c vigil.PruneCandidate
+	err := row.Scan(&c.TenantID, &c.UID, &c.UserID)
+	return c, err
+}

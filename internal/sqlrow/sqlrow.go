@@ -107,6 +107,11 @@ type Row interface {
 	Scan(dest ...any) error
 }
 
+// Users reads every remaining row as a user, from the columns UserWith reads.
+func Users(rows Rows) ([]vigil.UserRecord, error) {
+	return Collect(rows, func(r Rows) (vigil.UserRecord, error) { return UserWith(r) })
+}
+
 // UserWith reads a user from the columns tenant_id, uid, user_id, kind, profile, evaluation,
 // risk, rules, max_timestamp, last_seq, created_at, updated_at and terms, followed by the
 // columns extra scans.

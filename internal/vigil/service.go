@@ -80,8 +80,9 @@ type Metrics interface {
 	// (rules.ReasonTime, ReasonMemory or ReasonError): a bounded label. Which tenant's rule
 	// failed is in the log and on GET /rules/{ruleInstanceId}.
 	RuleFailed(reason string)
-	// EventRecomputed counts an event whose outcome, computed before its write, went stale
-	// (another write of its user committed first) and was computed again.
+	// EventRecomputed counts a write (an event, a create or update, a batch record) whose
+	// outcome, computed before its transaction, went stale (another write of its user or a
+	// change of the tenant's configuration committed first) and was computed again.
 	EventRecomputed()
 	// HistoryRefolded records a late event's refold of its user's history, which held entries
 	// entries: the one cost of an event that grows with the history's length.
