@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,72 +14,311 @@ import (
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
-// An action is a change an analyst makes to a user from its page: a field of the profile set to
-// one of its values, with a required reason. Each is an ordinary user event through
-// Service.ApplyEvent, so rules, risk and webhooks run as for an API write, and it appears in the
-// timeline with origin CONSOLE and the analyst as actor.
-type action struct {
+// Every action is a change an analyst makes to a user from its page, with a required reason. Each
+// is an ordinary user event through Service.ApplyEvent (the one write path), so rules, risk and
+// webhooks run as for an API write, it appears in the timeline with origin CONSOLE and the
+// analyst as actor, and its audit record names console:EMAIL. What differs between actions is
+// only the event's patch and query flags, made by a builder from the form.
+
+// enumAction sets a field of the profile to one of its values (state, KYC status).
+type enumAction struct {
 	// field is the profile object the value goes to, with the value's key and the reason's.
 	field, valueKey, reasonKey string
 	values                     []string
 }
 
-// actions are the console's actions by their path segment. The values are Flagright's enums.
-var actions = map[string]action{
+// enumActions are the console's field actions by their path segment. The values are
+// Flagright's enums.
+var enumActions = map[string]enumAction{
 	"state": {field: "userStateDetails", valueKey: "state", reasonKey: "reason",
 		values: []string{"ACTIVE", "SUSPENDED", "BLOCKED", "DORMANT", "TERMINATED", "UNACCEPTABLE", "CREATED"}},
 	"kyc": {field: "kycStatusDetails", valueKey: "status", reasonKey: "reason",
 		values: []string{"SUCCESSFUL", "FAILED", "NOT_STARTED", "IN_PROGRESS", "EXPIRED", "NEW", "CANCELLED", "MANUAL_REVIEW", "EDD_IN_PROGRESS"}},
 }
 
-// maxReason bounds an action's reason.
-const maxReason = 1000
+// riskLevels are Flagright's risk levels, lowest first.
+var riskLevels = []string{"VERY_LOW", "LOW", "MEDIUM", "HIGH", "VERY_HIGH"}
+
+// riskModes are what the risk action does: set a level and lock it (or lock the current one
+// when no level is given), set a level for this write only (the next write recomputes), or
+// release the lock (the level is recomputed at once). They are the API's lockKycRiskLevel /
+// lockCraRiskLevel flags and kycRiskLevel / riskLevel fields (docs/risk.md), sent as an event.
+var riskModes = []string{"lock", "set", "release"}
+
+// Bounds of the forms' fields.
+const (
+	maxReason  = 1000
+	maxComment = 4000
+	maxTagKey  = 200
+	maxTagText = 1000
+)
+
+// change is what an action writes: the event's patch of the profile (nil for none), its flags,
+// its reason and description, and what the log line may say about it (never personal data).
+type change struct {
+	patch       schema.Object
+	flags       vigil.Flags
+	reason      string
+	description string
+	logValue    string
+}
+
+// current is what the actions that depend on the user read of it first: its profile, and
+// whether its KRS and CRA levels are locked.
+type current struct {
+	profile schema.Object
+	locked  map[string]bool
+}
+
+// builders make an action's change from its form and the user as it is.
+var builders = map[string]func(r *http.Request, user current) (change, error){
+	"state":   enumBuilder("state"),
+	"kyc":     enumBuilder("kyc"),
+	"risk":    riskChange,
+	"tag":     tagChange,
+	"untag":   untagChange,
+	"comment": commentChange,
+}
+
+// invalid is the error of a form that cannot be sent: nothing is written.
+func invalid(format string, args ...any) error {
+	return &vigil.Error{Code: vigil.CodeInvalid, Message: fmt.Sprintf(format, args...) + "; nothing was changed"}
+}
+
+// reasonOf reads the form's required reason.
+func reasonOf(r *http.Request) (string, error) {
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" || utf8.RuneCountInString(reason) > maxReason {
+		return "", invalid("A reason is required (at most %d characters)", maxReason)
+	}
+	return reason, nil
+}
+
+func enumBuilder(name string) func(*http.Request, current) (change, error) {
+	act := enumActions[name]
+	return func(r *http.Request, _ current) (change, error) {
+		value := r.PostFormValue("value")
+		if !slices.Contains(act.values, value) {
+			return change{}, invalid("%q is not one of %s", value, strings.Join(act.values, ", "))
+		}
+		reason, err := reasonOf(r)
+		if err != nil {
+			return change{}, err
+		}
+		return change{patch: schema.Object{act.field: schema.Object{act.valueKey: value, act.reasonKey: reason}},
+			reason: reason, description: fmt.Sprintf("%s set to %s", act.valueKey, value), logValue: value}, nil
+	}
+}
+
+// riskChange sets, locks or releases the KRS or CRA level.
+func riskChange(r *http.Request, user current) (change, error) {
+	score, level, mode := r.PostFormValue("score"), r.PostFormValue("level"), r.PostFormValue("mode")
+	field, name := "kycRiskLevel", "KRS"
+	switch score {
+	case "KRS":
+	case "CRA":
+		field, name = "riskLevel", "CRA"
+	default:
+		return change{}, invalid("%q is neither KRS nor CRA", score)
+	}
+	if level != "" && !slices.Contains(riskLevels, level) {
+		return change{}, invalid("%q is not one of %s", level, strings.Join(riskLevels, ", "))
+	}
+	reason, err := reasonOf(r)
+	if err != nil {
+		return change{}, err
+	}
+	c := change{reason: reason, logValue: name + " " + mode}
+	yes, no := true, false
+	lock := &c.flags.LockKYCRiskLevel
+	if score == "CRA" {
+		lock = &c.flags.LockCRARiskLevel
+	}
+	switch mode {
+	case "lock":
+		*lock = &yes
+		c.description = name + " level locked at the current level"
+		if level != "" {
+			c.description = name + " level set to " + level + " and locked"
+		}
+	case "set":
+		if level == "" {
+			return change{}, invalid("Choose the level to set")
+		}
+		// A level set by hand without the lock flag is ignored while the level is locked
+		// (docs/risk.md): say so rather than write an event that changes nothing.
+		if user.locked[score] {
+			return change{}, invalid("The %s level is locked; set and lock it, or release the lock first", name)
+		}
+		c.description = name + " level set to " + level + " until the next write"
+	case "release":
+		if level != "" {
+			return change{}, invalid("A release recomputes the level; choose no level")
+		}
+		*lock = &no
+		c.description = name + " level lock released"
+	default:
+		return change{}, invalid("%q is not one of %s", mode, strings.Join(riskModes, ", "))
+	}
+	if level != "" {
+		c.patch = schema.Object{field: level}
+	}
+	return c, nil
+}
+
+// tagChange adds a tag, or replaces the value of the tag with its key (Flagright's tags merge by
+// key).
+func tagChange(r *http.Request, user current) (change, error) {
+	key, value := strings.TrimSpace(r.PostFormValue("key")), strings.TrimSpace(r.PostFormValue("value"))
+	if key == "" || utf8.RuneCountInString(key) > maxTagKey || value == "" || utf8.RuneCountInString(value) > maxTagText {
+		return change{}, invalid("A tag needs a key (at most %d characters) and a value (at most %d)", maxTagKey, maxTagText)
+	}
+	if err := editable(user.profile, key); err != nil {
+		return change{}, err
+	}
+	reason, err := reasonOf(r)
+	if err != nil {
+		return change{}, err
+	}
+	return change{patch: schema.Object{"tags": []any{schema.Object{"key": key, "value": value}}}, reason: reason,
+		description: "tag " + key + " set to " + value, logValue: "tag"}, nil
+}
+
+// untagChange removes the tags with a key: a patch tag with a null value (schema.MergePatch).
+func untagChange(r *http.Request, user current) (change, error) {
+	key := r.PostFormValue("key")
+	if !slices.ContainsFunc(tagsOf(user.profile), func(t schema.Object) bool { return t["key"] == key }) {
+		return change{}, invalid("The user has no tag %q", key)
+	}
+	if err := editable(user.profile, key); err != nil {
+		return change{}, err
+	}
+	reason, err := reasonOf(r)
+	if err != nil {
+		return change{}, err
+	}
+	return change{patch: schema.Object{"tags": []any{schema.Object{"key": key, "value": nil}}}, reason: reason,
+		description: "tag " + key + " removed", logValue: "untag"}, nil
+}
+
+// editable refuses a change of a tag the client marked isEditable false: Flagright's meaning is
+// that operators may not edit it in the console.
+func editable(profile schema.Object, key string) error {
+	for _, t := range tagsOf(profile) {
+		if t["key"] == key && t["isEditable"] == false {
+			return invalid("Tag %q is marked not editable in the console (isEditable: false)", key)
+		}
+	}
+	return nil
+}
+
+// tagsOf is a profile's tags.
+func tagsOf(profile schema.Object) []schema.Object {
+	list, _ := profile["tags"].([]any)
+	out := make([]schema.Object, 0, len(list))
+	for _, t := range list {
+		if obj, ok := t.(schema.Object); ok {
+			out = append(out, obj)
+		}
+	}
+	return out
+}
+
+// commentChange writes a comment: an event that changes nothing, whose reason is the comment.
+// The comment is its own reason.
+func commentChange(r *http.Request, _ current) (change, error) {
+	text := strings.TrimSpace(r.PostFormValue("comment"))
+	if text == "" || utf8.RuneCountInString(text) > maxComment {
+		return change{}, invalid("A comment needs text (at most %d characters)", maxComment)
+	}
+	return change{reason: text, description: "comment", logValue: "comment"}, nil
+}
 
 // act applies an action (the analyst role or above; the form's CSRF token checked by signedIn).
 func (c *console) act(w http.ResponseWriter, r *http.Request, in vigil.SignedIn) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	kind, ok := kinds[r.PathValue("kind")]
-	act, known := actions[r.PathValue("action")]
+	build, known := builders[r.PathValue("action")]
 	if !ok || !known {
 		c.fail(w, r, in, &vigil.Error{Code: vigil.CodeNotFound, Message: "No such action"})
 		return
 	}
-	value := r.PostFormValue("value")
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	switch {
-	case !slices.Contains(act.values, value):
-		c.fail(w, r, in, &vigil.Error{Code: vigil.CodeInvalid, Message: fmt.Sprintf("%q is not one of %s", value, strings.Join(act.values, ", "))})
-		return
-	case reason == "" || utf8.RuneCountInString(reason) > maxReason:
-		c.fail(w, r, in, &vigil.Error{Code: vigil.CodeInvalid, Message: fmt.Sprintf("A reason is required (at most %d characters); nothing was changed", maxReason)})
-		return
-	}
 	userID := r.PathValue("userId")
-	attributes := "updatedConsumerUserAttributes"
-	if kind == vigil.Business {
-		attributes = "updatedBusinessUserAttributes"
+	// The user as it is: reading it first also answers 404 for an unknown user before the form
+	// is judged. (What the builders check of it is advice to the analyst; the write itself is
+	// judged by the write path.)
+	user, err := c.current(r.Context(), in, kind, userID)
+	if err != nil {
+		c.fail(w, r, in, err)
+		return
 	}
-	event := schema.Object{
-		"userId":           userID,
-		"eventId":          "console-" + vigil.RandomToken()[:22],
-		"timestamp":        json.Number(strconv.FormatInt(c.now().UnixMilli(), 10)),
-		"reason":           reason,
-		"eventDescription": fmt.Sprintf("%s set to %s in the console by %s", act.valueKey, value, in.Analyst.Email),
-		"origin":           "CONSOLE",
-		"actor":            in.Analyst.String(),
-		attributes:         schema.Object{act.field: schema.Object{act.valueKey: value, act.reasonKey: reason}},
+	ch, err := build(r, user)
+	if err != nil {
+		c.fail(w, r, in, err)
+		return
 	}
-	// The audit record names the analyst (the event carries it as actor too).
-	ctx := r.Context()
-	if caller := vigil.CallerOf(ctx); caller != nil {
-		caller.Actor, caller.Tenant = "console:"+in.Analyst.Email, in.Tenant.Name
-	} else {
-		ctx = vigil.WithCaller(ctx, &vigil.Caller{Actor: "console:" + in.Analyst.Email, Tenant: in.Tenant.Name})
-	}
-	if _, err := c.svc.ApplyEvent(ctx, in.Tenant, kind, event, vigil.Flags{}); err != nil {
+	ctx := asAnalyst(r.Context(), in)
+	if _, err := c.svc.ApplyEvent(ctx, in.Tenant, kind, c.event(kind, userID, in, ch), ch.flags); err != nil {
 		c.fail(w, r, in, err)
 		return
 	}
 	// No user id in the log: ids are personal data (the audit log has the change).
-	c.log.InfoContext(ctx, "console action", "analyst", in.Analyst.Email, "action", r.PathValue("action"), "value", value)
+	c.log.InfoContext(ctx, "console action", "analyst", in.Analyst.Email, "action", r.PathValue("action"), "value", ch.logValue)
 	http.Redirect(w, r, userPath(kind, userID), http.StatusSeeOther)
+}
+
+// current reads the user's profile and whether its levels are locked (a user not assessed yet
+// has no lock).
+func (c *console) current(ctx context.Context, in vigil.SignedIn, kind vigil.Kind, userID string) (current, error) {
+	reply, err := c.svc.User(ctx, in.Tenant, kind, userID)
+	if err != nil {
+		return current{}, err
+	}
+	user := current{locked: map[string]bool{}}
+	if user.profile, err = schema.DecodeObject(reply); err != nil {
+		return current{}, err
+	}
+	if explained, err := c.svc.ExplainRisk(ctx, in.Tenant, kind, userID); err == nil {
+		risk, err := schema.DecodeObject(explained)
+		if err != nil {
+			return current{}, err
+		}
+		for score, key := range map[string]string{"KRS": "kyc", "CRA": "cra"} {
+			s, _ := risk[key].(schema.Object)
+			user.locked[score] = s["locked"] == true
+		}
+	}
+	return user, nil
+}
+
+// event is the user event of an action: a console eventId, the console's clock, origin CONSOLE
+// and the analyst as actor (both kept with the event and shown by the timeline).
+func (c *console) event(kind vigil.Kind, userID string, in vigil.SignedIn, ch change) schema.Object {
+	event := schema.Object{
+		"userId":           userID,
+		"eventId":          "console-" + vigil.RandomToken()[:22],
+		"timestamp":        json.Number(strconv.FormatInt(c.now().UnixMilli(), 10)),
+		"reason":           ch.reason,
+		"eventDescription": ch.description + " in the console by " + in.Analyst.Email,
+		"origin":           "CONSOLE",
+		"actor":            in.Analyst.String(),
+	}
+	if ch.patch != nil {
+		attributes := "updatedConsumerUserAttributes"
+		if kind == vigil.Business {
+			attributes = "updatedBusinessUserAttributes"
+		}
+		event[attributes] = ch.patch
+	}
+	return event
+}
+
+// asAnalyst makes the analyst the caller of the write, so its audit record names console:EMAIL
+// (the event carries the analyst as actor too).
+func asAnalyst(ctx context.Context, in vigil.SignedIn) context.Context {
+	if caller := vigil.CallerOf(ctx); caller != nil {
+		caller.Actor, caller.Tenant = "console:"+in.Analyst.Email, in.Tenant.Name
+		return ctx
+	}
+	return vigil.WithCaller(ctx, &vigil.Caller{Actor: "console:" + in.Analyst.Email, Tenant: in.Tenant.Name})
 }
