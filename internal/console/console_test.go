@@ -43,6 +43,7 @@ func (c *clock) advance(d time.Duration) {
 type fixture struct {
 	srv    *httptest.Server
 	svc    *vigil.Service
+	store  vigil.Store
 	tenant vigil.Tenant
 	clock  *clock
 }
@@ -53,7 +54,8 @@ func newFixture(t *testing.T, b storetest.Backend, tls bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{now: time.UnixMilli(1_800_000_000_000)}
-	svc, err := vigil.NewService(b.Open(t), vigil.Options{Now: clk.Now})
+	store := b.Open(t)
+	svc, err := vigil.NewService(store, vigil.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +83,7 @@ func newFixture(t *testing.T, b storetest.Backend, tls bool) *fixture {
 		srv.Start()
 	}
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, svc: svc, tenant: tenant, clock: clk}
+	return &fixture{srv: srv, svc: svc, store: store, tenant: tenant, clock: clk}
 }
 
 // browser is a client with a cookie jar that does not follow redirects.
@@ -93,7 +95,9 @@ type browser struct {
 
 func (f *fixture) browser(t *testing.T) *browser {
 	jar, _ := cookiejar.New(nil)
-	client := f.srv.Client()
+	// A client of its own (the server's is shared), so browsers keep their own cookies.
+	client := new(http.Client)
+	*client = *f.srv.Client()
 	client.Jar = jar
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &browser{t: t, f: f, client: client}

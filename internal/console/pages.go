@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -136,55 +137,34 @@ func dayMillis(s string, end bool) (int64, error) {
 // kinds maps the user page's path segment to the user type.
 var kinds = map[string]vigil.Kind{"consumer": vigil.Consumer, "business": vigil.Business}
 
-// userPage shows a user: the profile (or, with asOf, the profile as it was then), its risk with
-// each factor's contribution, its latest rule results with hits first, and its timeline.
+// userPage shows a user: the profile, its risk with each factor's contribution, its rule results
+// with hits first, its webhook deliveries and its timeline. With asOf (a time) or entry (a
+// history entry's seq), the profile, risk and rule results are those right after that entry
+// (Service.UserAt).
 func (c *console) userPage(w http.ResponseWriter, r *http.Request, in vigil.SignedIn) {
 	kind, ok := kinds[r.PathValue("kind")]
 	if !ok {
 		c.fail(w, r, in, &vigil.Error{Code: vigil.CodeNotFound, Message: "No such page"})
 		return
 	}
-	ctx, userID := r.Context(), r.PathValue("userId")
-	data := struct {
-		Kind, UserID, Path, AsOf, Profile string
-		AsOfMillis                        int64
-		Risk                              map[string]any
-		Rules                             map[string]any
-		Timeline                          []any
-		// CanAct shows the actions' forms (analysts and admins); Actions are their values.
-		CanAct  bool
-		Actions map[string][]string
-	}{CanAct: in.Analyst.Role.Allows(vigil.RoleAnalyst), Actions: map[string][]string{"state": actions["state"].values, "kyc": actions["kyc"].values},
-		Kind: strings.ToLower(string(kind)), UserID: userID, Path: userPath(kind, userID), AsOf: strings.TrimSpace(r.URL.Query().Get("asOf"))}
-	var profile []byte
+	ctx, userID, q := r.Context(), r.PathValue("userId"), r.URL.Query()
+	data := userData{CanAct: in.Analyst.Role.Allows(vigil.RoleAnalyst),
+		Actions: map[string][]string{"state": enumActions["state"].values, "kyc": enumActions["kyc"].values, "level": riskLevels},
+		Kind:    strings.ToLower(string(kind)), UserID: userID, Path: userPath(kind, userID),
+		AsOf: strings.TrimSpace(q.Get("asOf")), Entry: strings.TrimSpace(q.Get("entry"))}
 	var err error
-	if data.AsOf != "" {
-		if data.AsOfMillis, err = strconv.ParseInt(data.AsOf, 10, 64); err != nil || data.AsOfMillis < 0 {
-			c.fail(w, r, in, &vigil.Error{Code: vigil.CodeInvalid, Message: fmt.Sprintf("%q is not a time in epoch milliseconds", data.AsOf)})
-			return
-		}
-		profile, err = c.svc.UserAsOf(ctx, in.Tenant, kind, userID, data.AsOfMillis)
+	if data.AsOf != "" || data.Entry != "" {
+		err = c.pointInTime(ctx, in, kind, &data)
 	} else {
-		profile, err = c.svc.User(ctx, in.Tenant, kind, userID)
+		err = c.latest(ctx, in, kind, &data)
 	}
-	if err != nil {
-		c.fail(w, r, in, err)
-		return
-	}
-	data.Profile = indent(profile)
-	timeline, err := c.svc.Timeline(ctx, in.Tenant, kind, userID)
 	if err == nil {
-		data.Timeline, err = field[[]any](timeline, "entries")
+		err = c.deliveries(ctx, in, kind, strings.TrimSpace(q.Get("deliveries")), &data)
 	}
-	if err == nil && data.AsOf == "" {
-		if riskJSON, rerr := c.svc.ExplainRisk(ctx, in.Tenant, kind, userID); rerr == nil {
-			data.Risk, err = decodeMap(riskJSON)
-		} // not assessed yet: the page shows no risk
-		if err == nil {
-			var rulesJSON []byte
-			if rulesJSON, err = c.svc.UserRules(ctx, in.Tenant, kind, userID); err == nil {
-				data.Rules, err = ruleRows(rulesJSON)
-			}
+	if err == nil {
+		var timeline []byte
+		if timeline, err = c.svc.Timeline(ctx, in.Tenant, kind, userID); err == nil {
+			data.Timeline, err = field[[]any](timeline, "entries")
 		}
 	}
 	if err != nil {
@@ -192,6 +172,122 @@ func (c *console) userPage(w http.ResponseWriter, r *http.Request, in vigil.Sign
 		return
 	}
 	c.render(w, r, http.StatusOK, "user", page{Analyst: &in.Analyst, Tenant: in.Tenant.Name, CSRF: in.Session.CSRF, Data: data})
+}
+
+// userData is the user page's data.
+type userData struct {
+	Kind, UserID, Path, Profile string
+	// AsOf and Entry are the point in time asked for (empty: now); Seq, Timestamp and ResultsSeq
+	// say which entry was shown and which write's results.
+	AsOf, Entry                string
+	Seq, Timestamp, ResultsSeq int64
+	Risk                       map[string]any
+	// RiskDetails are the point in time's scores when its entry kept no factors.
+	RiskDetails map[string]any
+	Rules       map[string]any
+	Timeline    []any
+	Deliveries  []any
+	// MoreDeliveries is the link to the next page of deliveries.
+	MoreDeliveries string
+	// CanAct shows the actions' forms (analysts and admins); Actions are their choices and Tags
+	// the user's current tags (the ones a removal may name).
+	CanAct  bool
+	Actions map[string][]string
+	Tags    []schema.Object
+}
+
+// latest fills the page with the user as it is: the profile, the risk explanation and the
+// latest rule results.
+func (c *console) latest(ctx context.Context, in vigil.SignedIn, kind vigil.Kind, data *userData) error {
+	profile, err := c.svc.User(ctx, in.Tenant, kind, data.UserID)
+	if err != nil {
+		return err
+	}
+	data.Profile = indent(profile)
+	if p, err := schema.DecodeObject(profile); err == nil {
+		data.Tags = tagsOf(p)
+	}
+	if riskJSON, rerr := c.svc.ExplainRisk(ctx, in.Tenant, kind, data.UserID); rerr == nil {
+		if data.Risk, err = decodeMap(riskJSON); err != nil {
+			return err
+		}
+	} // not assessed yet: the page shows no risk
+	rulesJSON, err := c.svc.UserRules(ctx, in.Tenant, kind, data.UserID)
+	if err != nil {
+		return err
+	}
+	data.Rules, err = ruleRows(rulesJSON)
+	return err
+}
+
+// pointInTime fills the page with the user right after the entry asked for.
+func (c *console) pointInTime(ctx context.Context, in vigil.SignedIn, kind vigil.Kind, data *userData) error {
+	var asOf, seq int64
+	var err error
+	if data.AsOf != "" {
+		if asOf, err = strconv.ParseInt(data.AsOf, 10, 64); err != nil || asOf < 0 {
+			return &vigil.Error{Code: vigil.CodeInvalid, Message: fmt.Sprintf("%q is not a time in epoch milliseconds", data.AsOf)}
+		}
+	}
+	if data.Entry != "" {
+		if seq, err = strconv.ParseInt(data.Entry, 10, 64); err != nil || seq <= 0 {
+			return &vigil.Error{Code: vigil.CodeInvalid, Message: fmt.Sprintf("%q is not a history entry's number", data.Entry)}
+		}
+	}
+	reply, err := c.svc.UserAt(ctx, in.Tenant, kind, data.UserID, asOf, seq)
+	if err != nil {
+		return err
+	}
+	var at struct {
+		Seq        int64           `json:"seq"`
+		Timestamp  int64           `json:"timestamp"`
+		Profile    json.RawMessage `json:"profile"`
+		Results    json.RawMessage `json:"results"`
+		ResultsSeq int64           `json:"resultsSeq"`
+		Risk       json.RawMessage `json:"risk"`
+	}
+	if err := json.Unmarshal(reply, &at); err != nil {
+		return err
+	}
+	data.Seq, data.Timestamp, data.ResultsSeq, data.Profile = at.Seq, at.Timestamp, at.ResultsSeq, indent(at.Profile)
+	if len(at.Risk) > 0 {
+		if data.Risk, err = decodeMap(at.Risk); err != nil {
+			return err
+		}
+	}
+	if len(at.Results) > 0 {
+		if data.Rules, err = ruleRows(at.Results); err != nil {
+			return err
+		}
+		if data.Risk == nil {
+			data.RiskDetails, _ = data.Rules["riskScoreDetails"].(schema.Object)
+		}
+	}
+	return nil
+}
+
+// deliveries fills the page's webhook deliveries: a page of them from the cursor.
+func (c *console) deliveries(ctx context.Context, in vigil.SignedIn, kind vigil.Kind, cursor string, data *userData) error {
+	reply, err := c.svc.UserDeliveries(ctx, in.Tenant, kind, data.UserID, cursor, 0)
+	if err != nil {
+		return err
+	}
+	m, err := decodeMap(reply)
+	if err != nil {
+		return err
+	}
+	data.Deliveries, _ = m["deliveries"].([]any)
+	if next, _ := m["next"].(string); next != "" {
+		more := url.Values{"deliveries": {next}}
+		if data.AsOf != "" {
+			more.Set("asOf", data.AsOf)
+		}
+		if data.Entry != "" {
+			more.Set("entry", data.Entry)
+		}
+		data.MoreDeliveries = data.Path + "?" + more.Encode()
+	}
+	return nil
 }
 
 // ruleRows is the latest rule results with the hit rules first (then by rule id).

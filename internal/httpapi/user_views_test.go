@@ -163,15 +163,18 @@ func TestUserSearchBadInput(t *testing.T) {
 func TestTimelineAndAsOf(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		s := newServer(t, b)
+		var answers []schema.Object // each write's answer, in arrival order
 		for _, w := range []struct{ path, body string }{
 			{"/consumer/users", `{"userId":"u1","createdTimestamp":1700000001000,"userStateDetails":{"state":"CREATED"},"userDetails":{"name":{"firstName":"Al"}}}`},
 			{"/events/consumer/user", `{"userId":"u1","eventId":"e1","timestamp":1700000003000,"updatedConsumerUserAttributes":{"userStateDetails":{"state":"ACTIVE"}}}`},
 			// Late: it folds before e1, and the timeline shows it there.
 			{"/events/consumer/user", `{"userId":"u1","eventId":"e2","timestamp":1700000002000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"firstName":"Alan"}}}}`},
 		} {
-			if r := s.post(t, w.path, w.body); r.status != http.StatusCreated {
+			r := s.post(t, w.path, w.body)
+			if r.status != http.StatusCreated {
 				t.Fatalf("POST %s: %d %s", w.path, r.status, r.body)
 			}
+			answers = append(answers, r.object(t))
 		}
 		r := s.get(t, "/consumer/users/u1/timeline")
 		if r.status != http.StatusOK {
@@ -197,16 +200,20 @@ func TestTimelineAndAsOf(t *testing.T) {
 		if c := change(2); c["path"] != "createdTimestamp" || c["before"] != nil {
 			t.Errorf("the creation's first change = %v", c)
 		}
+		// The results are those of the newest write (by arrival) among the entries folded so
+		// far: the creation's alone, then the late e2's (the third write), computed on the whole
+		// history it arrived into.
 		for _, tc := range []struct {
 			asOf        string
 			state, name string
+			results     int
 		}{
-			{"1700000001000", "CREATED", "Al"},
-			{"1700000001999", "CREATED", "Al"},
-			{"1700000002000", "CREATED", "Alan"},
-			{"1700000002999", "CREATED", "Alan"},
-			{"1700000003000", "ACTIVE", "Alan"},
-			{"99999999999999", "ACTIVE", "Alan"},
+			{"1700000001000", "CREATED", "Al", 0},
+			{"1700000001999", "CREATED", "Al", 0},
+			{"1700000002000", "CREATED", "Alan", 2},
+			{"1700000002999", "CREATED", "Alan", 2},
+			{"1700000003000", "ACTIVE", "Alan", 2},
+			{"99999999999999", "ACTIVE", "Alan", 2},
 		} {
 			r := s.get(t, "/consumer/users/u1?asOf="+tc.asOf)
 			if r.status != http.StatusOK {
@@ -216,6 +223,14 @@ func TestTimelineAndAsOf(t *testing.T) {
 			if p["userStateDetails"].(schema.Object)["state"] != tc.state || p["userDetails"].(schema.Object)["name"].(schema.Object)["firstName"] != tc.name {
 				t.Errorf("asOf %s = %s, want state %s and name %s", tc.asOf, r.body, tc.state, tc.name)
 			}
+			for _, f := range []string{"executedRules", "hitRules", "riskScoreDetails", "status"} {
+				if want := answers[tc.results][f]; want == nil || !schema.Equal(p[f], want) {
+					t.Errorf("asOf %s: %s = %v, want write %d's %v", tc.asOf, f, p[f], tc.results+1, want)
+				}
+			}
+		}
+		if schema.Equal(answers[0]["riskScoreDetails"], answers[2]["riskScoreDetails"]) {
+			t.Error("the creation and e2 scored the same: the case cannot tell their results apart")
 		}
 		assertError(t, s.get(t, "/consumer/users/u1?asOf=1700000000999"), http.StatusNotFound)
 		for _, bad := range []string{"asOf=", "asOf=soon", "asOf=-5", "asOf=1&asOf=2"} {

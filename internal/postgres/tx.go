@@ -245,6 +245,13 @@ func (s *Store) UserEntries(ctx context.Context, tenantID, userUID string) ([]vi
 	return readEntries(ctx, s.pool, tenantID, userUID)
 }
 
+// EntryResults implements vigil.Store.
+func (s *Store) EntryResults(ctx context.Context, tenantID, userUID string, seq int64) (vigil.Entry, error) {
+	e, err := sqlrow.EntryWithRisk(s.pool.QueryRow(ctx, `SELECT `+entryColumns+`, risk FROM user_entries
+		WHERE tenant_id = $1 AND user_uid = $2 AND seq = $3`, tenantID, userUID, seq))
+	return e, mapError(err)
+}
+
 // UserWithResponse implements vigil.Store.
 func (s *Store) UserWithResponse(ctx context.Context, tenantID, userID string) (vigil.UserRecord, []byte, error) {
 	var response []byte

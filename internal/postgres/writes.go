@@ -68,8 +68,8 @@ func newTable(name, columns string, types ...string) *table {
 
 var (
 	entriesTable = newTable("user_entries", `tenant_id, user_uid, seq, type, timestamp, event_kind,
-		event_id, body, request_hash, evaluation, response, shadow, created_at`,
-		"text", "text", "bigint", "text", "bigint", "text", "text", "bytea", "bytea", "bytea", "bytea", "bytea", "bigint")
+		event_id, body, request_hash, evaluation, response, shadow, risk, created_at`,
+		"text", "text", "bigint", "text", "bigint", "text", "text", "bytea", "bytea", "bytea", "bytea", "bytea", "bytea", "bigint")
 	deliveriesTable = newTable("webhook_deliveries", sqlrow.DeliveryColumns,
 		"text", "text", "text", "text", "bigint", "text", "bytea", "text", "bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint")
 	// auditTable takes a change's unsealed audit record (the sealer fills seq and the hashes).
@@ -102,7 +102,7 @@ func placeholders(first int, types []string, cast bool) string {
 
 func entryArgs(e vigil.Entry) []any {
 	return []any{e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
-		e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.CreatedAt}
+		e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.Risk, e.CreatedAt}
 }
 
 func deliveryArgs(d vigil.Delivery) []any {

@@ -75,7 +75,9 @@ func DeepCopy(v any) any {
 //
 // One exception, as Flagright does it: the top-level "tags" array merges by tag "key" (a patch
 // tag replaces the stored tags with its key, new keys are appended, other tags stay), and
-// "tags": null removes every tag.
+// "tags": null removes every tag. A patch tag whose "value" is null removes the stored tags with
+// its key and adds none (a Vigil extension: Flagright's merge by key cannot remove one tag, and
+// such a tag was refused before, as a tag needs a value).
 func MergePatch(target, patch Object) Object {
 	out := mergeObject(target, patch)
 	if tags, ok := patch["tags"].([]any); ok {
@@ -123,7 +125,16 @@ func mergeTags(stored any, patch []any) []any {
 		}
 	}
 	for _, t := range patch {
+		if obj, ok := t.(Object); ok && removesTag(obj) {
+			continue
+		}
 		out = append(out, StripNulls(DeepCopy(t)))
 	}
 	return out
+}
+
+// removesTag reports whether a patch tag removes its key: its value is present and null.
+func removesTag(tag Object) bool {
+	v, present := tag["value"]
+	return present && v == nil
 }

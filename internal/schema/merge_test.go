@@ -33,6 +33,8 @@ func TestMergePatch(t *testing.T) {
 		{"tags merge by key", `{"tags":[{"key":"a","value":"1"},{"key":"b","value":"2"}]}`,
 			`{"tags":[{"key":"b","value":"3"},{"key":"c","value":"4"}]}`,
 			`{"tags":[{"key":"a","value":"1"},{"key":"b","value":"3"},{"key":"c","value":"4"}]}`},
+		{"a tag with a null value removes its key", `{"tags":[{"key":"a","value":"1"},{"key":"b","value":"2"}]}`,
+			`{"tags":[{"key":"a","value":null},{"key":"z","value":null}]}`, `{"tags":[{"key":"b","value":"2"}]}`},
 		{"tags null removes all", `{"tags":[{"key":"a","value":"1"}],"x":1}`, `{"tags":null}`, `{"x":1}`},
 		{"tags on a user without tags", `{}`, `{"tags":[{"key":"a","value":"1"}]}`, `{"tags":[{"key":"a","value":"1"}]}`},
 		{"nested tags replace like any array", `{"d":{"tags":[{"key":"a","value":"1"}]}}`, `{"d":{"tags":[{"key":"b","value":"2"}]}}`, `{"d":{"tags":[{"key":"b","value":"2"}]}}`},

@@ -48,7 +48,7 @@ const (
 	qReadEvent = `SELECT ` + entryColumns + ` FROM user_entries
 		WHERE tenant_id = ? AND event_kind = ? AND event_id = ?`
 	qInsertEntry = `INSERT INTO user_entries (tenant_id, user_uid, seq, type, timestamp, event_kind,
-		event_id, body, request_hash, evaluation, response, shadow, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		event_id, body, request_hash, evaluation, response, shadow, risk, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qInsertTerm = `INSERT INTO user_terms (tenant_id, term, created_at, uid) VALUES (?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`
 	qDeleteTerm     = `DELETE FROM user_terms WHERE tenant_id = ? AND term = ? AND created_at = ? AND uid = ?`
@@ -200,7 +200,7 @@ func (t *sqlTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind,
 func (t *sqlTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
 	_, err := t.q().ExecContext(ctx, qInsertEntry,
 		e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
-		e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.CreatedAt)
+		e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.Risk, e.CreatedAt)
 	return duplicate(err)
 }
 
@@ -359,6 +359,13 @@ func (s *Store) User(ctx context.Context, tenantID, userID string) (vigil.UserRe
 // UserEntries implements vigil.Store.
 func (s *Store) UserEntries(ctx context.Context, tenantID, userUID string) ([]vigil.Entry, error) {
 	return readEntries(ctx, s.reads(), tenantID, userUID)
+}
+
+// EntryResults implements vigil.Store.
+func (s *Store) EntryResults(ctx context.Context, tenantID, userUID string, seq int64) (vigil.Entry, error) {
+	e, err := sqlrow.EntryWithRisk(s.reads().QueryRowContext(ctx, `SELECT `+entryColumns+`, risk FROM user_entries
+		WHERE tenant_id = ? AND user_uid = ? AND seq = ?`, tenantID, userUID, seq))
+	return e, notFound(err)
 }
 
 // UserWithResponse implements vigil.Store.

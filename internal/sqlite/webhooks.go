@@ -92,6 +92,14 @@ func (s *Store) Deliveries(ctx context.Context, tenantID, endpointID, status str
 		tenantID, endpointID, status, status, limit))
 }
 
+// UserDeliveries implements vigil.WebhookStore.
+func (s *Store) UserDeliveries(ctx context.Context, tenantID, userUID string, after vigil.DeliveryCursor, limit int) ([]vigil.Delivery, error) {
+	return scanDeliveries(s.read.QueryContext(ctx, `SELECT `+sqlrow.DeliveryColumns+` FROM webhook_deliveries
+		WHERE tenant_id = ? AND order_key = ? AND (? = '' OR (created_at, seq, id) < (?, ?, ?))
+		ORDER BY created_at DESC, seq DESC, id DESC LIMIT ?`,
+		tenantID, userUID, after.ID, after.CreatedAt, after.Seq, after.ID, limit))
+}
+
 // Delivery implements vigil.WebhookStore.
 func (s *Store) Delivery(ctx context.Context, tenantID, id string) (vigil.Delivery, []vigil.DeliveryAttempt, error) {
 	ds, err := scanDeliveries(s.read.QueryContext(ctx, `SELECT `+sqlrow.DeliveryColumns+` FROM webhook_deliveries

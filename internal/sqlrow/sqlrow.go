@@ -56,6 +56,18 @@ func entry(rows Rows, withResults bool) (vigil.Entry, error) {
 	return e, err
 }
 
+// EntryWithRisk reads a whole history entry from the columns tenant_id, user_uid, seq, type,
+// timestamp, event_kind, event_id (both coalesced to the empty string), body, request_hash,
+// evaluation, response, shadow, created_at and risk.
+func EntryWithRisk(row Row) (vigil.Entry, error) {
+	var e vigil.Entry
+	var typ, kind string
+	err := row.Scan(&e.TenantID, &e.UserUID, &e.Seq, &typ, &e.Timestamp, &kind, &e.EventID, &e.Body, &e.RequestHash,
+		&e.Evaluation, &e.Response, &e.Shadow, &e.CreatedAt, &e.Risk)
+	e.Type, e.EventKind = vigil.EntryType(typ), vigil.Kind(kind)
+	return e, err
+}
+
 // Rule reads a rule version from the columns tenant_id, rule_instance_id, version_id, document
 // and the time it was written.
 func Rule(rows Rows) (vigil.RuleRecord, error) {

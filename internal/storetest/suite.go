@@ -43,6 +43,8 @@ func Run(t *testing.T, b Backend) {
 		{"user search by terms", testSearchUsers},
 		{"analysts", testAnalysts},
 		{"console sessions", testSessions},
+		{"an entry's results, risk included", testEntryResults},
+		{"a user's webhook deliveries, newest first, paged", testUserDeliveries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })

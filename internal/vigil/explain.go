@@ -48,9 +48,14 @@ func (s *Service) ExplainRisk(ctx context.Context, tenant Tenant, kind Kind, use
 	if err := json.Unmarshal(rec.Risk, &st); err != nil {
 		return nil, err
 	}
-	out := riskExplanation{UserID: rec.UserID, RiskScoreDetails: st.Details(), KYC: st.KYC, CRA: st.CRA,
+	return mustEncode(explain(rec.UserID, st)), nil
+}
+
+// explain is the explanation of a risk state.
+func explain(userID string, st risk.State) riskExplanation {
+	out := riskExplanation{UserID: userID, RiskScoreDetails: st.Details(), KYC: st.KYC, CRA: st.CRA,
 		ActivityRisk: st.Activity, ActivityAt: st.ActivityAt, Factors: st.Factors, Floors: st.Floors}
 	out.Computed.KYC, out.Computed.CRA = st.ComputedKYC, st.ComputedCRA
 	out.Model.Name, out.Model.Version = st.ModelName, st.ModelVersion
-	return mustEncode(out), nil
+	return out
 }

@@ -31,6 +31,9 @@ type Store interface {
 	// UserWithResponse reads a user like User and, in the same snapshot, the Response of its
 	// newest history entry that has one (nil if none).
 	UserWithResponse(ctx context.Context, tenantID, userID string) (UserRecord, []byte, error)
+	// EntryResults reads one entry of a user's history (by its UID and seq) with its results:
+	// Evaluation, Response, Shadow and Risk; ErrNotFound if there is none.
+	EntryResults(ctx context.Context, tenantID, userUID string, seq int64) (Entry, error)
 	// Event reads an event entry by its eventId within the events of one kind, or ErrNotFound.
 	Event(ctx context.Context, tenantID string, kind Kind, eventID string) (Entry, error)
 	// RiskModel reads a tenant's own risk model, or ErrNotFound when it uses the default.
@@ -324,6 +327,10 @@ type Entry struct {
 	// Response is the first response body, replayed for an identical retry.
 	Response []byte
 	// Shadow is the JSON of the shadow rules' results of this write.
-	Shadow    []byte
+	Shadow []byte
+	// Risk is the JSON of the risk state this write computed (risk.State: scores, factors,
+	// floors), for the point-in-time view; nil for entries without an evaluation and those
+	// written before it was kept. Only InsertEntry, the writes and EntryResults carry it.
+	Risk      []byte
 	CreatedAt int64
 }

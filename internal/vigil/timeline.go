@@ -67,22 +67,15 @@ func (s *Service) Timeline(ctx context.Context, tenant Tenant, kind Kind, userID
 	return mustEncode(map[string]any{"userId": rec.UserID, "entries": out}), nil
 }
 
-// UserAsOf handles GET /{consumer|business}/users/{userId}?asOf=EPOCH_MS: the profile as it was
-// right after the last history entry whose timestamp is at or before asOf.
+// UserAsOf handles GET /{consumer|business}/users/{userId}?asOf=EPOCH_MS: the user as it was
+// right after the last history entry whose timestamp is at or before asOf, in GET's shape: the
+// folded profile with the rule and risk results in force then (UserAt says which).
 func (s *Service) UserAsOf(ctx context.Context, tenant Tenant, kind Kind, userID string, asOf int64) ([]byte, error) {
-	_, entries, err := s.userHistory(ctx, tenant, kind, userID)
+	at, err := s.pointInTime(ctx, tenant, kind, userID, asOf, 0)
 	if err != nil {
 		return nil, err
 	}
-	if len(entries) == 0 || entries[0].Timestamp > asOf {
-		return nil, notFoundf("%s %q did not exist yet at %d", names[kind].noun, userID, asOf)
-	}
-	n := sort.Search(len(entries), func(i int) bool { return i > 0 && entries[i].Timestamp > asOf })
-	profile, err := s.foldOnto(nil, entries[:n])
-	if err != nil {
-		return nil, err
-	}
-	return mustEncode(profile), nil
+	return withFields(at.Profile, at.Results), nil
 }
 
 // userHistory reads a user of one kind and its history in fold order.

@@ -9,6 +9,10 @@ type WebhookStore interface {
 	WebhookEndpoints(ctx context.Context, tenantID string) ([]WebhookEndpoint, error)
 	// Deliveries lists an endpoint's deliveries, newest first, optionally of one status.
 	Deliveries(ctx context.Context, tenantID, endpointID, status string, limit int) ([]Delivery, error)
+	// UserDeliveries lists the deliveries of a user's writes (their order key is the user's
+	// UID), newest first (by CreatedAt, Seq, ID), only those after the cursor in that order when
+	// it is set, at most limit.
+	UserDeliveries(ctx context.Context, tenantID, userUID string, after DeliveryCursor, limit int) ([]Delivery, error)
 	// Delivery reads one delivery and its attempts, or ErrNotFound.
 	Delivery(ctx context.Context, tenantID, id string) (Delivery, []DeliveryAttempt, error)
 	// ClaimDeliveries leases deliveries that are due at c.Now, until c.LeaseUntil, oldest due
@@ -26,6 +30,13 @@ type WebhookStore interface {
 // the oldest due deliveries, a claim takes PerEndpoint of them and the caller skips that
 // endpoint next time, reaching the others' deliveries behind them.
 const ClaimCandidates = 4
+
+// DeliveryCursor is a place in a newest-first listing of deliveries: the last one listed. The
+// zero cursor is the start.
+type DeliveryCursor struct {
+	CreatedAt, Seq int64
+	ID             string
+}
 
 // DeliveryClaim bounds what ClaimDeliveries leases.
 type DeliveryClaim struct {

@@ -25,6 +25,9 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Objec
 	// The response carries the evaluation's fields, so the entry does not store them twice
 	// (see entryEvaluation), and it is stored compact (stored_response.go).
 	entry.Response, entry.Shadow = storedResponse(doc, out, rs.identities), out.shadowJSON
+	// The risk state goes with the entry too, for the point-in-time view (UserAt): the row keeps
+	// only the latest.
+	entry.Risk = out.riskJSON
 	p := writePlan{create: create, entries: []Entry{entry}}
 	if out.system != nil {
 		// Right after the write that hit: a creation's actions precede every event.
