@@ -21,6 +21,7 @@ import {
   Screenshots,
   waitFor,
   VIEWPORTS,
+  NAV_TIMEOUT,
 } from "./harness.js";
 
 const TENANT = "e2e";
@@ -250,12 +251,17 @@ describe("the analyst console in Chromium", () => {
   /** The form of one action on the user page, found by its button. */
   const actionForm = (page, button) => page.locator("form").filter({ has: page.getByRole("button", { name: button }) });
 
-  /** Submits an action's form and returns the status of its POST. */
+  /**
+   * Submits an action's form and returns the status of its POST once the page it leads to has
+   * loaded (the user page again after a redirect, the same URL: so the wait is for the next
+   * document's load event, not for a URL).
+   */
   async function submitAction(page, button) {
     const posted = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname.startsWith(ADA_PATH + "/"));
+    const loaded = page.waitForEvent("load", { timeout: NAV_TIMEOUT });
     await actionForm(page, button).getByRole("button", { name: button }).click();
     const res = await posted;
-    await page.waitForLoadState("load");
+    await loaded;
     return res.status();
   }
 
@@ -451,7 +457,9 @@ describe("the analyst console in Chromium", () => {
     watch.check();
   });
 
-  step("the screenshots are all there", async () => {
+  step("the server logged no error, and every screenshot is there", async () => {
+    const errors = vigil.output().split("\n").filter((l) => /\blevel=ERROR\b/.test(l));
+    assert.deepEqual(errors, [], "vigil serve logged errors");
     for (const f of shots.files) assert.ok(fs.statSync(f).size > 1000, `${f} is empty`);
     assert.ok(shots.files.length >= 2 * 10, `only ${shots.files.length} screenshots`);
   });
