@@ -203,7 +203,7 @@ func (c *console) latest(ctx context.Context, in vigil.SignedIn, kind vigil.Kind
 	if err != nil {
 		return err
 	}
-	data.Profile = indent(profile)
+	data.Profile = indentProfile(profile)
 	if p, err := schema.DecodeObject(profile); err == nil {
 		data.Tags = tagsOf(p)
 	}
@@ -324,7 +324,24 @@ func field[T any](data []byte, name string) (T, error) {
 	return v, nil
 }
 
-// indent pretty-prints JSON for the page.
+// answerOnlyKeys are the parts of a GET user answer that the page shows in their own sections
+// (risk, rule results), so the profile box leaves them out.
+var answerOnlyKeys = []string{"executedRules", "hitRules", "riskScoreDetails", "status", "message"}
+
+// indentProfile indents a user's answer without the parts shown elsewhere on the page.
+func indentProfile(data []byte) string {
+	var v map[string]any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return indent(data)
+	}
+	for _, k := range answerOnlyKeys {
+		delete(v, k)
+	}
+	out, _ := json.MarshalIndent(v, "", "  ")
+	return string(out)
+}
+
+// indent pretty-prints JSON for a <pre> box; what does not parse is shown as it is.
 func indent(data []byte) string {
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
