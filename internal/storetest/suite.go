@@ -43,6 +43,7 @@ func Run(t *testing.T, b Backend) {
 		{"user search by terms", testSearchUsers},
 		{"analysts", testAnalysts},
 		{"console sessions", testSessions},
+		{"a user's fold index", testFoldIndex},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
@@ -190,7 +191,8 @@ func testUsers(t *testing.T, s vigil.Store) {
 func sameUser(a, b vigil.UserRecord) bool {
 	return a.TenantID == b.TenantID && a.UID == b.UID && a.UserID == b.UserID && a.Kind == b.Kind &&
 		bytes.Equal(a.Profile, b.Profile) && bytes.Equal(a.Evaluation, b.Evaluation) && bytes.Equal(a.Risk, b.Risk) && bytes.Equal(a.Rules, b.Rules) &&
-		a.MaxTimestamp == b.MaxTimestamp && a.LastSeq == b.LastSeq && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt
+		a.MaxTimestamp == b.MaxTimestamp && a.LastSeq == b.LastSeq && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt &&
+		bytes.Equal(a.FoldIndex, b.FoldIndex)
 }
 
 func testEntries(t *testing.T, s vigil.Store) {
