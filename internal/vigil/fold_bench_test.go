@@ -105,3 +105,23 @@ func BenchmarkLateFold(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFoldIndexWrite is what the fold index adds to every write: decoding the user's
+// stored index, recording an event of the load's shape and encoding it again.
+func BenchmarkFoldIndexWrite(b *testing.B) {
+	history := foldHistory(100)
+	_, ix, err := (&Service{}).foldIndexed(history, -1)
+	if err != nil || ix == nil {
+		b.Fatal(err)
+	}
+	stored := ix.encode()
+	patch := schema.Object{"userStateDetails": schema.Object{"state": "ACTIVE"}, "kycStatusDetails": schema.Object{"status": "SUCCESSFUL"},
+		"tags": []any{schema.Object{"key": "batch", "value": "1"}}}
+	e := Entry{Seq: 200, Type: EntryEvent, EventKind: Consumer, Timestamp: history[len(history)-1].Timestamp + 1}
+	b.ReportAllocs()
+	for b.Loop() {
+		if decodeFoldIndex(stored).after(false, e.Timestamp, e, patch, nil, false) == nil {
+			b.Fatal("no index")
+		}
+	}
+}
