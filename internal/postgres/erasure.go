@@ -76,6 +76,9 @@ func (s *Store) PruneCandidates(ctx context.Context, cutoff int64, keep, limit i
 }
 
 func (t *pgTx) PruneEntries(ctx context.Context, tenantID, userUID string, createSeq int64, createBody []byte, removed []int64) error {
+	if _, err := t.tx.Exec(ctx, `UPDATE users SET fold_index = NULL WHERE tenant_id = $1 AND uid = $2`, tenantID, userUID); err != nil {
+		return mapError(err)
+	}
 	if _, err := t.tx.Exec(ctx, `UPDATE user_entries SET body = $1 WHERE tenant_id = $2 AND user_uid = $3 AND seq = $4`,
 		createBody, tenantID, userUID, createSeq); err != nil {
 		return mapError(err)

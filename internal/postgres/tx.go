@@ -13,7 +13,7 @@ type pgTx struct {
 	tx conn
 }
 
-const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at, terms`
+const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at, terms, fold_index`
 
 const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''), coalesce(event_id, ''),
 	body, request_hash, evaluation, response, shadow, created_at`

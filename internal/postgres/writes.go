@@ -23,14 +23,14 @@ type statement struct {
 }
 
 func insertUser(u vigil.UserRecord) statement {
-	return statement{sql: `INSERT INTO users (` + userColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		args: []any{u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt, u.Terms}}
+	return statement{sql: `INSERT INTO users (` + userColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		args: []any{u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.CreatedAt, u.UpdatedAt, u.Terms, u.FoldIndex}}
 }
 
 func updateUser(u vigil.UserRecord) statement {
 	return statement{sql: `UPDATE users SET user_id = $1, kind = $2, profile = $3, evaluation = $4, risk = $5,
-		rules = $6, max_timestamp = $7, last_seq = $8, updated_at = $9, terms = $12 WHERE tenant_id = $10 AND uid = $11`,
-		args:       []any{u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID, u.Terms},
+		rules = $6, max_timestamp = $7, last_seq = $8, updated_at = $9, terms = $12, fold_index = $13 WHERE tenant_id = $10 AND uid = $11`,
+		args:       []any{u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.TenantID, u.UID, u.Terms, u.FoldIndex},
 		mustChange: true}
 }
 
@@ -126,7 +126,7 @@ func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.E
 	args := make([]any, 0, updateIfParams+len(entries)*len(entriesTable.types)+len(deliveries)*len(deliveriesTable.types)+
 		len(auditTable.types)+1+len(u.TermsAdded)+len(u.TermsRemoved))
 	args = append(args, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
-		u.TenantID, based.UserID, based.UID, based.LastSeq, based.ConfigVersion, u.Terms)
+		u.TenantID, based.UserID, based.UID, based.LastSeq, based.ConfigVersion, u.Terms, u.FoldIndex)
 	for _, e := range entries {
 		args = append(args, entryArgs(e)...)
 	}
@@ -147,7 +147,7 @@ func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.E
 }
 
 // updateIfParams is how many parameters the update of updateUserIf takes, before its rows'.
-const updateIfParams = 14
+const updateIfParams = 15
 
 // updateUserIfSQLs keeps updateUserIf's SQL by its numbers of entries and deliveries: a write
 // has one entry, and as many deliveries as the tenant's endpoints want, so there are few.
@@ -162,7 +162,7 @@ func updateUserIfSQL(entries, deliveries, added, removed int) string {
 	}
 	var b strings.Builder
 	b.WriteString(`WITH changed AS (UPDATE users SET kind = $1, profile = $2, evaluation = $3, risk = $4,
-		rules = $5, max_timestamp = $6, last_seq = $7, updated_at = $8, terms = $14 WHERE tenant_id = $9 AND user_id = $10
+		rules = $5, max_timestamp = $6, last_seq = $7, updated_at = $8, terms = $14, fold_index = $15 WHERE tenant_id = $9 AND user_id = $10
 		AND uid = $11 AND last_seq = $12 AND coalesce((SELECT config_version FROM tenants WHERE id = $9), 0) = $13
 		RETURNING 1)`)
 	next, n := updateIfParams+1, 0

@@ -15,9 +15,9 @@ func TestUpdateUserIfSQL(t *testing.T) {
 		inserts             []string
 		lastParam           int
 	}{
-		{1, 0, []string{"user_entries", "audit_log"}, 36},
-		{1, 2, []string{"user_entries", "webhook_deliveries", "webhook_deliveries", "audit_log"}, 66},
-		{0, 0, []string{"audit_log"}, 22},
+		{1, 0, []string{"user_entries", "audit_log"}, 37},
+		{1, 2, []string{"user_entries", "webhook_deliveries", "webhook_deliveries", "audit_log"}, 67},
+		{0, 0, []string{"audit_log"}, 23},
 	}
 	for _, tc := range tests {
 		sql := updateUserIfSQL(tc.entries, tc.deliveries, 0, 0)

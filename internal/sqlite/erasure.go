@@ -101,6 +101,9 @@ func (s *Store) PruneCandidates(ctx context.Context, cutoff int64, keep, limit i
 }
 
 func (t *sqlTx) PruneEntries(ctx context.Context, tenantID, userUID string, createSeq int64, createBody []byte, removed []int64) error {
+	if _, err := t.q().ExecContext(ctx, `UPDATE users SET fold_index = NULL WHERE tenant_id = ? AND uid = ?`, tenantID, userUID); err != nil {
+		return err
+	}
 	if _, err := t.q().ExecContext(ctx, `UPDATE user_entries SET body = ? WHERE tenant_id = ? AND user_uid = ? AND seq = ?`,
 		createBody, tenantID, userUID, createSeq); err != nil {
 		return err

@@ -34,14 +34,14 @@ const (
 	qReadUserWithResponse = `SELECT ` + userColumns + `, (SELECT e.response FROM user_entries e
 		WHERE e.tenant_id = u.tenant_id AND e.user_uid = u.uid AND e.response IS NOT NULL ORDER BY e.seq DESC LIMIT 1)
 		FROM users u WHERE u.tenant_id = ? AND u.user_id = ?`
-	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qInsertUser = `INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateUser = `UPDATE users SET user_id = ?, kind = ?, profile = ?, evaluation = ?, risk = ?,
-		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ?, terms = ? WHERE tenant_id = ? AND uid = ?`
+		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ?, terms = ?, fold_index = ? WHERE tenant_id = ? AND uid = ?`
 	// qUpdateUserIf is qUpdateUser with the checks of WriteUserIf; it finds the row by its
 	// primary key. It leaves user_id alone (the check pins it): SQLite rewrites the entry of
 	// every index whose columns a SET names, even to the same value.
 	qUpdateUserIf = `UPDATE users SET kind = ?, profile = ?, evaluation = ?, risk = ?,
-		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ?, terms = ? WHERE tenant_id = ? AND user_id = ?
+		rules = ?, max_timestamp = ?, last_seq = ?, updated_at = ?, terms = ?, fold_index = ? WHERE tenant_id = ? AND user_id = ?
 		AND uid = ? AND last_seq = ? AND coalesce((SELECT config_version FROM tenants WHERE id = ?), 0) = ?`
 	qEntries = `SELECT tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''),
 		coalesce(event_id, ''), body FROM user_entries WHERE tenant_id = ? AND user_uid = ? ORDER BY seq`
@@ -57,7 +57,7 @@ const (
 	qConfigVersion  = `SELECT config_version FROM tenants WHERE id = ?`
 )
 
-const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at, terms`
+const userColumns = `tenant_id, uid, user_id, kind, profile, evaluation, risk, rules, max_timestamp, last_seq, created_at, updated_at, terms, fold_index`
 
 const entryColumns = `tenant_id, user_uid, seq, type, timestamp, coalesce(event_kind, ''), coalesce(event_id, ''),
 	body, request_hash, evaluation, response, shadow, created_at`
@@ -129,7 +129,7 @@ func (t *sqlTx) writeRows(ctx context.Context, entries []vigil.Entry, deliveries
 
 func (t *sqlTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) (bool, error) {
 	res, err := t.q().ExecContext(ctx, qUpdateUserIf,
-		string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.Terms,
+		string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.Terms, u.FoldIndex,
 		u.TenantID, based.UserID, based.UID, based.LastSeq, u.TenantID, based.ConfigVersion)
 	if err != nil {
 		return false, duplicate(err)
@@ -161,7 +161,7 @@ func (t *sqlTx) writeTerms(ctx context.Context, u vigil.UserRecord) error {
 func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
 	_, err := t.q().ExecContext(ctx, qInsertUser,
 		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq,
-		u.CreatedAt, u.UpdatedAt, u.Terms)
+		u.CreatedAt, u.UpdatedAt, u.Terms, u.FoldIndex)
 	if err != nil {
 		return duplicate(err)
 	}
@@ -170,7 +170,7 @@ func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
 
 func (t *sqlTx) UpdateUser(ctx context.Context, u vigil.UserRecord) error {
 	res, err := t.q().ExecContext(ctx, qUpdateUser,
-		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.Terms, u.TenantID, u.UID)
+		u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt, u.Terms, u.FoldIndex, u.TenantID, u.UID)
 	if err != nil {
 		return duplicate(err)
 	}

@@ -125,13 +125,13 @@ func Users(rows Rows) ([]vigil.UserRecord, error) {
 }
 
 // UserWith reads a user from the columns tenant_id, uid, user_id, kind, profile, evaluation,
-// risk, rules, max_timestamp, last_seq, created_at, updated_at and terms, followed by the
-// columns extra scans.
+// risk, rules, max_timestamp, last_seq, created_at, updated_at, terms and fold_index, followed
+// by the columns extra scans.
 func UserWith(row Row, extra ...any) (vigil.UserRecord, error) {
 	var u vigil.UserRecord
 	var kind string
 	dest := append([]any{&u.TenantID, &u.UID, &u.UserID, &kind, &u.Profile, &u.Evaluation, &u.Risk, &u.Rules,
-		&u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt, &u.Terms}, extra...)
+		&u.MaxTimestamp, &u.LastSeq, &u.CreatedAt, &u.UpdatedAt, &u.Terms, &u.FoldIndex}, extra...)
 	err := row.Scan(dest...)
 	u.Kind = vigil.Kind(kind)
 	return u, err

@@ -45,6 +45,7 @@ func Run(t *testing.T, b Backend) {
 		{"console sessions", testSessions},
 		{"an entry's results, risk included", testEntryResults},
 		{"a user's webhook deliveries, newest first, paged", testUserDeliveries},
+		{"a user's fold index", testFoldIndex},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
@@ -192,7 +193,8 @@ func testUsers(t *testing.T, s vigil.Store) {
 func sameUser(a, b vigil.UserRecord) bool {
 	return a.TenantID == b.TenantID && a.UID == b.UID && a.UserID == b.UserID && a.Kind == b.Kind &&
 		bytes.Equal(a.Profile, b.Profile) && bytes.Equal(a.Evaluation, b.Evaluation) && bytes.Equal(a.Risk, b.Risk) && bytes.Equal(a.Rules, b.Rules) &&
-		a.MaxTimestamp == b.MaxTimestamp && a.LastSeq == b.LastSeq && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt
+		a.MaxTimestamp == b.MaxTimestamp && a.LastSeq == b.LastSeq && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt &&
+		bytes.Equal(a.FoldIndex, b.FoldIndex)
 }
 
 func testEntries(t *testing.T, s vigil.Store) {

@@ -338,13 +338,14 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 	// incremental: the profile is the previous one, which was valid, with the patch applied.
 	incremental := orderTs >= rec.MaxTimestamp && !converting
 	throughWindow := false
+	ix := decodeFoldIndex(rec.FoldIndex) // nil: none stored; a refold writes one
 	if orderTs >= rec.MaxTimestamp {
 		current = previous
 		if converting {
 			current = s.convert(current, in.kind)
 		}
 		current = schema.MergePatch(current, in.patch)
-	} else if w := before.window; w.covers(rec, orderTs) {
+	} else if w := before.window; (ix == nil || !ix.dirty) && w.covers(rec, orderTs) {
 		// A late event, but only behind the user's last few writes: refold those alone onto the
 		// state before them (conversions before it are ordered before orderTs).
 		tail := w.entries()
@@ -355,6 +356,10 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 		}
 		current = maps.Clone(folded) // folded may be the shared base itself; its members are set below
 		throughWindow = true
+	} else if late, ok := s.lateByIndex(ix, previous, in.patch, &entry, orderTs); ok {
+		// A late event behind any part of the history: the paths it writes that nothing after it
+		// wrote again (foldindex.go).
+		current = late
 	} else {
 		// A late event: insert it at its place and refold, so it never overrides a later one.
 		// It never folds before a conversion: the user was another type then.
@@ -364,7 +369,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 		}
 		s.metrics.HistoryRefolded(len(history))
 		entry.Timestamp = max(orderTs, lastConversion(history))
-		if current, err = s.fold(append(history, entry)); err != nil {
+		if current, ix, err = s.foldIndexed(append(history, entry), entry.Seq); err != nil {
 			return nil, err
 		}
 	}
@@ -388,6 +393,7 @@ func (s *Service) eventOutcome(ctx context.Context, tx Tx, in eventInput, rec Us
 		return nil, err
 	}
 	rec.Kind = in.kind
+	rec.FoldIndex = ix.after(converting, orderTs, entry, in.patch, out.system, orderTs < rec.MaxTimestamp)
 	profileJSON := mustEncode(current)
 	response := out.withEvaluation(profileJSON)
 	plan := s.planWrite(in.rs, rec, current, profileJSON, out, entry, profileJSON, false)

@@ -46,6 +46,31 @@ func (s *Service) foldOnto(profile schema.Object, entries []Entry) (schema.Objec
 	return profile, nil
 }
 
+// foldIndexed folds a whole history, like fold, and builds the fold index of its entries but
+// the one whose Seq is skip (the write being computed, which records itself). The index is nil
+// when the history cannot be indexed.
+func (s *Service) foldIndexed(entries []Entry, skip int64) (schema.Object, *foldIndex, error) {
+	sortForFold(entries)
+	var profile schema.Object
+	ix := newFoldIndex()
+	for _, e := range entries {
+		body, err := decodeStored(e.Body)
+		if err != nil {
+			return nil, nil, fmt.Errorf("entry %d: %w", e.Seq, err)
+		}
+		if profile, err = s.applyDecoded(profile, e, body); err != nil {
+			return nil, nil, err
+		}
+		if ix != nil && e.Seq != skip && !ix.recordEntry(e, body) {
+			ix = nil
+		}
+	}
+	if profile == nil {
+		return nil, nil, fmt.Errorf("history has no creation entry")
+	}
+	return profile, ix, nil
+}
+
 // applyEntry applies one history entry to a profile and returns the new profile; profile is not
 // modified.
 func (s *Service) applyEntry(profile schema.Object, e Entry) (schema.Object, error) {
@@ -53,6 +78,11 @@ func (s *Service) applyEntry(profile schema.Object, e Entry) (schema.Object, err
 	if err != nil {
 		return nil, fmt.Errorf("entry %d: %w", e.Seq, err)
 	}
+	return s.applyDecoded(profile, e, body)
+}
+
+// applyDecoded is applyEntry with the entry's body decoded.
+func (s *Service) applyDecoded(profile schema.Object, e Entry, body schema.Object) (schema.Object, error) {
 	switch e.Type {
 	case EntryCreate:
 		return body, nil

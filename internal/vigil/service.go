@@ -37,6 +37,8 @@ type Service struct {
 	maxEndpoints int
 	// retain is how long history is kept (0: forever; retention.go).
 	retain time.Duration
+	// lateEventsRefold: late events ignore the fold index (Options.LateEventsRefold).
+	lateEventsRefold bool
 	// keys caches the tenant of each API key hash seen (keys never change owner).
 	keys  sync.Map
 	now   func() time.Time
@@ -72,6 +74,10 @@ type Options struct {
 	RuleBudget rules.Budget
 	// RuleLimits bound how many rules a tenant may have and how long an expression may be.
 	RuleLimits rules.Limits
+	// LateEventsRefold has every late event read and refold its user's whole history instead
+	// of using the user's fold index (foldindex.go): the reference the index is compared with
+	// in tests and benchmarks. The index is stored either way.
+	LateEventsRefold bool
 }
 
 // Metrics receives what the service counts.
@@ -109,8 +115,8 @@ func NewService(store Store, opts Options) (*Service, error) {
 		users:    newUserCache(cmp.Or(opts.UserCacheBytes, DefaultUserCacheBytes)),
 		metrics:  opts.Metrics,
 		wake:     opts.Wake, maxEndpoints: cmp.Or(opts.MaxWebhookEndpoints, DefaultMaxWebhookEndpoints),
-		retain: opts.RetainHistory,
-		now:    opts.Now, newID: opts.NewID, log: opts.Logger}
+		retain: opts.RetainHistory, lateEventsRefold: opts.LateEventsRefold,
+		now: opts.Now, newID: opts.NewID, log: opts.Logger}
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
 	}

@@ -102,7 +102,8 @@ type Tx interface {
 	// (with their attempts), replaces its id in stored batch answers, and records its tombstone.
 	EraseUser(ctx context.Context, e Erasure) error
 	// PruneEntries folds away part of a user's history: the creation entry (createSeq) gets
-	// createBody as its body, and the entries with the seqs removed are deleted.
+	// createBody as its body, and the entries with the seqs removed are deleted. The user's
+	// FoldIndex is cleared (set to NULL): it places writes by entries that are gone.
 	PruneEntries(ctx context.Context, tenantID, userUID string, createSeq int64, createBody []byte, removed []int64) error
 	// ErasedAt is Store.ErasedAt in the transaction.
 	ErasedAt(ctx context.Context, tenantID, userID string) (int64, error)
@@ -274,6 +275,11 @@ type UserRecord struct {
 	// MaxTimestamp is the largest ordering timestamp among the history after the creation; an
 	// event at or after it folds incrementally, an earlier one refolds the history.
 	MaxTimestamp int64
+	// FoldIndex is the user's fold index (foldindex.go): for each path of the profile, where in
+	// the history it was last written, so a late event refolds only what it changes. nil when
+	// none is stored (a user written before it existed, or after PruneEntries): the next late
+	// event refolds the history and stores one. A store keeps it as it is given.
+	FoldIndex []byte
 	// LastSeq is the Seq of the newest entry.
 	LastSeq   int64
 	CreatedAt int64

@@ -48,7 +48,7 @@ func (c *userCache) get(tenantID, userID string) (UserRecord, userState, bool) {
 // put records a user's row (as written) and state after a durable write. Writes to one user can
 // finish in any order, so an entry never goes back to an older state of the same user.
 func (c *userCache) put(rec UserRecord, state userState) {
-	size := int64(len(rec.Profile)+len(rec.Risk)+len(rec.Rules)) + state.window.size(len(rec.Profile))
+	size := int64(len(rec.Profile)+len(rec.Risk)+len(rec.Rules)+len(rec.FoldIndex)) + state.window.size(len(rec.Profile))
 	if size > c.budget {
 		return
 	}

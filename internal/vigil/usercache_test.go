@@ -167,7 +167,8 @@ func TestStaleOutcomeIsComputedAgainOutsideTheWriter(t *testing.T) {
 // TestLateEventIsFoldedBeforeItsWrite: a late event is folded before its unit, outside the
 // store's writer, and the unit only stores the result. An event late behind the user's last few
 // writes folds them alone from the state before them (the cached fold window); one late behind
-// older writes reads the history and refolds it all. The outcome is the same.
+// older writes applies what it changes through the user's fold index, or, without the index,
+// reads the history and refolds it all. The outcome is the same.
 func TestLateEventIsFoldedBeforeItsWrite(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		tests := []struct {
@@ -178,15 +179,17 @@ func TestLateEventIsFoldedBeforeItsWrite(t *testing.T) {
 			wantKYC  string
 			wantLast string // the state the last in-order event set
 			refolds  []int  // the lengths of the histories refolded, as counted in metrics
+			refold   bool   // Options.LateEventsRefold
 		}{
-			{"behind the last writes", 1, 1700000002000, 0, "SUCCESSFUL", "ACTIVE", nil},
-			{"behind older writes", 12, 1700000002000, 1, "SUCCESSFUL", "DORMANT", []int{13}},
-			{"between the last writes", 12, 1700000013500, 0, "SUCCESSFUL", "DORMANT", nil},
+			{"behind the last writes", 1, 1700000002000, 0, "SUCCESSFUL", "ACTIVE", nil, false},
+			{"behind older writes", 12, 1700000002000, 0, "SUCCESSFUL", "DORMANT", nil, false},
+			{"behind older writes without the fold index", 12, 1700000002000, 1, "SUCCESSFUL", "DORMANT", []int{13}, true},
+			{"between the last writes", 12, 1700000013500, 0, "SUCCESSFUL", "DORMANT", nil, false},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				store := &countingStore{Store: b.Open(t)}
-				f := newFixtureOn(t, store)
+				f := newFixtureWith(t, store, vigil.Options{LateEventsRefold: tt.refold})
 				f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userStateDetails":{"state":"CREATED"}}`, vigil.Flags{})
 				for i := range tt.inOrder {
 					state := "ACTIVE"

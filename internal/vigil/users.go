@@ -209,6 +209,8 @@ func (s *Service) insertUser(in userInput, rs ruleContext, rec UserRecord) (*use
 		return nil, err
 	}
 	rec.CreatedAt = entry.CreatedAt
+	// A creation's actions are ordered before every event: no late event folds before them.
+	rec.FoldIndex = newFoldIndex().encode()
 	return s.userPlan(rs, rec, current, out, entry, 0, true), nil
 }
 
@@ -234,6 +236,7 @@ func (s *Service) updateUser(in userInput, rs ruleContext, rec UserRecord) (*use
 	if err != nil {
 		return nil, err
 	}
+	rec.FoldIndex = decodeFoldIndex(rec.FoldIndex).afterUpdate(entry, in.body, out.system)
 	return s.userPlan(rs, rec, current, out, entry, rec.LastSeq, false), nil
 }
 

@@ -17,8 +17,9 @@ import (
 // refolded fewer histories.
 func TestFoldWindowMatchesFullRefold(t *testing.T) {
 	b := storetest.Backends(t)[0]
-	windowed := newFixtureWith(t, b.Open(t), vigil.Options{})
-	refolding := newFixtureWith(t, b.Open(t), vigil.Options{UserCacheBytes: -1})
+	// Both leave the fold index aside (TestFoldIndexMatchesFullRefold covers it).
+	windowed := newFixtureWith(t, b.Open(t), vigil.Options{LateEventsRefold: true})
+	refolding := newFixtureWith(t, b.Open(t), vigil.Options{UserCacheBytes: -1, LateEventsRefold: true})
 	// Rules see the profile before the levels are computed again: a late event must show them
 	// the same levels, whichever way it was folded.
 	for _, f := range []*fixture{windowed, refolding} {
