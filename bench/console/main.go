@@ -57,7 +57,11 @@ func main() {
 	runs := flag.Int("runs", 200, "requests per measured case")
 	flag.Parse()
 	check(os.MkdirAll(*dir, 0o755))
-	bin := filepath.Join(*dir, "vigil")
+	// Each run builds its own binary: another run may be serving from the previous one.
+	binDir, err := os.MkdirTemp("", "vigil-bench-console-")
+	check(err)
+	defer os.RemoveAll(binDir)
+	bin := filepath.Join(binDir, "vigil")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/vigil")
 	build.Dir, build.Stdout, build.Stderr = repoRoot(), os.Stderr, os.Stderr
 	check(build.Run())
@@ -136,10 +140,10 @@ func start(dir, bin, dsn string) (server, error) {
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	key := lines[len(lines)-1]
 	const email, password = "bench-analyst@example.com", "bench-password-long-enough"
-	exec.Command(bin, "analysts", "remove", "--tenant", "bench", "--email", email, "--db", dsn).Run()
 	add := exec.Command(bin, "analysts", "add", "--tenant", "bench", "--email", email, "--role", "analyst", "--db", dsn)
 	add.Stdin = strings.NewReader(password + "\n")
-	if out, err := add.CombinedOutput(); err != nil {
+	// An earlier run added the same analyst with the same password.
+	if out, err := add.CombinedOutput(); err != nil && !strings.Contains(string(out), "exists") {
 		return server{}, fmt.Errorf("analysts add: %w: %s", err, out)
 	}
 	addr := freeAddr()

@@ -17,6 +17,11 @@ type UserQuery struct {
 	All       []string
 	Any       []string
 	AnyPrefix bool
+	// AnyByUser checks Any on each user of the driving range (the first of All, or every user)
+	// instead of reading Any's ranges and sorting what they hold: the store sets it when a
+	// prefix matches so many users that sorting them all would cost more than walking the
+	// newest users until a page matches.
+	AnyByUser bool
 
 	CreatedFrom, CreatedTo int64
 	AfterCreatedAt         int64
