@@ -128,7 +128,9 @@ type server struct {
 	client   *client
 	analyst  string
 	password string
-	stop     func()
+	// pid is the server's process, for its CPU time.
+	pid  int
+	stop func()
 }
 
 // start creates a key and an analyst for the tenant "bench" and starts serving dsn.
@@ -169,7 +171,7 @@ func start(dir, bin, dsn string) (server, error) {
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(c.base + "/healthz"); err == nil {
 			res.Body.Close()
-			return server{client: c, analyst: email, password: password, stop: stop}, nil
+			return server{client: c, analyst: email, password: password, pid: cmd.Process.Pid, stop: stop}, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

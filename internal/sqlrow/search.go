@@ -42,13 +42,15 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placehol
 	rest, distinct := q.All, ""
 	if q.AnyByUser {
 		// Each user of the driving range is checked for the text among its own terms
-		// (user_terms_by_user): a handful of rows per user.
+		// (user_terms_by_user): a handful of rows per user. A scalar subquery with a LIMIT,
+		// not an EXISTS: PostgreSQL would turn an EXISTS into a join driven by the text's
+		// ranges, whose size it underestimates, and sort them all.
 		var conds []string
 		for _, term := range q.Any {
 			conds = append(conds, anyCond("p.term", term, q.AnyPrefix, arg))
 		}
-		where = append(where, "EXISTS (SELECT 1 FROM user_terms p WHERE p.tenant_id = t0.tenant_id AND p.uid = t0.uid AND ("+
-			strings.Join(conds, " OR ")+"))")
+		where = append(where, "(SELECT 1 FROM user_terms p WHERE p.tenant_id = t0.tenant_id AND p.uid = t0.uid AND ("+
+			strings.Join(conds, " OR ")+") LIMIT 1) = 1")
 		if len(q.All) == 0 {
 			q.All = []string{vigil.TermAll}
 		}
