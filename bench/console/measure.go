@@ -62,8 +62,9 @@ func measure(ctx context.Context, srv server, users, runs int) error {
 		}
 		bounds = append(bounds, at)
 	}
-	wide := fmt.Sprintf("createdFrom=%d&createdTo=%d", bounds[0], bounds[1])
-	narrow := fmt.Sprintf("createdFrom=%d&createdTo=%d", bounds[2], bounds[3])
+	// Users loaded side by side were stored in any order: each range is from the earlier time.
+	wide := fmt.Sprintf("createdFrom=%d&createdTo=%d", min(bounds[0], bounds[1]), max(bounds[0], bounds[1]))
+	narrow := fmt.Sprintf("createdFrom=%d&createdTo=%d", min(bounds[2], bounds[3]), max(bounds[2], bounds[3]))
 
 	byID, emails, idPrefixes, userPaths, timelines, asOfs, consolePages := []string{}, []string{}, []string{}, []string{}, []string{}, []string{}, []string{}
 	for _, i := range some(50) {
