@@ -59,8 +59,9 @@ func main() {
 	flag.Parse()
 	check(os.MkdirAll(*dir, 0o755))
 	// Each run builds its own binary: another run may be serving from the previous one.
-	binDir, err := os.MkdirTemp("", "vigil-bench-console-")
+	dir0, err := os.MkdirTemp("", "vigil-bench-console-")
 	check(err)
+	binDir = dir0
 	defer os.RemoveAll(binDir)
 	bin := filepath.Join(binDir, "vigil")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/vigil")
@@ -122,10 +123,16 @@ func main() {
 				// What autovacuum does after a load (it is off on some test servers): statistics
 				// for the planner, and the visibility map that lets index-only scans skip the heap.
 				began := time.Now()
-				check(pgExec(dsn, "VACUUM (ANALYZE) users, user_terms, user_entries"))
+				if err := pgExec(dsn, "VACUUM (ANALYZE) users, user_terms, user_entries"); err != nil {
+					srv.stop()
+					check(err)
+				}
 				fmt.Printf("VACUUM (ANALYZE) took %s\n", time.Since(began).Round(time.Second))
 			}
-			check(measure(context.Background(), srv, st.Loaded, *runs))
+			if err := measure(context.Background(), srv, st.Loaded, *runs); err != nil {
+				srv.stop() // check exits without deferred calls: the server must not outlive the run
+				check(err)
+			}
 		}
 		srv.stop()
 	}
@@ -287,9 +294,15 @@ func envOr(name, def string) string {
 	return def
 }
 
+// binDir holds this run's binary; check removes it, since os.Exit skips deferred calls.
+var binDir string
+
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		if binDir != "" {
+			os.RemoveAll(binDir)
+		}
 		os.Exit(1)
 	}
 }
