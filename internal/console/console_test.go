@@ -340,6 +340,11 @@ func TestUsersAndUserPages(t *testing.T) {
 		if !strings.Contains(found.body, "Bob Jones") || strings.Contains(found.body, "Alice Smith") {
 			t.Errorf("searching jon:\n%s", found.body)
 		}
+		// u1 is ACTIVE without a successful KYC: R-U10 hit at its latest write.
+		hit := br.do("GET", "/console/users?ruleHit=R-U10.1", nil)
+		if !strings.Contains(hit.body, "Alice Smith") || strings.Contains(hit.body, "Bob Jones") || !strings.Contains(hit.body, `name="ruleHit" value="R-U10.1"`) {
+			t.Errorf("filtering by a rule hit:\n%s", hit.body)
+		}
 		if a := br.do("GET", "/console/users?createdFrom=yesterday", nil); a.status != http.StatusBadRequest {
 			t.Errorf("a bad date: %d", a.status)
 		}

@@ -69,7 +69,7 @@ func userPath(kind any, userID any) string {
 }
 
 // searchFields are the users page's query parameters, passed through to GET /users.
-var searchFields = []string{"q", "match", "type", "state", "kycStatus", "craRiskLevel", "tag", "createdFrom", "createdTo", "cursor"}
+var searchFields = []string{"q", "match", "type", "state", "kycStatus", "craRiskLevel", "tag", "ruleHit", "createdFrom", "createdTo", "cursor"}
 
 // usersPage lists users: the search and filters of GET /users, a page at a time.
 func (c *console) usersPage(w http.ResponseWriter, r *http.Request, in vigil.SignedIn) {
@@ -79,7 +79,7 @@ func (c *console) usersPage(w http.ResponseWriter, r *http.Request, in vigil.Sig
 		shown[f] = strings.TrimSpace(q.Get(f))
 	}
 	search := vigil.UserSearch{Query: shown["q"], Exact: shown["match"] == "exact", Type: shown["type"], State: shown["state"],
-		KYCStatus: shown["kycStatus"], CRARiskLevel: shown["craRiskLevel"], Tag: shown["tag"], Cursor: shown["cursor"]}
+		KYCStatus: shown["kycStatus"], CRARiskLevel: shown["craRiskLevel"], Tag: shown["tag"], RuleHit: shown["ruleHit"], Cursor: shown["cursor"]}
 	var err error
 	if search.CreatedFrom, err = dayMillis(shown["createdFrom"], false); err == nil {
 		search.CreatedTo, err = dayMillis(shown["createdTo"], true)

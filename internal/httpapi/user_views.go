@@ -10,7 +10,7 @@ import (
 )
 
 // searchParams are GET /users's query parameters.
-var searchParams = []string{"q", "match", "type", "state", "kycStatus", "craRiskLevel", "tag", "createdFrom", "createdTo", "cursor", "limit"}
+var searchParams = []string{"q", "match", "type", "state", "kycStatus", "craRiskLevel", "tag", "ruleHit", "createdFrom", "createdTo", "cursor", "limit"}
 
 // searchUsers handles GET /users (a Vigil extension).
 func (a *api) searchUsers(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +32,7 @@ func parseSearch(q url.Values) (vigil.UserSearch, error) {
 		}
 	}
 	in := vigil.UserSearch{Query: q.Get("q"), Type: q.Get("type"), State: q.Get("state"), KYCStatus: q.Get("kycStatus"),
-		CRARiskLevel: q.Get("craRiskLevel"), Tag: q.Get("tag"), Cursor: q.Get("cursor")}
+		CRARiskLevel: q.Get("craRiskLevel"), Tag: q.Get("tag"), RuleHit: q.Get("ruleHit"), Cursor: q.Get("cursor")}
 	switch q.Get("match") {
 	case "", "prefix":
 	case "exact":

@@ -12,7 +12,15 @@ import (
 
 // SearchUsers implements vigil.Store.
 func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQuery) ([]vigil.UserRecord, error) {
-	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, func(n int) string { return "$" + strconv.Itoa(n) })
+	placeholder := func(n int) string { return "$" + strconv.Itoa(n) }
+	if count, args := sqlrow.PrefixCountSQL(tenantID, q, placeholder); count != "" {
+		var n int
+		if err := s.pool.QueryRow(ctx, count, append([]any{pgx.QueryExecModeExec}, args...)...).Scan(&n); err != nil {
+			return nil, mapError(err)
+		}
+		q.AnyByUser = n >= sqlrow.ProbeAbove
+	}
+	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, placeholder)
 	// Planned for its arguments each time (an unnamed statement): a cached generic plan cannot
 	// tell a term most users have ("*", a common state) from a rare one, and sorted whole
 	// ranges where the index gives the newest first (BENCHMARKS.md).

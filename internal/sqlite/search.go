@@ -10,7 +10,15 @@ import (
 
 // SearchUsers implements vigil.Store.
 func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQuery) ([]vigil.UserRecord, error) {
-	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, func(n int) string { return "?" + strconv.Itoa(n) })
+	placeholder := func(n int) string { return "?" + strconv.Itoa(n) }
+	if count, args := sqlrow.PrefixCountSQL(tenantID, q, placeholder); count != "" {
+		var n int
+		if err := s.reads().QueryRowContext(ctx, count, args...).Scan(&n); err != nil {
+			return nil, err
+		}
+		q.AnyByUser = n >= sqlrow.ProbeAbove
+	}
+	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, placeholder)
 	rows, err := s.reads().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

@@ -40,17 +40,28 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placehol
 	// one range per field (an OR of ranges would make SQLite scan the tenant's terms).
 	from := "user_terms t0"
 	rest, distinct := q.All, ""
+	if q.AnyByUser {
+		// Each user of the driving range is checked for the text among its own terms
+		// (user_terms_by_user): a handful of rows per user. A scalar subquery with a LIMIT,
+		// not an EXISTS: PostgreSQL would turn an EXISTS into a join driven by the text's
+		// ranges, whose size it underestimates, and sort them all.
+		var conds []string
+		for _, term := range q.Any {
+			conds = append(conds, anyCond("p.term", term, q.AnyPrefix, arg))
+		}
+		where = append(where, "(SELECT 1 FROM user_terms p WHERE p.tenant_id = t0.tenant_id AND p.uid = t0.uid AND ("+
+			strings.Join(conds, " OR ")+") LIMIT 1) = 1")
+		if len(q.All) == 0 {
+			q.All = []string{vigil.TermAll}
+		}
+		q.Any = nil
+	}
 	if len(q.Any) > 0 {
 		var branches []string
 		for _, term := range q.Any {
 			// The casts type the parameters for PostgreSQL, which cannot infer them in a union.
-			var cond string
-			if q.AnyPrefix {
-				cond = "term >= CAST(" + arg(term) + " AS TEXT) AND term < CAST(" + arg(vigil.TermPrefixEnd(term)) + " AS TEXT)"
-			} else {
-				cond = "term = CAST(" + arg(term) + " AS TEXT)"
-			}
-			branches = append(branches, "SELECT tenant_id, created_at, uid FROM user_terms WHERE tenant_id = "+tenant+" AND "+cond)
+			branches = append(branches, "SELECT tenant_id, created_at, uid FROM user_terms WHERE tenant_id = "+tenant+" AND "+
+				anyCond("term", term, q.AnyPrefix, arg))
 		}
 		from = "(" + strings.Join(branches, " UNION ALL ") + ") t0"
 		if len(q.Any) > 1 {
@@ -71,6 +82,40 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placehol
 	return "SELECT " + prefixed("u", columns) + " FROM (SELECT " + distinct + "t0.created_at, t0.uid FROM " + from + " WHERE " +
 		strings.Join(where, " AND ") + " ORDER BY t0.created_at DESC, t0.uid DESC LIMIT " + limit + ") m" +
 		" JOIN users u ON u.tenant_id = " + tenant + " AND u.uid = m.uid ORDER BY m.created_at DESC, m.uid DESC", args
+}
+
+// anyCond matches column to a term of UserQuery.Any, as a prefix or exactly.
+func anyCond(column, term string, prefix bool, arg func(any) string) string {
+	// The casts type the parameters for PostgreSQL, which cannot infer them in a union.
+	if prefix {
+		return "(" + column + " >= CAST(" + arg(term) + " AS TEXT) AND " + column + " < CAST(" + arg(vigil.TermPrefixEnd(term)) + " AS TEXT))"
+	}
+	return column + " = CAST(" + arg(term) + " AS TEXT)"
+}
+
+// ProbeAbove is how many index entries a text prefix may match before a search checks the text
+// on each user of its driving range instead (vigil.UserQuery.AnyByUser). Below it, reading and
+// sorting the matches costs at most a few milliseconds; above it, a page of the newest users
+// that match is found within 25 × users / ProbeAbove users of the driving range, at most a few
+// thousand for a million users (BENCHMARKS.md, issue 22).
+const ProbeAbove = 5000
+
+// PrefixCountSQL returns the query counting, up to ProbeAbove, the index entries a text prefix
+// search would read, and its arguments; "" when q is not a text prefix search.
+func PrefixCountSQL(tenantID string, q vigil.UserQuery, placeholder func(n int) string) (string, []any) {
+	if len(q.Any) == 0 || !q.AnyPrefix {
+		return "", nil
+	}
+	args := []any{tenantID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return placeholder(len(args))
+	}
+	var branches []string
+	for _, term := range q.Any {
+		branches = append(branches, "SELECT 1 FROM user_terms WHERE tenant_id = "+placeholder(1)+" AND "+anyCond("term", term, true, arg))
+	}
+	return "SELECT count(*) FROM (" + strings.Join(branches, " UNION ALL ") + " LIMIT " + strconv.Itoa(ProbeAbove) + ") c", args
 }
 
 // prefixed qualifies each of a comma-separated list of columns with alias.

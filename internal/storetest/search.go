@@ -44,10 +44,10 @@ func retermed(u vigil.UserRecord, terms ...string) vigil.UserRecord {
 // erased user or another tenant's.
 func testSearchUsers(t *testing.T, s vigil.Store) {
 	ctx := context.Background()
-	alice := searchUser("t1", "uid-a", "alice", 100, "id:alice", "name:alice smith", "name:smith", "state:ACTIVE", "kyc:SUCCESSFUL")
+	alice := searchUser("t1", "uid-a", "alice", 100, "id:alice", "name:alice smith", "name:smith", "state:ACTIVE", "kyc:SUCCESSFUL", "hit:R-1", "hit:R-1.1")
 	bob := searchUser("t1", "uid-b", "bob", 200, "id:bob", "name:bob smith", "name:smith", "state:ACTIVE", "tag:vip", "tag:vip=yes")
 	carol := searchUser("t1", "uid-c", "carol", 300, "id:carol", "email:carol@example.com", "state:SUSPENDED")
-	dave := searchUser("t1", "uid-d", "dave", 300, "id:dave", "state:ACTIVE") // same time as carol: uid orders them
+	dave := searchUser("t1", "uid-d", "dave", 300, "id:dave", "state:ACTIVE", "hit:R-1", "hit:R-1.1") // same time as carol: uid orders them
 	other := searchUser("t2", "uid-o", "alice", 150, "id:alice", "state:ACTIVE")
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
 		if err := tx.InsertUser(ctx, alice); err != nil {
@@ -60,7 +60,8 @@ func testSearchUsers(t *testing.T, s vigil.Store) {
 		}
 		return nil
 	})
-	// Alice is suspended by a write computed ahead, Bob loses his tag by a plain update.
+	// Alice is suspended by a write computed ahead (and R-1 no longer hits her), Bob loses his
+	// tag by a plain update.
 	alice2 := retermed(alice, "id:alice", "name:alice smith", "name:smith", "state:SUSPENDED", "kyc:SUCCESSFUL")
 	alice2.LastSeq = 2
 	bob2 := retermed(bob, "id:bob", "name:bob smith", "name:smith", "state:ACTIVE")
@@ -91,10 +92,19 @@ func testSearchUsers(t *testing.T, s vigil.Store) {
 		{"one filter", vigil.UserQuery{All: []string{"state:ACTIVE"}}, []string{"dave", "bob"}},
 		{"a changed filter value (WriteUserIf)", vigil.UserQuery{All: []string{"state:SUSPENDED"}}, []string{"alice"}},
 		{"a removed term (UpdateUser)", vigil.UserQuery{All: []string{"tag:vip"}}, nil},
+		{"a rule that hit, gone from a later write", vigil.UserQuery{All: []string{"hit:R-1.1"}}, []string{"dave"}},
+		{"a rule that hit with a filter", vigil.UserQuery{All: []string{"hit:R-1", "state:ACTIVE"}}, []string{"dave"}},
 		{"two filters", vigil.UserQuery{All: []string{"state:SUSPENDED", "kyc:SUCCESSFUL"}}, []string{"alice"}},
 		{"two filters nobody has", vigil.UserQuery{All: []string{"state:ACTIVE", "kyc:SUCCESSFUL"}}, nil},
 		{"a prefix of several fields", vigil.UserQuery{Any: []string{"id:smi", "name:smi", "email:smi"}, AnyPrefix: true}, []string{"bob", "alice"}},
 		{"a prefix with a filter", vigil.UserQuery{Any: []string{"id:smi", "name:smi"}, AnyPrefix: true, All: []string{"state:ACTIVE"}}, []string{"bob"}},
+		{"a prefix checked on each user", vigil.UserQuery{Any: []string{"id:smi", "name:smi", "email:smi"}, AnyPrefix: true, AnyByUser: true},
+			[]string{"bob", "alice"}},
+		{"a prefix checked on each user of a filter", vigil.UserQuery{Any: []string{"id:smi", "name:smi"}, AnyPrefix: true, AnyByUser: true,
+			All: []string{"state:ACTIVE"}}, []string{"bob"}},
+		{"an exact match checked on each user", vigil.UserQuery{Any: []string{"id:alice", "name:alice"}, AnyByUser: true}, []string{"alice"}},
+		{"a prefix checked on each user, after a cursor", vigil.UserQuery{Any: []string{"name:smi"}, AnyPrefix: true, AnyByUser: true,
+			AfterCreatedAt: 200, AfterUID: "uid-b"}, []string{"alice"}},
 		{"an exact match is not a prefix", vigil.UserQuery{Any: []string{"id:ali", "name:ali"}}, nil},
 		{"an exact match", vigil.UserQuery{Any: []string{"id:alice", "name:alice"}}, []string{"alice"}},
 		{"an erased user's terms", vigil.UserQuery{Any: []string{"email:carol"}, AnyPrefix: true}, nil},

@@ -17,6 +17,11 @@ type UserQuery struct {
 	All       []string
 	Any       []string
 	AnyPrefix bool
+	// AnyByUser checks Any on each user of the driving range (the first of All, or every user)
+	// instead of reading Any's ranges and sorting what they hold: the store sets it when a
+	// prefix matches so many users that sorting them all would cost more than walking the
+	// newest users until a page matches.
+	AnyByUser bool
 
 	CreatedFrom, CreatedTo int64
 	AfterCreatedAt         int64
@@ -34,8 +39,9 @@ type UserSearch struct {
 	// prefix otherwise.
 	Query string
 	Exact bool
-	// The filters, each an exact value ("" for none). Tag is a key or key=value.
-	Type, State, KYCStatus, CRARiskLevel, Tag string
+	// The filters, each an exact value ("" for none). Tag is a key or key=value; RuleHit is a
+	// rule id or rule instance id among the hits of the user's latest write.
+	Type, State, KYCStatus, CRARiskLevel, Tag, RuleHit string
 	// CreatedFrom and CreatedTo bound when Vigil first stored the user (milliseconds, inclusive;
 	// 0 for no bound).
 	CreatedFrom, CreatedTo int64
@@ -124,7 +130,7 @@ func (in UserSearch) query() (UserQuery, error) {
 	// The first filter drives the search (its users are read newest first, the others checked
 	// on each), so the likeliest to be rare come first and the type, half the users, last.
 	for _, f := range []struct{ name, prefix, value string }{
-		{"tag", termTag, in.Tag}, {"kycStatus", termKYC, in.KYCStatus}, {"state", termState, in.State},
+		{"tag", termTag, in.Tag}, {"ruleHit", termHit, in.RuleHit}, {"kycStatus", termKYC, in.KYCStatus}, {"state", termState, in.State},
 		{"craRiskLevel", termCRA, in.CRARiskLevel}, {"type", termType, in.Type},
 	} {
 		if f.value == "" {

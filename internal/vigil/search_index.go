@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/vigil-aml/vigil/internal/rules"
 )
 
 // indexBatch is how many users IndexUsers indexes per transaction.
@@ -50,9 +52,31 @@ func (s *Service) indexUser(ctx context.Context, tx Tx, tenantID, userID string)
 	if err != nil {
 		return err
 	}
-	setTerms(&rec, profile)
+	hits, err := s.latestHits(ctx, tx, rec)
+	if err != nil {
+		return err
+	}
+	setTerms(&rec, profile, hits)
 	if rec.Evaluation == nil {
 		rec.Evaluation = []byte{} // read back as nil when empty; the column is NOT NULL
 	}
 	return tx.UpdateUser(ctx, rec)
+}
+
+// latestHits reads the rules that hit at a user's latest write from its stored response, which
+// is where the latest results live (UserRecord.Evaluation).
+func (s *Service) latestHits(ctx context.Context, tx Tx, rec UserRecord) ([]rules.Hit, error) {
+	stored, err := tx.LatestResponse(ctx, rec.TenantID, rec.UID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	evaluation, err := s.latestEvaluation(ctx, rec, stored)
+	if err != nil || evaluation == nil {
+		return nil, err
+	}
+	ev, err := decodeEvaluation(evaluation)
+	return ev.HitRules, err
 }

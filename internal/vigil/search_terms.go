@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vigil-aml/vigil/internal/rules"
 	"github.com/vigil-aml/vigil/internal/schema"
 )
 
@@ -21,6 +22,8 @@ const (
 	termKYC   = "kyc:"
 	termCRA   = "cra:"
 	termTag   = "tag:"
+	// termHit is a rule that hit at the user's latest write (its rule id and its instance id).
+	termHit = "hit:"
 	// TermAll is every user's term: listing without a filter reads its range.
 	TermAll = "*"
 )
@@ -31,8 +34,10 @@ const maxTermValue = 200
 // termSeparator joins a user's terms in UserRecord.Terms; no term contains it.
 const termSeparator = "\n"
 
-// searchTerms lists a user's search terms, sorted and without duplicates.
-func searchTerms(userID string, kind Kind, profile schema.Object) []string {
+// searchTerms lists a user's search terms, sorted and without duplicates. hits are the rules that
+// hit at the user's latest write: the index holds the latest results only, as GET of the user
+// shows them, so a rule that stops hitting stops finding the user.
+func searchTerms(userID string, kind Kind, profile schema.Object, hits []rules.Hit) []string {
 	terms := []string{TermAll}
 	add := func(prefix, value string) {
 		value = strings.ReplaceAll(strings.TrimSpace(value), termSeparator, " ")
@@ -68,6 +73,13 @@ func searchTerms(userID string, kind Kind, profile schema.Object) []string {
 				add(termTag, key+"="+value)
 			}
 		}
+	}
+	for _, h := range hits {
+		if h.IsShadow {
+			continue // a shadow rule's result is not the user's, as in the responses
+		}
+		add(termHit, h.RuleID)
+		add(termHit, h.RuleInstanceID)
 	}
 	slices.Sort(terms)
 	return slices.Compact(terms)
@@ -147,10 +159,10 @@ func SplitTerms(s string) []string {
 	return strings.Split(s, termSeparator)
 }
 
-// setTerms gives rec the search terms of profile and the changes from its current ones, for the
-// store to apply with the write.
-func setTerms(rec *UserRecord, profile schema.Object) {
-	after := searchTerms(rec.UserID, rec.Kind, profile)
+// setTerms gives rec the search terms of profile and of the rules that hit at this write, and the
+// changes from its current ones, for the store to apply with the write.
+func setTerms(rec *UserRecord, profile schema.Object, hits []rules.Hit) {
+	after := searchTerms(rec.UserID, rec.Kind, profile, hits)
 	rec.TermsAdded, rec.TermsRemoved = diffTerms(SplitTerms(rec.Terms), after)
 	rec.Terms = strings.Join(after, termSeparator)
 }

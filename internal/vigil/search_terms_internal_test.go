@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/vigil-aml/vigil/internal/rules"
 	"github.com/vigil-aml/vigil/internal/schema"
 )
 
@@ -13,25 +14,29 @@ func TestSearchTerms(t *testing.T) {
 		userID  string
 		kind    Kind
 		profile string
+		hits    []rules.Hit
 		want    []string
 	}{
-		{"a bare consumer", "U-1", Consumer, `{"userId":"U-1"}`, []string{"*", "id:u-1", "type:CONSUMER"}},
+		{"a bare consumer", "U-1", Consumer, `{"userId":"U-1"}`, nil, []string{"*", "id:u-1", "type:CONSUMER"}},
 		{"a consumer with everything", "u1", Consumer, `{"userDetails":{"name":{"firstName":"Ann","middleName":"B","lastName":"Cole"}},
 			"contactDetails":{"emailIds":["Ann@X.io","a2@x.io"]},"userStateDetails":{"state":"ACTIVE"},"kycStatusDetails":{"status":"FAILED"},
-			"riskLevel":"HIGH","tags":[{"key":"vip","value":"1"},{"key":"","value":"ignored"}]}`,
+			"riskLevel":"HIGH","tags":[{"key":"vip","value":"1"},{"key":"","value":"ignored"}]}`, nil,
 			[]string{"*", "cra:HIGH", "email:a2@x.io", "email:ann@x.io", "id:u1", "kyc:FAILED", "name:ann b cole", "name:b cole", "name:cole",
 				"state:ACTIVE", "tag:vip", "tag:vip=1", "type:CONSUMER"}},
 		{"a business", "b1", Business, `{"legalEntity":{"companyGeneralDetails":{"legalName":"Acme  Ltd"},"contactDetails":{"emailIds":["ops@acme.com"]}},
-			"contactDetails":{"emailIds":["ignored@x.io"]}}`,
+			"contactDetails":{"emailIds":["ignored@x.io"]}}`, nil,
 			[]string{"*", "email:ops@acme.com", "id:b1", "name:acme ltd", "name:ltd", "type:BUSINESS"}},
-		{"wrong types are skipped", "u2", Consumer, `{"userStateDetails":"ACTIVE","tags":"vip","contactDetails":{"emailIds":[5]}}`,
+		{"wrong types are skipped", "u2", Consumer, `{"userStateDetails":"ACTIVE","tags":"vip","contactDetails":{"emailIds":[5]}}`, nil,
 			[]string{"*", "id:u2", "type:CONSUMER"}},
+		{"rules that hit, by rule and instance; a shadow hit is not the user's", "u3", Consumer, `{}`,
+			[]rules.Hit{{RuleID: "R-1", RuleInstanceID: "R-1.1"}, {RuleInstanceID: "RC-9"}, {RuleID: "R-2", RuleInstanceID: "R-2.1", IsShadow: true}},
+			[]string{"*", "hit:R-1", "hit:R-1.1", "hit:RC-9", "id:u3", "type:CONSUMER"}},
 	} {
 		profile, err := schema.DecodeObject([]byte(tc.profile))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := searchTerms(tc.userID, tc.kind, profile); !slices.Equal(got, tc.want) {
+		if got := searchTerms(tc.userID, tc.kind, profile, tc.hits); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: terms = %q, want %q", tc.name, got, tc.want)
 		}
 	}
@@ -66,7 +71,7 @@ func BenchmarkSetTerms(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := before
-		setTerms(&rec, profile)
+		setTerms(&rec, profile, nil)
 		if len(rec.TermsAdded) != 1 || len(rec.TermsRemoved) != 1 {
 			b.Fatalf("added %q, removed %q", rec.TermsAdded, rec.TermsRemoved)
 		}

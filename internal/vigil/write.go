@@ -43,7 +43,7 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Objec
 	// The evaluation is in the entry's response: the row does not store it again.
 	rec.Profile, rec.Evaluation, rec.Risk, rec.Rules = profileJSON, []byte{}, out.riskJSON, out.ruleJSON
 	rec.LastSeq, rec.UpdatedAt = last.Seq, entry.CreatedAt
-	setTerms(&rec, profile)
+	setTerms(&rec, profile, out.evaluation.HitRules)
 	if !create {
 		rec.MaxTimestamp = max(rec.MaxTimestamp, entry.Timestamp)
 	}
