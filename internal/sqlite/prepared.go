@@ -11,7 +11,7 @@ import (
 // once: the writer's on its connection when the store opens, the readers' on first use.
 
 // writerStatements are prepared on the writer connection at Open.
-var writerStatements = []string{qReadUser, qLatestResponse, qReadEvent, qInsertUser, qUpdateUser, qUpdateUserIf, qInsertEntry,
+var writerStatements = []string{qReadUser, qLatestResponse, qReadEvent, qInsertUser, qUpdateUser, qUpdateUserIf, qInsertEntry, qAddRuleHit,
 	qInsertTerm, qDeleteTerm, qInsertDelivery, qInsertAudit, qEntries, qConfigVersion, qBegin, qCommit, qRollback, qSavepoint, qRelease, qRollbackTo}
 
 func prepareWriter(ctx context.Context, conn *sql.Conn) (map[string]*sql.Stmt, error) {

@@ -43,6 +43,8 @@ func Run(t *testing.T, b Backend) {
 		{"user search by terms", testSearchUsers},
 		{"analysts", testAnalysts},
 		{"console sessions", testSessions},
+		{"rule hit counters", testRuleHits},
+		{"the overview's counts", testOverviewCounts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })
