@@ -93,10 +93,10 @@ type browser struct {
 
 func (f *fixture) browser(t *testing.T) *browser {
 	jar, _ := cookiejar.New(nil)
-	client := f.srv.Client()
+	client := *f.srv.Client() // a copy: the server's client is one, and each browser has its own jar
 	client.Jar = jar
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &browser{t: t, f: f, client: client}
+	return &browser{t: t, f: f, client: &client}
 }
 
 type answer struct {
