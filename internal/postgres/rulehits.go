@@ -24,8 +24,8 @@ func hitShard(userUID string) int16 {
 }
 
 // hitRows is a write's rule hits, summed by hour, rule and shadow flag, as the columns of the
-// counters' upsert, sorted so that every transaction locks counter rows in the same order (no
-// deadlock between two writes hitting the same rules).
+// counters' upsert (which sums them by day and locks the rows in that order, so two writes
+// hitting the same rules never lock them in opposite orders).
 type hitRows struct {
 	hours  []int64
 	rules  []string
@@ -74,16 +74,30 @@ func collectHits(entries []vigil.Entry) hitRows {
 
 func (r hitRows) empty() bool { return len(r.rules) == 0 }
 
+// hourColumns lists the hour columns, h00 to h23; hourSums sums a write's hits into them by
+// their hour, and addHours adds them to a row's.
+var hourColumns, hourSums, addHours = func() (string, string, string) {
+	var cols, sums, adds []string
+	for h := range 24 {
+		cols = append(cols, fmt.Sprintf("h%02d", h))
+		sums = append(sums, fmt.Sprintf("sum(CASE WHEN h.hour %% 24 = %d THEN h.hits ELSE 0 END)", h))
+		adds = append(adds, fmt.Sprintf("h%02d = rule_hits.h%02d + excluded.h%02d", h, h, h))
+	}
+	return strings.Join(cols, ", "), strings.Join(sums, ", "), strings.Join(adds, ", ")
+}()
+
 // upsertHitsSQL adds rows of hits to the counters; $tenant and $shard are the numbers of the
 // tenant's and shard's parameters, the four arrays follow $first, and from is what the rows
 // select from (", changed" inside WriteUserIf's statement, so they count only if it wrote).
+// The hits of one day, rule and shadow flag are summed into one row: an upsert may not change
+// a row twice.
 func upsertHitsSQL(tenant, shard, first int, from string) string {
-	return fmt.Sprintf(`INSERT INTO rule_hits (tenant_id, hour, rule_instance_id, shadow, shard, hits)
-		SELECT $%d::text, h.hour, h.rule, h.shadow, $%d::smallint, h.hits
+	return fmt.Sprintf(`INSERT INTO rule_hits (tenant_id, day, rule_instance_id, shadow, shard, %s)
+		SELECT $%d::text, h.hour / 24, h.rule, h.shadow, $%d::smallint, %s
 		FROM unnest($%d::bigint[], $%d::text[], $%d::boolean[], $%d::bigint[]) AS h(hour, rule, shadow, hits)%s
-		ORDER BY h.hour, h.rule, h.shadow
-		ON CONFLICT (tenant_id, hour, rule_instance_id, shadow, shard) DO UPDATE SET hits = rule_hits.hits + excluded.hits`,
-		tenant, shard, first, first+1, first+2, first+3, from)
+		GROUP BY h.hour / 24, h.rule, h.shadow ORDER BY h.hour / 24, h.rule, h.shadow
+		ON CONFLICT (tenant_id, day, rule_instance_id, shadow, shard) DO UPDATE SET %s`,
+		hourColumns, tenant, shard, hourSums, first, first+1, first+2, first+3, from, addHours)
 }
 
 var addHitsSQL = upsertHitsSQL(1, 2, 3, "")
@@ -98,18 +112,31 @@ func addHits(entries []vigil.Entry) *statement {
 	return &statement{sql: addHitsSQL, args: []any{e.TenantID, hitShard(e.UserUID), r.hours, r.rules, r.shadow, r.hits}}
 }
 
-// RuleHits sums the shards of the counters' rows from fromHour on.
-func (s *Store) RuleHits(ctx context.Context, tenantID string, fromHour int64) ([]vigil.RuleHitCount, error) {
-	rows, err := s.pool.Query(ctx, `SELECT rule_instance_id, shadow, hour, sum(hits)::bigint FROM rule_hits
-		WHERE tenant_id = $1 AND hour >= $2 GROUP BY hour, rule_instance_id, shadow ORDER BY hour, rule_instance_id, shadow`, tenantID, fromHour)
+// hourTotals sums the hour columns over a day's shards.
+var hourTotals = func() string {
+	var sums []string
+	for h := range 24 {
+		sums = append(sums, fmt.Sprintf("sum(h%02d)::bigint", h))
+	}
+	return strings.Join(sums, ", ")
+}()
+
+// RuleHitDays sums the shards of the counters' rows from fromDay on.
+func (s *Store) RuleHitDays(ctx context.Context, tenantID string, fromDay int64) ([]vigil.RuleHitDay, error) {
+	rows, err := s.pool.Query(ctx, `SELECT rule_instance_id, shadow, day, `+hourTotals+` FROM rule_hits
+		WHERE tenant_id = $1 AND day >= $2 GROUP BY day, rule_instance_id, shadow ORDER BY day, rule_instance_id, shadow`, tenantID, fromDay)
 	if err != nil {
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.RuleHitCount
+	var out []vigil.RuleHitDay
 	for rows.Next() {
-		var c vigil.RuleHitCount
-		if err := rows.Scan(&c.RuleInstanceID, &c.Shadow, &c.Hour, &c.Hits); err != nil {
+		var c vigil.RuleHitDay
+		dest := []any{&c.RuleInstanceID, &c.Shadow, &c.Day}
+		for h := range c.Hours {
+			dest = append(dest, &c.Hours[h])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		out = append(out, c)

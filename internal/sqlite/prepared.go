@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -11,12 +12,12 @@ import (
 // once: the writer's on its connection when the store opens, the readers' on first use.
 
 // writerStatements are prepared on the writer connection at Open.
-var writerStatements = []string{qReadUser, qLatestResponse, qReadEvent, qInsertUser, qUpdateUser, qUpdateUserIf, qInsertEntry, qAddRuleHit,
+var writerStatements = []string{qReadUser, qLatestResponse, qReadEvent, qInsertUser, qUpdateUser, qUpdateUserIf, qInsertEntry,
 	qInsertTerm, qDeleteTerm, qInsertDelivery, qInsertAudit, qEntries, qConfigVersion, qBegin, qCommit, qRollback, qSavepoint, qRelease, qRollbackTo}
 
 func prepareWriter(ctx context.Context, conn *sql.Conn) (map[string]*sql.Stmt, error) {
-	out := make(map[string]*sql.Stmt, len(writerStatements))
-	for _, q := range writerStatements {
+	out := make(map[string]*sql.Stmt, len(writerStatements)+len(qAddRuleHit))
+	for _, q := range slices.Concat(writerStatements, qAddRuleHit[:]) {
 		st, err := conn.PrepareContext(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: prepare: %w", err)

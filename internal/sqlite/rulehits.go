@@ -2,38 +2,61 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
-// qAddRuleHit counts one hit of a rule in its hour. The single writer serialises it, so one row
-// per rule and hour takes every write's hit.
-const qAddRuleHit = `INSERT INTO rule_hits (tenant_id, hour, rule_instance_id, shadow, hits) VALUES (?, ?, ?, ?, 1)
-	ON CONFLICT (tenant_id, hour, rule_instance_id, shadow) DO UPDATE SET hits = hits + 1`
+// qAddRuleHit[h] counts one hit of a rule in hour h of its day's row. The single writer
+// serialises them, so one row per rule and day takes every write's hit.
+var qAddRuleHit = func() (q [24]string) {
+	for h := range q {
+		q[h] = fmt.Sprintf(`INSERT INTO rule_hits (tenant_id, day, rule_instance_id, shadow, h%02d) VALUES (?, ?, ?, ?, 1)
+	ON CONFLICT (tenant_id, day, rule_instance_id, shadow) DO UPDATE SET h%02d = h%02d + 1`, h, h, h)
+	}
+	return q
+}()
+
+// hourColumns lists the hour columns, h00 to h23.
+var hourColumns = func() string {
+	var b strings.Builder
+	for h := range 24 {
+		if h > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "h%02d", h)
+	}
+	return b.String()
+}()
 
 // countHits adds an entry's rule hits to the counters, in the entry's transaction.
 func (t *sqlTx) countHits(e vigil.Entry) error {
 	hour := e.CreatedAt / vigil.HourMillis
 	for _, h := range e.RuleHits {
-		if _, err := t.q().ExecContext(writerContext, qAddRuleHit, e.TenantID, hour, h.RuleInstanceID, h.Shadow); err != nil {
+		if _, err := t.q().ExecContext(writerContext, qAddRuleHit[hour%24], e.TenantID, hour/24, h.RuleInstanceID, h.Shadow); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// RuleHits reads the counters' rows from fromHour on: the primary key's range.
-func (s *Store) RuleHits(ctx context.Context, tenantID string, fromHour int64) ([]vigil.RuleHitCount, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT rule_instance_id, shadow, hour, hits FROM rule_hits
-		WHERE tenant_id = ? AND hour >= ? ORDER BY hour, rule_instance_id, shadow`, tenantID, fromHour)
+// RuleHitDays reads the counters' rows from fromDay on: the primary key's range.
+func (s *Store) RuleHitDays(ctx context.Context, tenantID string, fromDay int64) ([]vigil.RuleHitDay, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT rule_instance_id, shadow, day, `+hourColumns+` FROM rule_hits
+		WHERE tenant_id = ? AND day >= ? ORDER BY day, rule_instance_id, shadow`, tenantID, fromDay)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.RuleHitCount
+	var out []vigil.RuleHitDay
 	for rows.Next() {
-		var c vigil.RuleHitCount
-		if err := rows.Scan(&c.RuleInstanceID, &c.Shadow, &c.Hour, &c.Hits); err != nil {
+		var c vigil.RuleHitDay
+		dest := []any{&c.RuleInstanceID, &c.Shadow, &c.Day}
+		for h := range c.Hours {
+			dest = append(dest, &c.Hours[h])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		out = append(out, c)

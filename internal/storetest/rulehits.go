@@ -10,20 +10,25 @@ import (
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
-// hitsOf shows a tenant's hit counters from fromHour on as "hour:rule[:shadow]=n" in order.
-func hitsOf(t *testing.T, s vigil.Store, tenant string, fromHour int64) string {
+// hitsOf shows a tenant's hit counters from fromDay on as "hour:rule[:shadow]=n", in order of
+// day, rule and shadow flag, then hour.
+func hitsOf(t *testing.T, s vigil.Store, tenant string, fromDay int64) string {
 	t.Helper()
-	counts, err := s.RuleHits(context.Background(), tenant, fromHour)
+	days, err := s.RuleHitDays(context.Background(), tenant, fromDay)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	for _, c := range counts {
+	for _, c := range days {
 		shadow := ""
 		if c.Shadow {
 			shadow = ":shadow"
 		}
-		out = append(out, fmt.Sprintf("%d:%s%s=%d", c.Hour, c.RuleInstanceID, shadow, c.Hits))
+		for h, n := range c.Hours {
+			if n != 0 {
+				out = append(out, fmt.Sprintf("%d:%s%s=%d", c.Day*24+int64(h), c.RuleInstanceID, shadow, n))
+			}
+		}
 	}
 	return strings.Join(out, " ")
 }
@@ -101,14 +106,20 @@ func testRuleHits(t *testing.T, s vigil.Store) {
 	}); !errors.Is(err, vigil.ErrDuplicate) {
 		t.Fatalf("a write reusing an eventId = %v, want ErrDuplicate", err)
 	}
+	// Day 1: an entry alone, and a write of two entries in two hours of the day.
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
-		return tx.InsertEntry(ctx, entry("uid-2", 4, 12*h, live("S1")))
+		return tx.InsertEntry(ctx, entry("uid-2", 4, 26*h, live("S1")))
 	})
-	if got, want := hitsOf(t, s, "t1", 0), "10:R1=2 10:S1:shadow=1 11:R1=2 11:R2=1 11:S1:shadow=1 12:S1:shadow=1"; got != want {
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		bob := sampleUser("t1", "uid-2", "bob")
+		bob.LastSeq = 6
+		return tx.WriteUser(ctx, bob, false, []vigil.Entry{entry("uid-2", 5, 27*h, live("R1")), entry("uid-2", 6, 47*h+9, live("R1"))}, nil, auditRecord("t1", "a6", 6))
+	})
+	if got, want := hitsOf(t, s, "t1", 0), "10:R1=2 11:R1=2 11:R2=1 10:S1:shadow=1 11:S1:shadow=1 27:R1=1 47:R1=1 26:S1:shadow=1"; got != want {
 		t.Fatalf("counters: %s, want %s", got, want)
 	}
-	if got, want := hitsOf(t, s, "t1", 11), "11:R1=2 11:R2=1 11:S1:shadow=1 12:S1:shadow=1"; got != want {
-		t.Fatalf("counters from hour 11: %s, want %s", got, want)
+	if got, want := hitsOf(t, s, "t1", 1), "27:R1=1 47:R1=1 26:S1:shadow=1"; got != want {
+		t.Fatalf("counters from day 1: %s, want %s", got, want)
 	}
 	if got, want := hitsOf(t, s, "t2", 0), "10:R1=1"; got != want {
 		t.Fatalf("the other tenant's counters: %s, want %s", got, want)

@@ -11,8 +11,9 @@ const (
 	hitDays = 30
 )
 
-// HitWindows are a rule's hits over the last 24 hours, 7 days and 30 days. Counters are kept by
-// the hour, so "the last 24 hours" is the current hour and the 23 before it, and so on.
+// HitWindows are a rule's hits over the last 24 hours, 7 days and 30 days. Counters are kept
+// by the hour: Day is the current hour and the 23 before it, Week and Month the last 7 and 30
+// UTC days, today included.
 type HitWindows struct {
 	Day, Week, Month int64
 }
@@ -23,49 +24,51 @@ type RuleHitStats struct {
 	Hits, WouldHits map[string]HitWindows
 	// Days are the first epoch ms of each of the last 30 UTC days, today last.
 	Days []int64
-	// Daily are each rule's live hits per day of Days; Shadow its would-hits.
+	// Daily are each rule's live hits per day of Days; DailyShadow its would-hits.
 	Daily, DailyShadow map[string][]int64
 }
 
-// RuleHitStats reads the hit counters of the last 30 days, kept with each write
-// (Entry.RuleHits): the cost is the counters' rows (rules × hours with hits), whatever the
-// number of users or writes.
+// RuleHitStats reads the hit counters kept with each write (Entry.RuleHits) of the last 30
+// days: a row per rule and day with hits (each with its 24 hours), whatever the number of
+// users or writes.
 func (s *Service) RuleHitStats(ctx context.Context, tenant Tenant) (RuleHitStats, error) {
 	hour := s.nowMillis() / HourMillis
 	today := hour / 24
 	firstDay := today - hitDays + 1
-	from := min(hour-hitDays*24+1, firstDay*24)
-	counts, err := s.store.RuleHits(ctx, tenant.ID, from)
-	if err != nil {
-		return RuleHitStats{}, err
-	}
 	st := RuleHitStats{Hits: map[string]HitWindows{}, WouldHits: map[string]HitWindows{},
 		Daily: map[string][]int64{}, DailyShadow: map[string][]int64{}}
 	for d := firstDay; d <= today; d++ {
 		st.Days = append(st.Days, d*24*HourMillis)
 	}
-	for _, c := range counts {
-		windows, daily := st.Hits, st.Daily
+	days, err := s.store.RuleHitDays(ctx, tenant.ID, firstDay)
+	if err != nil {
+		return st, err
+	}
+	for _, c := range days {
+		if c.Day < firstDay || c.Day > today {
+			continue // a clock that went back
+		}
+		windows, series := st.Hits, st.Daily
 		if c.Shadow {
-			windows, daily = st.WouldHits, st.DailyShadow
+			windows, series = st.WouldHits, st.DailyShadow
 		}
 		w := windows[c.RuleInstanceID]
-		if c.Hour > hour-24 {
-			w.Day += c.Hits
+		var total int64
+		for h, n := range c.Hours {
+			total += n
+			if at := c.Day*24 + int64(h); at > hour-24 && at <= hour {
+				w.Day += n
+			}
 		}
-		if c.Hour > hour-7*24 {
-			w.Week += c.Hits
-		}
-		if c.Hour > hour-hitDays*24 {
-			w.Month += c.Hits
+		w.Month += total
+		if c.Day > today-7 {
+			w.Week += total
 		}
 		windows[c.RuleInstanceID] = w
-		if day := c.Hour / 24; day >= firstDay && day <= today {
-			if daily[c.RuleInstanceID] == nil {
-				daily[c.RuleInstanceID] = make([]int64, hitDays)
-			}
-			daily[c.RuleInstanceID][day-firstDay] += c.Hits
+		if series[c.RuleInstanceID] == nil {
+			series[c.RuleInstanceID] = make([]int64, hitDays)
 		}
+		series[c.RuleInstanceID][c.Day-firstDay] += total
 	}
 	return st, nil
 }

@@ -8,23 +8,24 @@ type RuleHit struct {
 	Shadow         bool
 }
 
-// HourMillis is the width of a hit counter's bucket: counts are kept by the hour of the write.
+// HourMillis is the width of a hit counter: counts are kept by the hour of the write.
 const HourMillis = int64(3_600_000)
 
-// RuleHitCount is how many writes hit one rule in one hour (Hour is epoch ms / HourMillis).
-type RuleHitCount struct {
+// RuleHitDay is how many writes hit one rule in each hour of one UTC day (Day is epoch ms /
+// HourMillis / 24; Hours[h] counts the writes of its hour h).
+type RuleHitDay struct {
 	RuleInstanceID string
 	Shadow         bool
-	Hour           int64
-	Hits           int64
+	Day            int64
+	Hours          [24]int64
 }
 
 // RuleHitStore reads the counters a store keeps from entries' RuleHits. Every Store
 // implements it.
 type RuleHitStore interface {
-	// RuleHits lists a tenant's hit counts from the hour fromHour on, one per rule, shadow
-	// flag and hour that had hits, ordered by hour, rule and shadow flag.
-	RuleHits(ctx context.Context, tenantID string, fromHour int64) ([]RuleHitCount, error)
+	// RuleHitDays lists a tenant's hit counts from the day fromDay on, one per day, rule and
+	// shadow flag that had hits, ordered by day, rule and shadow flag.
+	RuleHitDays(ctx context.Context, tenantID string, fromDay int64) ([]RuleHitDay, error)
 }
 
 // DeliveryCount is how many of an endpoint's deliveries, created in a window, are in a status;
