@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -23,36 +24,41 @@ func hitShard(userUID string) int16 {
 	return int16(h.Sum32() % hitShards)
 }
 
-// hitRows is a write's rule hits, summed by hour, rule and shadow flag, as the columns of the
-// counters' upsert (which sums them by day and locks the rows in that order, so two writes
-// hitting the same rules never lock them in opposite orders).
+// hitRows is a write's rule hits as the columns of the counters' upsert: one row per day, rule
+// and shadow flag (an upsert may not change a row twice), with its 24 hours' hits flattened
+// into hours (24 per row), sorted so that every transaction locks counter rows in the same
+// order (no deadlock between two writes hitting the same rules). They are summed here rather
+// than by a GROUP BY in the statement: PostgreSQL's generic plan of the grouped statement took
+// four times as long as the plain one.
 type hitRows struct {
-	hours  []int64
+	days   []int64
 	rules  []string
 	shadow []bool
-	hits   []int64
+	hours  []int64
 }
 
 func collectHits(entries []vigil.Entry) hitRows {
 	type key struct {
-		hour   int64
+		day    int64
 		rule   string
 		shadow bool
 	}
 	var keys []key
-	counts := map[key]int64{}
+	counts := map[key]*[24]int64{}
 	for _, e := range entries {
+		hour := e.CreatedAt / vigil.HourMillis
 		for _, h := range e.RuleHits {
-			k := key{e.CreatedAt / vigil.HourMillis, h.RuleInstanceID, h.Shadow}
-			if counts[k] == 0 {
+			k := key{hour / 24, h.RuleInstanceID, h.Shadow}
+			if counts[k] == nil {
 				keys = append(keys, k)
+				counts[k] = new([24]int64)
 			}
-			counts[k]++
+			counts[k][hour%24]++
 		}
 	}
 	slices.SortFunc(keys, func(a, b key) int {
-		if a.hour != b.hour {
-			return int(a.hour - b.hour)
+		if a.day != b.day {
+			return cmp.Compare(a.day, b.day)
 		}
 		if c := strings.Compare(a.rule, b.rule); c != 0 {
 			return c
@@ -67,37 +73,40 @@ func collectHits(entries []vigil.Entry) hitRows {
 	})
 	var r hitRows
 	for _, k := range keys {
-		r.hours, r.rules, r.shadow, r.hits = append(r.hours, k.hour), append(r.rules, k.rule), append(r.shadow, k.shadow), append(r.hits, counts[k])
+		r.days, r.rules, r.shadow = append(r.days, k.day), append(r.rules, k.rule), append(r.shadow, k.shadow)
+		r.hours = append(r.hours, counts[k][:]...)
 	}
 	return r
 }
 
 func (r hitRows) empty() bool { return len(r.rules) == 0 }
 
-// hourColumns lists the hour columns, h00 to h23; hourSums sums a write's hits into them by
-// their hour, and addHours adds them to a row's.
-var hourColumns, hourSums, addHours = func() (string, string, string) {
-	var cols, sums, adds []string
+// args are the upsert's four array parameters.
+func (r hitRows) args() []any { return []any{r.days, r.rules, r.shadow, r.hours} }
+
+// hourColumns lists the hour columns, h00 to h23; hourValues picks a row's 24 hours out of the
+// flattened array parameter $%d, and addHours adds them to a stored row's.
+var hourColumns, hourValues, addHours = func() (string, string, string) {
+	var cols, values, adds []string
 	for h := range 24 {
 		cols = append(cols, fmt.Sprintf("h%02d", h))
-		sums = append(sums, fmt.Sprintf("sum(CASE WHEN h.hour %% 24 = %d THEN h.hits ELSE 0 END)", h))
+		values = append(values, fmt.Sprintf("($%%[1]d::bigint[])[(h.n - 1) * 24 + %d]", h+1))
 		adds = append(adds, fmt.Sprintf("h%02d = rule_hits.h%02d + excluded.h%02d", h, h, h))
 	}
-	return strings.Join(cols, ", "), strings.Join(sums, ", "), strings.Join(adds, ", ")
+	return strings.Join(cols, ", "), strings.Join(values, ", "), strings.Join(adds, ", ")
 }()
 
 // upsertHitsSQL adds rows of hits to the counters; $tenant and $shard are the numbers of the
-// tenant's and shard's parameters, the four arrays follow $first, and from is what the rows
-// select from (", changed" inside WriteUserIf's statement, so they count only if it wrote).
-// The hits of one day, rule and shadow flag are summed into one row: an upsert may not change
-// a row twice.
+// tenant's and shard's parameters, the four arrays of hitRows follow $first, and from is what
+// the rows select from (", changed" inside WriteUserIf's statement, so they count only if it
+// wrote).
 func upsertHitsSQL(tenant, shard, first int, from string) string {
 	return fmt.Sprintf(`INSERT INTO rule_hits (tenant_id, day, rule_instance_id, shadow, shard, %s)
-		SELECT $%d::text, h.hour / 24, h.rule, h.shadow, $%d::smallint, %s
-		FROM unnest($%d::bigint[], $%d::text[], $%d::boolean[], $%d::bigint[]) AS h(hour, rule, shadow, hits)%s
-		GROUP BY h.hour / 24, h.rule, h.shadow ORDER BY h.hour / 24, h.rule, h.shadow
+		SELECT $%d::text, h.day, h.rule, h.shadow, $%d::smallint, %s
+		FROM unnest($%d::bigint[], $%d::text[], $%d::boolean[]) WITH ORDINALITY AS h(day, rule, shadow, n)%s
+		ORDER BY h.n
 		ON CONFLICT (tenant_id, day, rule_instance_id, shadow, shard) DO UPDATE SET %s`,
-		hourColumns, tenant, shard, hourSums, first, first+1, first+2, first+3, from, addHours)
+		hourColumns, tenant, shard, fmt.Sprintf(hourValues, first+3), first, first+1, first+2, from, addHours)
 }
 
 var addHitsSQL = upsertHitsSQL(1, 2, 3, "")
@@ -109,7 +118,7 @@ func addHits(entries []vigil.Entry) *statement {
 		return nil
 	}
 	e := entries[0]
-	return &statement{sql: addHitsSQL, args: []any{e.TenantID, hitShard(e.UserUID), r.hours, r.rules, r.shadow, r.hits}}
+	return &statement{sql: addHitsSQL, args: append([]any{e.TenantID, hitShard(e.UserUID)}, r.args()...)}
 }
 
 // hourTotals sums the hour columns over a day's shards.

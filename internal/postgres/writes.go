@@ -145,7 +145,7 @@ func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.E
 	}
 	hits := collectHits(entries)
 	if !hits.empty() {
-		args = append(args, hitShard(based.UID), hits.hours, hits.rules, hits.shadow, hits.hits)
+		args = append(append(args, hitShard(based.UID)), hits.args()...)
 	}
 	return statement{sql: updateUserIfSQL(len(entries), len(deliveries), len(u.TermsAdded), len(u.TermsRemoved), !hits.empty()), args: args}
 }
