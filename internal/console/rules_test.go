@@ -210,6 +210,9 @@ func TestOverviewCounts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		f := newRulesFixture(t, b)
 		ctx := context.Background()
+		if _, err := f.svc.CreateWebhook(ctx, f.tenant, vigil.WebhookSpec{URL: "https://hook:pass@hooks.example.com/in?token=secret"}); err != nil {
+			t.Fatal(err)
+		}
 		for _, id := range []string{"u1", "u2", "u3"} {
 			f.write(t, id)
 		}
@@ -233,8 +236,14 @@ func TestOverviewCounts(t *testing.T) {
 		if levels["VERY_HIGH"] != 1 || total != 3 || !strings.Contains(page, `<th scope="row">All users</th><td class="num">3</td>`) {
 			t.Errorf("users by level: %v\n%s", levels, page)
 		}
-		if !strings.Contains(page, "The tenant has no webhook endpoints.") {
-			t.Error("the overview does not say there are no endpoints")
+		// The endpoint's deliveries wait (nothing dispatches them); its URL shows without its
+		// credentials or query.
+		health := regexp.MustCompile(`(?s)<td>https://hooks.example.com/in<br>.*?</td>\s*<td class="num">(\d+)</td><td class="num">(\d+)</td><td class="num">(\d+)</td>`).FindStringSubmatch(page)
+		if health == nil || health[1] != "0" || health[2] == "0" || health[3] != "0" {
+			t.Errorf("the endpoint's health: %v\n%s", health, page)
+		}
+		if strings.Contains(page, "secret") || strings.Contains(page, "pass@") {
+			t.Error("the overview shows the endpoint's credentials")
 		}
 	})
 }
