@@ -49,7 +49,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		now = time.Now
 	}
 	c.limiter, c.now = newLimiter(now), now
-	for _, page := range []string{"signin", "users", "user"} {
+	for _, page := range []string{"signin", "users", "user", "rules", "rule", "overview"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html"))
 	}
 	assets, _ := fs.Sub(assetFiles, "assets")
@@ -62,6 +62,11 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 	mux.HandleFunc("GET /console/users", c.signedIn(vigil.RoleViewer, c.usersPage))
 	mux.HandleFunc("GET /console/users/{kind}/{userId}", c.signedIn(vigil.RoleViewer, c.userPage))
 	mux.HandleFunc("POST /console/users/{kind}/{userId}/{action}", c.signedIn(vigil.RoleAnalyst, c.act))
+	mux.HandleFunc("GET /console/rules", c.signedIn(vigil.RoleViewer, c.rulesPage))
+	mux.HandleFunc("GET /console/rules/{ruleInstanceId}", c.signedIn(vigil.RoleViewer, c.rulePage))
+	mux.HandleFunc("POST /console/rules/{ruleInstanceId}", c.signedIn(vigil.RoleAdmin, c.editRule))
+	mux.HandleFunc("POST /console/rules/{ruleInstanceId}/document", c.signedIn(vigil.RoleAdmin, c.editRuleDocument))
+	mux.HandleFunc("GET /console/overview", c.signedIn(vigil.RoleViewer, c.overviewPage))
 	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "signin", page{Error: "No such page"})
 	})
@@ -99,12 +104,15 @@ type page struct {
 	CSRF    string
 	Error   string
 	Data    any
+	// Page is the template's name (render sets it), so the layout marks the current section.
+	Page string
 }
 
 // render writes a page; a template failure is logged and answered without detail.
 func (c *console) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
+	p.Page = name
 	if err := c.pages[name].Execute(w, p); err != nil {
 		c.log.ErrorContext(r.Context(), "console page failed", "page", name, "err", err)
 	}

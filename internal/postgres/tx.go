@@ -83,7 +83,13 @@ func (t *pgTx) EventByID(ctx context.Context, tenantID string, kind vigil.Kind, 
 }
 
 func (t *pgTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
-	return t.exec(ctx, insertEntry(e))
+	if err := t.exec(ctx, insertEntry(e)); err != nil {
+		return err
+	}
+	if hits := addHits([]vigil.Entry{e}); hits != nil {
+		return t.exec(ctx, *hits)
+	}
+	return nil
 }
 
 func (t *pgTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error {

@@ -143,7 +143,11 @@ func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.E
 	for _, term := range u.TermsRemoved {
 		args = append(args, term)
 	}
-	return statement{sql: updateUserIfSQL(len(entries), len(deliveries), len(u.TermsAdded), len(u.TermsRemoved)), args: args}
+	hits := collectHits(entries)
+	if !hits.empty() {
+		args = append(append(args, hitShard(based.UID)), hits.args()...)
+	}
+	return statement{sql: updateUserIfSQL(len(entries), len(deliveries), len(u.TermsAdded), len(u.TermsRemoved), !hits.empty()), args: args}
 }
 
 // updateIfParams is how many parameters the update of updateUserIf takes, before its rows'.
@@ -151,12 +155,15 @@ const updateIfParams = 15
 
 // updateUserIfSQLs keeps updateUserIf's SQL by its numbers of entries and deliveries: a write
 // has one entry, and as many deliveries as the tenant's endpoints want, so there are few.
-var updateUserIfSQLs sync.Map // [4]int -> string
+var updateUserIfSQLs sync.Map // [5]int -> string
 
 // updateUserIfSQL is updateUserIf's SQL for entries entries and deliveries deliveries, and
-// added and removed search terms, made once for each.
-func updateUserIfSQL(entries, deliveries, added, removed int) string {
-	key := [4]int{entries, deliveries, added, removed}
+// added and removed search terms, and rule hits or none, made once for each.
+func updateUserIfSQL(entries, deliveries, added, removed int, hits bool) string {
+	key := [5]int{entries, deliveries, added, removed, 0}
+	if hits {
+		key[4] = 1
+	}
 	if sql, ok := updateUserIfSQLs.Load(key); ok {
 		return sql.(string)
 	}
@@ -193,6 +200,10 @@ func updateUserIfSQL(entries, deliveries, added, removed int) string {
 		fmt.Fprintf(&b, `, term%d AS (DELETE FROM user_terms WHERE tenant_id = $9 AND term = $%d::text AND created_at = $%d::bigint AND uid = $11 AND EXISTS (SELECT 1 FROM changed))`, n, next, createdAt)
 		next++
 		n++
+	}
+	// The rule hits' counters, in the user's shard, with their four arrays.
+	if hits {
+		fmt.Fprintf(&b, `, hits AS (%s)`, upsertHitsSQL(9, next, next+1, ", changed"))
 	}
 	b.WriteString(` SELECT count(*) FROM changed`)
 	sql, _ := updateUserIfSQLs.LoadOrStore(key, b.String())
@@ -239,7 +250,11 @@ func (t *pgTx) WriteUser(ctx context.Context, u vigil.UserRecord, create bool, e
 	} else {
 		row = updateUser(u)
 	}
-	return t.sendBatch(ctx, append(appendRows(appendTerms([]statement{row}, u), entries, deliveries), insertAudit(audit)))
+	sts := append(appendRows(appendTerms([]statement{row}, u), entries, deliveries), insertAudit(audit))
+	if hits := addHits(entries); hits != nil {
+		sts = append(sts, *hits)
+	}
+	return t.sendBatch(ctx, sts)
 }
 
 // appendRows appends the inserts of a write's history entries and outbox deliveries, in order.

@@ -20,7 +20,7 @@ func TestUpdateUserIfSQL(t *testing.T) {
 		{0, 0, []string{"audit_log"}, 23},
 	}
 	for _, tc := range tests {
-		sql := updateUserIfSQL(tc.entries, tc.deliveries, 0, 0)
+		sql := updateUserIfSQL(tc.entries, tc.deliveries, 0, 0, false)
 		for i, table := range tc.inserts {
 			if !strings.Contains(sql, "row"+strconv.Itoa(i)+" AS (INSERT INTO "+table+" ") {
 				t.Errorf("%d entries, %d deliveries: insert %d is not into %s:\n%s", tc.entries, tc.deliveries, i, table, sql)
@@ -33,7 +33,7 @@ func TestUpdateUserIfSQL(t *testing.T) {
 		if !strings.Contains(sql, last) || strings.Contains(sql, "$"+strconv.Itoa(tc.lastParam+1)) {
 			t.Errorf("%d entries, %d deliveries: the last parameter is not %s:\n%s", tc.entries, tc.deliveries, last, sql)
 		}
-		if again := updateUserIfSQL(tc.entries, tc.deliveries, 0, 0); again != sql {
+		if again := updateUserIfSQL(tc.entries, tc.deliveries, 0, 0, false); again != sql {
 			t.Errorf("%d entries, %d deliveries: a second call made other SQL", tc.entries, tc.deliveries)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -15,8 +16,8 @@ var writerStatements = []string{qReadUser, qLatestResponse, qReadEvent, qInsertU
 	qInsertTerm, qDeleteTerm, qInsertDelivery, qInsertAudit, qEntries, qConfigVersion, qBegin, qCommit, qRollback, qSavepoint, qRelease, qRollbackTo}
 
 func prepareWriter(ctx context.Context, conn *sql.Conn) (map[string]*sql.Stmt, error) {
-	out := make(map[string]*sql.Stmt, len(writerStatements))
-	for _, q := range writerStatements {
+	out := make(map[string]*sql.Stmt, len(writerStatements)+len(qAddRuleHit))
+	for _, q := range slices.Concat(writerStatements, qAddRuleHit[:]) {
 		st, err := conn.PrepareContext(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: prepare: %w", err)

@@ -201,7 +201,10 @@ func (t *sqlTx) InsertEntry(ctx context.Context, e vigil.Entry) error {
 	_, err := t.q().ExecContext(ctx, qInsertEntry,
 		e.TenantID, e.UserUID, e.Seq, string(e.Type), e.Timestamp, nullString(string(e.EventKind)), nullString(e.EventID),
 		e.Body, e.RequestHash, e.Evaluation, e.Response, e.Shadow, e.Risk, e.CreatedAt)
-	return duplicate(err)
+	if err != nil {
+		return duplicate(err)
+	}
+	return t.countHits(e)
 }
 
 func (t *sqlTx) PutRiskModel(ctx context.Context, m vigil.RiskModelRecord) error {

@@ -46,6 +46,8 @@ func Run(t *testing.T, b Backend) {
 		{"an entry's results, risk included", testEntryResults},
 		{"a user's webhook deliveries, newest first, paged", testUserDeliveries},
 		{"a user's fold index", testFoldIndex},
+		{"rule hit counters", testRuleHits},
+		{"the overview's counts", testOverviewCounts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })

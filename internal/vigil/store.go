@@ -67,6 +67,8 @@ type Store interface {
 
 	WebhookStore
 	AuditStore
+	RuleHitStore
+	OverviewStore
 
 	// Analysts lists a tenant's analysts by email.
 	Analysts(ctx context.Context, tenantID string) ([]Analyst, error)
@@ -160,7 +162,8 @@ type Tx interface {
 	Entries(ctx context.Context, tenantID, userUID string) ([]Entry, error)
 	// EventByID finds an event entry by eventId among the events of one kind, or ErrNotFound.
 	EventByID(ctx context.Context, tenantID string, kind Kind, eventID string) (Entry, error)
-	// InsertEntry appends to a user's history; ErrDuplicate if its eventId was taken concurrently.
+	// InsertEntry appends to a user's history (counting its RuleHits); ErrDuplicate if its eventId
+	// was taken concurrently.
 	InsertEntry(ctx context.Context, e Entry) error
 
 	// PutRiskModel stores a tenant's own risk model, replacing any earlier one, and keeps it as
@@ -337,6 +340,10 @@ type Entry struct {
 	// Risk is the JSON of the risk state this write computed (risk.State: scores, factors,
 	// floors), for the point-in-time view; nil for entries without an evaluation and those
 	// written before it was kept. Only InsertEntry, the writes and EntryResults carry it.
-	Risk      []byte
+	Risk []byte
+	// RuleHits are the rules this write hit (shadow rules' would-hits included), each once: a
+	// store adds them to its hit counters (RuleHitStore) with the entry's insert, at the hour
+	// of CreatedAt. They are not read back.
+	RuleHits  []RuleHit
 	CreatedAt int64
 }

@@ -28,6 +28,7 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Objec
 	// The risk state goes with the entry too, for the point-in-time view (UserAt): the row keeps
 	// only the latest.
 	entry.Risk = out.riskJSON
+	entry.RuleHits = ruleHits(out)
 	p := writePlan{create: create, entries: []Entry{entry}}
 	if out.system != nil {
 		// Right after the write that hit: a creation's actions precede every event.
@@ -51,6 +52,20 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Objec
 	p.deliveries = s.deliveries(rec.TenantID, rs.endpoints, out.notifications, rec.UID, entry.Seq)
 	p.audit = s.userWriteAudit(p.entries)
 	return p
+}
+
+// ruleHits are the rules an evaluation hit, live and shadow, for the store's hit counters.
+func ruleHits(out evaluated) []RuleHit {
+	var hits []RuleHit
+	for _, h := range out.evaluation.HitRules {
+		hits = append(hits, RuleHit{RuleInstanceID: h.RuleInstanceID})
+	}
+	for _, r := range out.rules.Shadow {
+		if r.RuleHit {
+			hits = append(hits, RuleHit{RuleInstanceID: r.RuleInstanceID, Shadow: true})
+		}
+	}
+	return hits
 }
 
 // apply writes a plan in a transaction.
