@@ -109,6 +109,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		return err
 	}
 	defer stopLimits()
+	stopLists, err := startLists(ctx, svc, log)
+	if err != nil {
+		return err
+	}
+	defer stopLists()
 	// Bind before the first key exists: a start that cannot serve must not create a key it
 	// never shows (the next start would find one and print none).
 	ln, err := net.Listen("tcp", *listen)

@@ -43,6 +43,7 @@ func Run(t *testing.T, b Backend) {
 		{"user search by terms", testSearchUsers},
 		{"analysts", testAnalysts},
 		{"console sessions", testSessions},
+		{"screening lists, searches and clearings", testScreeningLists},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })

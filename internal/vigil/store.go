@@ -64,6 +64,7 @@ type Store interface {
 
 	WebhookStore
 	AuditStore
+	ScreeningStore
 
 	// Analysts lists a tenant's analysts by email.
 	Analysts(ctx context.Context, tenantID string) ([]Analyst, error)
@@ -168,6 +169,7 @@ type Tx interface {
 	PutRule(ctx context.Context, r RuleRecord) error
 	WebhookTx
 	AuditTx
+	ScreeningTx
 
 	// PutBatch stores a batch and its records' entries; ErrDuplicate if the batchId was taken
 	// concurrently.

@@ -1,0 +1,180 @@
+package vigil_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vigil-aml/vigil/internal/schema"
+	"github.com/vigil-aml/vigil/internal/storetest"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// importLists loads list files of testdata/lists into the fixture's store.
+func (f *fixture) importLists(t *testing.T, names ...string) []vigil.ListChange {
+	t.Helper()
+	var files []io.Reader
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join("testdata", "lists", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, strings.NewReader(string(b)))
+	}
+	changes, err := f.svc.ImportLists(context.Background(), files...)
+	if err != nil {
+		t.Fatalf("import %v: %v", names, err)
+	}
+	return changes
+}
+
+// screeningHit returns the ruleHitMeta of the R-U15 hit of a reply (nil when it did not hit),
+// checking that the executed result carries the same.
+func screeningHit(t *testing.T, reply schema.Object) map[string]any {
+	t.Helper()
+	var meta map[string]any
+	hits, _ := reply["hitRules"].([]any)
+	for _, h := range hits {
+		if h.(schema.Object)["ruleInstanceId"] == "R-U15.1" {
+			meta, _ = h.(schema.Object)["ruleHitMeta"].(schema.Object)
+			if meta == nil {
+				t.Fatalf("R-U15 hit without ruleHitMeta: %v", h)
+			}
+		}
+	}
+	executed, _ := reply["executedRules"].([]any)
+	for _, r := range executed {
+		r := r.(schema.Object)
+		if r["ruleInstanceId"] == "R-U15.1" && (r["ruleHit"] == true) != (meta != nil) {
+			t.Fatalf("executed R-U15 %v disagrees with hitRules", r)
+		}
+	}
+	return meta
+}
+
+// sanctionsDetails returns the details of a hit's ruleHitMeta.
+func sanctionsDetails(t *testing.T, meta map[string]any) []schema.Object {
+	t.Helper()
+	var out []schema.Object
+	for _, d := range meta["sanctionsDetails"].([]any) {
+		out = append(out, d.(schema.Object))
+	}
+	return out
+}
+
+// TestScreeningOnWrites: a listed name hits R-U15 on create with Flagright's sanctionsDetails,
+// the search behind it is stored with its explanation, sanctions and PEP feed the risk factors,
+// a write that changes no screened field searches nothing, and a rename is screened.
+func TestScreeningOnWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		ctx := context.Background()
+		changes := f.importLists(t, "sdn.csv", "alt.csv", "add.csv", "opensanctions.jsonl")
+		if len(changes) != 2 || changes[0].List.ID != "OFAC-SDN" || changes[0].Added != 5 || changes[1].List.Kind != vigil.ListSanctionsPEP {
+			t.Fatalf("changes %+v", changes)
+		}
+
+		// A sanctioned person on create.
+		reply := f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Hamid","middleName":"Rashid","lastName":"Hammadi"},"dateOfBirth":"1956-01-04","countryOfNationality":"IQ"}}`, vigil.Flags{})
+		meta := screeningHit(t, reply)
+		if meta == nil || meta["isOngoingScreeningHit"] != false {
+			t.Fatalf("no screening hit on create: %v", reply["hitRules"])
+		}
+		details := sanctionsDetails(t, meta)
+		d := details[0]
+		ctxt := d["hitContext"].(schema.Object)
+		if len(details) != 1 || d["name"] != "Hamid Rashid Hammadi" || d["entityType"] != "CONSUMER_NAME" ||
+			!slices.Equal(toStrings(d["sanctionHitIds"]), []string{"OFAC-SDN:2674"}) || ctxt["entity"] != "USER" || ctxt["userId"] != "u1" {
+			t.Fatalf("sanctionsDetails %v", details)
+		}
+		if kyc, _, _, _ := riskOf(t, reply); kyc != "HIGH" && kyc != "VERY_HIGH" {
+			t.Errorf("a sanctions match leaves the KYC level at %s; the sanctions factor's floor is HIGH", kyc)
+		}
+		search, err := f.svc.ScreeningSearch(ctx, f.tenant, d["searchId"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			UserID string `json:"userId"`
+			Hits   []struct {
+				HitID, ListID, MatchedName string
+				Programmes                 []string
+				Sanctioned                 bool
+				Score                      float64
+				TokenPairs                 []any
+				Evidence                   []struct{ Factor string }
+			}
+		}
+		if err := json.Unmarshal(search, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.UserID != "u1" || len(got.Hits) != 1 || got.Hits[0].HitID != "OFAC-SDN:2674" || got.Hits[0].ListID != "OFAC-SDN" ||
+			!slices.Equal(got.Hits[0].Programmes, []string{"IRAQ2"}) || !got.Hits[0].Sanctioned || got.Hits[0].Score < 0.86 ||
+			len(got.Hits[0].TokenPairs) != 3 || len(got.Hits[0].Evidence) == 0 || got.Hits[0].Evidence[0].Factor != "birthDate" {
+			t.Fatalf("search %s", search)
+		}
+		// The hit is read back with the user, its meta whole.
+		if meta := screeningHit(t, f.profile(t, "u1")); meta == nil {
+			t.Fatal("GET of the user lost the screening hit")
+		}
+
+		// A clean user; an event that changes no screened field searches nothing.
+		reply = f.create(t, `{"userId":"u2","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Anna","lastName":"Schmidt"},"dateOfBirth":"1990-02-03","countryOfNationality":"DE"}}`, vigil.Flags{})
+		if screeningHit(t, reply) != nil {
+			t.Fatalf("a clean user hit: %v", reply["hitRules"])
+		}
+		before := f.svc.ScreeningSearches()
+		for i, patch := range []string{`{"tags":[{"key":"k","value":"v"}]}`, `{"contactDetails":{"emailIds":["anna@example.com"]}}`} {
+			if _, err := f.event(t, `{"userId":"u2","timestamp":170000000100`+string(rune('0'+i))+`,"updatedConsumerUserAttributes":`+patch+`}`, vigil.Flags{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := f.eventReply(t, vigil.Consumer, `{"userId":"u1","timestamp":1700000002000,"updatedConsumerUserAttributes":{"tags":[{"key":"k","value":"v"}]}}`, vigil.Flags{})
+		if after := f.svc.ScreeningSearches(); after != before {
+			t.Fatalf("events that changed no screened field made %d searches", after-before)
+		}
+		if screeningHit(t, r) == nil {
+			t.Fatal("the sanctioned user's unchanged names stopped hitting")
+		}
+
+		// A rename to a PEP is screened; PEP feeds the PEP factor.
+		r = f.eventReply(t, vigil.Consumer, `{"userId":"u2","timestamp":1700000003000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"firstName":"Maria","middleName":"Dolores","lastName":"Garcia"},"dateOfBirth":"1975-06-01","countryOfNationality":"ES"}}}`, vigil.Flags{})
+		meta = screeningHit(t, r)
+		if meta == nil {
+			t.Fatalf("a rename to a listed PEP did not hit: %v", r["hitRules"])
+		}
+		if ids := toStrings(sanctionsDetails(t, meta)[0]["sanctionHitIds"]); !slices.Equal(ids, []string{"OPENSANCTIONS:Q123456"}) {
+			t.Fatalf("hit ids %v", ids)
+		}
+		if kyc, _, _, _ := riskOf(t, r); kyc == "VERY_LOW" || kyc == "LOW" {
+			t.Errorf("a PEP match leaves the KYC level at %s; the PEP factor's floor is MEDIUM", kyc)
+		}
+
+		// A business: its legal name and a director are screened with their entity types.
+		r = f.createAs(t, vigil.Business, `{"userId":"b1","createdTimestamp":1700000000000,"legalEntity":{"companyGeneralDetails":{"legalName":"Severnaya Verf JSC"}},"directors":[{"generalDetails":{"name":{"firstName":"Ivan","lastName":"Petrov"},"dateOfBirth":"1961-03-14"}}]}`, vigil.Flags{})
+		meta = screeningHit(t, r)
+		if meta == nil {
+			t.Fatalf("a listed business did not hit: %v", r["hitRules"])
+		}
+		var types []string
+		for _, d := range sanctionsDetails(t, meta) {
+			types = append(types, d["entityType"].(string))
+		}
+		if !slices.Equal(types, []string{"LEGAL_NAME", "DIRECTOR"}) {
+			t.Fatalf("entity types %v", types)
+		}
+	})
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, s := range v.([]any) {
+		out = append(out, s.(string))
+	}
+	return out
+}
