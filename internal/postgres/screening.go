@@ -80,7 +80,7 @@ func (s *Store) ScreeningClearings(ctx context.Context, tenantID, userID string)
 }
 
 func (t *pgTx) PutScreeningList(ctx context.Context, l vigil.ScreeningList, put []vigil.ScreeningEntry, removed []string) error {
-		if _, err := t.tx.Exec(ctx, `INSERT INTO screening_lists (id, tenant_id, source, name, kind, format, published, entries,
+	if _, err := t.tx.Exec(ctx, `INSERT INTO screening_lists (id, tenant_id, source, name, kind, format, published, entries,
 		refreshed_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, source = excluded.source, name = excluded.name,
 		kind = excluded.kind, format = excluded.format, published = excluded.published, entries = excluded.entries,
