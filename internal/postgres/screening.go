@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -138,4 +139,16 @@ func (t *pgTx) PutScreeningClearing(ctx context.Context, c vigil.ScreeningCleari
 		reason = excluded.reason, actor = excluded.actor, created_at = excluded.created_at`,
 		c.TenantID, c.UserID, c.HitID, c.Digest, c.Reason, c.Actor, c.CreatedAt)
 	return mapError(err)
+}
+
+// ScreeningUsers implements vigil.Store.
+func (s *Store) ScreeningUsers(ctx context.Context, afterTenant, afterUID string, limit int) ([]vigil.UserRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE (tenant_id, uid) > ($1, $2)
+		ORDER BY tenant_id, uid LIMIT $3`, afterTenant, afterUID, limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	users, err := sqlrow.Users(rows)
+	return users, mapError(err)
 }

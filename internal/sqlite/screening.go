@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -122,4 +123,15 @@ func (t *sqlTx) PutScreeningClearing(ctx context.Context, c vigil.ScreeningClear
 		reason = excluded.reason, actor = excluded.actor, created_at = excluded.created_at`,
 		c.TenantID, c.UserID, c.HitID, c.Digest, c.Reason, c.Actor, c.CreatedAt)
 	return err
+}
+
+// ScreeningUsers implements vigil.Store.
+func (s *Store) ScreeningUsers(ctx context.Context, afterTenant, afterUID string, limit int) ([]vigil.UserRecord, error) {
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE (tenant_id, uid) > (?, ?)
+		ORDER BY tenant_id, uid LIMIT ?`, afterTenant, afterUID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return sqlrow.Users(rows)
 }

@@ -95,6 +95,9 @@ type evaluationInput struct {
 	ruleState ruleState
 	// notify asks for the webhook notifications of the write (the tenant has endpoints).
 	notify bool
+	// rescreen, set for a SYSTEM write of a screening (screening_system.go), is the screening
+	// made before the write: it replaces the one of the user's names.
+	rescreen *screenOutcome
 }
 
 // evaluated is the outcome of evaluate, ready to store.

@@ -165,6 +165,3 @@ func (s *Service) Lists(ctx context.Context) ([]ScreeningList, error) {
 	return slices.Clip(ls), nil
 }
 
-// screenChanges is ongoing screening: the new and changed entries of lists against every
-// existing user (ongoing.go).
-func (s *Service) screenChanges(ctx context.Context, changes []ListChange) error { return nil }

@@ -15,6 +15,9 @@ type ScreeningStore interface {
 	ScreeningEntries(ctx context.Context, listID string, fn func(ScreeningEntry) error) error
 	// ScreeningSearch reads a stored search of a tenant, or ErrNotFound.
 	ScreeningSearch(ctx context.Context, tenantID, searchID string) (ScreeningSearch, error)
+	// ScreeningUsers pages through every user of every tenant in (tenant id, UID) order: at
+	// most limit users after (afterTenant, afterUID). Ongoing screening reads them.
+	ScreeningUsers(ctx context.Context, afterTenant, afterUID string, limit int) ([]UserRecord, error)
 	// ScreeningClearings lists the matches cleared for a user of a tenant, by hit id.
 	ScreeningClearings(ctx context.Context, tenantID, userID string) ([]ScreeningClearing, error)
 }

@@ -178,3 +178,97 @@ func toStrings(v any) []string {
 	}
 	return out
 }
+
+// TestOngoingScreeningAndClearedMatches: a list update screens its new entry against existing
+// users and writes the new hit as a SYSTEM write (isOngoingScreeningHit); a cleared match no
+// longer hits, not on a later write of the user nor on a re-import, until the entry changes.
+func TestOngoingScreeningAndClearedMatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		ctx := vigil.WithCaller(context.Background(), &vigil.Caller{Actor: "key:analyst"})
+		f.importLists(t, "sdn.csv", "alt.csv", "add.csv")
+		if meta := screeningHit(t, f.create(t, `{"userId":"olena","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Olena","lastName":"Kovalenko"},"dateOfBirth":"1980-07-01","countryOfNationality":"UA"}}`, vigil.Flags{})); meta != nil {
+			t.Fatalf("hit before the designation: %v", meta)
+		}
+		f.create(t, `{"userId":"hamid","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Hamid","lastName":"Hammadi"},"dateOfBirth":"1956-01-04"}}`, vigil.Flags{})
+		entriesOf := func(userID string) int {
+			t.Helper()
+			rec, err := f.store.User(ctx, f.tenant.ID, userID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(rec.LastSeq)
+		}
+		hamidSeq := entriesOf("hamid")
+
+		// The designation arrives: only the new entry is screened, and Olena's new hit is a
+		// SYSTEM write; Hamid, whose hit is not new, is left alone.
+		changes := f.importLists(t, "sdn_v2.csv", "alt.csv", "add.csv")
+		if changes[0].Added != 1 || changes[0].Changed != 0 {
+			t.Fatalf("changes %+v", changes[0])
+		}
+		meta := screeningHit(t, f.profile(t, "olena"))
+		if meta == nil || meta["isOngoingScreeningHit"] != true {
+			t.Fatalf("no ongoing hit after the list update: %v", meta)
+		}
+		if ids := toStrings(sanctionsDetails(t, meta)[0]["sanctionHitIds"]); !slices.Equal(ids, []string{"OFAC-SDN:99999"}) {
+			t.Fatalf("hit ids %v", ids)
+		}
+		entries, err := f.store.UserEntries(ctx, f.tenant.ID, userUID(t, f, "olena"))
+		if err != nil || len(entries) != 2 || entries[1].Type != vigil.EntrySystem {
+			t.Fatalf("olena's history: %v %v", entries, err)
+		}
+		if entriesOf("hamid") != hamidSeq {
+			t.Fatal("a user whose hits did not change was written")
+		}
+
+		// Cleared as a false positive: the user no longer hits, and the clearing is audited.
+		reply, err := f.svc.ClearMatch(ctx, f.tenant, obj(t, `{"userId":"olena","hitId":"OFAC-SDN:99999","reason":"born 1980-07-01 in Lviv, not the designated person"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := obj(t, string(reply)); got["actor"] != "key:analyst" {
+			t.Fatalf("clearing %s", reply)
+		}
+		if meta := screeningHit(t, f.profile(t, "olena")); meta != nil {
+			t.Fatalf("a cleared match still hits: %v", meta)
+		}
+		// A write that screens the user again, and a re-import of the same list: still cleared.
+		r := f.eventReply(t, vigil.Consumer, `{"userId":"olena","timestamp":1700000005000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"firstName":"Olena","lastName":"Kovalenko"},"dateOfBirth":"1980-07-02","countryOfNationality":"UA"}}}`, vigil.Flags{})
+		if meta := screeningHit(t, r); meta != nil {
+			t.Fatalf("a cleared match hit again on a write: %v", meta)
+		}
+		f.importLists(t, "sdn_v2.csv", "alt.csv", "add.csv")
+		if meta := screeningHit(t, f.profile(t, "olena")); meta != nil {
+			t.Fatalf("a cleared match hit again on a re-import: %v", meta)
+		}
+		// The entry changes: it hits again, as an ongoing hit.
+		changes = f.importLists(t, "sdn_v3.csv", "alt.csv", "add.csv")
+		if changes[0].Changed != 1 {
+			t.Fatalf("changes %+v", changes[0])
+		}
+		if meta := screeningHit(t, f.profile(t, "olena")); meta == nil || meta["isOngoingScreeningHit"] != true {
+			t.Fatalf("a changed entry did not hit again: %v", meta)
+		}
+		// Bad input is refused, unknown hits and users are 404.
+		for body, code := range map[string]vigil.Code{
+			`{"userId":"olena","hitId":"OFAC-SDN:99999"}`:                    vigil.CodeInvalid,
+			`{"userId":"olena","hitId":"OFAC-SDN:99999","reason":"x","x":1}`: vigil.CodeInvalid,
+			`{"userId":"olena","hitId":"OFAC-SDN:nope","reason":"x"}`:        vigil.CodeNotFound,
+			`{"userId":"nobody","hitId":"OFAC-SDN:99999","reason":"x"}`:      vigil.CodeNotFound,
+		} {
+			if _, err := f.svc.ClearMatch(ctx, f.tenant, obj(t, body)); codeOf(err) != code {
+				t.Errorf("%s: %v, want code %d", body, err, code)
+			}
+		}
+	})
+}
+
+func userUID(t *testing.T, f *fixture, userID string) string {
+	t.Helper()
+	rec, err := f.store.User(context.Background(), f.tenant.ID, userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec.UID
+}

@@ -66,6 +66,9 @@ func (sm *screenMemo) reset() {
 // screenWrite screens the user's names after a write when they changed (or were never
 // screened): it returns the state to keep, nil when there is nothing to screen with.
 func (s *Service) screenWrite(tenant Tenant, in evaluationInput) screenOutcome {
+	if in.rescreen != nil {
+		return *in.rescreen
+	}
 	userID, _ := in.current["userId"].(string)
 	subjects := screeningSubjects(in.kind, userID, in.current)
 	key := subjectsKey(subjects)
