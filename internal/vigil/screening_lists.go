@@ -164,4 +164,3 @@ func (s *Service) Lists(ctx context.Context) ([]ScreeningList, error) {
 	}
 	return slices.Clip(ls), nil
 }
-
