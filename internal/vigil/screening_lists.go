@@ -59,7 +59,7 @@ func (s *Service) ImportLists(ctx context.Context, files ...io.Reader) ([]ListCh
 		entries := bySource[h.Source]
 		l := ScreeningList{ID: h.Source, Source: h.Source, Name: listNames[h.Source], Kind: listKind(entries),
 			Format: string(h.Format), Published: h.Published}
-		c, err := s.putList(ctx, l, entries)
+		c, err := s.putList(ctx, l, entries, nil)
 		if err != nil {
 			return changes, err
 		}
@@ -90,8 +90,9 @@ func listKind(entries []screening.Entry) string {
 // errEmptyList refuses a list read with no entries in place of one that has some.
 var errEmptyList = errors.New("the file has no entries; the stored list was kept")
 
-// putList stores a version of one list as the delta from the stored one.
-func (s *Service) putList(ctx context.Context, l ScreeningList, entries []screening.Entry) (ListChange, error) {
+// putList stores a version of one list as the delta from the stored one;
+// also, when set, runs in the same unit (an audit record).
+func (s *Service) putList(ctx context.Context, l ScreeningList, entries []screening.Entry, also func(Tx) error) (ListChange, error) {
 	stored := map[string]screening.Digest{}
 	err := s.store.ScreeningEntries(ctx, l.ID, func(e ScreeningEntry) error {
 		b, err := hex.DecodeString(e.Digest)
@@ -104,7 +105,7 @@ func (s *Service) putList(ctx context.Context, l ScreeningList, entries []screen
 	if err != nil {
 		return ListChange{}, fmt.Errorf("read list %s: %w", l.ID, err)
 	}
-	if len(entries) == 0 && len(stored) > 0 {
+	if len(entries) == 0 && len(stored) > 0 && l.TenantID == "" { // a tenant may empty its own list
 		return ListChange{}, invalidf("file", "list %s: %v", l.ID, errEmptyList)
 	}
 	seen := make(map[string]bool, len(entries))
@@ -126,7 +127,12 @@ func (s *Service) putList(ctx context.Context, l ScreeningList, entries []screen
 		}
 	}
 	l.Entries, l.RefreshedAt, l.Version = len(entries), s.nowMillis(), listVersion(entries)
-	if err := s.write(ctx, func(tx Tx) error { return tx.PutScreeningList(ctx, l, put, d.Removed) }); err != nil {
+	if err := s.write(ctx, func(tx Tx) error {
+		if err := tx.PutScreeningList(ctx, l, put, d.Removed); err != nil || also == nil {
+			return err
+		}
+		return also(tx)
+	}); err != nil {
 		return ListChange{}, fmt.Errorf("store list %s: %w", l.ID, err)
 	}
 	return ListChange{List: l, Added: len(d.Added), Changed: len(d.Changed), Removed: len(d.Removed), Delta: d}, nil
