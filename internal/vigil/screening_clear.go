@@ -19,13 +19,7 @@ const MaxClearingReason = 1000
 
 // entryOfHit finds the entry a hit id (screening.HitID: list id, a colon, entry id) names.
 func (li *listIndex) entryOfHit(hitID string) (screening.Entry, bool) {
-	li.mu.Lock()
-	ids := make([]string, 0, len(li.lists))
-	for id := range li.lists {
-		ids = append(ids, id)
-	}
-	li.mu.Unlock()
-	for _, listID := range ids {
+	for listID := range *li.headers.Load() {
 		if entryID, ok := strings.CutPrefix(hitID, listID+":"); ok {
 			if e, ok := li.ix.Get(listID, entryID); ok {
 				return e, true

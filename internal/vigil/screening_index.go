@@ -19,8 +19,11 @@ type listIndex struct {
 	// mu serialises refreshes; the index itself is safe for concurrent searches.
 	mu sync.Mutex
 	ix *screening.Index
-	// version is the store's screening version the index reflects (-1: never loaded).
-	version int64
+	// version is the store's screening version the index reflects (-1: never loaded); atomic,
+	// so a write does not wait for a refresh in progress.
+	version atomic.Int64
+	// headers is a snapshot of lists for readers outside a refresh (listOf, entryOfHit).
+	headers atomic.Pointer[map[string]ScreeningList]
 	// lists are the headers loaded, by list id; digests the entries' digests per list, to
 	// apply a new version as a delta.
 	lists   map[string]ScreeningList
@@ -32,8 +35,11 @@ type listIndex struct {
 }
 
 func newListIndex() *listIndex {
-	return &listIndex{ix: screening.NewIndex(), version: -1, lists: map[string]ScreeningList{},
+	li := &listIndex{ix: screening.NewIndex(), lists: map[string]ScreeningList{},
 		digests: map[string]map[string]screening.Digest{}, memo: screenMemo{m: map[string]screenOutcome{}}}
+	li.version.Store(-1)
+	li.headers.Store(&map[string]ScreeningList{})
+	return li
 }
 
 // tenantListPrefix starts the id (and the entries' source) of a tenant's own list.
@@ -53,9 +59,7 @@ func visibleTo(source, tenantID string) bool {
 
 // current returns the version the index reflects and whether it holds any entry.
 func (li *listIndex) current() (int64, bool) {
-	li.mu.Lock()
-	defer li.mu.Unlock()
-	return li.version, li.ix.Len() > 0
+	return li.version.Load(), li.ix.Len() > 0
 }
 
 // RefreshLists brings the process's screening index up to date with the store: nothing when the
@@ -70,7 +74,7 @@ func (s *Service) RefreshLists(ctx context.Context) (map[string]screening.Delta,
 	if err != nil {
 		return nil, fmt.Errorf("read the screening version: %w", err)
 	}
-	if v == li.version {
+	if v == li.version.Load() {
 		return nil, nil
 	}
 	stored, err := s.store.ScreeningLists(ctx)
@@ -119,7 +123,12 @@ func (s *Service) RefreshLists(ctx context.Context) (map[string]screening.Delta,
 		delete(li.digests, id)
 		deltas[id] = d
 	}
-	li.version = v
+	headers := make(map[string]ScreeningList, len(li.lists))
+	for id, l := range li.lists {
+		headers[id] = l
+	}
+	li.headers.Store(&headers)
+	li.version.Store(v)
 	li.memo.reset()
 	return deltas, nil
 }
@@ -139,7 +148,5 @@ func (li *listIndex) search(tenantID string, q screening.Query, threshold float6
 
 // listOf returns the header of the list an entry source belongs to.
 func (li *listIndex) listOf(source string) ScreeningList {
-	li.mu.Lock()
-	defer li.mu.Unlock()
-	return li.lists[source]
+	return (*li.headers.Load())[source]
 }
