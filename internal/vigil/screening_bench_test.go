@@ -36,12 +36,16 @@ func BenchmarkEventScreening(b *testing.B) {
 					}
 				}
 				f.createAs(b, vigil.Consumer, `{"userId":"u","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Anna","lastName":"Schmidt"},"dateOfBirth":"1990-02-03","countryOfNationality":"DE"}}`, vigil.Flags{})
-				names := []string{"Schmidt", "Schmitt", "Smith", "Schmid"}
+				// A new surname every time: a name screened before in this list version would be
+				// found in the screening memo instead of searched.
+				first := []string{"Anna", "Maria", "Olga", "Fatima", "Li", "Grace", "Ines"}
+				last := []string{"Schmidt", "Novak", "Haddad", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Costa"}
 				b.ResetTimer()
 				for i := range b.N {
 					patch := fmt.Sprintf(`{"tags":[{"key":"n","value":"%d"}]}`, i)
 					if rename {
-						patch = fmt.Sprintf(`{"userDetails":{"name":{"firstName":"Anna","lastName":%q},"dateOfBirth":"1990-02-03","countryOfNationality":"DE"}}`, names[i%len(names)])
+						patch = fmt.Sprintf(`{"userDetails":{"name":{"firstName":%q,"lastName":"%s %s"},"dateOfBirth":"1990-02-03","countryOfNationality":"DE"}}`,
+							first[i%len(first)], last[(i/len(first))%len(last)], last[(i/len(first)/len(last))%len(last)])
 					}
 					body := fmt.Sprintf(`{"userId":"u","timestamp":%d,"updatedConsumerUserAttributes":%s}`, 1700000001000+int64(i), patch)
 					if _, err := f.svc.ApplyEvent(ctx, f.tenant, vigil.Consumer, obj(b, body), vigil.Flags{}); err != nil {
