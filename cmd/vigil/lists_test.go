@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigil-aml/vigil/internal/storetest"
 )
 
 // TestListsImportRefreshAndNotice: `vigil lists import` and `status`; `serve --lists-refresh`
@@ -20,8 +22,19 @@ import (
 func TestListsImportRefreshAndNotice(t *testing.T) {
 	listsMinInterval = 10 * time.Millisecond
 	defer func() { listsMinInterval = time.Minute }()
-	dir := t.TempDir()
-	dsn := "sqlite:" + filepath.Join(dir, "vigil.db")
+	t.Run("sqlite", func(t *testing.T) {
+		testListsImportRefreshAndNotice(t, "sqlite:"+filepath.Join(t.TempDir(), "vigil.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := storetest.PostgresDSN(t)
+		if dsn == "" {
+			t.Skipf("needs PostgreSQL: set %s", storetest.PostgresEnv)
+		}
+		testListsImportRefreshAndNotice(t, dsn)
+	})
+}
+
+func testListsImportRefreshAndNotice(t *testing.T, dsn string) {
 	key := newTestKey(t, dsn, "acme")
 	read := func(name string) []byte {
 		b, err := os.ReadFile(filepath.Join("testdata", "lists", name))
