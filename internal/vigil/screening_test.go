@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vigil-aml/vigil/internal/schema"
 	"github.com/vigil-aml/vigil/internal/storetest"
@@ -271,4 +273,77 @@ func userUID(t *testing.T, f *fixture, userID string) string {
 		t.Fatal(err)
 	}
 	return rec.UID
+}
+
+// TestScreeningIsComputedBeforeTheWriter: the screening of a create, a rename, a batch record
+// and a list change's SYSTEM write (a search reads the clock, as the rest of an outcome does)
+// is made outside the store's writer, which on SQLite every tenant shares.
+func TestScreeningIsComputedBeforeTheWriter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		watch := &writerWatch{Store: b.Open(t)}
+		var inWriter atomic.Int32
+		clock := func() time.Time {
+			if watch.writing.Load() > 0 {
+				inWriter.Add(1)
+			}
+			return time.UnixMilli(fixedNow)
+		}
+		f := newFixtureWith(t, watch, vigil.Options{Now: clock})
+		f.importLists(t, "sdn.csv", "alt.csv", "add.csv")
+		ctx := context.Background()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			keys, err := watch.Keys(ctx, f.tenant.ID)
+			if err == nil && len(keys) == 1 && keys[0].LastUsedAt != 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the fixture key's last use was never recorded: %v, %v", keys, err)
+			}
+		}
+		searches := f.svc.ScreeningSearches()
+		inWriter.Store(0)
+		for _, step := range []struct {
+			name string
+			do   func() error
+		}{
+			{"a create that matches", func() error {
+				_, err := f.svc.CreateUser(ctx, f.tenant, vigil.Consumer, obj(t, `{"userId":"w-1","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Hamid","lastName":"Hammadi"},"dateOfBirth":"1956-01-04"}}`), vigil.Flags{})
+				return err
+			}},
+			{"a rename", func() error {
+				_, err := f.svc.ApplyEvent(ctx, f.tenant, vigil.Consumer, obj(t, `{"userId":"w-1","timestamp":1700000100000,"updatedConsumerUserAttributes":{"userDetails":{"name":{"firstName":"Olena","lastName":"Kovalenko"},"dateOfBirth":"1980-07-01"}}}`), vigil.Flags{})
+				return err
+			}},
+			{"a batch record that matches", func() error {
+				_, err := f.svc.Batch(ctx, f.tenant, vigil.BatchConsumerUsers, obj(t, `{"batchId":"bw","data":[{"userId":"w-2","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ivan","lastName":"Petrov"},"dateOfBirth":"1961-01-01"}}]}`), vigil.Flags{})
+				return err
+			}},
+			{"a list change's SYSTEM write", func() error {
+				_, err := f.svc.ImportLists(ctx, open(t, "sdn_v2.csv"), open(t, "alt.csv"), open(t, "add.csv"))
+				return err
+			}},
+		} {
+			if err := step.do(); err != nil {
+				t.Fatalf("%s: %v", step.name, err)
+			}
+			if n := inWriter.Swap(0); n != 0 {
+				t.Errorf("%s: computed in the store's writer (%d clock reads there)", step.name, n)
+			}
+		}
+		if meta := screeningHit(t, f.profile(t, "w-1")); meta == nil || meta["isOngoingScreeningHit"] != true {
+			t.Fatalf("the renamed user's ongoing hit: %v", meta)
+		}
+		if n := f.svc.ScreeningSearches() - searches; n < 4 {
+			t.Fatalf("%d searches; the steps screen at least four names", n)
+		}
+	})
+}
+
+func open(t *testing.T, name string) io.Reader {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "lists", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.NewReader(string(b))
 }
