@@ -3,6 +3,7 @@ package vigil_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -346,4 +347,28 @@ func open(t *testing.T, name string) io.Reader {
 		t.Fatal(err)
 	}
 	return strings.NewReader(string(b))
+}
+
+// TestErasureTakesScreeningData: erasing a user deletes its stored searches (they hold its
+// names) and its cleared matches.
+func TestErasureTakesScreeningData(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		ctx := context.Background()
+		f.importLists(t, "sdn.csv", "alt.csv", "add.csv")
+		reply := f.create(t, `{"userId":"e-1","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Hamid","lastName":"Hammadi"},"dateOfBirth":"1956-01-04"}}`, vigil.Flags{})
+		searchID := sanctionsDetails(t, screeningHit(t, reply))[0]["searchId"].(string)
+		if _, err := f.svc.ClearMatch(ctx, f.tenant, obj(t, `{"userId":"e-1","hitId":"OFAC-SDN:2674","reason":"not him"}`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.EraseUser(ctx, f.tenant, vigil.Consumer, "e-1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.ScreeningSearch(ctx, f.tenant.ID, searchID); !errors.Is(err, vigil.ErrNotFound) {
+			t.Fatalf("the erased user's search: %v", err)
+		}
+		if cs, err := f.store.ScreeningClearings(ctx, f.tenant.ID, "e-1"); err != nil || len(cs) != 0 {
+			t.Fatalf("the erased user's clearings: %v %v", cs, err)
+		}
+	})
 }
