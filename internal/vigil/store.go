@@ -300,8 +300,10 @@ const (
 	// EntryConvert changes the user's type to EventKind (allowUserTypeConversion); it sits right
 	// before the event that asked for it. Its body is {"from": KIND, "to": KIND}.
 	EntryConvert EntryType = "CONVERT"
-	// EntrySystem is a change Vigil made itself (a rule's triggersOnHit), right after the write
-	// that caused it. Its body is {"patch": merge patch, "ruleInstanceIds": [...]}.
+	// EntrySystem is a change Vigil made itself: a rule's triggersOnHit, right after the write
+	// that caused it, with body {"patch": merge patch, "ruleInstanceIds": [...]}; or a screening
+	// of the user's names that a list change or a cleared match made (screening_system.go), with
+	// body {"patch": {}, "screening": "ongoing" or "cleared"}.
 	EntrySystem EntryType = "SYSTEM"
 )
 
