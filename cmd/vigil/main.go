@@ -14,6 +14,7 @@
 //	vigil tenants limit --tenant NAME --rps N [--burst M]   set a tenant's own rate limit
 //	vigil webhooks add|list|rotate|remove|deliveries|retry --tenant NAME ...   manage webhooks
 //	vigil audit verify --tenant NAME [--db DSN]   verify a tenant's audit chain, print its head
+//	vigil lists import|status [--db DSN] [FILE...]   load sanctions and PEP lists, show them
 package main
 
 import (
@@ -55,6 +56,8 @@ Usage:
   vigil users erase --tenant NAME --kind consumer|business [--db DSN] USER_ID
   vigil tenants limit --tenant NAME --rps N [--burst M] | --clear [--db DSN]
   vigil audit verify --tenant NAME [--db DSN]
+  vigil lists import [--db DSN] FILE...
+  vigil lists status [--db DSN]
   vigil import --tenant NAME --kind consumer-users|business-users|consumer-events|business-events FILE.jsonl [--db DSN]
 
 DSN: sqlite:PATH (default sqlite:vigil.db). Environment: VIGIL_LISTEN, VIGIL_DB.
@@ -99,6 +102,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return tenantsCommand(ctx, args[1:], stdout, stderr)
 	case "analysts":
 		return analystsCommand(ctx, args[1:], stdout, stderr)
+	case "lists":
+		return listsCommand(ctx, args[1:], stdout, stderr)
 	}
 	if isHelp(args[0]) {
 		fmt.Fprint(stdout, usage)

@@ -42,6 +42,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	tenantBurst := fs.Int("tenant-burst", 0, "requests such a tenant may send at once (0: one second's worth)")
 	limits := addLimitFlags(fs)
 	ruleSettings := ruleFlags(fs)
+	listsRefresh := listsRefreshFlag(fs)
 	if err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
@@ -109,6 +110,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		return err
 	}
 	defer stopLimits()
+	stopLists, err := startLists(ctx, svc, log)
+	if err != nil {
+		return err
+	}
+	defer stopLists()
+	if len(*listsRefresh) > 0 {
+		defer startListRefresh(svc, *listsRefresh, log)()
+	}
 	// Bind before the first key exists: a start that cannot serve must not create a key it
 	// never shows (the next start would find one and print none).
 	ln, err := net.Listen("tcp", *listen)

@@ -36,7 +36,7 @@ const LEVELS = ["VERY_LOW", "LOW", "MEDIUM", "HIGH", "VERY_HIGH"];
 const ACTIONS = ["ALLOW", "FLAG", "SUSPEND", "BLOCK"];
 const NATURES = ["AML", "FRAUD", "CTF", "SCREENING"];
 const SEVERITY = { ALLOW: 0, FLAG: 1, SUSPEND: 2, BLOCK: 3 };
-const LIBRARY_IDS = Array.from({ length: 14 }, (_, i) => `R-U${i + 1}.1`);
+const LIBRARY_IDS = Array.from({ length: 15 }, (_, i) => `R-U${i + 1}.1`);
 const USER_TYPE = { consumer: "CONSUMER", business: "BUSINESS" };
 
 // Events of most tests are dated after the server's clock, so they sort after each other.
@@ -308,11 +308,11 @@ describe("default rule library via the SDK", () => {
     return { res, what, r };
   }
 
-  it("GET /rules lists the 14 library rules R-U1.1 .. R-U14.1, enabled, as `vigil rules library` prints them", async () => {
+  it("GET /rules lists the 15 library rules R-U1.1 .. R-U15.1, enabled, as `vigil rules library` prints them", async () => {
     const ids = library.map((r) => r.ruleInstanceId).sort(naturalCompare);
     assert.deepEqual(ids, LIBRARY_IDS);
     const printed = printedLibrary();
-    assert.deepEqual(printed.map((p) => p.ruleInstanceId), LIBRARY_IDS, "vigil rules library prints R-U1.1 .. R-U14.1");
+    assert.deepEqual(printed.map((p) => p.ruleInstanceId), LIBRARY_IDS, "vigil rules library prints R-U1.1 .. R-U15.1");
     for (const p of printed) {
       const r = library.find((x) => x.ruleInstanceId === p.ruleInstanceId);
       assert.equal(r.ruleName, p.ruleName, `${p.ruleInstanceId}: ruleName`);
@@ -322,7 +322,7 @@ describe("default rule library via the SDK", () => {
       assert.equal(typeof r.expression, "string", `${p.ruleInstanceId}: expression`);
       assert.equal(typeof r.versionId, "string", `${p.ruleInstanceId}: versionId`);
     }
-    assert.equal(new Set(library.map((r) => r.versionId)).size, 14, "every rule has its own versionId");
+    assert.equal(new Set(library.map((r) => r.versionId)).size, 15, "every rule has its own versionId");
     // The other tenant has its own copy: same rules, other versions.
     const other = await c.listRules(v.otherApiKey);
     assert.deepEqual(other.map((r) => r.ruleInstanceId).sort(naturalCompare), LIBRARY_IDS);
@@ -562,7 +562,7 @@ parameters:
     const { v, c } = await ownServer(t, "rules-put");
     const stored = await c.putRuleOk("RC-1.1", PILOTS);
     const rules = await c.listRules();
-    assert.equal(rules.length, 15, "the library's 14 and the new rule");
+    assert.equal(rules.length, 16, "the library's 15 and the new rule");
     assert.deepEqual(rules.find((r) => r.ruleInstanceId === "RC-1.1"), stored);
 
     const pilotId = uid("pilot");
@@ -594,7 +594,7 @@ parameters:
 
     // The other tenant has the library only; the same user hits nothing there.
     const otherRules = await c.listRules(v.otherApiKey);
-    assert.equal(otherRules.length, 14);
+    assert.equal(otherRules.length, 15);
     const elsewhere = await c.create("consumer", cleanConsumer(pilotId, { occupation: "pilot" }), { client: v.otherClient });
     const ro = assertRules(elsewhere, "other tenant's pilot", { rules: otherRules, userType: "CONSUMER", stage: "INITIAL" });
     assert.deepEqual(ro.hitIds, []);
@@ -635,7 +635,7 @@ parameters:
     const second = await c.putRuleOk("RC-1.1", SURGEONS_YAML, SURGEONS);
     assert.notEqual(second.versionId, first.versionId);
     const rules = await c.listRules();
-    assert.equal(rules.length, 15, "a replacement adds no rule");
+    assert.equal(rules.length, 16, "a replacement adds no rule");
 
     // Only the current version runs.
     const pilot = await c.create("consumer", cleanConsumer(uid("pilot"), { occupation: "pilot" }));
@@ -719,14 +719,14 @@ parameters:
     const disabled = await c.putRuleOk("R-U1.1", { ...original, enabled: false }, { ...original, enabled: false, versionId: undefined });
     assert.equal(disabled.enabled, false);
     const rules = await c.listRules();
-    assert.equal(rules.length, 14, "a disabled rule is still listed");
+    assert.equal(rules.length, 15, "a disabled rule is still listed");
     assert.equal(rules.find((r) => r.ruleInstanceId === "R-U1.1").enabled, false);
 
     const userId = uid("sanctioned");
     const res = await c.create("consumer", cleanConsumer(userId, { sanctionsStatus: true }));
     const r = assertRules(res, "create with R-U1.1 disabled", { rules, userType: "CONSUMER", stage: "INITIAL" });
     assert.ok(!r.executed.some((e) => e.ruleInstanceId === "R-U1.1"), "a disabled rule is not in executedRules");
-    assert.equal(r.executed.length, 9, "the nine other consumer rules of stage INITIAL still run");
+    assert.equal(r.executed.length, 10, "the ten other consumer rules of stage INITIAL still run");
     assert.equal(r.status, "ALLOW");
     await c.assertStored("consumer", userId, res, "create with R-U1.1 disabled");
 

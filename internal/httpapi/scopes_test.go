@@ -50,6 +50,11 @@ func TestScopes(t *testing.T) {
 		{"POST", "/api-keys", `{"name":"x","scopes":["read"]}`, "admin"},
 		{"DELETE", "/api-keys/nope", "", "admin"},
 		{"DELETE", "/business/users/nobody", "", "admin"},
+		{"GET", "/screening/searches/nope", "", "read"},
+		{"POST", "/screening/search", `{"name":"Ivan Petrov"}`, "read"},
+		{"GET", "/screening/lists", "", "read"},
+		{"POST", "/screening/clearings", `{"userId":"u1","hitId":"X:1","reason":"r"}`, "write"},
+		{"PUT", "/screening/lists/vip", `{"kind":"PEP","entries":[]}`, "admin"},
 	}
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		s := newServer(t, b)

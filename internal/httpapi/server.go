@@ -90,6 +90,7 @@ func New(svc *vigil.Service, opts Options) http.Handler {
 		{"/api-keys/{keyId}", map[string]http.HandlerFunc{"DELETE": a.scoped(admin, a.revokeKey)}},
 		{"/webhook-deliveries/{deliveryId}/retry", map[string]http.HandlerFunc{"POST": a.scoped(admin, a.byID("deliveryId", a.svc.RetryWebhookDelivery))}},
 	}
+	routes = append(routes, a.screeningRoutes()...)
 	if opts.Metrics != nil {
 		routes = append(routes, route{"/metrics", map[string]http.HandlerFunc{"GET": opts.Metrics.ServeHTTP}})
 	}

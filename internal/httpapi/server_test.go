@@ -447,8 +447,8 @@ func TestRulesEndpoints(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		s := newServer(t, b)
 		list := s.get(t, "/rules").object(t)
-		if n := len(list["rules"].([]any)); n != 14 {
-			t.Fatalf("GET /rules: %d rules, want the library's 14", n)
+		if n := len(list["rules"].([]any)); n != 15 {
+			t.Fatalf("GET /rules: %d rules, want the library's 15", n)
 		}
 		if r := s.get(t, "/rules/R-U1.1"); r.status != http.StatusOK || r.object(t)["ruleName"] != "Sanctioned user" {
 			t.Fatalf("GET /rules/R-U1.1: %d %s", r.status, r.body)

@@ -27,6 +27,13 @@ func (t *pgTx) EraseUser(ctx context.Context, e vigil.Erasure) error {
 			return mapError(err)
 		}
 	}
+	// The user's screening searches hold its names, its cleared matches its id: they go too.
+	for _, q := range []string{`DELETE FROM screening_searches WHERE tenant_id = $1 AND user_id = $2`,
+		`DELETE FROM screening_clearings WHERE tenant_id = $1 AND user_id = $2`} {
+		if _, err := t.tx.Exec(ctx, q, e.User.TenantID, e.User.UserID); err != nil {
+			return mapError(err)
+		}
+	}
 	// A user batch's answer names its failed records by userId.
 	if _, err := t.tx.Exec(ctx, `UPDATE batches SET response = convert_to(replace(convert_from(response, 'UTF8'), $1, $2), 'UTF8')
 		WHERE tenant_id = $3 AND position($4::bytea in response) > 0`, e.QuotedID, e.Redacted, e.User.TenantID, []byte(e.QuotedID)); err != nil {

@@ -40,8 +40,9 @@ func newEnv(in Input, lists map[string]map[string]bool) Env {
 		// Profiles go in as they are: fetch reads their numbers as float64.
 		"user": in.User, "previous": in.Previous, "event": in.Event,
 		"userType": in.UserType, "stage": in.Stage, "riskLevel": in.RiskLevel, "now": float64(nowMs),
-		"params":  map[string]any{}, // set for each rule
-		meterName: &meter{},         // set by Evaluate
+		"screening": in.Screening,
+		"params":    map[string]any{}, // set for each rule
+		meterName:   &meter{},         // set by Evaluate
 		"changes": func(attribute, days any) any {
 			attr, _ := attribute.(string)
 			return countSince(agg.Changes[attr], nowMs, num("changes", days))

@@ -1,6 +1,9 @@
 package rules
 
-import "slices"
+import (
+	"bytes"
+	"slices"
+)
 
 // Identity is what every result of one rule version says about the rule itself, as opposed to
 // what one evaluation found (hit, action at the user's level, vars, time). A stored evaluation
@@ -50,7 +53,7 @@ func (id Identity) Of(r Result) bool {
 func (r Result) AsHit() Hit {
 	return Hit{RuleID: r.RuleID, RuleInstanceID: r.RuleInstanceID, RuleName: r.RuleName, RuleDescription: r.RuleDescription,
 		RuleAction: r.RuleAction, VersionID: r.VersionID, ExecutedAt: r.ExecutedAt, ExecutedRiskLevel: r.ExecutedRiskLevel,
-		Labels: r.Labels, Nature: r.Nature, IsShadow: r.IsShadow}
+		RuleHitMeta: r.RuleHitMeta, Labels: r.Labels, Nature: r.Nature, IsShadow: r.IsShadow}
 }
 
 // SameHit reports whether two hits are equal.
@@ -58,7 +61,7 @@ func SameHit(a, b Hit) bool {
 	return a.RuleID == b.RuleID && a.RuleInstanceID == b.RuleInstanceID && a.RuleName == b.RuleName &&
 		a.RuleDescription == b.RuleDescription && a.RuleAction == b.RuleAction && a.VersionID == b.VersionID &&
 		a.ExecutedAt == b.ExecutedAt && a.ExecutedRiskLevel == b.ExecutedRiskLevel && a.Nature == b.Nature &&
-		a.IsShadow == b.IsShadow && (a.Labels == nil) == (b.Labels == nil) && slices.Equal(a.Labels, b.Labels)
+		a.IsShadow == b.IsShadow && bytes.Equal(a.RuleHitMeta, b.RuleHitMeta) && (a.Labels == nil) == (b.Labels == nil) && slices.Equal(a.Labels, b.Labels)
 }
 
 // Result returns a result of this rule: its identity with the evaluation's own fields.

@@ -46,6 +46,7 @@ func (r Result) appendJSON(b, head []byte) ([]byte, error) {
 	b = append(b, `,"ruleHit":`...)
 	b = appendBool(b, r.RuleHit)
 	b = appendExecution(b, r.VersionID, r.ExecutedAt, r.ExecutedRiskLevel)
+	b = appendMeta(b, r.RuleHitMeta)
 	if len(r.Vars) > 0 {
 		b = append(b, `,"vars":`...)
 		var err error
@@ -78,6 +79,7 @@ func (h Hit) AppendJSON(b []byte) []byte { return h.appendJSON(b, nil) }
 func (h Hit) appendJSON(b, head []byte) []byte {
 	b = appendCommon(b, head, h.RuleID, h.RuleInstanceID, h.RuleName, h.RuleDescription, h.RuleAction)
 	b = appendExecution(b, h.VersionID, h.ExecutedAt, h.ExecutedRiskLevel)
+	b = appendMeta(b, h.RuleHitMeta)
 	return appendTail(b, h.Labels, h.Nature, h.IsShadow)
 }
 
@@ -118,6 +120,15 @@ func appendExecution(b []byte, versionID string, executedAt int64, riskLevel str
 	b = schema.AppendInt(b, executedAt)
 	b = append(b, `,"executedRiskLevel":`...)
 	return schema.AppendString(b, riskLevel)
+}
+
+// appendMeta appends a ruleHitMeta when there is one; it is compact JSON already.
+func appendMeta(b, meta []byte) []byte {
+	if len(meta) == 0 {
+		return b
+	}
+	b = append(b, `,"ruleHitMeta":`...)
+	return append(b, meta...)
 }
 
 func appendTail(b []byte, labels []string, nature string, shadow bool) []byte {

@@ -41,7 +41,9 @@ type libraryCase struct {
 	user  []edit
 	prev  []edit
 	steps []step
-	want  []string
+	// screening is what Vigil's screening found (Input.Screening).
+	screening map[string]any
+	want      []string
 }
 
 func (c libraryCase) input(t *testing.T) Input {
@@ -50,7 +52,7 @@ func (c libraryCase) input(t *testing.T) Input {
 	if c.userType == "BUSINESS" {
 		base = cleanBusiness
 	}
-	in := Input{UserType: c.userType, Stage: c.stage, Now: testNow, RiskLevel: "LOW"}
+	in := Input{UserType: c.userType, Stage: c.stage, Now: testNow, RiskLevel: "LOW", Screening: c.screening}
 	switch {
 	case c.stage == "INITIAL":
 		in.User = profile(t, base, c.user...)
@@ -181,6 +183,15 @@ var libraryCases = []libraryCase{
 			{nowMs - 5*dayMs, []edit{{"contactDetails.emailIds", `["anna@other.example"]`}}},
 			{nowMs, []edit{{"contactDetails.contactNumbers", `["+4917000000001"]`}}},
 		}},
+
+	// R-U15 Vigil's own screening matched a name.
+	{name: "U15 sanctions match", userType: "CONSUMER", stage: "INITIAL",
+		screening: map[string]any{"sanctions": true, "pep": false, "matches": 1.0}, want: []string{"R-U15.1"}},
+	{name: "U15 PEP match of a director", userType: "BUSINESS", stage: "UPDATE",
+		screening: map[string]any{"sanctions": false, "pep": true, "matches": 1.0}, want: []string{"R-U15.1"}},
+	{name: "U15 nothing matched", userType: "BUSINESS", stage: "INITIAL",
+		screening: map[string]any{"sanctions": false, "pep": false, "matches": 0.0}},
+	{name: "U15 no screening at all", userType: "CONSUMER", stage: "INITIAL"},
 
 	// R-U9 minor (consumers only).
 	{name: "U9 sixteen-year-old", userType: "CONSUMER", stage: "INITIAL",
@@ -349,10 +360,10 @@ func TestLibraryApplicability(t *testing.T) {
 		userType, stage string
 		want            []string
 	}{
-		{"CONSUMER", "INITIAL", ids(1, 2, 3, 4, 5, 7, 9, 10, 11, 14)},
-		{"CONSUMER", "UPDATE", ids(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14)},
-		{"BUSINESS", "INITIAL", ids(1, 2, 3, 4, 5, 7, 10, 11, 12)},
-		{"BUSINESS", "UPDATE", ids(1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13)},
+		{"CONSUMER", "INITIAL", ids(1, 2, 3, 4, 5, 7, 9, 10, 11, 14, 15)},
+		{"CONSUMER", "UPDATE", ids(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15)},
+		{"BUSINESS", "INITIAL", ids(1, 2, 3, 4, 5, 7, 10, 11, 12, 15)},
+		{"BUSINESS", "UPDATE", ids(1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 15)},
 	}
 	for _, c := range cases {
 		t.Run(c.userType+"/"+c.stage, func(t *testing.T) {
@@ -365,7 +376,8 @@ func TestLibraryApplicability(t *testing.T) {
 			  "directors": [{"sanctionsStatus": true}], "sourceOfFunds": ["Crypto"]}`)
 			agg := Aggregates{Changes: map[string][]int64{"email": {nowMs, nowMs, nowMs}, "residence": {nowMs}},
 				KYCFailures: []int64{nowMs, nowMs}}
-			out := s.Evaluate(Input{UserType: c.userType, Stage: c.stage, User: u, Now: testNow, Aggregates: agg})
+			out := s.Evaluate(Input{UserType: c.userType, Stage: c.stage, User: u, Now: testNow, Aggregates: agg,
+				Screening: map[string]any{"sanctions": true, "pep": false, "matches": 1.0}})
 			if got := executedIDs(out); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("executed = %v, want %v", got, c.want)
 			}
@@ -383,7 +395,7 @@ func TestLibraryApplicability(t *testing.T) {
 	}
 	t.Run("unknown stage runs only unrestricted rules", func(t *testing.T) {
 		out := s.Evaluate(Input{UserType: "CONSUMER", Stage: "", User: doc(t, cleanConsumer), Now: testNow})
-		if got, want := executedIDs(out), ids(1, 2, 3, 4, 5, 7, 9, 10, 11, 14); !reflect.DeepEqual(got, want) {
+		if got, want := executedIDs(out), ids(1, 2, 3, 4, 5, 7, 9, 10, 11, 14, 15); !reflect.DeepEqual(got, want) {
 			t.Errorf("executed = %v, want %v", got, want)
 		}
 	})
@@ -397,8 +409,8 @@ func TestCleanUsersHitNothing(t *testing.T) {
 		userType, base  string
 		initial, update int
 	}{
-		{"CONSUMER", cleanConsumer, 10, 13},
-		{"BUSINESS", cleanBusiness, 9, 12},
+		{"CONSUMER", cleanConsumer, 11, 14},
+		{"BUSINESS", cleanBusiness, 10, 13},
 	} {
 		for _, stage := range []string{"INITIAL", "UPDATE"} {
 			t.Run(c.userType+"/"+stage, func(t *testing.T) {
@@ -431,12 +443,12 @@ func TestCleanUsersHitNothing(t *testing.T) {
 	}
 }
 
-// TestLibraryDocument checks the shipped library: fourteen valid rules R-U1..R-U14 in order, each
+// TestLibraryDocument checks the shipped library: fifteen valid rules R-U1..R-U15 in order, each
 // with a unique instance id, enabled and live, and the document parses to Library().
 func TestLibraryDocument(t *testing.T) {
 	lib := Library()
-	if len(lib) != 14 {
-		t.Fatalf("library has %d rules, want 14", len(lib))
+	if len(lib) != 15 {
+		t.Fatalf("library has %d rules, want 15", len(lib))
 	}
 	for i, r := range lib {
 		if want := fmt.Sprintf("R-U%d", i+1); r.ID != want || r.InstanceID != want+".1" {

@@ -192,7 +192,7 @@ func TestCompile(t *testing.T) {
 		kept  []string
 	}{
 		{"library", Library(), nil, []string{"R-U1.1", "R-U2.1", "R-U3.1", "R-U4.1", "R-U5.1", "R-U6.1", "R-U7.1",
-			"R-U8.1", "R-U9.1", "R-U10.1", "R-U11.1", "R-U12.1", "R-U13.1", "R-U14.1"}},
+			"R-U8.1", "R-U9.1", "R-U10.1", "R-U11.1", "R-U12.1", "R-U13.1", "R-U14.1", "R-U15.1"}},
 		{"empty", nil, nil, nil},
 		{"disabled rules are not kept", []Rule{rule("A", "true"), off(rule("B", "true")), rule("C", "false")}, nil, []string{"A", "C"}},
 		{"duplicate", []Rule{rule("A", "true"), rule("B", "true"), rule("A", "false")},

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -262,38 +263,47 @@ type Input struct {
 	Aggregates Aggregates
 	// Budget bounds the evaluation (the zero value: the defaults).
 	Budget Budget
+	// Screening is what Vigil's own sanctions and PEP screening found for the user's names
+	// (rules read it as screening.sanctions, screening.pep, screening.matches); nil when the
+	// tenant screens nothing.
+	Screening map[string]any
 }
 
 // Result is one rule's outcome in the wire's ExecutedRulesResult shape.
 type Result struct {
-	RuleID            string   `json:"ruleId,omitempty"`
-	RuleInstanceID    string   `json:"ruleInstanceId"`
-	RuleName          string   `json:"ruleName"`
-	RuleDescription   string   `json:"ruleDescription"`
-	RuleAction        string   `json:"ruleAction"`
-	RuleHit           bool     `json:"ruleHit"`
-	VersionID         string   `json:"versionId,omitempty"`
-	ExecutedAt        int64    `json:"executedAt"`
-	ExecutedRiskLevel string   `json:"executedRiskLevel"`
-	Vars              []Vars   `json:"vars,omitempty"`
-	Labels            []string `json:"labels"`
-	Nature            string   `json:"nature,omitempty"`
-	IsShadow          bool     `json:"isShadow,omitempty"`
+	RuleID            string `json:"ruleId,omitempty"`
+	RuleInstanceID    string `json:"ruleInstanceId"`
+	RuleName          string `json:"ruleName"`
+	RuleDescription   string `json:"ruleDescription"`
+	RuleAction        string `json:"ruleAction"`
+	RuleHit           bool   `json:"ruleHit"`
+	VersionID         string `json:"versionId,omitempty"`
+	ExecutedAt        int64  `json:"executedAt"`
+	ExecutedRiskLevel string `json:"executedRiskLevel"`
+	// RuleHitMeta is Flagright's ruleHitMeta as JSON: Vigil sets it on a screening rule's hit
+	// (sanctionsDetails); nil otherwise.
+	RuleHitMeta json.RawMessage `json:"ruleHitMeta,omitempty"`
+	Vars        []Vars          `json:"vars,omitempty"`
+	Labels      []string        `json:"labels"`
+	Nature      string          `json:"nature,omitempty"`
+	IsShadow    bool            `json:"isShadow,omitempty"`
 }
 
 // Hit is a hit rule in the wire's HitRulesDetails shape.
 type Hit struct {
-	RuleID            string   `json:"ruleId,omitempty"`
-	RuleInstanceID    string   `json:"ruleInstanceId"`
-	RuleName          string   `json:"ruleName"`
-	RuleDescription   string   `json:"ruleDescription"`
-	RuleAction        string   `json:"ruleAction"`
-	VersionID         string   `json:"versionId,omitempty"`
-	ExecutedAt        int64    `json:"executedAt"`
-	ExecutedRiskLevel string   `json:"executedRiskLevel"`
-	Labels            []string `json:"labels"`
-	Nature            string   `json:"nature,omitempty"`
-	IsShadow          bool     `json:"isShadow,omitempty"`
+	RuleID            string `json:"ruleId,omitempty"`
+	RuleInstanceID    string `json:"ruleInstanceId"`
+	RuleName          string `json:"ruleName"`
+	RuleDescription   string `json:"ruleDescription"`
+	RuleAction        string `json:"ruleAction"`
+	VersionID         string `json:"versionId,omitempty"`
+	ExecutedAt        int64  `json:"executedAt"`
+	ExecutedRiskLevel string `json:"executedRiskLevel"`
+	// RuleHitMeta is the result's ruleHitMeta (Result.RuleHitMeta).
+	RuleHitMeta json.RawMessage `json:"ruleHitMeta,omitempty"`
+	Labels      []string        `json:"labels"`
+	Nature      string          `json:"nature,omitempty"`
+	IsShadow    bool            `json:"isShadow,omitempty"`
 }
 
 // Vars is the wire's ExecutedLogicVars: the values that made a rule hit.

@@ -32,6 +32,13 @@ func (t *sqlTx) EraseUser(ctx context.Context, e vigil.Erasure) error {
 			return err
 		}
 	}
+	// The user's screening searches hold its names, its cleared matches its id: they go too.
+	for _, q := range []string{`DELETE FROM screening_searches WHERE tenant_id = ? AND user_id = ?`,
+		`DELETE FROM screening_clearings WHERE tenant_id = ? AND user_id = ?`} {
+		if _, err := t.q().ExecContext(ctx, q, e.User.TenantID, e.User.UserID); err != nil {
+			return err
+		}
+	}
 	// A user batch's answer names its failed records by userId.
 	if _, err := t.q().ExecContext(ctx, `UPDATE batches SET response = CAST(replace(CAST(response AS TEXT), ?, ?) AS BLOB)
 		WHERE tenant_id = ? AND instr(CAST(response AS TEXT), ?) > 0`, e.QuotedID, e.Redacted, e.User.TenantID, e.QuotedID); err != nil {

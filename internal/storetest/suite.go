@@ -48,6 +48,7 @@ func Run(t *testing.T, b Backend) {
 		{"a user's fold index", testFoldIndex},
 		{"rule hit counters", testRuleHits},
 		{"the overview's counts", testOverviewCounts},
+		{"screening lists, searches and clearings", testScreeningLists},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, b.Open(t)) })

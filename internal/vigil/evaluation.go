@@ -41,6 +41,8 @@ type ruleState struct {
 	// Hits are the live rules the latest write hit: a rule adds activity risk only when it
 	// starts hitting.
 	Hits []string `json:"hits,omitempty"`
+	// Screening is the latest screening of the user's names (nil: never screened).
+	Screening *screenState `json:"screening,omitempty"`
 }
 
 // appendJSON appends the state as encoding/json encodes it: every write stores one.
@@ -55,6 +57,10 @@ func (st ruleState) appendJSON(b []byte) ([]byte, error) {
 	if len(st.Hits) > 0 {
 		b = append(b, `,"hits":`...)
 		b = schema.AppendStrings(b, st.Hits)
+	}
+	if st.Screening != nil {
+		b = append(b, `,"screening":`...)
+		b = append(b, mustEncode(st.Screening)...)
 	}
 	return append(b, '}'), nil
 }
@@ -89,6 +95,9 @@ type evaluationInput struct {
 	ruleState ruleState
 	// notify asks for the webhook notifications of the write (the tenant has endpoints).
 	notify bool
+	// rescreen, set for a SYSTEM write of a screening (screening_system.go), is the screening
+	// made before the write: it replaces the one of the user's names.
+	rescreen *screenOutcome
 }
 
 // evaluated is the outcome of evaluate, ready to store.
@@ -106,6 +115,8 @@ type evaluated struct {
 	triggeredBy []string
 	// notifications are the changes webhooks report.
 	notifications []notification
+	// searches are the screening searches that matched, stored with the write.
+	searches []ScreeningSearch
 }
 
 // evaluate runs the tenant's rules and risk model on the user after a write: rules first (on
@@ -117,9 +128,12 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	state := in.ruleState // Aggregates.Update copies; Shadow and Hits are replaced below
 	state.Aggregates = state.Aggregates.Update(in.previous, in.current, in.at)
 	api := replaceTopLevel(nil, in.current) // the profile as the client's write left it
+	screened := s.screenWrite(tenant, in)
+	state.Screening = screened.state
 	out := in.rules.Evaluate(rules.Input{UserType: string(in.kind), Stage: in.stage, User: in.current,
 		Previous: in.previous, Event: in.event, Now: now, RiskLevel: previousRisk.CRA.Level, Aggregates: state.Aggregates,
-		Budget: s.ruleBudget})
+		Budget: s.ruleBudget, Screening: screeningFacts(screened.state)})
+	withScreeningMeta(&out, screened.state)
 	for _, f := range out.Failures {
 		s.log.Warn("rule failed; counted as not hit", "tenant", tenant.Name, "rule", f.RuleInstanceID, "reason", f.Reason, "err", f.Err)
 		s.metrics.RuleFailed(f.Reason)
@@ -161,7 +175,7 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	kycOverride, _ := in.request["kycRiskLevel"].(string)
 	craOverride, _ := in.request["riskLevel"].(string)
 	assessed := in.model.Assess(risk.Input{
-		Business: in.kind == Business, Profile: in.current, Now: now,
+		Business: in.kind == Business, Profile: riskView(in.current, screened.state), Now: now,
 		KYCOverride: kycOverride, CRAOverride: craOverride,
 		LockKYC: in.flags.LockKYCRiskLevel, LockCRA: in.flags.LockCRARiskLevel,
 		Previous: previousRisk, Hits: hits,
@@ -176,6 +190,7 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	result.evaluation = Evaluation{ExecutedRules: out.Executed, HitRules: out.Hits, RiskScoreDetails: &details,
 		Status: mostSevere(out.Hits)}
 	result.set = in.rules
+	result.searches = screened.searches
 	var err error
 	result.riskJSON = assessed.AppendJSON(make([]byte, 0, 2048))
 	if result.ruleJSON, err = state.appendJSON(make([]byte, 0, 512)); err != nil {

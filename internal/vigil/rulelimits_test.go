@@ -15,7 +15,7 @@ import (
 // problem, rules over the tenant's limits and rules that can never evaluate; nothing is stored.
 func TestRuleLimitsAndRefusals(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		f := newFixtureWith(t, b.Open(t), vigil.Options{RuleLimits: rules.Limits{MaxRules: 16, MaxExpressionBytes: 64}})
+		f := newFixtureWith(t, b.Open(t), vigil.Options{RuleLimits: rules.Limits{MaxRules: 17, MaxExpressionBytes: 64}})
 		ctx := context.Background()
 		doc := func(id, expression string) string {
 			return fmt.Sprintf(`{"ruleId":"RC","ruleInstanceId":%q,"ruleName":"n","ruleDescription":"d","ruleAction":"FLAG","expression":%q}`, id, expression)
@@ -26,10 +26,10 @@ func TestRuleLimitsAndRefusals(t *testing.T) {
 			{"an expression over the size limit", "RC-1.1", "user.a == '" + strings.Repeat("x", 60) + "'", "expression: is 72 bytes long, more than the 64 allowed"},
 			{"a string result", "RC-1.1", "user.userId", "expression: line 1, column 6: the rule evaluates to a null or string, not a boolean"},
 			{"an unknown country list", "RC-1.1", `onList(user.c, "fatfX")`, `expression: line 1, column 16: onList: "fatfX" is not a country list`},
-			{"a rule over the count limit", "RC-3.1", "true", "rules: the tenant would have 17 rules, more than the 16 allowed"},
+			{"a rule over the count limit", "RC-3.1", "true", "rules: the tenant would have 18 rules, more than the 17 allowed"},
 		} {
 			if c.id == "RC-3.1" {
-				f.putRule(t, "RC-2.1", doc("RC-2.1", "true")) // the library's 14 and this: 15, then 16
+				f.putRule(t, "RC-2.1", doc("RC-2.1", "true")) // the library's 15 and this: 16, then 17
 				f.putRule(t, "RC-4.1", doc("RC-4.1", "true"))
 			}
 			_, err := f.svc.PutRule(ctx, f.tenant, c.id, []byte(doc(c.id, c.expression)))

@@ -41,7 +41,7 @@ func TestDefaultLibraryOnANewTenant(t *testing.T) {
 		}
 		executed := clean["executedRules"].([]any)
 		if len(executed) < 10 || executed[0].(schema.Object)["ruleInstanceId"] != "R-U1.1" ||
-			executed[len(executed)-1].(schema.Object)["ruleInstanceId"] != "R-U14.1" {
+			executed[len(executed)-1].(schema.Object)["ruleInstanceId"] != "R-U15.1" {
 			t.Fatalf("executed rules (natural order expected): %v", executed)
 		}
 		risky := f.create(t, `{"userId":"risky","createdTimestamp":1700000000000,"sanctionsStatus":true,"pepStatus":[{"isPepHit":true,"pepRank":"LEVEL_1"}]}`, vigil.Flags{})
@@ -97,8 +97,8 @@ func TestTenantRules(t *testing.T) {
 			t.Fatalf("versions: %s %v", versions, err)
 		}
 		list, _ := f.svc.ListRules(ctx, f.tenant)
-		if n := len(obj(t, string(list))["rules"].([]any)); n != 14 {
-			t.Fatalf("%d rules listed, want the 14 of the library", n)
+		if n := len(obj(t, string(list))["rules"].([]any)); n != 15 {
+			t.Fatalf("%d rules listed, want the 15 of the library", n)
 		}
 	})
 }

@@ -31,8 +31,10 @@ type Service struct {
 	users         *userCache
 	contexts      ruleContexts
 	identities    ruleIdentities
-	metrics       Metrics
-	wake          func()
+	// lists is the screening index over the stored lists (screening_index.go).
+	lists   *listIndex
+	metrics Metrics
+	wake    func()
 	// maxEndpoints bounds a tenant's webhook endpoints (negative: no bound).
 	maxEndpoints int
 	// retain is how long history is kept (0: forever; retention.go).
@@ -113,6 +115,7 @@ func NewService(store Store, opts Options) (*Service, error) {
 		ruleBudget: opts.RuleBudget, ruleLimits: opts.RuleLimits.WithDefaults(),
 		contexts: ruleContexts{byTenant: map[string]ruleContext{}},
 		users:    newUserCache(cmp.Or(opts.UserCacheBytes, DefaultUserCacheBytes)),
+		lists:    newListIndex(),
 		metrics:  opts.Metrics,
 		wake:     opts.Wake, maxEndpoints: cmp.Or(opts.MaxWebhookEndpoints, DefaultMaxWebhookEndpoints),
 		retain: opts.RetainHistory, lateEventsRefold: opts.LateEventsRefold,

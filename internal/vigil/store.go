@@ -69,6 +69,7 @@ type Store interface {
 	AuditStore
 	RuleHitStore
 	OverviewStore
+	ScreeningStore
 
 	// Analysts lists a tenant's analysts by email.
 	Analysts(ctx context.Context, tenantID string) ([]Analyst, error)
@@ -175,6 +176,7 @@ type Tx interface {
 	PutRule(ctx context.Context, r RuleRecord) error
 	WebhookTx
 	AuditTx
+	ScreeningTx
 
 	// PutBatch stores a batch and its records' entries; ErrDuplicate if the batchId was taken
 	// concurrently.
@@ -310,8 +312,10 @@ const (
 	// EntryConvert changes the user's type to EventKind (allowUserTypeConversion); it sits right
 	// before the event that asked for it. Its body is {"from": KIND, "to": KIND}.
 	EntryConvert EntryType = "CONVERT"
-	// EntrySystem is a change Vigil made itself (a rule's triggersOnHit), right after the write
-	// that caused it. Its body is {"patch": merge patch, "ruleInstanceIds": [...]}.
+	// EntrySystem is a change Vigil made itself: a rule's triggersOnHit, right after the write
+	// that caused it, with body {"patch": merge patch, "ruleInstanceIds": [...]}; or a screening
+	// of the user's names that a list change or a cleared match made (screening_system.go), with
+	// body {"patch": {}, "screening": "ongoing" or "cleared"}.
 	EntrySystem EntryType = "SYSTEM"
 )
 

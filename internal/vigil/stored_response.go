@@ -92,7 +92,7 @@ func compactResponse(doc []byte, ev Evaluation, ids map[rules.Version]rules.Iden
 	hits := 0
 	for i, r := range ev.ExecutedRules {
 		id, known := ids[rules.Version{InstanceID: r.RuleInstanceID, VersionID: r.VersionID}]
-		if !known || !id.Of(r) || r.IsShadow || r.ExecutedAt != at || r.ExecutedRiskLevel != level {
+		if !known || !id.Of(r) || r.IsShadow || r.RuleHitMeta != nil || r.ExecutedAt != at || r.ExecutedRiskLevel != level {
 			return nil, false
 		}
 		if r.RuleHit {

@@ -15,6 +15,9 @@ type writePlan struct {
 	deliveries []Delivery
 	// audit is the write's audit record, without its caller (apply adds it).
 	audit AuditRecord
+	// searches are the screening searches that matched: stored before the user's row, so a
+	// hit never names a search that is not there. Most writes have none.
+	searches []ScreeningSearch
 }
 
 // planWrite builds the rows of one write, whose profile after it is profileJSON: its history
@@ -51,6 +54,7 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Objec
 	p.rec = rec
 	p.deliveries = s.deliveries(rec.TenantID, rs.endpoints, out.notifications, rec.UID, entry.Seq)
 	p.audit = s.userWriteAudit(p.entries)
+	p.searches = out.searches
 	return p
 }
 
@@ -70,12 +74,18 @@ func ruleHits(out evaluated) []RuleHit {
 
 // apply writes a plan in a transaction.
 func (p writePlan) apply(ctx context.Context, tx Tx) error {
+	if err := p.storeSearches(ctx, tx); err != nil {
+		return err
+	}
 	return tx.WriteUser(ctx, p.rec, p.create, p.entries, p.deliveries, p.auditBy(ctx))
 }
 
 // applyIf stores an update planned before its transaction if nothing it was based on moved, and
 // reports whether it did.
 func (p writePlan) applyIf(ctx context.Context, tx Tx, based UserVersion) (bool, error) {
+	if err := p.storeSearches(ctx, tx); err != nil {
+		return false, err
+	}
 	return tx.WriteUserIf(ctx, based, p.rec, p.entries, p.deliveries, p.auditBy(ctx))
 }
 
@@ -84,4 +94,14 @@ func (p writePlan) auditBy(ctx context.Context) AuditRecord {
 	r := p.audit
 	r.Actor, r.RequestID = callerOf(ctx)
 	return r
+}
+
+// storeSearches stores the plan's screening searches. Only a write whose screening matched has
+// any, so the one-statement conditional write of every other write is unchanged; a unit that
+// then finds its user moved keeps them (they are stored again, as no-ops, when it runs again).
+func (p writePlan) storeSearches(ctx context.Context, tx Tx) error {
+	if len(p.searches) == 0 {
+		return nil
+	}
+	return tx.PutScreeningSearches(ctx, p.searches)
 }
