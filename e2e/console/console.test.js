@@ -226,7 +226,7 @@ describe("the analyst console in Chromium", () => {
     const { page, watch } = analyst;
     await timelineRows(page).last().getByRole("link", { name: "as of then" }).click();
     await page.waitForURL((u) => u.pathname === ADA_PATH && u.searchParams.get("asOf") === String(T0));
-    await page.getByRole("heading", { name: /^Profile as of / }).waitFor();
+    await page.getByRole("heading", { name: /^Profile right after entry / }).waitFor();
     const then = JSON.parse(await page.locator("main pre").innerText());
     assert.equal(then.userStateDetails.state, "CREATED");
     assert.equal(then.kycStatusDetails.status, "IN_PROGRESS");
