@@ -102,6 +102,12 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	sort.Strings(files)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The requests' statement_timeout is no bound for a migration: an upgrade that rebuilds an
+		// index of a large database takes as long as it takes, and a cancelled one would stop the
+		// server from starting at all.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return fmt.Errorf("postgres: migrations: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `SELECT version FROM schema_migrations WHERE version = 0 FOR UPDATE`); err != nil {
 			return fmt.Errorf("postgres: lock migrations: %w", err)
 		}
