@@ -9,10 +9,13 @@ import (
 )
 
 // Index holds the entries of one or more lists in memory for searching. Each word of each
-// name is filed under blocking keys (its consonant skeleton, and its first four letters), so
-// a search reads only the postings of its own words' keys, ranks the entries found by how
-// many of its words they share, and scores only the best candidates in full. Entries can be
-// added, replaced and removed one by one, so a list's delta does not rebuild the index.
+// name is filed under blocking keys (its consonant skeleton, its first four letters and, for
+// longer words, its last four and its first two with its last two), and short words are
+// also found one typo away (fuzzyWords). A search reads the rarest postings of its words up
+// to a budget, ranks the entries found by how many of its words they share and how rare
+// those are, and compares in full only the best candidates whose bound can reach the
+// threshold. Entries can be added, replaced and removed one by one, so a list's delta does
+// not rebuild the index.
 //
 // An Index is safe for concurrent use: searches share a read lock, updates take the write lock.
 type Index struct {
