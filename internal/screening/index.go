@@ -400,6 +400,7 @@ func (ix *Index) candidates(p *preparedQuery, sc *searchScratch) []candidate {
 	keyed := 0
 	// rarest[i] is the index in sc.lists of word i's shortest list.
 	var rarest [32]int
+	var listed uint32 // the query's words the dictionary has
 	for i := range words {
 		rarest[i] = -1
 		t := &p.tokens[i]
@@ -409,7 +410,10 @@ func (ix *Index) candidates(p *preparedQuery, sc *searchScratch) []candidate {
 		}
 		// A word the lists do not have may be a typo of one they have: the keys of the
 		// listed words one typo away are read as well.
-		if _, known := ix.dict.ids[t.text]; !known {
+		_, known := ix.dict.ids[t.text]
+		if known {
+			listed |= 1 << i
+		} else {
 			ix.dict.fuzzy.near(t.text, func(id uint32) {
 				sc.keys = blockingKeys(&ix.dict.tokens[id], sc.keys)
 			})
@@ -425,9 +429,10 @@ func (ix *Index) candidates(p *preparedQuery, sc *searchScratch) []candidate {
 			}
 		}
 	}
-	// The shortest lists of the two words rarest in the lists are read whatever the budget:
-	// an entry that matches shares at least two words, and if a typo took one word's keys
-	// away, the other's list still holds the entry.
+	// The shortest list of the rarest word the lists have is read whatever the budget: an
+	// entry that matches has that word, or a typo of it with another word in common. A word
+	// the lists lack may be a typo whose own lists miss the entry, so when the rarest word is
+	// unknown the next one's list is read as well.
 	var order [32]int
 	n := 0
 	for i := range words {
@@ -439,8 +444,11 @@ func (ix *Index) candidates(p *preparedQuery, sc *searchScratch) []candidate {
 	slices.SortFunc(order[:n], func(a, b int) int {
 		return cmp.Compare(len(sc.lists[rarest[a]].slots), len(sc.lists[rarest[b]].slots))
 	})
-	for _, i := range order[:min(n, 2)] {
+	for _, i := range order[:n] {
 		sc.lists[rarest[i]].must = true
+		if listed&(1<<i) != 0 {
+			break
+		}
 	}
 	// Rarest lists first, so that a word's first key to reach an entry is its rarest.
 	slices.SortFunc(sc.lists, func(a, b postingList) int { return cmp.Compare(len(a.slots), len(b.slots)) })
