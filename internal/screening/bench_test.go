@@ -31,7 +31,7 @@ func heapInUse() uint64 {
 
 // loadBenchIndex builds the index of the generated list once per test binary and measures
 // the heap it holds (after a GC, against the heap before).
-func loadBenchIndex(b *testing.B) *Index {
+func loadBenchIndex(b testing.TB) *Index {
 	benchOnce.Do(func() {
 		before := heapInUse()
 		start := time.Now()

@@ -9,10 +9,13 @@ import (
 )
 
 // Index holds the entries of one or more lists in memory for searching. Each word of each
-// name is filed under blocking keys (its consonant skeleton, and its first four letters), so
-// a search reads only the postings of its own words' keys, ranks the entries found by how
-// many of its words they share, and scores only the best candidates in full. Entries can be
-// added, replaced and removed one by one, so a list's delta does not rebuild the index.
+// name is filed under blocking keys (its consonant skeleton, its first four letters and, for
+// longer words, its last four and its first two with its last two), and short words are
+// also found one typo away (fuzzyWords). A search reads the rarest postings of its words up
+// to a budget, ranks the entries found by how many of its words they share and how rare
+// those are, and compares in full only the best candidates whose bound can reach the
+// threshold. Entries can be added, replaced and removed one by one, so a list's delta does
+// not rebuild the index.
 //
 // An Index is safe for concurrent use: searches share a read lock, updates take the write lock.
 type Index struct {
@@ -39,6 +42,7 @@ type slot struct {
 type tokenDict struct {
 	ids    map[string]uint32
 	tokens []nameToken
+	fuzzy  fuzzyWords
 }
 
 func (d *tokenDict) id(t nameToken) uint32 {
@@ -51,31 +55,48 @@ func (d *tokenDict) id(t nameToken) uint32 {
 	id := uint32(len(d.tokens))
 	d.ids[t.text] = id
 	d.tokens = append(d.tokens, t)
+	d.fuzzy.add(t.text, id)
 	return id
 }
 
-// Search tuning: how many candidates are scored in full, and from what length a posting list
-// counts as too common to read when the query has rarer words.
+// Search tuning: how many candidates are scored in full, and how many postings a search
+// reads into its accumulators before the commoner lists only add to the entries found.
+// Measured on the generated million-entry list (BenchmarkSearchRecall): 64 candidates lose
+// exact names that a hundred entries share, a budget of 2,048 loses typos.
 const (
-	maxCandidates  = 64
-	commonPosting  = 20000
+	maxCandidates  = 128
+	readBudget     = 4096
 	keyWeightScale = 1 << 16
 )
 
 var keySeed = maphash.MakeSeed()
 
-// blockingKeys returns the keys a word is filed under. Initials are not filed: they would
-// make every name with that letter a candidate.
+// blockingKeys returns the keys a word is filed under: its consonant skeleton (spelling
+// and transliteration variants), its first four letters, and, for words of five letters or
+// more, its last four letters and its first two with its last two. One typo (a letter
+// changed, dropped, doubled or two swapped) changes the skeleton or the prefix, but seldom
+// all of them: the ends of a word keep a key when its middle changes, and the reverse.
+// Initials are not filed: they would make every name with that letter a candidate.
 func blockingKeys(t *nameToken, out []uint64) []uint64 {
-	if len(t.text) < 2 {
+	w := t.text
+	if len(w) < 2 {
 		return out
 	}
 	out = append(out, maphash.String(keySeed, "s\x00"+t.skel))
-	p := t.text
-	if len(p) > 4 {
-		p = p[:4]
+	if len(w) < 5 {
+		return append(out, maphash.String(keySeed, "p\x00"+w))
 	}
-	return append(out, maphash.String(keySeed, "p\x00"+p))
+	var buf [6]byte
+	copy(buf[2:], w[:4])
+	buf[0], buf[1] = 'p', 0
+	out = append(out, maphash.Bytes(keySeed, buf[:]))
+	buf[0] = 'e'
+	copy(buf[2:], w[len(w)-4:])
+	out = append(out, maphash.Bytes(keySeed, buf[:]))
+	buf[0] = 'b'
+	copy(buf[2:4], w[:2])
+	copy(buf[4:], w[len(w)-2:])
+	return append(out, maphash.Bytes(keySeed, buf[:]))
 }
 
 // NewIndex returns an empty index.
@@ -254,18 +275,32 @@ type SearchOptions struct {
 	Limit int
 }
 
-// searchScratch is one search's working memory, pooled: seen holds, per slot, a bit per
-// query word that led to it, and weight the sum of those words' key weights.
+// searchScratch is one search's working memory, pooled: acc holds, per slot, a bit per query
+// word that led to it and the sum of those words' key weights; mark has a bit per slot
+// touched, a small array that the commonest posting lists are checked against.
 type searchScratch struct {
-	seen    []uint32
-	weight  []uint32
+	acc     []slotAcc
+	mark    []uint64
 	touched []int32
 	keys    []uint64
+	lists   []postingList
 	names   [][]nameToken
 	toks    []nameToken
 	cands   []candidate
 	ids     [][]uint32
 	names2  nameScratch
+}
+
+// slotAcc is what a search has found about one slot; both fields sit together so that a
+// posting costs one memory access.
+type slotAcc struct {
+	seen, weight uint32
+}
+
+type postingList struct {
+	slots []int32
+	word  int
+	must  bool
 }
 
 type candidate struct {
@@ -290,9 +325,9 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 		sc = &searchScratch{}
 	}
 	defer ix.scratch.Put(sc)
-	if len(sc.seen) < len(ix.slots) {
-		sc.seen = make([]uint32, len(ix.slots))
-		sc.weight = make([]uint32, len(ix.slots))
+	if len(sc.acc) < len(ix.slots) {
+		sc.acc = make([]slotAcc, len(ix.slots))
+		sc.mark = make([]uint64, (len(ix.slots)+63)/64)
 	}
 	cands := ix.candidates(p, sc)
 	if sc.names2.cache == nil {
@@ -320,6 +355,16 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 			sc.names[i] = sc.toks[off : off+n : off+n]
 			off += n
 		}
+		if !kindsCompatible(p.kind, sl.entry.Kind) {
+			continue
+		}
+		bound := 0.0
+		for _, toks := range sc.names {
+			bound = max(bound, nameScoreBound(p.tokens, toks, &sc.names2))
+		}
+		if !reachable(bound, opts.Threshold) {
+			continue
+		}
 		m, ok := scoreTokens(p, &sl.entry, sc.names, sc.ids, &sc.names2, false)
 		if !ok || m.Score < opts.Threshold {
 			continue
@@ -343,64 +388,117 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 // entries, those sharing the rarest words with the query: each query word found in an entry
 // adds the weight of the rarest of its keys that led there (a key's weight falls with the
 // length of its posting list), so a shared rare surname outranks a shared "John".
+//
+// The lists are read rarest first, and only until readBudget postings have been read: the
+// commonest lists (a frequent first name, "petroleum") then only add their words to the
+// entries found already, checked against a bitmap of a bit per slot that stays in cache,
+// instead of each of their postings costing a random access to the accumulators.
 func (ix *Index) candidates(p *preparedQuery, sc *searchScratch) []candidate {
 	sc.touched = sc.touched[:0]
 	words := min(len(p.tokens), 32)
-	type list struct {
-		slots []int32
-		word  int
-	}
-	var lists []list
+	sc.lists = sc.lists[:0]
+	keyed := 0
+	// rarest[i] is the index in sc.lists of word i's shortest list.
+	var rarest [32]int
+	var listed uint32 // the query's words the dictionary has
 	for i := range words {
-		sc.keys = blockingKeys(&p.tokens[i], sc.keys[:0])
+		rarest[i] = -1
+		t := &p.tokens[i]
+		sc.keys = blockingKeys(t, sc.keys[:0])
+		if len(sc.keys) > 0 {
+			keyed++
+		}
+		// A word the lists do not have may be a typo of one they have: the keys of the
+		// listed words one typo away are read as well.
+		_, known := ix.dict.ids[t.text]
+		if known {
+			listed |= 1 << i
+		} else {
+			ix.dict.fuzzy.near(t.text, func(id uint32) {
+				sc.keys = blockingKeys(&ix.dict.tokens[id], sc.keys)
+			})
+			slices.Sort(sc.keys)
+			sc.keys = slices.Compact(sc.keys)
+		}
 		for _, k := range sc.keys {
 			if l := ix.postings[k]; len(l) > 0 {
-				lists = append(lists, list{l, i})
+				if rarest[i] < 0 || len(l) < len(sc.lists[rarest[i]].slots) {
+					rarest[i] = len(sc.lists)
+				}
+				sc.lists = append(sc.lists, postingList{slots: l, word: i})
 			}
 		}
 	}
-	// Rarest lists first, so that a word's first key to reach an entry is its rarest.
-	slices.SortFunc(lists, func(a, b list) int { return cmp.Compare(len(a.slots), len(b.slots)) })
-	rare := len(lists) > 0 && len(lists[0].slots) <= commonPosting
-	for _, l := range lists {
-		// Skip the most common keys when rarer ones exist: they would only add candidates
-		// that share a frequent word and nothing else.
-		if rare && len(l.slots) > commonPosting {
-			continue
-		}
-		bit := uint32(1) << l.word
-		w := uint32(keyWeightScale / bits.Len(uint(len(l.slots))+1))
-		for _, s := range l.slots {
-			seen := sc.seen[s]
-			if seen&bit != 0 {
-				continue
-			}
-			if seen == 0 {
-				sc.touched = append(sc.touched, s)
-			}
-			sc.seen[s] = seen | bit
-			sc.weight[s] += w
+	// The shortest list of the rarest word the lists have is read whatever the budget: an
+	// entry that matches has that word, or a typo of it with another word in common. A word
+	// the lists lack may be a typo whose own lists miss the entry, so when the rarest word is
+	// unknown the next one's list is read as well.
+	var order [32]int
+	n := 0
+	for i := range words {
+		if rarest[i] >= 0 {
+			order[n] = i
+			n++
 		}
 	}
-	// An entry sharing one word with a query of several cannot reach the threshold unless
-	// another pair of words is close without sharing a key, which typos rarely achieve: when
-	// some entries share two words, only those are candidates.
-	need := 1
-	for _, s := range sc.touched {
-		if bits.OnesCount32(sc.seen[s]) >= 2 {
-			need = 2
+	slices.SortFunc(order[:n], func(a, b int) int {
+		return cmp.Compare(len(sc.lists[rarest[a]].slots), len(sc.lists[rarest[b]].slots))
+	})
+	for _, i := range order[:n] {
+		sc.lists[rarest[i]].must = true
+		if listed&(1<<i) != 0 {
 			break
 		}
 	}
+	// Rarest lists first, so that a word's first key to reach an entry is its rarest.
+	slices.SortFunc(sc.lists, func(a, b postingList) int { return cmp.Compare(len(a.slots), len(b.slots)) })
+	read := 0
+	acc, mark := sc.acc, sc.mark
+	for _, l := range sc.lists {
+		bit := uint32(1) << l.word
+		w := uint32(keyWeightScale / bits.Len(uint(len(l.slots))+1))
+		if l.must || read+len(l.slots) <= readBudget {
+			read += len(l.slots)
+			for _, s := range l.slots {
+				a := &acc[s]
+				if a.seen&bit != 0 {
+					continue
+				}
+				if a.seen == 0 {
+					sc.touched = append(sc.touched, s)
+					mark[s>>6] |= 1 << (s & 63)
+				}
+				a.seen |= bit
+				a.weight += w
+			}
+			continue
+		}
+		for _, s := range l.slots {
+			if mark[s>>6]&(1<<(s&63)) == 0 {
+				continue
+			}
+			if a := &acc[s]; a.seen&bit == 0 {
+				a.seen |= bit
+				a.weight += w
+			}
+		}
+	}
+	// An entry sharing one word with a query of several cannot reach the threshold unless
+	// another pair of words is close without sharing a key, which the typo keys (blockingKeys,
+	// fuzzyWords) leave rare: entries must share two words with a query of two keyed words.
+	// This holds whatever else the index holds, so a delta's small index finds what the
+	// whole list's would (an earlier rule fell back to one word when no entry shared two).
+	need := min(keyed, 2)
 	sc.cands = sc.cands[:0]
 	top := uint32(0)
 	for _, s := range sc.touched {
-		w := sc.weight[s]
-		if bits.OnesCount32(sc.seen[s]) >= need {
-			sc.cands = append(sc.cands, candidate{slot: s, weight: w})
-			top = max(top, w)
+		a := acc[s]
+		if bits.OnesCount32(a.seen) >= need {
+			sc.cands = append(sc.cands, candidate{slot: s, weight: a.weight})
+			top = max(top, a.weight)
 		}
-		sc.seen[s], sc.weight[s] = 0, 0
+		acc[s] = slotAcc{}
+		mark[s>>6] = 0
 	}
 	if len(sc.cands) > maxCandidates {
 		// Keep the heaviest without sorting them all: a histogram of the weights finds the

@@ -12,6 +12,8 @@ type nameToken struct {
 	text string
 	skel string
 	fold string
+	// mask and fmask have a bit per letter of text and of fold (see letterMask).
+	mask, fmask uint32
 	// arabic marks a word romanised from Arabic letters: its vowels are guesses, so it is
 	// also compared by consonant skeleton.
 	arabic bool
@@ -92,7 +94,8 @@ func normalizeName(name string, kind Kind) []nameToken {
 		if lat == "" {
 			continue
 		}
-		toks = append(toks, nameToken{text: lat, skel: skeleton(lat), fold: foldVowels(lat), arabic: ar})
+		fold := foldVowels(lat)
+		toks = append(toks, nameToken{text: lat, skel: skeleton(lat), fold: fold, mask: letterMask(lat), fmask: letterMask(fold), arabic: ar})
 	}
 	drop := func(set map[string]bool) {
 		kept := toks[:0:0]
