@@ -59,7 +59,7 @@ func TestEntryRiskPacking(t *testing.T) {
 }
 
 // BenchmarkPackEntryRisk is the cost a write pays to store its risk state compressed, and the
-// stored size (B/stored) of a state of the default model (BENCHMARKS.md, "Loading a million users").
+// stored size (B/stored) of a state of the default model (BENCHMARKS.md, "Loading many users").
 func BenchmarkPackEntryRisk(b *testing.B) {
 	state := []byte(`{"kyc":{"score":33.96,"level":"LOW","source":"COMPUTED"},"cra":{"score":10,"level":"VERY_LOW","source":"OVERRIDE"},` +
 		`"computedKyc":{"score":33.96,"level":"LOW","source":"COMPUTED"},"computedCra":{"score":33.96,"level":"LOW","source":"COMPUTED"},` +

@@ -16,7 +16,7 @@ import (
 // a random key sends each insert to a random leaf. Once an index outgrew the page cache, every
 // new user read and dirtied a leaf of its own in each of them, and each dirtied page is written
 // twice (the WAL, then the checkpoint): 250 KB written per user of about 23 KB stored, a share
-// that grew with the database (BENCHMARKS.md, "Loading a million users"). Time-ordered ids
+// that grew with the database (BENCHMARKS.md, "Loading many users"). Time-ordered ids
 // land at the right edge of those indexes, so a commit's new keys share a few leaves. The 74
 // random bits keep ids unguessable and unique across processes; ids made in the same
 // millisecond are not ordered among themselves, which nothing relies on.
