@@ -97,8 +97,12 @@ func (s *Service) pointInTime(ctx context.Context, tenant Tenant, kind Kind, use
 		}
 		at.ResultsSeq = e.Seq
 		if len(full.Risk) > 0 {
+			riskJSON, err := unpackEntryRisk(full.Risk)
+			if err != nil {
+				return pointInTime{}, fmt.Errorf("history entry %d: %w", e.Seq, err)
+			}
 			var st risk.State
-			if err := json.Unmarshal(full.Risk, &st); err != nil {
+			if err := json.Unmarshal(riskJSON, &st); err != nil {
 				return pointInTime{}, fmt.Errorf("stored risk of history entry %d: %w", e.Seq, err)
 			}
 			explained := explain(rec.UserID, st)

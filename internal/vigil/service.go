@@ -48,7 +48,7 @@ type Service struct {
 	log   *slog.Logger
 }
 
-// Options configures a Service. Zero values pick the real clock, random ids, slog's default and
+// Options configures a Service. Zero values pick the real clock, time-ordered random ids (ids.go), slog's default and
 // the risk model that ships with the server.
 type Options struct {
 	// RetainHistory is how long history is kept before PruneHistory folds it away and events
@@ -144,7 +144,7 @@ func NewService(store Store, opts Options) (*Service, error) {
 		s.now = time.Now
 	}
 	if s.newID == nil {
-		s.newID = RandomUUID
+		s.newID = TimeOrderedUUID
 	}
 	if s.log == nil {
 		s.log = slog.Default()
