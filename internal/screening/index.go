@@ -277,20 +277,18 @@ type SearchOptions struct {
 
 // searchScratch is one search's working memory, pooled: acc holds, per slot, a bit per query
 // word that led to it and the sum of those words' key weights; mark has a bit per slot
-// touched or in a deferred list (deferredList), a small array that the commonest posting
-// lists are checked against.
+// touched, a small array that the commonest posting lists are checked against.
 type searchScratch struct {
-	acc      []slotAcc
-	mark     []uint64
-	deferred [maxDeferred]deferredList
-	touched  []int32
-	keys     []uint64
-	lists    []postingList
-	names    [][]nameToken
-	toks     []nameToken
-	cands    []candidate
-	ids      [][]uint32
-	names2   nameScratch
+	acc     []slotAcc
+	mark    []uint64
+	touched []int32
+	keys    []uint64
+	lists   []postingList
+	names   [][]nameToken
+	toks    []nameToken
+	cands   []candidate
+	ids     [][]uint32
+	names2  nameScratch
 }
 
 // slotAcc is what a search has found about one slot; both fields sit together so that a
@@ -298,21 +296,6 @@ type searchScratch struct {
 type slotAcc struct {
 	seen, weight uint32
 }
-
-// deferredList is a list that had to be read past the budget (the rarest word's shortest
-// list) in a search that needs two shared words: its postings only set bits here and in
-// mark, and an entry gets its accumulator only when a second word reaches it. An
-// entry found by that list alone cannot be a candidate, so the result is the same as reading
-// it into acc, without a random access into acc per posting.
-type deferredList struct {
-	slots       []int32
-	bit, weight uint32
-	bits        []uint64
-}
-
-// maxDeferred bounds the lists deferred in one search (the rarest word, and the next when the
-// rarest is not in the dictionary); further must-read lists are read.
-const maxDeferred = 2
 
 type postingList struct {
 	slots []int32
@@ -345,9 +328,6 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 	if len(sc.acc) < len(ix.slots) {
 		sc.acc = make([]slotAcc, len(ix.slots))
 		sc.mark = make([]uint64, (len(ix.slots)+63)/64)
-		for i := range sc.deferred {
-			sc.deferred[i].bits = make([]uint64, len(sc.mark))
-		}
 	}
 	cands := ix.candidates(p, sc)
 	if sc.names2.cache == nil {
@@ -412,11 +392,7 @@ func (ix *Index) Search(q Query, opts SearchOptions) []Match {
 // The lists are read rarest first, and only until readBudget postings have been read: the
 // commonest lists (a frequent first name, "petroleum") then only add their words to the
 // entries found already, checked against a bitmap of a bit per slot that stays in cache,
-// instead of each of their postings costing a random access to the accumulators. The rarest
-// word's list, read whatever the budget, is deferred (deferredList) when it is past the
-// budget and two words are needed: its entries get accumulators only when another word
-// reaches them: in the slowest searches (a typo beside common trade words or first names)
-// the list holds thousands of entries and few of them share a second word.
+// instead of each of their postings costing a random access to the accumulators.
 func (ix *Index) candidates(p *preparedQuery, sc *searchScratch) []candidate {
 	sc.touched = sc.touched[:0]
 	words := min(len(p.tokens), 32)
@@ -474,106 +450,45 @@ func (ix *Index) candidates(p *preparedQuery, sc *searchScratch) []candidate {
 			break
 		}
 	}
+	// Rarest lists first, so that a word's first key to reach an entry is its rarest.
+	slices.SortFunc(sc.lists, func(a, b postingList) int { return cmp.Compare(len(a.slots), len(b.slots)) })
+	read := 0
+	acc, mark := sc.acc, sc.mark
+	for _, l := range sc.lists {
+		bit := uint32(1) << l.word
+		w := uint32(keyWeightScale / bits.Len(uint(len(l.slots))+1))
+		if l.must || read+len(l.slots) <= readBudget {
+			read += len(l.slots)
+			for _, s := range l.slots {
+				a := &acc[s]
+				if a.seen&bit != 0 {
+					continue
+				}
+				if a.seen == 0 {
+					sc.touched = append(sc.touched, s)
+					mark[s>>6] |= 1 << (s & 63)
+				}
+				a.seen |= bit
+				a.weight += w
+			}
+			continue
+		}
+		for _, s := range l.slots {
+			if mark[s>>6]&(1<<(s&63)) == 0 {
+				continue
+			}
+			if a := &acc[s]; a.seen&bit == 0 {
+				a.seen |= bit
+				a.weight += w
+			}
+		}
+	}
 	// An entry sharing one word with a query of several cannot reach the threshold unless
 	// another pair of words is close without sharing a key, which the typo keys (blockingKeys,
 	// fuzzyWords) leave rare: entries must share two words with a query of two keyed words.
 	// This holds whatever else the index holds, so a delta's small index finds what the
 	// whole list's would (an earlier rule fell back to one word when no entry shared two).
 	need := min(keyed, 2)
-	// Rarest lists first, so that a word's first key to reach an entry is its rarest.
-	slices.SortFunc(sc.lists, func(a, b postingList) int { return cmp.Compare(len(a.slots), len(b.slots)) })
-	read, ndef := 0, 0
-	acc, mark, defs := sc.acc, sc.mark, &sc.deferred
-	// open gives slot s, marked by a deferred list only, its accumulator with the words of
-	// the deferred lists holding it.
-	open := func(s int32, a *slotAcc) {
-		x, b := s>>6, uint64(1)<<(s&63)
-		for d := range defs[:ndef] {
-			if defs[d].bits[x]&b != 0 && a.seen&defs[d].bit == 0 {
-				a.seen |= defs[d].bit
-				a.weight += defs[d].weight
-			}
-		}
-		sc.touched = append(sc.touched, s)
-	}
-	for _, l := range sc.lists {
-		bit := uint32(1) << l.word
-		w := uint32(keyWeightScale / bits.Len(uint(len(l.slots))+1))
-		if l.must && need == 2 && ndef < maxDeferred && read+len(l.slots) > readBudget {
-			read += len(l.slots)
-			d := &defs[ndef]
-			for _, s := range l.slots {
-				x, b := s>>6, uint64(1)<<(s&63)
-				if mark[x]&b == 0 {
-					mark[x] |= b
-					d.bits[x] |= b
-					continue
-				}
-				a := &acc[s]
-				if a.seen == 0 {
-					// In an earlier deferred list: a second word, the entry is a candidate.
-					open(s, a)
-				}
-				if a.seen&bit == 0 {
-					a.seen |= bit
-					a.weight += w
-				}
-			}
-			d.slots, d.bit, d.weight = l.slots, bit, w
-			ndef++
-			continue
-		}
-		if l.must || read+len(l.slots) <= readBudget {
-			read += len(l.slots)
-			for _, s := range l.slots {
-				a := &acc[s]
-				if a.seen == 0 {
-					x, b := s>>6, uint64(1)<<(s&63)
-					if mark[x]&b != 0 {
-						open(s, a)
-					} else {
-						sc.touched = append(sc.touched, s)
-						mark[x] |= b
-					}
-				}
-				if a.seen&bit != 0 {
-					continue
-				}
-				a.seen |= bit
-				a.weight += w
-			}
-			continue
-		}
-		// An entry in a deferred list of this list's word has the word already (or will,
-		// if another word opens it): skipped before its accumulator costs a random access.
-		var same []uint64
-		for d := range defs[:ndef] {
-			if defs[d].bit == bit {
-				same = defs[d].bits
-			}
-		}
-		for _, s := range l.slots {
-			x, b := s>>6, uint64(1)<<(s&63)
-			if mark[x]&b == 0 || same != nil && same[x]&b != 0 {
-				continue
-			}
-			a := &acc[s]
-			if a.seen == 0 {
-				// Only in deferred lists of other words: a second word, a candidate.
-				open(s, a)
-			}
-			if a.seen&bit == 0 {
-				a.seen |= bit
-				a.weight += w
-			}
-		}
-	}
-	for _, d := range defs[:ndef] {
-		for _, s := range d.slots {
-			mark[s>>6] = 0
-			d.bits[s>>6] = 0
-		}
-	}
 	sc.cands = sc.cands[:0]
 	top := uint32(0)
 	for _, s := range sc.touched {
