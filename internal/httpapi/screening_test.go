@@ -1,12 +1,14 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/vigil-aml/vigil/internal/schema"
 	"github.com/vigil-aml/vigil/internal/storetest"
+	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
 // TestScreeningEndpoints: a tenant's own list by API, a hit on create with its sanctionsDetails,
@@ -81,6 +83,33 @@ func TestScreeningEndpoints(t *testing.T) {
 			if msg, _ := r.object(t)["message"].(string); msg == "" {
 				t.Errorf("%s %s: no message in %s", c.method, c.path, r.body)
 			}
+		}
+	})
+}
+
+// TestTenantListsAreBounded: a tenant cannot add lists past vigil.MaxTenantLists (every
+// process indexes every list); a list it has may still be replaced.
+func TestTenantListsAreBounded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		s := newServer(t, b)
+		put := func(name string) response {
+			return s.do(t, "PUT", "/screening/lists/"+name, strings.NewReader(`{"kind":"PEP","entries":[{"name":"Ann Example"}]}`),
+				map[string]string{"x-api-key": s.key})
+		}
+		for i := range vigil.MaxTenantLists {
+			if r := put(fmt.Sprintf("list-%d", i)); r.status != http.StatusOK {
+				t.Fatalf("list %d: %d %s", i, r.status, r.body)
+			}
+		}
+		r := put("one-too-many")
+		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "at most") {
+			t.Fatalf("one list too many: %d %s", r.status, r.body)
+		}
+		if r := put("list-0"); r.status != http.StatusOK {
+			t.Fatalf("replacing a list at the bound: %d %s", r.status, r.body)
+		}
+		if got := len(s.get(t, "/screening/lists").object(t)["lists"].([]any)); got != vigil.MaxTenantLists {
+			t.Fatalf("%d lists, want %d", got, vigil.MaxTenantLists)
 		}
 	})
 }

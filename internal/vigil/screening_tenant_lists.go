@@ -18,6 +18,10 @@ const AuditScreeningListPut = "screening_list.put"
 // MaxTenantListEntries bounds the entries of a tenant's own list.
 const MaxTenantListEntries = 10000
 
+// MaxTenantLists bounds a tenant's own lists: every process holds every list's entries in its
+// index, so one tenant's lists must not grow the memory of all without end.
+const MaxTenantLists = 20
+
 // tenantListName is what a tenant's list may be called (it is part of every hit id).
 var tenantListName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
@@ -51,6 +55,9 @@ func (s *Service) PutTenantList(ctx context.Context, tenant Tenant, name string,
 		return nil, invalidLines(problems)
 	}
 	listID := tenantListID(tenant.ID, name)
+	if err := s.roomForTenantList(ctx, tenant, listID); err != nil {
+		return nil, err
+	}
 	entries := make([]screening.Entry, 0, len(items))
 	for i, it := range items {
 		at := fmt.Sprintf("entries[%d]", i)
@@ -115,6 +122,30 @@ func (s *Service) PutTenantList(ctx context.Context, tenant Tenant, name string,
 		return nil, err
 	}
 	return mustEncode(listJSON(c.List, &c)), nil
+}
+
+// roomForTenantList refuses a new list past MaxTenantLists; a list that exists is replaced.
+// Two new lists put at once may both pass the count: the bound is exceeded by at most the
+// requests in flight, which their own limits bound.
+func (s *Service) roomForTenantList(ctx context.Context, tenant Tenant, listID string) error {
+	ls, err := s.store.ScreeningLists(ctx)
+	if err != nil {
+		return err
+	}
+	own := 0
+	for _, l := range ls {
+		if l.ID == listID {
+			return nil
+		}
+		if l.TenantID == tenant.ID {
+			own++
+		}
+	}
+	if own >= MaxTenantLists {
+		msg := fmt.Sprintf("This tenant already has %d screening lists, the most it may have; replace one of them instead", own)
+		return &Error{Code: CodeInvalid, Message: msg, Problems: []string{fmt.Sprintf("screening lists: at most %d per tenant", MaxTenantLists)}}
+	}
+	return nil
 }
 
 // listJSON is a list as the API shows it.
