@@ -21,7 +21,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -30,6 +29,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/vigil-aml/vigil/bench/benchenv"
 )
 
 // state is what a store's state file records about its database.
@@ -48,7 +48,7 @@ func main() {
 	events := flag.Int("events", 2, "events per user after its creation")
 	stores := flag.String("store", "sqlite,postgres", "stores to measure, comma-separated: sqlite, postgres")
 	dir := flag.String("dir", "/tmp/vigil-bench-console", "where the binary, SQLite databases and state files are kept")
-	pg := flag.String("postgres", envOr("VIGIL_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/postgres"), "PostgreSQL server (its database is used to create the bench's own)")
+	pg := flag.String("postgres", benchenv.EnvOr("VIGIL_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/postgres"), "PostgreSQL server (its database is used to create the bench's own)")
 	fresh := flag.Bool("fresh", false, "drop the stored databases and load again")
 	loadOnly := flag.Bool("load-only", false, "load (or finish loading) and stop")
 	measureOnly := flag.Bool("measure-only", false, "measure what is loaded so far, without loading (say, beside a load still running)")
@@ -274,26 +274,6 @@ func writeJSON(path string, v any) error {
 	return os.Rename(tmp, path)
 }
 
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func repoRoot() string {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	check(err)
-	return filepath.Dir(strings.TrimSpace(string(out)))
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 // binDir holds this run's binary; check removes it, since os.Exit skips deferred calls.
 var binDir string
 
@@ -305,4 +285,17 @@ func check(err error) {
 		}
 		os.Exit(1)
 	}
+}
+
+// freeAddr and repoRoot end the run on an error, as check does.
+func freeAddr() string {
+	addr, err := benchenv.FreeAddr()
+	check(err)
+	return addr
+}
+
+func repoRoot() string {
+	root, err := benchenv.RepoRoot()
+	check(err)
+	return root
 }

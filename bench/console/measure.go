@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,12 +9,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vigil-aml/vigil/bench/benchenv"
 )
 
 // benchCase is one measured read: its requests are sent in turn, one at a time.
@@ -156,7 +155,7 @@ func measure(ctx context.Context, srv server, users, runs int) error {
 			}
 		}
 		lat := make([]time.Duration, 0, runs)
-		cpuBefore, cpuOK := cpuTime(srv.pid)
+		cpuBefore, cpuOK := benchenv.CPUTime(srv.pid)
 		for n := range runs {
 			p := tc.paths[n%len(tc.paths)]
 			began := time.Now()
@@ -166,7 +165,7 @@ func measure(ctx context.Context, srv server, users, runs int) error {
 				return fmt.Errorf("%s: %s: %d %v %.200s", tc.name, p, status, err, body)
 			}
 		}
-		cpuAfter, cpuOK2 := cpuTime(srv.pid)
+		cpuAfter, cpuOK2 := benchenv.CPUTime(srv.pid)
 		cpu := "-"
 		if cpuOK && cpuOK2 {
 			cpu = ms((cpuAfter - cpuBefore) / time.Duration(runs))
@@ -281,24 +280,4 @@ func (srv server) signIn(ctx context.Context) (func(context.Context, string) (in
 		return nil, fmt.Errorf("console sign-in: %d", res.StatusCode)
 	}
 	return get, nil
-}
-
-// cpuTime reads a process's user and system CPU time from /proc (Linux; false elsewhere), in
-// clock ticks of 1/100 s.
-func cpuTime(pid int) (time.Duration, bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, false
-	}
-	// The command name (field 2) is in parentheses and may hold spaces: count from after it.
-	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
-	if len(fields) < 13 {
-		return 0, false
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond, true
 }

@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vigil-aml/vigil/bench/benchenv"
 	"github.com/vigil-aml/vigil/bench/loadgen"
 )
 
@@ -276,24 +277,6 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
 
-// cpuTime is a process's user and system CPU time so far (from /proc; 0 without it).
-func cpuTime(pid int) time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The fields after the command name, which is in parentheses: utime and stime are the 12th
-	// and 13th, in clock ticks (100 a second on Linux).
-	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-	var ticks int64
-	for _, f := range fields[11:13] {
-		var n int64
-		fmt.Sscan(f, &n)
-		ticks += n
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond
-}
-
 func peakMemory(pid int) string {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -321,19 +304,6 @@ func waitHealthy(base string) {
 	check(fmt.Errorf("the server at %s did not become healthy", base))
 }
 
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func repoRoot() string {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	check(err)
-	return filepath.Dir(strings.TrimSpace(string(out)))
-}
-
 // cleanups run, newest first, before the process exits: the server stops, the database goes.
 var cleanups []func()
 
@@ -351,4 +321,23 @@ func check(err error) {
 		fmt.Fprintln(os.Stderr, "neighbors:", err)
 		finish(1)
 	}
+}
+
+// freeAddr and repoRoot end the run on an error, as check does.
+func freeAddr() string {
+	addr, err := benchenv.FreeAddr()
+	check(err)
+	return addr
+}
+
+func repoRoot() string {
+	root, err := benchenv.RepoRoot()
+	check(err)
+	return root
+}
+
+// cpuTime is a process's CPU time, 0 where /proc cannot tell.
+func cpuTime(pid int) time.Duration {
+	d, _ := benchenv.CPUTime(pid)
+	return d
 }

@@ -20,11 +20,9 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -36,6 +34,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/vigil-aml/vigil/bench/benchenv"
 	"github.com/vigil-aml/vigil/bench/loadgen"
 )
 
@@ -56,7 +55,7 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "length of one run")
 	users := flag.Int("users", 1000, "users created before each run")
 	runs := flag.Int("runs", 3, "runs per target (the table shows medians)")
-	pg := flag.String("postgres", envOr("VIGIL_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/postgres"), "PostgreSQL server for the PostgreSQL target (empty: skip)")
+	pg := flag.String("postgres", benchenv.EnvOr("VIGIL_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/postgres"), "PostgreSQL server for the PostgreSQL target (empty: skip)")
 	compare := flag.String("compare", "", "another vigil binary (an older build, say) to run on SQLite beside this one")
 	wire := flag.Bool("wire", false, "also run the echo server answering with a Vigil answer (the wire contract's own cost)")
 	steady := flag.Float64("steady", 0, "after the runs, offer each Vigil target this fraction of its measured maximum at a constant rate (0: skip)")
@@ -150,10 +149,10 @@ func main() {
 			began := time.Now()
 			check(loadgen.CreateUsers(context.Background(), cfg))
 			fmt.Fprintf(os.Stderr, "%s run %d: created %d users in %s\n", tg.name, n+1, *users, time.Since(began).Round(time.Millisecond))
-			before, okBefore := cpuTime(srv.pid)
+			before, okBefore := benchenv.CPUTime(srv.pid)
 			busyBefore, okBusyBefore := machineBusy()
 			res := loadgen.Events(context.Background(), cfg)
-			after, okAfter := cpuTime(srv.pid)
+			after, okAfter := benchenv.CPUTime(srv.pid)
 			busyAfter, okBusyAfter := machineBusy()
 			srv.stop()
 			results[i] = append(results[i], res)
@@ -339,26 +338,6 @@ func machineBusy() (time.Duration, bool) {
 	return time.Duration(ticks) * 10 * time.Millisecond, true
 }
 
-// cpuTime reads a process's user and system CPU time from /proc (Linux; false elsewhere). The
-// kernel counts it in clock ticks of 1/100 s on Linux (USER_HZ).
-func cpuTime(pid int) (time.Duration, bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, false
-	}
-	// The command name (field 2) is in parentheses and may hold spaces: count from after it.
-	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
-	if len(fields) < 13 {
-		return 0, false
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond, true
-}
-
 func freshDatabase(base string, n int) (string, func(), error) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
@@ -385,19 +364,6 @@ func freshDatabase(base string, n int) (string, func(), error) {
 	return dsn, drop, nil
 }
 
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func repoRoot() string {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	check(err)
-	return filepath.Dir(strings.TrimSpace(string(out)))
-}
-
 func numCPU() int {
 	out, _ := exec.Command("nproc").Output()
 	var n int
@@ -405,16 +371,22 @@ func numCPU() int {
 	return n
 }
 
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		finish(1)
 	}
+}
+
+// freeAddr and repoRoot end the run on an error, as check does.
+func freeAddr() string {
+	addr, err := benchenv.FreeAddr()
+	check(err)
+	return addr
+}
+
+func repoRoot() string {
+	root, err := benchenv.RepoRoot()
+	check(err)
+	return root
 }
