@@ -324,18 +324,17 @@ func field[T any](data []byte, name string) (T, error) {
 	return v, nil
 }
 
-// answerOnlyKeys are the parts of a GET user answer that the page shows in their own sections
-// (risk, rule results), so the profile box leaves them out.
-var answerOnlyKeys = []string{"executedRules", "hitRules", "riskScoreDetails", "status", "message"}
-
-// indentProfile indents a user's answer without the parts shown elsewhere on the page.
+// indentProfile indents a user's answer without its server-owned parts (rule results, risk),
+// which the page shows in their own sections.
 func indentProfile(data []byte) string {
 	var v map[string]any
 	if err := json.Unmarshal(data, &v); err != nil {
 		return indent(data)
 	}
-	for _, k := range answerOnlyKeys {
-		delete(v, k)
+	for k := range v {
+		if vigil.IsServerOwned(k) {
+			delete(v, k)
+		}
 	}
 	out, _ := json.MarshalIndent(v, "", "  ")
 	return string(out)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/vigil-aml/vigil/internal/rules"
 	"github.com/vigil-aml/vigil/internal/schema"
@@ -12,6 +13,10 @@ import (
 // serverOwned are fields only the server writes. A create body that carries them has them
 // dropped; an event patch that carries them is refused.
 var serverOwned = []string{"executedRules", "hitRules", "riskScoreDetails", "status", "message"}
+
+// IsServerOwned reports whether a user answer's field is one the server writes (rule results,
+// risk, status, message) rather than part of the client's profile.
+func IsServerOwned(field string) bool { return slices.Contains(serverOwned, field) }
 
 // immutableInPatch are fields an event may not change.
 var immutableInPatch = append([]string{"userId", "createdTimestamp"}, serverOwned...)
