@@ -14,9 +14,10 @@ const (
 	MaxUserDeliveries     = 100
 )
 
-// userDelivery is one delivery in a user's listing: what it is and how it went, without the
-// payload (the endpoint's own listing and GET /webhook-deliveries/{id} have it).
-type userDelivery struct {
+// deliverySummary is one delivery without its payload and attempts: what it is and how it went.
+// A user's listing shows it alone (the endpoint's listing and GET /webhook-deliveries/{id} add
+// the rest: deliveryView).
+type deliverySummary struct {
 	ID            string `json:"id"`
 	EndpointID    string `json:"endpointId"`
 	Type          string `json:"type"`
@@ -28,6 +29,16 @@ type userDelivery struct {
 	LastError   string `json:"lastError,omitempty"`
 	CreatedAt   int64  `json:"createdAt"`
 	DeliveredAt int64  `json:"deliveredAt,omitempty"`
+}
+
+// summaryOf is a delivery's summary; the next attempt's time only while it is pending.
+func summaryOf(d Delivery) deliverySummary {
+	v := deliverySummary{ID: d.ID, EndpointID: d.EndpointID, Type: d.Type, Status: d.Status, Attempts: d.Attempts,
+		LastStatus: d.LastStatus, LastError: d.LastError, CreatedAt: d.CreatedAt, DeliveredAt: d.DeliveredAt}
+	if d.Status == DeliveryPending {
+		v.NextAttemptAt = d.NextAttemptAt
+	}
+	return v
 }
 
 // UserDeliveries lists the webhook deliveries of a user's writes (every notification about the
@@ -60,21 +71,16 @@ func (s *Service) UserDeliveries(ctx context.Context, tenant Tenant, kind Kind, 
 		return nil, err
 	}
 	page := struct {
-		Deliveries []userDelivery `json:"deliveries"`
-		Next       string         `json:"next,omitempty"`
-	}{Deliveries: make([]userDelivery, 0, min(len(ds), limit))}
+		Deliveries []deliverySummary `json:"deliveries"`
+		Next       string            `json:"next,omitempty"`
+	}{Deliveries: make([]deliverySummary, 0, min(len(ds), limit))}
 	for i, d := range ds {
 		if i == limit {
 			last := ds[i-1]
 			page.Next = encodeDeliveryCursor(DeliveryCursor{CreatedAt: last.CreatedAt, Seq: last.Seq, ID: last.ID})
 			break
 		}
-		v := userDelivery{ID: d.ID, EndpointID: d.EndpointID, Type: d.Type, Status: d.Status, Attempts: d.Attempts,
-			LastStatus: d.LastStatus, LastError: d.LastError, CreatedAt: d.CreatedAt, DeliveredAt: d.DeliveredAt}
-		if d.Status == DeliveryPending {
-			v.NextAttemptAt = d.NextAttemptAt
-		}
-		page.Deliveries = append(page.Deliveries, v)
+		page.Deliveries = append(page.Deliveries, summaryOf(d))
 	}
 	return mustEncode(page), nil
 }

@@ -197,20 +197,11 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, tenant Tenant, id str
 	return mustEncode(v), nil
 }
 
-// deliveryView is a delivery on the wire.
+// deliveryView is a delivery on the wire: its summary, the payload and the attempts.
 type deliveryView struct {
-	ID            string            `json:"id"`
-	EndpointID    string            `json:"endpointId"`
-	Type          string            `json:"type"`
-	Status        string            `json:"status"`
-	Attempts      int               `json:"attempts"`
-	NextAttemptAt int64             `json:"nextAttemptAt,omitempty"`
-	LastStatus    int               `json:"lastStatusCode,omitempty"`
-	LastError     string            `json:"lastError,omitempty"`
-	CreatedAt     int64             `json:"createdAt"`
-	DeliveredAt   int64             `json:"deliveredAt,omitempty"`
-	Payload       rawJSON           `json:"payload"`
-	AttemptList   []DeliveryAttempt `json:"attemptList,omitempty"`
+	deliverySummary
+	Payload     rawJSON           `json:"payload"`
+	AttemptList []DeliveryAttempt `json:"attemptList,omitempty"`
 }
 
 type rawJSON []byte
@@ -218,12 +209,7 @@ type rawJSON []byte
 func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
 
 func deliveryOf(d Delivery) deliveryView {
-	v := deliveryView{ID: d.ID, EndpointID: d.EndpointID, Type: d.Type, Status: d.Status, Attempts: d.Attempts,
-		LastStatus: d.LastStatus, LastError: d.LastError, CreatedAt: d.CreatedAt, DeliveredAt: d.DeliveredAt, Payload: rawJSON(d.Payload)}
-	if d.Status == DeliveryPending {
-		v.NextAttemptAt = d.NextAttemptAt
-	}
-	return v
+	return deliveryView{deliverySummary: summaryOf(d), Payload: rawJSON(d.Payload)}
 }
 
 // maxListedDeliveries bounds a delivery listing.
