@@ -88,16 +88,7 @@ func nameScoreBound(q, e []nameToken, sc *nameScratch) float64 {
 			sc.eBest[j] = max(sc.eBest[j], b)
 		}
 	}
-	cover := func(toks []nameToken, best []float64) float64 {
-		var got, all float64
-		for i := range toks {
-			w := tokenWeight(&toks[i])
-			all += w
-			got += w * best[i]
-		}
-		return got / all
-	}
-	qc, ec := cover(q, sc.qBest), cover(e, sc.eBest)
+	qc, ec := coverage(q, sc.qBest), coverage(e, sc.eBest)
 	hi, lo := max(qc, ec), min(qc, ec)
 	bound := hi * (1 - coverageWeightStrong + coverageWeightStrong*lo)
 	if n != m {

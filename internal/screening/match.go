@@ -201,16 +201,7 @@ func compareNames(q, e []nameToken, sc *nameScratch, explain bool) (float64, []T
 		sc.qBest[bi], sc.eBest[bj] = best, best
 		sc.qPartner[bi] = bj
 	}
-	cover := func(toks []nameToken, best []float64) float64 {
-		var got, all float64
-		for i := range toks {
-			w := tokenWeight(&toks[i])
-			all += w
-			got += w * best[i]
-		}
-		return got / all
-	}
-	qc, ec := cover(q, sc.qBest), cover(e, sc.eBest)
+	qc, ec := coverage(q, sc.qBest), coverage(e, sc.eBest)
 	hi, lo := max(qc, ec), min(qc, ec)
 	cw := coverageWeight
 	if strong := countAtLeast(sc.qBest, 0.8); strong >= 2 {
@@ -434,4 +425,16 @@ func Score(q Query, e *Entry) (m Match, ok bool) {
 		names = append(names, normalizeName(n, e.Kind))
 	}
 	return scoreTokens(p, e, names, nil, &nameScratch{}, true)
+}
+
+// coverage is how much of a name its tokens' best similarities cover, each token weighed by
+// tokenWeight: the score's and its upper bound's measure of the names' overlap.
+func coverage(toks []nameToken, best []float64) float64 {
+	var got, all float64
+	for i := range toks {
+		w := tokenWeight(&toks[i])
+		all += w
+		got += w * best[i]
+	}
+	return got / all
 }
