@@ -35,7 +35,7 @@ func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQu
 
 // UnindexedUsers implements vigil.Store.
 func (s *Store) UnindexedUsers(ctx context.Context, limit int) ([]vigil.UserRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE terms = '' LIMIT $1`, limit)
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE `+sqlrow.UnindexedUsersWhere+` LIMIT $1`, limit)
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -29,7 +29,7 @@ func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQu
 
 // UnindexedUsers implements vigil.Store.
 func (s *Store) UnindexedUsers(ctx context.Context, limit int) ([]vigil.UserRecord, error) {
-	rows, err := s.reads().QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE terms = '' LIMIT ?`, limit)
+	rows, err := s.reads().QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+sqlrow.UnindexedUsersWhere+` LIMIT ?`, limit)
 	if err != nil {
 		return nil, err
 	}

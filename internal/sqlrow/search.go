@@ -41,7 +41,7 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placehol
 	from := "user_terms t0"
 	rest, distinct := q.All, ""
 	if q.AnyByUser {
-		// Each user of the driving range is checked for the text among its own terms
+		// Each user of the driving range (the text's short prefix when it has one) is checked for the text among its own terms
 		// (user_terms_by_user): a handful of rows per user. A scalar subquery with a LIMIT,
 		// not an EXISTS: PostgreSQL would turn an EXISTS into a join driven by the text's
 		// ranges, whose size it underestimates, and sort them all.
@@ -51,6 +51,9 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placehol
 		}
 		where = append(where, "(SELECT 1 FROM user_terms p WHERE p.tenant_id = t0.tenant_id AND p.uid = t0.uid AND ("+
 			strings.Join(conds, " OR ")+") LIMIT 1) = 1")
+		if q.AnyDrive != "" {
+			q.All = append([]string{q.AnyDrive}, q.All...)
+		}
 		if len(q.All) == 0 {
 			q.All = []string{vigil.TermAll}
 		}
@@ -83,6 +86,11 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placehol
 		strings.Join(where, " AND ") + " ORDER BY t0.created_at DESC, t0.uid DESC LIMIT " + limit + ") m" +
 		" JOIN users u ON u.tenant_id = " + tenant + " AND u.uid = m.uid ORDER BY m.created_at DESC, m.uid DESC", args
 }
+
+// UnindexedUsersWhere is the condition of a user whose terms are missing or lack the short
+// prefix terms (vigil.Indexed), word for word the predicate of the users_unindexed index
+// (migration 0051), so both databases read that index.
+const UnindexedUsersWhere = "terms NOT LIKE '%\n" + vigil.TermShort + "%'"
 
 // anyCond matches column to a term of UserQuery.Any, as a prefix or exactly.
 func anyCond(column, term string, prefix bool, arg func(any) string) string {

@@ -47,7 +47,7 @@ func testSearchUsers(t *testing.T, s vigil.Store) {
 	alice := searchUser("t1", "uid-a", "alice", 100, "id:alice", "name:alice smith", "name:smith", "state:ACTIVE", "kyc:SUCCESSFUL", "hit:R-1", "hit:R-1.1")
 	bob := searchUser("t1", "uid-b", "bob", 200, "id:bob", "name:bob smith", "name:smith", "state:ACTIVE", "tag:vip", "tag:vip=yes")
 	carol := searchUser("t1", "uid-c", "carol", 300, "id:carol", "email:carol@example.com", "state:SUSPENDED")
-	dave := searchUser("t1", "uid-d", "dave", 300, "id:dave", "state:ACTIVE", "hit:R-1", "hit:R-1.1") // same time as carol: uid orders them
+	dave := searchUser("t1", "uid-d", "dave", 300, "id:dave", "state:ACTIVE", "hit:R-1", "hit:R-1.1", "pfx:smi") // same time as carol: uid orders them
 	other := searchUser("t2", "uid-o", "alice", 150, "id:alice", "state:ACTIVE")
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
 		if err := tx.InsertUser(ctx, alice); err != nil {
@@ -62,9 +62,9 @@ func testSearchUsers(t *testing.T, s vigil.Store) {
 	})
 	// Alice is suspended by a write computed ahead (and R-1 no longer hits her), Bob loses his
 	// tag by a plain update.
-	alice2 := retermed(alice, "id:alice", "name:alice smith", "name:smith", "state:SUSPENDED", "kyc:SUCCESSFUL")
+	alice2 := retermed(alice, "id:alice", "name:alice smith", "name:smith", "state:SUSPENDED", "kyc:SUCCESSFUL", "pfx:smi")
 	alice2.LastSeq = 2
-	bob2 := retermed(bob, "id:bob", "name:bob smith", "name:smith", "state:ACTIVE")
+	bob2 := retermed(bob, "id:bob", "name:bob smith", "name:smith", "state:ACTIVE", "pfx:smi")
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
 		done, err := tx.WriteUserIf(ctx, vigil.UserVersion{UserID: "alice", UID: "uid-a", LastSeq: 1}, alice2, nil, nil, auditRecord("t1", "a-alice2", 2))
 		if err == nil && !done {
@@ -102,6 +102,9 @@ func testSearchUsers(t *testing.T, s vigil.Store) {
 			[]string{"bob", "alice"}},
 		{"a prefix checked on each user of a filter", vigil.UserQuery{Any: []string{"id:smi", "name:smi"}, AnyPrefix: true, AnyByUser: true,
 			All: []string{"state:ACTIVE"}}, []string{"bob"}},
+		{"a prefix checked on each user of its short term", vigil.UserQuery{Any: []string{"id:smit", "name:smit"}, AnyPrefix: true, AnyByUser: true,
+			AnyDrive: "pfx:smi"}, []string{"bob", "alice"}},
+		{"a short term alone", vigil.UserQuery{All: []string{"pfx:smi"}}, []string{"dave", "bob", "alice"}},
 		{"an exact match checked on each user", vigil.UserQuery{Any: []string{"id:alice", "name:alice"}, AnyByUser: true}, []string{"alice"}},
 		{"a prefix checked on each user, after a cursor", vigil.UserQuery{Any: []string{"name:smi"}, AnyPrefix: true, AnyByUser: true,
 			AfterCreatedAt: 200, AfterUID: "uid-b"}, []string{"alice"}},

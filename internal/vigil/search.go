@@ -22,6 +22,9 @@ type UserQuery struct {
 	// prefix matches so many users that sorting them all would cost more than walking the
 	// newest users until a page matches.
 	AnyByUser bool
+	// AnyDrive is a term every user matching Any has (the text's TermShort term), or "": with
+	// AnyByUser, the search walks its range instead of every user's.
+	AnyDrive string
 
 	CreatedFrom, CreatedTo int64
 	AfterCreatedAt         int64
@@ -147,6 +150,15 @@ func (in UserSearch) query() (UserQuery, error) {
 		}
 		q.Any = []string{termID + text, termName + text, termEmail + text}
 		q.AnyPrefix = !in.Exact
+		switch n := utf8.RuneCountInString(text); {
+		case !q.AnyPrefix || n < ShortPrefix:
+		case n == ShortPrefix:
+			// The short term is the search itself: one range, read like a filter's.
+			q.All = append([]string{shortTerm(text)}, q.All...)
+			q.Any, q.AnyPrefix = nil, false
+		default:
+			q.AnyDrive = shortTerm(text)
+		}
 	}
 	if in.Cursor != "" {
 		var ok bool

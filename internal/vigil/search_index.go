@@ -39,10 +39,10 @@ func (s *Service) IndexUsers(ctx context.Context) (int, error) {
 	}
 }
 
-// indexUser gives one user its search terms, if it still has none.
+// indexUser gives one user its search terms, if it is not indexed yet.
 func (s *Service) indexUser(ctx context.Context, tx Tx, tenantID, userID string) error {
 	rec, err := tx.LockUser(ctx, tenantID, userID)
-	if errors.Is(err, ErrNotFound) || (err == nil && rec.Terms != "") {
+	if errors.Is(err, ErrNotFound) || (err == nil && Indexed(rec.Terms)) {
 		return nil // erased, renamed or written since: nothing left to do here
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package vigil_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vigil-aml/vigil/internal/schema"
@@ -10,15 +11,40 @@ import (
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
-// TestIndexUsers: users whose rows have no search terms (written before the store kept them) are
-// found by no search until IndexUsers indexes them, once.
+// TestIndexUsers: users whose rows have no search terms (written before the store kept them), or
+// no short prefix terms (written before those), are found by no search that needs them until
+// IndexUsers indexes them, once.
 func TestIndexUsers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		f := newFixture(t, b)
 		for _, body := range []string{`{"userId":"u1","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Ann"}}}`,
-			`{"userId":"u2","createdTimestamp":1700000000000,"userStateDetails":{"state":"ACTIVE"}}`} {
+			`{"userId":"u2","createdTimestamp":1700000000000,"userStateDetails":{"state":"ACTIVE"}}`,
+			`{"userId":"u3","createdTimestamp":1700000000000,"userDetails":{"name":{"firstName":"Bo","lastName":"Smith"}}}`} {
 			f.createAs(t, vigil.Consumer, body, vigil.Flags{})
+		}
+		// u3 keeps every term but its short prefixes, as a database of the version before has it.
+		err := f.store.Update(ctx, func(tx vigil.Tx) error {
+			rec, err := tx.LockUser(ctx, f.tenant.ID, "u3")
+			if err != nil {
+				return err
+			}
+			var kept []string
+			for _, term := range vigil.SplitTerms(rec.Terms) {
+				if strings.HasPrefix(term, vigil.TermShort) {
+					rec.TermsRemoved = append(rec.TermsRemoved, term)
+				} else {
+					kept = append(kept, term)
+				}
+			}
+			rec.Terms = strings.Join(kept, "\n")
+			if rec.Evaluation == nil {
+				rec.Evaluation = []byte{}
+			}
+			return tx.UpdateUser(ctx, rec)
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 		// Take their terms away, as an upgraded database has them.
 		for _, id := range []string{"u1", "u2"} {
@@ -45,19 +71,22 @@ func TestIndexUsers(t *testing.T) {
 			}
 			return len(obj(t, string(reply))["users"].([]any))
 		}
-		if n := count(vigil.UserSearch{}); n != 0 {
-			t.Fatalf("before indexing, %d users listed", n)
+		if n := count(vigil.UserSearch{}); n != 1 {
+			t.Fatalf("before indexing, %d users listed, want u3 alone", n)
 		}
-		if n, err := f.svc.IndexUsers(ctx); err != nil || n != 2 {
-			t.Fatalf("IndexUsers = %d, %v; want 2", n, err)
+		if n := count(vigil.UserSearch{Query: "smi"}); n != 0 {
+			t.Fatalf("before indexing, a short prefix found %d users", n)
+		}
+		if n, err := f.svc.IndexUsers(ctx); err != nil || n != 3 {
+			t.Fatalf("IndexUsers = %d, %v; want 3", n, err)
 		}
 		if n, err := f.svc.IndexUsers(ctx); err != nil || n != 0 {
 			t.Fatalf("IndexUsers again = %d, %v; want 0", n, err)
 		}
-		for _, in := range []vigil.UserSearch{{}, {Query: "ann"}, {State: "ACTIVE"}} {
+		for _, in := range []vigil.UserSearch{{}, {Query: "ann"}, {State: "ACTIVE"}, {Query: "smi"}, {Query: "SMIth"}} {
 			want := 1
 			if in == (vigil.UserSearch{}) {
-				want = 2
+				want = 3
 			}
 			if n := count(in); n != want {
 				t.Errorf("after indexing, %+v lists %d users, want %d", in, n, want)

@@ -24,9 +24,18 @@ const (
 	termTag   = "tag:"
 	// termHit is a rule that hit at the user's latest write (its rule id and its instance id).
 	termHit = "hit:"
+	// TermShort is a text value's first ShortPrefix runes (of the id, of every name term, of
+	// every email), so a search for a short prefix of many users reads one range newest first
+	// instead of the union of every value that starts with it.
+	TermShort = "pfx:"
 	// TermAll is every user's term: listing without a filter reads its range.
 	TermAll = "*"
 )
+
+// ShortPrefix is the length, in runes, of the TermShort terms. Three letters is where a prefix
+// matches a few percent of a tenant's users ("mar", "smi"): too many to read and sort, too few
+// to find a page quickly by walking all users newest first.
+const ShortPrefix = 3
 
 // maxTermValue bounds a term's value (in bytes) so one long field cannot bloat the index.
 const maxTermValue = 200
@@ -49,16 +58,22 @@ func searchTerms(userID string, kind Kind, profile schema.Object, hits []rules.H
 		}
 		terms = append(terms, prefix+value)
 	}
-	add(termID, strings.ToLower(userID))
+	// text adds a text term and its short prefix.
+	text := func(prefix, value string) {
+		value = strings.TrimSpace(strings.ReplaceAll(value, termSeparator, " "))
+		add(prefix, value)
+		add(TermShort, shortPrefix(value))
+	}
+	text(termID, strings.ToLower(userID))
 	add(termType, string(kind))
 	name := userName(kind, profile)
 	// The whole name and each of its later words, so "smi" finds "John Smith" too.
 	words := strings.Fields(strings.ToLower(name))
 	for i := range words {
-		add(termName, strings.Join(words[i:], " "))
+		text(termName, strings.Join(words[i:], " "))
 	}
 	for _, email := range userEmails(kind, profile) {
-		add(termEmail, strings.ToLower(email))
+		text(termEmail, strings.ToLower(email))
 	}
 	add(termState, stringAt(profile, "userStateDetails", "state"))
 	add(termKYC, stringAt(profile, "kycStatusDetails", "status"))
@@ -81,9 +96,30 @@ func searchTerms(userID string, kind Kind, profile schema.Object, hits []rules.H
 		add(termHit, h.RuleID)
 		add(termHit, h.RuleInstanceID)
 	}
+	if !slices.ContainsFunc(terms, func(t string) bool { return strings.HasPrefix(t, TermShort) }) {
+		terms = append(terms, TermShort) // an id of blanks has no short term; Indexed needs one
+	}
 	slices.Sort(terms)
 	return slices.Compact(terms)
 }
+
+// shortPrefix is s's first ShortPrefix runes (all of s when shorter). Stored as a term it loses
+// a trailing space, as every term does; shortTerm does the same to a search text, so a text
+// and every value it is a prefix of have the same short term.
+func shortPrefix(s string) string {
+	n := 0
+	for i := range s {
+		if n == ShortPrefix {
+			return s[:i]
+		}
+		n++
+	}
+	return s
+}
+
+// shortTerm is the TermShort term of every value that starts with text, when text has at
+// least ShortPrefix runes.
+func shortTerm(text string) string { return TermShort + strings.TrimSpace(shortPrefix(text)) }
 
 // userName is a consumer's full name or a business's legal name ("" when none).
 func userName(kind Kind, profile schema.Object) string {
@@ -150,6 +186,10 @@ func diffTerms(before, after []string) (added, removed []string) {
 	}
 	return added, removed
 }
+
+// Indexed tells whether a user's terms (UserRecord.Terms) are those of this version: every user
+// has a short prefix term (of its id) since they were added, always after "*" and a newline.
+func Indexed(terms string) bool { return strings.Contains(terms, termSeparator+TermShort) }
 
 // SplitTerms lists the terms of UserRecord.Terms.
 func SplitTerms(s string) []string {

@@ -17,20 +17,23 @@ func TestSearchTerms(t *testing.T) {
 		hits    []rules.Hit
 		want    []string
 	}{
-		{"a bare consumer", "U-1", Consumer, `{"userId":"U-1"}`, nil, []string{"*", "id:u-1", "type:CONSUMER"}},
+		{"a bare consumer", "U-1", Consumer, `{"userId":"U-1"}`, nil, []string{"*", "id:u-1", "pfx:u-1", "type:CONSUMER"}},
 		{"a consumer with everything", "u1", Consumer, `{"userDetails":{"name":{"firstName":"Ann","middleName":"B","lastName":"Cole"}},
 			"contactDetails":{"emailIds":["Ann@X.io","a2@x.io"]},"userStateDetails":{"state":"ACTIVE"},"kycStatusDetails":{"status":"FAILED"},
 			"riskLevel":"HIGH","tags":[{"key":"vip","value":"1"},{"key":"","value":"ignored"}]}`, nil,
 			[]string{"*", "cra:HIGH", "email:a2@x.io", "email:ann@x.io", "id:u1", "kyc:FAILED", "name:ann b cole", "name:b cole", "name:cole",
-				"state:ACTIVE", "tag:vip", "tag:vip=1", "type:CONSUMER"}},
+				"pfx:a2@", "pfx:ann", "pfx:b c", "pfx:col", "pfx:u1", "state:ACTIVE", "tag:vip", "tag:vip=1", "type:CONSUMER"}},
 		{"a business", "b1", Business, `{"legalEntity":{"companyGeneralDetails":{"legalName":"Acme  Ltd"},"contactDetails":{"emailIds":["ops@acme.com"]}},
 			"contactDetails":{"emailIds":["ignored@x.io"]}}`, nil,
-			[]string{"*", "email:ops@acme.com", "id:b1", "name:acme ltd", "name:ltd", "type:BUSINESS"}},
+			[]string{"*", "email:ops@acme.com", "id:b1", "name:acme ltd", "name:ltd", "pfx:acm", "pfx:b1", "pfx:ltd", "pfx:ops", "type:BUSINESS"}},
+		{"short prefixes lose a trailing space and count runes", "Ab cd", Consumer, `{"userDetails":{"name":{"firstName":"Zoë","lastName":"Ng"}}}`, nil,
+			[]string{"*", "id:ab cd", "name:ng", "name:zoë ng", "pfx:ab", "pfx:ng", "pfx:zoë", "type:CONSUMER"}},
+		{"an id of blanks still has the short term that marks a user indexed", " ", Consumer, `{}`, nil, []string{"*", "pfx:", "type:CONSUMER"}},
 		{"wrong types are skipped", "u2", Consumer, `{"userStateDetails":"ACTIVE","tags":"vip","contactDetails":{"emailIds":[5]}}`, nil,
-			[]string{"*", "id:u2", "type:CONSUMER"}},
+			[]string{"*", "id:u2", "pfx:u2", "type:CONSUMER"}},
 		{"rules that hit, by rule and instance; a shadow hit is not the user's", "u3", Consumer, `{}`,
 			[]rules.Hit{{RuleID: "R-1", RuleInstanceID: "R-1.1"}, {RuleInstanceID: "RC-9"}, {RuleID: "R-2", RuleInstanceID: "R-2.1", IsShadow: true}},
-			[]string{"*", "hit:R-1", "hit:R-1.1", "hit:RC-9", "id:u3", "type:CONSUMER"}},
+			[]string{"*", "hit:R-1", "hit:R-1.1", "hit:RC-9", "id:u3", "pfx:u3", "type:CONSUMER"}},
 	} {
 		profile, err := schema.DecodeObject([]byte(tc.profile))
 		if err != nil {
