@@ -2,91 +2,109 @@ package vigil
 
 import (
 	"bytes"
+	"compress/flate"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/vigil-aml/vigil/internal/risk"
+	"github.com/vigil-aml/vigil/internal/schema"
 )
 
-// TestEntryRiskPacking checks that a history entry's stored risk state reads back byte for byte,
-// in both stored forms, and that the default model's state shrinks to a fraction.
-func TestEntryRiskPacking(t *testing.T) {
-	consumer := `{"kyc":{"score":12.5,"level":"VERY_LOW","source":"COMPUTED"},"cra":{"score":80,"level":"HIGH","source":"OVERRIDE","locked":true},` +
-		`"computedKyc":{"score":12.5,"level":"VERY_LOW","source":"COMPUTED"},"computedCra":{"score":41.2,"level":"MEDIUM","source":"COMPUTED"},` +
-		`"activity":0,"activityAt":1700000000000,"factors":[{"id":"residence-country","name":"Country of residence","value":"IR","score":100,"weight":3,"contribution":9.1},` +
-		`{"id":"pep","name":"Politically exposed person","missing":true,"score":20,"weight":3,"contribution":2.67},` +
-		`{"id":"age","name":"Age","value":"19 years","score":60,"weight":1,"contribution":1.5}],` +
-		`"floors":[{"reason":"sanctions hit","minimum":"HIGH"}],"modelName":"vigil-default","modelVersion":"2026-06"}`
-	custom := `{"kyc":{"score":1,"level":"LOW"},"factors":[{"id":"x","name":"Ünïcode ✓ factor","value":"` + strings.Repeat("z", 5000) + `"}],"modelName":"mine"}`
-	cases := []struct {
-		name      string
-		riskJSON  string
-		maxPacked int // 0: no bound
-	}{
-		{"the default model's consumer state", consumer, len(consumer) / 2},
-		{"a tenant's own model", custom, 0},
-		{"the dictionary itself", entryRiskDictV1, len(entryRiskDictV1) / 10},
-		{"no risk state", "", 0},
+// deflateV1 writes a risk state's JSON as the build before stored it (format 1).
+func deflateV1(t testing.TB, riskJSON string) []byte {
+	var buf bytes.Buffer
+	buf.WriteByte(entryRiskDeflateV1)
+	w, err := flate.NewWriterDict(&buf, flate.DefaultCompression, []byte(entryRiskDictV1))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range cases {
+	if _, err := w.Write([]byte(riskJSON)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// defaultState is the default model's assessment of a consumer.
+func defaultState(t testing.TB) risk.State {
+	profile, err := schema.DecodeObject([]byte(`{"userId":"u","userDetails":{"countryOfResidence":"IR","dateOfBirth":"2007-01-01"},
+		"kycStatusDetails":{"status":"FAILED"},"userStateDetails":{"state":"SUSPENDED"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return risk.Default().Assess(risk.Input{Profile: profile, Now: time.UnixMilli(1_800_000_000_000)})
+}
+
+// TestEntryRiskPacking: a history entry's stored risk state reads back as it was in every stored
+// form (written now, written by the build before, written before entries were packed), the
+// default model's state takes a fraction of its JSON, and damage is an error.
+func TestEntryRiskPacking(t *testing.T) {
+	st := defaultState(t)
+	stJSON := string(st.AppendJSON(nil))
+	custom := risk.State{Factors: []risk.FactorResult{{ID: "x", Name: "Ünïcode ✓ factor", Value: strings.Repeat("z", 5000)}}, ModelName: "mine"}
+	for _, c := range []struct {
+		name      string
+		stored    []byte
+		want      string
+		maxStored int // 0: no bound
+	}{
+		{"the default model's state", packEntryRisk(st, true), stJSON, len(stJSON) / 6},
+		{"a tenant's own model", packEntryRisk(custom, true), string(custom.AppendJSON(nil)), 0},
+		{"format 1", deflateV1(t, stJSON), stJSON, 0},
+		{"plain JSON", []byte(stJSON), stJSON, 0},
+	} {
 		t.Run(c.name, func(t *testing.T) {
-			packed := packEntryRisk([]byte(c.riskJSON))
-			if c.riskJSON == "" {
-				if len(packed) != 0 {
-					t.Fatalf("packed %q from nothing", packed)
-				}
-				return
+			if c.maxStored > 0 && len(c.stored) > c.maxStored {
+				t.Errorf("stored %d bytes of JSON in %d, want at most %d", len(c.want), len(c.stored), c.maxStored)
 			}
-			if packed[0] != entryRiskDeflateV1 {
-				t.Fatalf("format byte %#x", packed[0])
-			}
-			if c.maxPacked > 0 && len(packed) > c.maxPacked {
-				t.Errorf("packed %d bytes into %d, want at most %d", len(c.riskJSON), len(packed), c.maxPacked)
-			}
-			got, err := unpackEntryRisk(packed)
-			if err != nil || !bytes.Equal(got, []byte(c.riskJSON)) {
-				t.Fatalf("unpacked %q, %v; want %q", got, err, c.riskJSON)
-			}
-			// An entry written before packing holds the JSON itself.
-			if got, err := unpackEntryRisk([]byte(c.riskJSON)); err != nil || string(got) != c.riskJSON {
-				t.Fatalf("plain JSON read as %q, %v", got, err)
+			got, err := unpackEntryRisk(c.stored)
+			if err != nil || string(got.AppendJSON(nil)) != c.want {
+				t.Fatalf("read %s, %v; want %s", got.AppendJSON(nil), err, c.want)
 			}
 		})
 	}
-	for _, bad := range [][]byte{{0x02, 1, 2}, {entryRiskDeflateV1, 0xff, 0xff, 0xff}, {'['}} {
+	if packed := packEntryRisk(st, false); packed != nil {
+		t.Errorf("packed %x from no risk state", packed)
+	}
+	for _, bad := range [][]byte{nil, {0x03, 1, 2}, {entryRiskBinaryV2, 0xff}, {entryRiskDeflateV1, 0xff, 0xff, 0xff}, {'['}, []byte(`{"kyc":`)} {
 		if got, err := unpackEntryRisk(bad); err == nil {
-			t.Errorf("unpackEntryRisk(%x) = %q, want an error", bad, got)
+			t.Errorf("unpackEntryRisk(%x) = %+v, want an error", bad, got)
 		}
 	}
 }
 
-// BenchmarkPackEntryRisk is the cost a write pays to store its risk state compressed, and the
-// stored size (B/stored) of a state of the default model (BENCHMARKS.md, "Loading many users").
+// BenchmarkPackEntryRisk is the cost a write pays to store its risk state, and the stored size
+// (B/stored) of a state of the default model (BENCHMARKS.md, "Loading many users"); "deflate"
+// is the format the build before wrote, for comparison.
 func BenchmarkPackEntryRisk(b *testing.B) {
-	state := []byte(`{"kyc":{"score":33.96,"level":"LOW","source":"COMPUTED"},"cra":{"score":10,"level":"VERY_LOW","source":"OVERRIDE"},` +
-		`"computedKyc":{"score":33.96,"level":"LOW","source":"COMPUTED"},"computedCra":{"score":33.96,"level":"LOW","source":"COMPUTED"},` +
-		`"activity":0,"activityAt":1796616484730,"factors":[{"id":"registration-country","name":"Country of registration","value":"DE","score":20,"weight":3,"contribution":2.5},` +
-		`{"id":"operating-countries","name":"Operating countries (riskiest)","missing":true,"score":40,"weight":2,"contribution":3.33},` +
-		`{"id":"industry","name":"Industry (riskiest)","missing":true,"score":50,"weight":2,"contribution":4.17},` +
-		`{"id":"legal-entity-type","name":"Legal entity type","missing":true,"score":50,"weight":1,"contribution":2.08},` +
-		`{"id":"related-parties","name":"Directors, shareholders and associated parties (riskiest)","missing":true,"score":50,"weight":3,"contribution":6.25},` +
-		`{"id":"company-age","name":"Company age","missing":true,"score":50,"weight":1,"contribution":2.08},` +
-		`{"id":"sanctions","name":"Sanctions screening","missing":true,"score":20,"weight":4,"contribution":3.33},` +
-		`{"id":"pep","name":"Politically exposed (company)","missing":true,"score":20,"weight":2,"contribution":1.67},` +
-		`{"id":"adverse-media","name":"Adverse media","missing":true,"score":20,"weight":2,"contribution":1.67},` +
-		`{"id":"kyc-status","name":"KYB status","value":"SUCCESSFUL","score":10,"weight":2,"contribution":0.83},` +
-		`{"id":"user-state","name":"User state","value":"UNACCEPTABLE","score":100,"weight":1,"contribution":4.17},` +
-		`{"id":"business-segment","name":"Business segment","missing":true,"score":40,"weight":0.5,"contribution":0.83},` +
-		`{"id":"acquisition-channel","name":"Acquisition channel","missing":true,"score":50,"weight":0.5,"contribution":1.04}],` +
-		`"floors":[],"modelName":"vigil-default","modelVersion":"2026-06"}`)
+	st := defaultState(b)
 	b.Run("pack", func(b *testing.B) {
 		var n int
 		for b.Loop() {
-			n = len(packEntryRisk(state))
+			n = len(packEntryRisk(st, true))
 		}
-		b.ReportMetric(float64(len(state)), "B/json")
+		b.ReportMetric(float64(len(st.AppendJSON(nil))), "B/json")
 		b.ReportMetric(float64(n), "B/stored")
 	})
+	b.Run("deflate", func(b *testing.B) {
+		var buf bytes.Buffer
+		w, err := flate.NewWriterDict(&buf, flate.DefaultCompression, []byte(entryRiskDictV1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			buf.Reset()
+			w.Reset(&buf)
+			_, _ = w.Write(st.AppendJSON(make([]byte, 0, 2048)))
+			_ = w.Close()
+		}
+		b.ReportMetric(float64(buf.Len()+1), "B/stored")
+	})
 	b.Run("unpack", func(b *testing.B) {
-		packed := packEntryRisk(state)
+		packed := packEntryRisk(st, true)
 		for b.Loop() {
 			if _, err := unpackEntryRisk(packed); err != nil {
 				b.Fatal(err)

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-
-	"github.com/vigil-aml/vigil/internal/risk"
 )
 
 // pointInTime is the body of the console's point-in-time view (Service.UserAt): a user as it
@@ -97,13 +95,9 @@ func (s *Service) pointInTime(ctx context.Context, tenant Tenant, kind Kind, use
 		}
 		at.ResultsSeq = e.Seq
 		if len(full.Risk) > 0 {
-			riskJSON, err := unpackEntryRisk(full.Risk)
+			st, err := unpackEntryRisk(full.Risk)
 			if err != nil {
 				return pointInTime{}, fmt.Errorf("history entry %d: %w", e.Seq, err)
-			}
-			var st risk.State
-			if err := json.Unmarshal(riskJSON, &st); err != nil {
-				return pointInTime{}, fmt.Errorf("stored risk of history entry %d: %w", e.Seq, err)
 			}
 			explained := explain(rec.UserID, st)
 			at.Risk = &explained

@@ -29,8 +29,8 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Objec
 	// (see entryEvaluation), and it is stored compact (stored_response.go).
 	entry.Response, entry.Shadow = storedResponse(doc, out, rs.identities), out.shadowJSON
 	// The risk state goes with the entry too, for the point-in-time view (UserAt): the row keeps
-	// only the latest, as JSON; the entry a compressed copy (entry_risk.go).
-	entry.Risk = packEntryRisk(out.riskJSON)
+	// only the latest, as JSON; the entry a compact binary copy (entry_risk.go).
+	entry.Risk = packEntryRisk(out.risk, len(out.riskJSON) > 0)
 	entry.RuleHits = ruleHits(out)
 	p := writePlan{create: create, entries: []Entry{entry}}
 	if out.system != nil {
