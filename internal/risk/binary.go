@@ -126,11 +126,12 @@ type binaryReader struct {
 	err error
 }
 
-func (r *binaryReader) uvarint() uint64 {
+// readVarint reads one number by decode (binary.Uvarint or binary.Varint).
+func readVarint[T uint64 | int64](r *binaryReader, decode func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(r.b)
+	v, n := decode(r.b)
 	if n <= 0 {
 		r.err = errBinary
 		return 0
@@ -139,18 +140,7 @@ func (r *binaryReader) uvarint() uint64 {
 	return v
 }
 
-func (r *binaryReader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errBinary
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *binaryReader) uvarint() uint64 { return readVarint(r, binary.Uvarint) }
 
 func (r *binaryReader) float() float64 {
 	v := r.uvarint()
@@ -223,7 +213,7 @@ func DecodeBinary(b []byte) (State, error) {
 	r := &binaryReader{b: b}
 	s := State{KYC: r.score(), CRA: r.score(), ComputedKYC: r.score(), ComputedCRA: r.score()}
 	s.Activity = r.float()
-	s.ActivityAt = r.varint()
+	s.ActivityAt = readVarint(r, binary.Varint)
 	if n, ok := r.length(); ok {
 		s.Factors = make([]FactorResult, n)
 		for i := range s.Factors {

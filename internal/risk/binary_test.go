@@ -4,34 +4,19 @@ import (
 	"math"
 	"reflect"
 	"testing"
-	"time"
-
-	"github.com/vigil-aml/vigil/internal/schema"
 )
 
 // binaryCases are states whose binary form must read back exactly: real assessments of both
 // kinds (with overrides, locks and floors) and values off every fast path (numbers that are not
 // hundredths, negative zero, NaN and infinities, strings outside the table, nil and empty lists).
 func binaryCases(t testing.TB) []State {
-	m := Default()
-	profile, err := schema.DecodeObject([]byte(`{"userId":"u","sanctionsStatus":true,"userDetails":{"countryOfResidence":"IR","dateOfBirth":"1990-01-01"},"employmentStatus":"EMPLOYED"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.UnixMilli(1_800_000_000_000)
-	yes := true
-	first := m.Assess(Input{Profile: profile, Now: now, Hits: []string{"BLOCK"}})
-	return []State{
-		first,
-		m.Assess(Input{Profile: profile, Now: now, Previous: first, KYCOverride: "LOW", LockCRA: &yes, CRAOverride: "HIGH"}),
-		m.Assess(Input{Business: true, Profile: schema.Object{}, Now: now}),
-		{},
-		{Factors: []FactorResult{}, Floors: []string{}},
-		{Factors: []FactorResult{{ID: `"q"`, Name: "Zoë <&>", Value: "a\nb", Missing: true, Score: 1e-7, Weight: 1e21, Contribution: -0.5}},
+	return append(assessedStates(t),
+		State{},
+		State{Factors: []FactorResult{}, Floors: []string{}},
+		State{Factors: []FactorResult{{ID: `"q"`, Name: "Zoë <&>", Value: "a\nb", Missing: true, Score: 1e-7, Weight: 1e21, Contribution: -0.5}},
 			Floors: []string{"sanctions: HIGH", ""}, KYC: Score{Locked: true, Score: 12.345678901234567, Level: "ODD"},
 			CRA: Score{Score: math.Copysign(0, -1)}, ComputedKYC: Score{Score: math.Inf(-1)}, ComputedCRA: Score{Score: -42.42},
-			Activity: 1 << 60, ActivityAt: -5, ModelName: "tenant model", ModelVersion: "v9"},
-	}
+			Activity: 1 << 60, ActivityAt: -5, ModelName: "tenant model", ModelVersion: "v9"})
 }
 
 // TestBinaryRoundTrip: every state reads back as it was, and its JSON is the same.
