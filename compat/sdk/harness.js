@@ -7,11 +7,9 @@
 // unknown keys and has no changeUserId). useVigil() gives a describe() one such
 // server; the rest are the assertions, fixtures and SDK calls the files share.
 
-import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +17,8 @@ import assert from "node:assert/strict";
 import { it, before, after, afterEach } from "node:test";
 
 import { FlagrightClient, FlagrightError, Flagright } from "flagright";
+
+import { createKey, serveVigil, vigilBin } from "../../testkit/vigil-process.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -90,45 +90,6 @@ export function fixtureProfile(rel, userId, ts) {
   return u;
 }
 
-function vigilBin() {
-  const bin = process.env.VIGIL_BIN;
-  if (!bin) {
-    throw new Error(
-      "VIGIL_BIN is not set. Build the server and point VIGIL_BIN at it, e.g.\n" +
-        "  (cd ../.. && go build -o /tmp/vigil ./cmd/vigil) && VIGIL_BIN=/tmp/vigil npm test",
-    );
-  }
-  const abs = path.resolve(bin);
-  if (!fs.existsSync(abs)) throw new Error(`VIGIL_BIN=${bin}: no such file`);
-  return abs;
-}
-
-function createKey(bin, db, tenant) {
-  const args = ["keys", "create", "--tenant", tenant, "--db", db];
-  const r = spawnSync(bin, args, { encoding: "utf8", timeout: 30_000 });
-  if (r.error || r.status !== 0) {
-    throw new Error(
-      `${bin} ${args.join(" ")} failed (${r.error?.message ?? `exit ${r.status}, signal ${r.signal}`})\n` +
-        `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
-    );
-  }
-  const lines = r.stdout.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  if (lines.length === 0) throw new Error(`${bin} ${args.join(" ")} printed no key\nstderr:\n${r.stderr}`);
-  return lines[lines.length - 1];
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The SDK client exactly as the SDK's README builds it, pointed at Vigil. */
@@ -160,50 +121,8 @@ export async function startVigil({ tenant = "sdk", otherTenant = "other" } = {})
   const otherApiKey = createKey(bin, db, otherTenant);
   assert.notEqual(apiKey, otherApiKey, "two tenants got the same API key");
 
-  const port = await freePort();
-  const listen = `127.0.0.1:${port}`;
-  const baseUrl = `http://${listen}`;
-  const child = spawn(bin, ["serve", "--listen", listen, "--db", db], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const keep = (chunk) => {
-    output += chunk.toString();
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  let exited = null;
-  const exitPromise = new Promise((resolve) => {
-    child.on("exit", (code, signal) => {
-      exited = { code, signal };
-      resolve(exited);
-    });
-  });
-  const killOnExit = () => child.kill("SIGKILL");
-  process.on("exit", killOnExit);
-
-  const deadline = Date.now() + 15_000;
-  let lastProblem = "no attempt yet";
-  for (;;) {
-    if (exited) {
-      process.off("exit", killOnExit);
-      throw new Error(`vigil serve exited early (${JSON.stringify(exited)}) — its output:\n${output}`);
-    }
-    try {
-      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-      lastProblem = `GET /healthz answered ${res.status}`;
-    } catch (err) {
-      lastProblem = err.cause?.code ?? err.message;
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      await exitPromise;
-      process.off("exit", killOnExit);
-      throw new Error(`vigil serve did not become healthy within 15 s (${lastProblem}) — its output:\n${output}`);
-    }
-    await sleep(100);
-  }
+  const server = await serveVigil(bin, db);
+  const { baseUrl } = server;
 
   /** Plain HTTP with fetch, for what the SDK cannot send. */
   async function api(method, urlPath, { body, rawBody, key = apiKey, headers = {} } = {}) {
@@ -289,15 +208,9 @@ export async function startVigil({ tenant = "sdk", otherTenant = "other" } = {})
   }
 
   async function stop() {
-    process.off("exit", killOnExit);
-    if (!exited) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exitPromise;
-      clearTimeout(timer);
-    }
+    const exited = await server.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
-    return { ...exited, output };
+    return { ...exited, output: server.output() };
   }
 
   return {
@@ -311,7 +224,7 @@ export async function startVigil({ tenant = "sdk", otherTenant = "other" } = {})
     api,
     rawRequest,
     stop,
-    output: () => output,
+    output: server.output,
   };
 }
 

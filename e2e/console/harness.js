@@ -5,16 +5,16 @@
 // with `vigil analysts add` as an operator would, the users are created through the HTTP API
 // with a key from `vigil keys create`, and the browser is a real headless Chromium.
 
-import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
 
 import { chromium } from "playwright-core";
+
+import { createKey, runVigil, serveVigil, vigilBin } from "../../testkit/vigil-process.js";
 
 /** Generous waits: the suite runs on a slow, shared machine; a wait ends as soon as its state holds. */
 export const NAV_TIMEOUT = 60_000;
@@ -28,43 +28,6 @@ export const VIEWPORTS = [
 ];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function vigilBin() {
-  const bin = process.env.VIGIL_BIN;
-  if (!bin) {
-    throw new Error(
-      "VIGIL_BIN is not set. Build the server and point VIGIL_BIN at it, e.g.\n" +
-        "  (cd ../.. && go build -o /tmp/vigil ./cmd/vigil) && VIGIL_BIN=/tmp/vigil npm test",
-    );
-  }
-  const abs = path.resolve(bin);
-  if (!fs.existsSync(abs)) throw new Error(`VIGIL_BIN=${bin}: no such file`);
-  return abs;
-}
-
-/** Runs a vigil command to completion; fails with its output when it fails. */
-function vigil(bin, args, input) {
-  const r = spawnSync(bin, args, { input, encoding: "utf8", timeout: 60_000 });
-  if (r.error || r.status !== 0) {
-    throw new Error(
-      `vigil ${args.join(" ")} failed (${r.error?.message ?? `exit ${r.status}, signal ${r.signal}`})\n` +
-        `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
-    );
-  }
-  return r.stdout;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls fn until it returns a truthy value (returned) or timeoutMs passes (fails with what). */
 export async function waitFor(fn, what, timeoutMs = WEBHOOK_TIMEOUT) {
@@ -87,54 +50,15 @@ export async function startVigil({ tenant, analysts }) {
   const bin = vigilBin();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-console-e2e-"));
   const db = `sqlite:${path.join(tmp, "vigil.db")}`;
-  const keyOut = vigil(bin, ["keys", "create", "--tenant", tenant, "--db", db]).trim().split(/\r?\n/);
-  const apiKey = keyOut[keyOut.length - 1].trim();
-  assert.match(apiKey, /^vgl_/, `keys create printed no key: ${keyOut.join("\n")}`);
+  const apiKey = createKey(bin, db, tenant);
   for (const a of analysts) {
-    vigil(bin, ["analysts", "add", "--tenant", tenant, "--email", a.email, "--role", a.role, "--db", db], a.password + "\n");
+    runVigil(bin, ["analysts", "add", "--tenant", tenant, "--email", a.email, "--role", a.role, "--db", db], a.password + "\n");
   }
-
-  const port = await freePort();
-  const listen = `127.0.0.1:${port}`;
-  const baseUrl = `http://${listen}`;
-  const child = spawn(
-    bin,
-    ["serve", "--listen", listen, "--db", db, "--webhook-allow", "127.0.0.0/8", "--webhook-first-retry", "1s"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  const keep = (chunk) => {
-    output += chunk.toString();
-    if (output.length > 400_000) output = output.slice(-200_000);
-  };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  let exited = null;
-  const exitPromise = new Promise((resolve) => {
-    child.on("exit", (code, signal) => resolve((exited = { code, signal })));
+  const server = await serveVigil(bin, db, ["--webhook-allow", "127.0.0.0/8", "--webhook-first-retry", "1s"], {
+    healthyWithinMs: 30_000,
+    keepOutput: 400_000,
   });
-  const killOnExit = () => child.kill("SIGKILL");
-  process.on("exit", killOnExit);
-
-  const deadline = Date.now() + 30_000;
-  let lastProblem = "no attempt yet";
-  for (;;) {
-    if (exited) throw new Error(`vigil serve exited early (${JSON.stringify(exited)}); its output:\n${output}`);
-    try {
-      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-      lastProblem = `GET /healthz answered ${res.status}`;
-    } catch (err) {
-      lastProblem = err.cause?.code ?? err.message;
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      await exitPromise;
-      throw new Error(`vigil serve did not become healthy within 30 s (${lastProblem}); its output:\n${output}`);
-    }
-    await sleep(100);
-  }
+  const { baseUrl } = server;
 
   /** One API request with the tenant's key; JSON in and out. */
   async function api(method, urlPath, body) {
@@ -157,18 +81,12 @@ export async function startVigil({ tenant, analysts }) {
   }
 
   async function stop() {
-    process.off("exit", killOnExit);
-    if (!exited) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exitPromise;
-      clearTimeout(timer);
-    }
+    const exited = await server.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
     return exited;
   }
 
-  return { baseUrl, apiKey, api, stop, output: () => output };
+  return { baseUrl, apiKey, api, stop, output: server.output };
 }
 
 /**
