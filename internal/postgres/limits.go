@@ -41,10 +41,28 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// apply sets the statement timeout on the pool's connections, unless the DSN chose one.
+// sessionDefaults are settings of every connection of the pool that the DSN does not set
+// itself. Vigil's statements each read a few index pages, but PostgreSQL estimates some far too
+// large (a search of two common filters: a merge join it thinks finds 3 rows in 300,000), and
+// above its cost thresholds it compiles the query with JIT (37 ms) and starts parallel workers
+// (170 ms) to run 10 ms of work: 150-230 ms per search at 1,000,000 users, 0.6-8.6 ms without
+// (BENCHMARKS.md, issue 22).
+var sessionDefaults = map[string]string{
+	"jit":                             "off",
+	"max_parallel_workers_per_gather": "0",
+}
+
+// apply sets the statement timeout and sessionDefaults on the pool's connections, unless the
+// DSN chose them.
 func (l Limits) apply(cfg *pgxpool.Config) {
-	if _, set := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !set {
-		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(l.StatementTimeout.Milliseconds(), 10)
+	params := cfg.ConnConfig.RuntimeParams
+	if _, set := params["statement_timeout"]; !set {
+		params["statement_timeout"] = strconv.FormatInt(l.StatementTimeout.Milliseconds(), 10)
+	}
+	for name, value := range sessionDefaults {
+		if _, set := params[name]; !set {
+			params[name] = value
+		}
 	}
 }
 
