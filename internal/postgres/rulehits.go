@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -138,19 +139,8 @@ func (s *Store) RuleHitDays(ctx context.Context, tenantID string, fromDay int64)
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.RuleHitDay
-	for rows.Next() {
-		var c vigil.RuleHitDay
-		dest := []any{&c.RuleInstanceID, &c.Shadow, &c.Day}
-		for h := range c.Hours {
-			dest = append(dest, &c.Hours[h])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, mapError(rows.Err())
+	out, err := sqlrow.Collect(rows, sqlrow.RuleHitDay)
+	return out, mapError(err)
 }
 
 // CountTerm counts the term's range of the term index.

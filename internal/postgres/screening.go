@@ -22,16 +22,8 @@ func (s *Store) ScreeningLists(ctx context.Context) ([]vigil.ScreeningList, erro
 		return nil, mapError(err)
 	}
 	defer rows.Close()
-	var out []vigil.ScreeningList
-	for rows.Next() {
-		var l vigil.ScreeningList
-		if err := rows.Scan(&l.ID, &l.TenantID, &l.Source, &l.Name, &l.Kind, &l.Format, &l.Published, &l.Entries,
-			&l.RefreshedAt, &l.Version); err != nil {
-			return nil, mapError(err)
-		}
-		out = append(out, l)
-	}
-	return out, mapError(rows.Err())
+	out, err := sqlrow.Collect(rows, sqlrow.ScreeningList)
+	return out, mapError(err)
 }
 
 // ScreeningEntries implements vigil.Store.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -49,19 +50,7 @@ func (s *Store) RuleHitDays(ctx context.Context, tenantID string, fromDay int64)
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.RuleHitDay
-	for rows.Next() {
-		var c vigil.RuleHitDay
-		dest := []any{&c.RuleInstanceID, &c.Shadow, &c.Day}
-		for h := range c.Hours {
-			dest = append(dest, &c.Hours[h])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return sqlrow.Collect(rows, sqlrow.RuleHitDay)
 }
 
 // CountTerm counts the term's range of the term index.

@@ -22,16 +22,7 @@ func (s *Store) ScreeningLists(ctx context.Context) ([]vigil.ScreeningList, erro
 		return nil, err
 	}
 	defer rows.Close()
-	var out []vigil.ScreeningList
-	for rows.Next() {
-		var l vigil.ScreeningList
-		if err := rows.Scan(&l.ID, &l.TenantID, &l.Source, &l.Name, &l.Kind, &l.Format, &l.Published, &l.Entries,
-			&l.RefreshedAt, &l.Version); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return sqlrow.Collect(rows, sqlrow.ScreeningList)
 }
 
 // ScreeningEntries implements vigil.Store.
