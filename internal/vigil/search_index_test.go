@@ -11,6 +11,35 @@ import (
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
+// dropTerms takes the search terms drop selects away from a user's row, as a database written by
+// an earlier version lacks them.
+func dropTerms(t *testing.T, f *fixture, userID string, drop func(term string) bool) {
+	t.Helper()
+	ctx := context.Background()
+	err := f.store.Update(ctx, func(tx vigil.Tx) error {
+		rec, err := tx.LockUser(ctx, f.tenant.ID, userID)
+		if err != nil {
+			return err
+		}
+		var kept []string
+		for _, term := range vigil.SplitTerms(rec.Terms) {
+			if drop(term) {
+				rec.TermsRemoved = append(rec.TermsRemoved, term)
+			} else {
+				kept = append(kept, term)
+			}
+		}
+		rec.Terms = strings.Join(kept, "\n")
+		if rec.Evaluation == nil {
+			rec.Evaluation = []byte{} // read back as nil when empty; the column is NOT NULL
+		}
+		return tx.UpdateUser(ctx, rec)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestIndexUsers: users whose rows have no search terms (written before the store kept them), or
 // no short prefix terms (written before those), are found by no search that needs them until
 // IndexUsers indexes them, once.
@@ -24,44 +53,10 @@ func TestIndexUsers(t *testing.T) {
 			f.createAs(t, vigil.Consumer, body, vigil.Flags{})
 		}
 		// u3 keeps every term but its short prefixes, as a database of the version before has it.
-		err := f.store.Update(ctx, func(tx vigil.Tx) error {
-			rec, err := tx.LockUser(ctx, f.tenant.ID, "u3")
-			if err != nil {
-				return err
-			}
-			var kept []string
-			for _, term := range vigil.SplitTerms(rec.Terms) {
-				if strings.HasPrefix(term, vigil.TermShort) {
-					rec.TermsRemoved = append(rec.TermsRemoved, term)
-				} else {
-					kept = append(kept, term)
-				}
-			}
-			rec.Terms = strings.Join(kept, "\n")
-			if rec.Evaluation == nil {
-				rec.Evaluation = []byte{}
-			}
-			return tx.UpdateUser(ctx, rec)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		dropTerms(t, f, "u3", func(term string) bool { return strings.HasPrefix(term, vigil.TermShort) })
 		// Take their terms away, as an upgraded database has them.
 		for _, id := range []string{"u1", "u2"} {
-			err := f.store.Update(ctx, func(tx vigil.Tx) error {
-				rec, err := tx.LockUser(ctx, f.tenant.ID, id)
-				if err != nil {
-					return err
-				}
-				rec.TermsRemoved, rec.Terms = vigil.SplitTerms(rec.Terms), ""
-				if rec.Evaluation == nil {
-					rec.Evaluation = []byte{}
-				}
-				return tx.UpdateUser(ctx, rec)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			dropTerms(t, f, id, func(string) bool { return true })
 		}
 		count := func(in vigil.UserSearch) int {
 			t.Helper()
@@ -145,20 +140,7 @@ func TestSearchByRuleHit(t *testing.T) {
 
 		// Indexed without hits (a database of the version before): IndexUsers reads them back
 		// from the latest stored response.
-		err := f.store.Update(ctx, func(tx vigil.Tx) error {
-			rec, err := tx.LockUser(ctx, f.tenant.ID, "u2")
-			if err != nil {
-				return err
-			}
-			rec.TermsRemoved, rec.Terms = vigil.SplitTerms(rec.Terms), ""
-			if rec.Evaluation == nil {
-				rec.Evaluation = []byte{}
-			}
-			return tx.UpdateUser(ctx, rec)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		dropTerms(t, f, "u2", func(string) bool { return true })
 		check("unindexed", vigil.UserSearch{RuleHit: "R-U4.1"}, "u3")
 		if n, err := f.svc.IndexUsers(ctx); err != nil || n != 1 {
 			t.Fatalf("IndexUsers = %d, %v; want 1", n, err)
