@@ -24,6 +24,9 @@ func main() {
 	flag.IntVar(&cfg.Concurrency, "concurrency", 32, "concurrent connections")
 	flag.DurationVar(&cfg.Duration, "duration", 20*time.Second, "how long to send events")
 	flag.StringVar(&cfg.Run, "users-of", cfg.Run, "the run whose users get the events: an earlier load's --users-of reuses its users (created once)")
+	flag.Float64Var(&cfg.Rate, "rate", 0, "offer this many events per second at a constant rate, latency from each one's intended send time (0: as fast as the connections go)")
+	flag.DurationVar(&cfg.WarmUp, "warmup", 0, "with --rate, send at the rate for this long before measuring")
+	timeline := flag.String("timeline", "", "write each event's intended send time and latency (µs from the run's start) to this CSV file")
 	flag.Parse()
 	if cfg.APIKey == "" {
 		fmt.Fprintln(os.Stderr, "load: --key is required")
@@ -33,6 +36,15 @@ func main() {
 	if err := loadgen.CreateUsers(ctx, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
+	}
+	if *timeline != "" {
+		f, err := os.Create(*timeline)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		cfg.Timeline = f
 	}
 	res := loadgen.Events(ctx, cfg)
 	fmt.Printf("%s concurrency=%d users=%d\n", res, cfg.Concurrency, cfg.Users)

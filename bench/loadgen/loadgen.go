@@ -41,6 +41,14 @@ type Config struct {
 	// Contacts makes every event change the user's contact details too (an email and a phone
 	// number): a heavier event, as in the load.
 	Contacts bool
+	// WarmUp, with a Rate, sends the events due in the run's first WarmUp at the rate but
+	// leaves them out of the result (and the timeline): a server that just started opens its
+	// database connections and fills its caches then. The run lasts WarmUp + Duration.
+	WarmUp time.Duration
+	// Timeline, when set, receives a first line "# start <Unix µs>", then one line per event,
+	// "due,latency" in microseconds from the run's start, in no particular order: where in a
+	// run its slow events fall, to set beside the server's own log.
+	Timeline io.Writer
 }
 
 // Result is what a run measured.
@@ -182,19 +190,25 @@ func Events(ctx context.Context, cfg Config) Result {
 	transport := &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency, MaxConnsPerHost: cfg.Concurrency}
 	c := &client{http: &http.Client{Transport: transport, Timeout: 30 * time.Second}, cfg: cfg}
 	defer transport.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	if cfg.Rate <= 0 {
+		cfg.WarmUp = 0
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.WarmUp+cfg.Duration)
 	defer cancel()
 	var seq atomic.Int64
 	var mu sync.Mutex
 	var latencies []time.Duration
 	var res Result
 	var wg sync.WaitGroup
-	start := time.Now()
+	start := time.Now().Add(cfg.WarmUp) // measuring starts after the warm-up
+	if cfg.Timeline != nil {
+		fmt.Fprintf(cfg.Timeline, "# start %d\n", start.UnixMicro())
+	}
 	// With a rate, the n-th event is due at start + n/Rate: a client takes the next event number
 	// and waits for its time, and its latency counts from that time, not from when a client was
 	// free to send it.
 	due := func(n int64) time.Time {
-		return start.Add(time.Duration(float64(n-1) / cfg.Rate * float64(time.Second)))
+		return start.Add(time.Duration(float64(n-1)/cfg.Rate*float64(time.Second)) - cfg.WarmUp)
 	}
 	for w := range cfg.Concurrency {
 		wg.Add(1)
@@ -202,6 +216,7 @@ func Events(ctx context.Context, cfg Config) Result {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			var local []time.Duration
+			var sent []time.Duration
 			var failures int
 			var errs []string
 			for ctx.Err() == nil {
@@ -225,9 +240,12 @@ func Events(ctx context.Context, cfg Config) Result {
 				if ctx.Err() != nil && err != nil {
 					break // the run ended during the request: neither a success nor a failure
 				}
-				local = append(local, time.Since(t0))
+				if !t0.Before(start) { // not in the warm-up
+					local = append(local, time.Since(t0))
+					sent = append(sent, t0.Sub(start))
+				}
 				if err != nil || code != http.StatusCreated {
-					failures++
+					failures++ // in the warm-up too: a failure is never left out
 					if len(errs) < 5 {
 						errs = append(errs, fmt.Sprintf("status %d err %v", code, err))
 					}
@@ -238,6 +256,11 @@ func Events(ctx context.Context, cfg Config) Result {
 				}
 			}
 			mu.Lock()
+			if cfg.Timeline != nil {
+				for i, l := range local {
+					fmt.Fprintf(cfg.Timeline, "%d,%d\n", sent[i].Microseconds(), l.Microseconds())
+				}
+			}
 			latencies = append(latencies, local...)
 			res.Failures += failures
 			res.FirstErrors = append(res.FirstErrors, errs...)

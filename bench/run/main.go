@@ -10,7 +10,9 @@
 // events can do. --compare runs another vigil binary (an older build) on SQLite beside this one,
 // in the same turns. --wire adds the echo server answering with one of Vigil's answers: the cost
 // of the wire contract alone. --steady F then offers each Vigil target a constant F times its
-// measured maximum and reports the latencies counted from each event's intended send time.
+// measured maximum and reports the latencies counted from each event's intended send time,
+// after --warmup at that rate (the server was just started); --timeline writes each of those
+// events' send time and latency to a file, to see where in the run the slow ones fall.
 // --contacts makes every event change contact details too (the heavier load of issue 24).
 //
 //	go run ./bench/run --concurrency 32 --duration 15s --runs 3
@@ -60,6 +62,8 @@ func main() {
 	wire := flag.Bool("wire", false, "also run the echo server answering with a Vigil answer (the wire contract's own cost)")
 	steady := flag.Float64("steady", 0, "after the runs, offer each Vigil target this fraction of its measured maximum at a constant rate (0: skip)")
 	contacts := flag.Bool("contacts", false, "events change contact details too (a heavier event)")
+	warmUp := flag.Duration("warmup", 2*time.Second, "with --steady, send at the steady rate for this long before measuring (the server just started)")
+	timeline := flag.String("timeline", "", "write each steady event's intended send time and latency (µs) to FILE-<target>.csv")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "vigil-bench-")
 	check(err)
@@ -195,7 +199,7 @@ func main() {
 			ratio(med.Throughput(), floorRate), median(cpu[i]), median(machineCPU[i]))
 	}
 	if *steady > 0 {
-		fmt.Printf("\nSteady load: %.2f of each target's maximum, offered at a constant rate; latency from the intended send time\n", *steady)
+		fmt.Printf("\nSteady load: %.2f of each target's maximum, offered at a constant rate; latency from the intended send time, measured after a warm-up of %s\n", *steady, *warmUp)
 		fmt.Printf("%-16s %10s %10s %9s %9s %9s %8s\n", "target", "offered/s", "events/s", "p50", "p99", "p99.9", "failures")
 		for i, tg := range targets {
 			if !strings.HasPrefix(tg.name, "vigil") && !strings.HasPrefix(tg.name, "compare") {
@@ -205,9 +209,18 @@ func main() {
 			check(err)
 			rate := *steady * maxRate[i]
 			cfg := loadgen.Config{BaseURL: srv.base, APIKey: srv.key, Users: *users, Concurrency: 4 * *concurrency, Duration: *duration,
-				Run: fmt.Sprintf("steady-%d", time.Now().UnixNano()), Contacts: *contacts, Rate: rate}
+				Run: fmt.Sprintf("steady-%d", time.Now().UnixNano()), Contacts: *contacts, Rate: rate, WarmUp: *warmUp}
 			check(loadgen.CreateUsers(context.Background(), cfg))
+			var timelineFile *os.File
+			if *timeline != "" {
+				timelineFile, err = os.Create(fmt.Sprintf("%s-%s.csv", *timeline, strings.ReplaceAll(tg.name, " ", "-")))
+				check(err)
+				cfg.Timeline = timelineFile
+			}
 			res := loadgen.Events(context.Background(), cfg)
+			if timelineFile != nil {
+				check(timelineFile.Close())
+			}
 			srv.stop()
 			if res.Failures > 0 {
 				exit = 1
