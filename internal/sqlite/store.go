@@ -158,7 +158,7 @@ func OpenWith(ctx context.Context, path string, limits Limits) (*Store, error) {
 	}
 	ckpt.SetMaxOpenConns(1)
 	s := &Store{read: read, write: write, writer: writer, queue: make(chan *unit, maxGroup), done: make(chan struct{}), writeStmts: stmts,
-		checkpoints: newCheckpointer(ckpt), limits: limits.withDefaults()}
+		checkpoints: newCheckpointer(ckpt, path), limits: limits.withDefaults()}
 	go s.run()
 	return s, nil
 }
