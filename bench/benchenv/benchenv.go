@@ -53,6 +53,26 @@ func CPUTime(pid int) (time.Duration, bool) {
 	return time.Duration(utime+stime) * 10 * time.Millisecond, true
 }
 
+// PeakRSS returns the most resident memory process pid has had (VmHWM in /proc/PID/status;
+// Linux only, false elsewhere).
+func PeakRSS(pid int) (int64, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.Lines(string(data)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			fields := strings.Fields(rest) // "12345 kB"
+			if len(fields) != 2 || fields[1] != "kB" {
+				return 0, false
+			}
+			kb, err := strconv.ParseInt(fields[0], 10, 64)
+			return kb * 1024, err == nil
+		}
+	}
+	return 0, false
+}
+
 // EnvOr returns the environment variable name, or def when it is empty.
 func EnvOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {

@@ -144,6 +144,7 @@ func main() {
 	results := make([][]loadgen.Result, len(targets))
 	cpu := make([][]time.Duration, len(targets))
 	machineCPU := make([][]time.Duration, len(targets))
+	peakRSS := make([]int64, len(targets)) // the most of any run
 	for n := range *runs {
 		for i, tg := range targets {
 			srv, err := tg.start(dir, n)
@@ -158,6 +159,9 @@ func main() {
 			res := loadgen.Events(context.Background(), cfg)
 			after, okAfter := benchenv.CPUTime(srv.pid)
 			busyAfter, okBusyAfter := machineBusy()
+			if rss, ok := benchenv.PeakRSS(srv.pid); ok {
+				peakRSS[i] = max(peakRSS[i], rss)
+			}
 			srv.stop()
 			results[i] = append(results[i], res)
 			if okBefore && okAfter && res.Events > 0 {
@@ -169,8 +173,8 @@ func main() {
 		}
 	}
 	var baseline, floorRate float64
-	fmt.Printf("%-16s %10s %9s %9s %9s %8s %7s %7s %10s %12s\n", "target", "events/s", "p50", "p99", "p99.9", "failures",
-		"/echo", "/floor", "cpu/event", "machine/event")
+	fmt.Printf("%-16s %10s %9s %9s %9s %8s %7s %7s %10s %12s %9s\n", "target", "events/s", "p50", "p99", "p99.9", "failures",
+		"/echo", "/floor", "cpu/event", "machine/event", "peak RSS")
 	exit := 0
 	maxRate := make([]float64, len(targets))
 	for i, tg := range targets {
@@ -194,9 +198,9 @@ func main() {
 		if tg.name == "durable floor" {
 			floorRate = med.Throughput()
 		}
-		fmt.Printf("%-16s %10.0f %9s %9s %9s %8d %7.3f %7s %10s %12s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
+		fmt.Printf("%-16s %10.0f %9s %9s %9s %8d %7.3f %7s %10s %12s %9s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
 			med.P99.Round(time.Microsecond), med.P999.Round(time.Microsecond), failures, med.Throughput()/baseline,
-			ratio(med.Throughput(), floorRate), median(cpu[i]), median(machineCPU[i]))
+			ratio(med.Throughput(), floorRate), median(cpu[i]), median(machineCPU[i]), mebibytes(peakRSS[i]))
 	}
 	if *steady > 0 {
 		fmt.Printf("\nSteady load: %.2f of each target's maximum, offered at a constant rate; latency from the intended send time, measured after a warm-up of %s\n", *steady, *warmUp)
@@ -317,6 +321,14 @@ func spawn(dir, bin string, args ...string) (int, func(), error) {
 	}
 	stop()
 	return 0, nil, fmt.Errorf("%s did not start", bin)
+}
+
+// mebibytes formats a size in MiB, or "-" when it is unknown.
+func mebibytes(n int64) string {
+	if n <= 0 {
+		return "-"
+	}
+	return strconv.FormatInt(n>>20, 10) + " MiB"
 }
 
 // median formats the median of durations, or "-" when there are none.
