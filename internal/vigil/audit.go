@@ -148,8 +148,11 @@ func AuditEncoding(r AuditRecord) []byte {
 // auditFormat starts every record's encoding, so a later format cannot be mistaken for it.
 const auditFormat = "vigil-audit-1"
 
-// sealBatch is how many records one sealing transaction chains.
-const sealBatch = 500
+// sealBatch is how many records one sealing transaction chains. Few, so that each is short: on
+// SQLite a transaction is a unit in the single writer's queue, and every write queued behind it
+// waits for it. Chaining 500 at a time, the second's worth of records of a load of 2,000
+// events/s took four units of 5-17 ms each, once a second (BENCHMARKS.md).
+const sealBatch = 64
 
 // SealAudit chains every unsealed audit record of every tenant and returns how many it sealed.
 // Each tenant's records are sealed in transactions that lock its chain head, so any number of
