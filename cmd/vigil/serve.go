@@ -58,7 +58,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if err != nil {
 		return err
 	}
-	tuneGC()
+	tuneGC(userCacheBytes)
 	tuneProcs()
 	if path := os.Getenv("VIGIL_CPU_PROFILE"); path != "" {
 		// For performance work: a CPU profile of the whole run, written on shutdown.
