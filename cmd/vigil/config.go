@@ -37,11 +37,12 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // storeConfig is how a command opens its store: the keys sealing secrets at rest (nil: none,
-// see secretKeys) and each store's limits.
+// see secretKeys), each store's limits and, for SQLite, who observes its writer (nil: none).
 type storeConfig struct {
-	keys   *vigil.SecretKeys
-	sqlite sqlite.Limits
-	pg     postgres.Limits
+	keys          *vigil.SecretKeys
+	sqlite        sqlite.Limits
+	pg            postgres.Limits
+	observeWriter sqlite.WriterObserver
 }
 
 // openStore picks the store implementation from the DSN's scheme and, with keys, seals webhook
@@ -52,7 +53,11 @@ func openStore(ctx context.Context, dsn string, cfg storeConfig) (vigil.Store, e
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
-		store, err = sqlite.OpenWith(ctx, path, cfg.sqlite)
+		var lite *sqlite.Store
+		if lite, err = sqlite.OpenWith(ctx, path, cfg.sqlite); err == nil {
+			lite.ObserveWriter(cfg.observeWriter)
+			store = lite
+		}
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		store, err = postgres.OpenWith(ctx, dsn, cfg.pg)
 	default:

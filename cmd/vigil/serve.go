@@ -76,7 +76,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *dsn, storeConfig{keys: keys, sqlite: limits.sqlite, pg: limits.postgres})
+	m := metrics.New()
+	store, err := openStore(ctx, *dsn, storeConfig{keys: keys, sqlite: limits.sqlite, pg: limits.postgres, observeWriter: m})
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		return err
 	}
 	dispatcher := webhooks.New(store, webhooks.Config{Allow: allow, Deny: deny, FirstRetry: *webhookFirstRetry, Logger: log})
-	m := metrics.New()
 	svc, err := vigil.NewService(store, vigil.Options{Logger: log, Metrics: m, Wake: dispatcher.Wake, UserCacheBytes: userCacheBytes,
 		MaxWebhookEndpoints: maxEndpoints, RuleBudget: ruleBudget, RuleLimits: ruleLimits,
 		RetainHistory: time.Duration(*retainDays) * 24 * time.Hour})

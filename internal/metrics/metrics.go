@@ -1,5 +1,6 @@
 // Package metrics keeps Vigil's Prometheus metrics: request counts and latencies by route and
-// status, rule failures, and events computed again or refolded. It implements the domain's
+// status, rule failures, events computed again or refolded, and how SQLite's single writer
+// spends its time. It implements the domain's
 // Metrics interface. Every label has a bounded set of values: routes are the API's patterns,
 // never raw paths, and rule failures are counted by reason (time, memory, error), not by tenant
 // or rule, which tenants name without limit.
@@ -23,6 +24,9 @@ type Metrics struct {
 	ruleFailures *prometheus.CounterVec
 	recomputed   prometheus.Counter
 	refolds      prometheus.Histogram
+	groupHeld    prometheus.Histogram
+	groupUnits   prometheus.Histogram
+	walWraps     prometheus.Histogram
 }
 
 // New registers Vigil's metrics and the Go runtime's on a new registry.
@@ -48,8 +52,23 @@ func New() *Metrics {
 			Help:    "Late events by the length of the history they refolded (entries).",
 			Buckets: []float64{10, 100, 1000, 10000, 100000},
 		}),
+		groupHeld: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "vigil_sqlite_writer_group_seconds",
+			Help:    "How long each group of writes held SQLite's single writer, its commit included (every write waits for it).",
+			Buckets: []float64{.00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25},
+		}),
+		groupUnits: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "vigil_sqlite_writer_group_units",
+			Help:    "Writes committed together by SQLite's single writer, per group.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+		}),
+		walWraps: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "vigil_sqlite_wal_wrap_seconds",
+			Help:    "Pauses of SQLite's single writer to let the WAL start over (every write waits for them).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25},
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.ruleFailures, m.recomputed, m.refolds,
+	m.registry.MustRegister(m.requests, m.latency, m.ruleFailures, m.recomputed, m.refolds, m.groupHeld, m.groupUnits, m.walWraps,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -64,6 +83,15 @@ func (m *Metrics) EventRecomputed() { m.recomputed.Inc() }
 
 // HistoryRefolded implements vigil.Metrics.
 func (m *Metrics) HistoryRefolded(entries int) { m.refolds.Observe(float64(entries)) }
+
+// WriterGroup implements sqlite.WriterObserver.
+func (m *Metrics) WriterGroup(units int, held time.Duration) {
+	m.groupHeld.Observe(held.Seconds())
+	m.groupUnits.Observe(float64(units))
+}
+
+// WALWrapped implements sqlite.WriterObserver.
+func (m *Metrics) WALWrapped(paused time.Duration) { m.walWraps.Observe(paused.Seconds()) }
 
 // Observe records one request. route must come from a bounded set (the API's route patterns).
 func (m *Metrics) Observe(route string, status int, d time.Duration) {

@@ -22,6 +22,8 @@ func TestExposition(t *testing.T) {
 	m.EventRecomputed()
 	m.HistoryRefolded(150)
 	m.Observe("POST /events/consumer/user", 201, 3*time.Millisecond)
+	m.WriterGroup(3, 700*time.Microsecond)
+	m.WALWrapped(4 * time.Millisecond)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -33,6 +35,11 @@ func TestExposition(t *testing.T) {
 		`vigil_history_refold_entries_sum 150`,
 		`vigil_http_requests_total{route="POST /events/consumer/user",status="201"} 1`,
 		`vigil_http_request_duration_seconds_count{route="POST /events/consumer/user"} 1`,
+		`vigil_sqlite_writer_group_seconds_bucket{le="0.0005"} 0`,
+		`vigil_sqlite_writer_group_seconds_bucket{le="0.001"} 1`,
+		`vigil_sqlite_writer_group_units_bucket{le="2"} 0`,
+		`vigil_sqlite_writer_group_units_bucket{le="4"} 1`,
+		`vigil_sqlite_wal_wrap_seconds_bucket{le="0.005"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("exposition lacks %s", want)

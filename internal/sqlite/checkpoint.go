@@ -131,13 +131,16 @@ func (c *checkpointer) databaseFile(writeBack func(*os.File) error) {
 }
 
 // wrapIfAsked runs on the writer between groups: when the WAL has grown past wrapWALFrames, a
-// checkpoint that copies the rest of it, so the next commit starts the WAL over.
-func (c *checkpointer) wrapIfAsked(write *sql.Conn) {
-	if c.wrap.Swap(false) {
-		// A reader on an old snapshot can keep it from copying everything; the next
-		// background checkpoint then asks again.
-		_, _, _ = walCheckpoint(context.Background(), write)
+// checkpoint that copies the rest of it, so the next commit starts the WAL over. It reports
+// whether it ran one.
+func (c *checkpointer) wrapIfAsked(write *sql.Conn) bool {
+	if !c.wrap.Swap(false) {
+		return false
 	}
+	// A reader on an old snapshot can keep it from copying everything; the next background
+	// checkpoint then asks again.
+	_, _, _ = walCheckpoint(context.Background(), write)
+	return true
 }
 
 // close stops the goroutine; the last connection to close checkpoints what is left.

@@ -52,6 +52,7 @@ type Store struct {
 	writeStmts  map[string]*sql.Stmt
 	readStmts   sync.Map
 	checkpoints *checkpointer
+	observer    atomic.Pointer[observerBox] // ObserveWriter
 	// guardedGroups counts the groups still to run with a savepoint per unit after a unit
 	// failed in a group without them (only the writer goroutine uses it).
 	guardedGroups int
@@ -346,8 +347,16 @@ func (s *Store) run() {
 			}
 			continue
 		}
-		s.checkpoints.wrapIfAsked(s.writer)
+		obs := s.observer.Load()
+		began := time.Now()
+		if s.checkpoints.wrapIfAsked(s.writer) && obs != nil {
+			obs.WALWrapped(time.Since(began))
+			began = time.Now()
+		}
 		s.commit(group)
+		if obs != nil {
+			obs.WriterGroup(len(group), time.Since(began))
+		}
 		s.checkpoints.committed()
 	}
 }
