@@ -52,7 +52,7 @@ const (
 // checkpointer is the goroutine that keeps the WAL short.
 type checkpointer struct {
 	db      *sql.DB       // its own single connection
-	path    string        // the database file, written back after each checkpoint
+	file    *os.File      // the database file, written back after each checkpoint (nil: not opened)
 	wake    chan struct{} // a commit happened (capacity 1: signals coalesce)
 	stop    chan struct{}
 	stopped chan struct{}
@@ -63,7 +63,11 @@ type checkpointer struct {
 }
 
 func newCheckpointer(db *sql.DB, path string) *checkpointer {
-	c := &checkpointer{db: db, path: path, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
+	// Opened once, for write-back, and closed only after SQLite's own connections (closeFile):
+	// closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+	// included. nil when it cannot be opened: every sync is then SQLite's own, at the wrap.
+	file, _ := os.Open(path)
+	c := &checkpointer{db: db, file: file, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}),
 		wrapFrames: wrapWALFrames}
 	go c.run()
 	return c
@@ -122,12 +126,9 @@ func (c *checkpointer) catchUp(copied int) {
 // databaseFile runs write-back (a sync, or starting one) on the database file, off the writer
 // (see the comment at the top). A failure leaves the work to the wrap's own sync.
 func (c *checkpointer) databaseFile(writeBack func(*os.File) error) {
-	f, err := os.Open(c.path)
-	if err != nil {
-		return
+	if c.file != nil {
+		_ = writeBack(c.file)
 	}
-	_ = writeBack(f)
-	_ = f.Close()
 }
 
 // wrapIfAsked runs on the writer between groups: when the WAL has grown past wrapWALFrames, a
@@ -148,6 +149,14 @@ func (c *checkpointer) close() error {
 	close(c.stop)
 	<-c.stopped
 	return c.db.Close()
+}
+
+// closeFile closes the database file opened for write-back; the store calls it after every
+// SQLite connection to the file is closed (see newCheckpointer).
+func (c *checkpointer) closeFile() {
+	if c.file != nil {
+		_ = c.file.Close()
+	}
 }
 
 // walCheckpoint runs one PASSIVE checkpoint and returns the WAL's length in frames and how

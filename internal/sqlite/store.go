@@ -488,5 +488,7 @@ func (s *Store) Close() error {
 	close(s.queue)
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.checkpoints.close(), s.read.Close(), s.writer.Close(), s.write.Close())
+	err := errors.Join(s.checkpoints.close(), s.read.Close(), s.writer.Close(), s.write.Close())
+	s.checkpoints.closeFile()
+	return err
 }
