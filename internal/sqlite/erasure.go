@@ -21,7 +21,11 @@ var eraseStatements = []string{
 }
 
 func (t *sqlTx) EraseUser(ctx context.Context, e vigil.Erasure) error {
-	// The user's search terms hold its name and emails: they go with it.
+	// The user's search terms hold its name and emails: they go with it, once the index holds
+	// them all (terms.go).
+	if err := t.applyPendingTermsOf(ctx, e.User.TenantID, e.User.UID); err != nil {
+		return err
+	}
 	for _, term := range vigil.SplitTerms(e.User.Terms) {
 		if _, err := t.q().ExecContext(ctx, qDeleteTerm, e.User.TenantID, term, e.User.CreatedAt, e.User.UID); err != nil {
 			return err

@@ -55,6 +55,9 @@ func (s *Store) RuleHitDays(ctx context.Context, tenantID string, fromDay int64)
 
 // CountTerm counts the term's range of the term index.
 func (s *Store) CountTerm(ctx context.Context, tenantID, term string) (int64, error) {
+	if err := s.catchUpTerms(ctx); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM user_terms WHERE tenant_id = ? AND term = ?`, tenantID, term).Scan(&n)
 	return n, err

@@ -57,6 +57,10 @@ type Store struct {
 	// failed in a group without them (only the writer goroutine uses it).
 	guardedGroups int
 
+	// termsStop ends the term indexer (terms.go), which closes termsStopped when it has.
+	termsStop, termsStopped chan struct{}
+	stopTerms               sync.Once
+
 	mu     sync.RWMutex
 	closed bool
 }
@@ -159,8 +163,10 @@ func OpenWith(ctx context.Context, path string, limits Limits) (*Store, error) {
 	}
 	ckpt.SetMaxOpenConns(1)
 	s := &Store{read: read, write: write, writer: writer, queue: make(chan *unit, maxGroup), done: make(chan struct{}), writeStmts: stmts,
-		checkpoints: newCheckpointer(ckpt, path), limits: limits.withDefaults()}
+		checkpoints: newCheckpointer(ckpt, path), limits: limits.withDefaults(),
+		termsStop: make(chan struct{}), termsStopped: make(chan struct{})}
 	go s.run()
+	go s.runTermIndexer(s.termsStop, s.termsStopped)
 	return s, nil
 }
 
@@ -475,9 +481,14 @@ func runUnit(u *unit, tx *sqlTx) (err error) {
 
 func (s *Store) reads() readQueries { return readQueries{db: s.read, stmts: &s.readStmts} }
 
-// Close stops accepting writes, refuses the queued ones the writer has not taken (their callers
-// get vigil.ErrOverloaded), waits for the group in progress and closes the database.
+// Close stops the term indexer (what is pending stays for the next open: terms.go), stops
+// accepting writes, refuses the queued ones the writer has not taken (their callers get
+// vigil.ErrOverloaded), waits for the group in progress and closes the database.
 func (s *Store) Close() error {
+	s.stopTerms.Do(func() {
+		close(s.termsStop)
+		<-s.termsStopped
+	})
 	s.closing.Store(true)
 	s.mu.Lock()
 	if s.closed {

@@ -143,21 +143,6 @@ func (t *sqlTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigi
 	return true, t.writeRows(ctx, entries, deliveries, audit)
 }
 
-// writeTerms applies a write's changes to the user's search terms.
-func (t *sqlTx) writeTerms(ctx context.Context, u vigil.UserRecord) error {
-	for _, term := range u.TermsRemoved {
-		if _, err := t.q().ExecContext(ctx, qDeleteTerm, u.TenantID, term, u.CreatedAt, u.UID); err != nil {
-			return err
-		}
-	}
-	for _, term := range u.TermsAdded {
-		if _, err := t.q().ExecContext(ctx, qInsertTerm, u.TenantID, term, u.CreatedAt, u.UID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (t *sqlTx) InsertUser(ctx context.Context, u vigil.UserRecord) error {
 	_, err := t.q().ExecContext(ctx, qInsertUser,
 		u.TenantID, u.UID, u.UserID, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq,

@@ -293,8 +293,9 @@ type UserRecord struct {
 	// them in its term index, under (tenant, term, CreatedAt, UID).
 	Terms string
 	// TermsAdded and TermsRemoved are what a write changes in the term index: a store inserts
-	// and deletes them with the row (InsertUser and UpdateUser, WriteUser and WriteUserIf).
-	// They are not read back.
+	// and deletes them with the row (InsertUser and UpdateUser, WriteUser and WriteUserIf), or
+	// later, provided its searches and term counts see every write acknowledged before them
+	// (the SQLite store indexes in batches). They are not read back.
 	TermsAdded, TermsRemoved []string
 }
 

@@ -1,0 +1,244 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// The term index (user_terms, the search's) is kept up to date in batches, off the events'
+// commits. Each changed state, KYC status, tag or rule hit moves a user's row from one term's
+// range to another's in the index and in its by-user index: about half the pages an event's
+// commit wrote, and a tenth of the writer's CPU (BENCHMARKS.md). So a write that changes a
+// user's terms only records, in user_terms_pending, the terms the index holds for the user (the
+// row is kept until a batch applies it, so a second write leaves it as it is), and a batch run by
+// the writer between groups moves many users' index rows at once: pages shared by users of the
+// same terms are written once, and a user written several times between batches is indexed once.
+//
+// Searches and term counts first apply whatever is pending (catchUpTerms), so they see every
+// write acknowledged before them, as they did when the index was written with each event. A
+// crash leaves the pending rows in place, and the next batch applies them.
+const (
+	// termsInterval is how often the indexer applies what is pending: the longer, the more of
+	// a busy user's writes share one indexing. With termsBatch, measured against indexing with
+	// each write (BENCHMARKS.md): every 100 ms in units of 256 users, 4-6% more events/s and a
+	// quarter longer p99 at the maximum; every 500 ms in units of 64, 3-16% more and the same p99.
+	termsInterval = 500 * time.Millisecond
+	// termsBatch is the most users one unit indexes, about a millisecond of the writer's time:
+	// the indexer queues the next unit only when this one is done, so the writes queued
+	// meanwhile wait for one unit at most.
+	termsBatch = 64
+	// termsCatchUpBatch is a search's unit: larger, since the search waits for all of them.
+	termsCatchUpBatch = 256
+)
+
+const (
+	qQueueTerms = `INSERT INTO user_terms_pending (tenant_id, uid, created_at, indexed) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`
+	qPendingTerms = `SELECT p.tenant_id, p.uid, p.created_at, p.indexed, coalesce(u.terms, '') FROM user_terms_pending p
+		LEFT JOIN users u ON u.tenant_id = p.tenant_id AND u.uid = p.uid LIMIT ?`
+	qPendingTermsOf = `SELECT p.tenant_id, p.uid, p.created_at, p.indexed, coalesce(u.terms, '') FROM user_terms_pending p
+		LEFT JOIN users u ON u.tenant_id = p.tenant_id AND u.uid = p.uid WHERE p.tenant_id = ? AND p.uid = ?`
+	qUnqueueTerms = `DELETE FROM user_terms_pending WHERE tenant_id = ? AND uid = ?`
+	qAnyPending   = `SELECT EXISTS (SELECT 1 FROM user_terms_pending)`
+)
+
+// writeTerms records that a write changed the user's terms, with the terms the index holds for
+// it, unless a write since the last batch already did.
+func (t *sqlTx) writeTerms(ctx context.Context, u vigil.UserRecord) error {
+	if len(u.TermsAdded) == 0 && len(u.TermsRemoved) == 0 {
+		return nil
+	}
+	_, err := t.q().ExecContext(ctx, qQueueTerms, u.TenantID, u.UID, u.CreatedAt, termsBefore(u))
+	return err
+}
+
+// termsBefore are the user's terms before the write: its terms after it, less the ones it
+// added, with the ones it removed.
+func termsBefore(u vigil.UserRecord) string {
+	added := make(map[string]bool, len(u.TermsAdded))
+	for _, term := range u.TermsAdded {
+		added[term] = true
+	}
+	var before []string
+	for _, term := range vigil.SplitTerms(u.Terms) {
+		if !added[term] {
+			before = append(before, term)
+		}
+	}
+	before = append(before, u.TermsRemoved...)
+	slices.Sort(before)
+	return strings.Join(slices.Compact(before), "\n")
+}
+
+// termRow is one row of the term index.
+type termRow struct {
+	tenantID, term, uid string
+	createdAt           int64
+}
+
+func compareTermRows(a, b termRow) int {
+	return cmp.Or(strings.Compare(a.tenantID, b.tenantID), strings.Compare(a.term, b.term),
+		cmp.Compare(a.createdAt, b.createdAt), strings.Compare(a.uid, b.uid))
+}
+
+// pendingUser is a user whose index rows are behind its terms.
+type pendingUser struct {
+	tenantID, uid   string
+	createdAt       int64
+	indexed, actual string
+}
+
+// applyPendingTerms indexes at most limit pending users and returns how many it did.
+func (t *sqlTx) applyPendingTerms(ctx context.Context, limit int) (int, error) {
+	rows, err := t.q().QueryContext(ctx, qPendingTerms, limit)
+	if err != nil {
+		return 0, err
+	}
+	users, err := scanPendingUsers(rows)
+	if err != nil {
+		return 0, err
+	}
+	return len(users), t.indexUsers(ctx, users)
+}
+
+// applyPendingTermsOf indexes one user if it is pending: erasure deletes the user's index rows
+// by its terms, which must be the ones the index holds.
+func (t *sqlTx) applyPendingTermsOf(ctx context.Context, tenantID, uid string) error {
+	rows, err := t.q().QueryContext(ctx, qPendingTermsOf, tenantID, uid)
+	if err != nil {
+		return err
+	}
+	users, err := scanPendingUsers(rows)
+	if err != nil {
+		return err
+	}
+	return t.indexUsers(ctx, users)
+}
+
+func scanPendingUsers(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+	Close() error
+}) ([]pendingUser, error) {
+	defer rows.Close()
+	var users []pendingUser
+	for rows.Next() {
+		var p pendingUser
+		if err := rows.Scan(&p.tenantID, &p.uid, &p.createdAt, &p.indexed, &p.actual); err != nil {
+			return nil, err
+		}
+		users = append(users, p)
+	}
+	return users, rows.Err()
+}
+
+// indexUsers moves the users' index rows from their indexed terms to their actual ones, in the
+// index's order so that neighbouring rows share their pages' visits, and unqueues them.
+func (t *sqlTx) indexUsers(ctx context.Context, users []pendingUser) error {
+	var removed, added []termRow
+	for _, p := range users {
+		had := make(map[string]bool)
+		for _, term := range vigil.SplitTerms(p.indexed) {
+			had[term] = true
+		}
+		for _, term := range vigil.SplitTerms(p.actual) {
+			if had[term] {
+				delete(had, term)
+				continue
+			}
+			added = append(added, termRow{tenantID: p.tenantID, term: term, createdAt: p.createdAt, uid: p.uid})
+		}
+		for term := range had {
+			removed = append(removed, termRow{tenantID: p.tenantID, term: term, createdAt: p.createdAt, uid: p.uid})
+		}
+	}
+	slices.SortFunc(removed, compareTermRows)
+	slices.SortFunc(added, compareTermRows)
+	for _, r := range removed {
+		if _, err := t.q().ExecContext(ctx, qDeleteTerm, r.tenantID, r.term, r.createdAt, r.uid); err != nil {
+			return err
+		}
+	}
+	for _, r := range added {
+		if _, err := t.q().ExecContext(ctx, qInsertTerm, r.tenantID, r.term, r.createdAt, r.uid); err != nil {
+			return err
+		}
+	}
+	for _, p := range users {
+		if _, err := t.q().ExecContext(ctx, qUnqueueTerms, p.tenantID, p.uid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexTerms applies one batch of at most limit pending users on the writer and returns how
+// many it indexed.
+func (s *Store) indexTerms(ctx context.Context, limit int) (int, error) {
+	var n int
+	err := s.Update(ctx, func(tx vigil.Tx) error {
+		var err error
+		n, err = tx.(*sqlTx).applyPendingTerms(ctx, limit)
+		return err
+	})
+	return n, err
+}
+
+// termsPending reports whether any user's index rows are behind its terms.
+func (s *Store) termsPending(ctx context.Context) (bool, error) {
+	var pending bool
+	err := s.reads().QueryRowContext(ctx, qAnyPending).Scan(&pending)
+	return pending, err
+}
+
+// catchUpTerms applies every pending user before a read of the term index. Each batch holds the
+// writes committed before it; once one finds fewer users than its limit, every write
+// acknowledged before the call is indexed.
+func (s *Store) catchUpTerms(ctx context.Context) error {
+	for {
+		pending, err := s.termsPending(ctx)
+		if err != nil || !pending {
+			return err
+		}
+		n, err := s.indexTerms(ctx, termsCatchUpBatch)
+		if err != nil || n < termsCatchUpBatch {
+			return err
+		}
+	}
+}
+
+// runTermIndexer applies pending users every termsInterval until stop is closed, a batch at a
+// time. An error (the queue full, the store closing) is left to the next round: the rows wait.
+func (s *Store) runTermIndexer(stop <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	ctx := context.Background()
+	tick := time.NewTicker(termsInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		for {
+			if pending, err := s.termsPending(ctx); err != nil || !pending {
+				break
+			}
+			n, err := s.indexTerms(ctx, termsBatch)
+			if err != nil || n < termsBatch {
+				break
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}
+}
