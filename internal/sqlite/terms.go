@@ -24,9 +24,9 @@ import (
 // crash leaves the pending rows in place, and the next batch applies them.
 const (
 	// termsInterval is how often the indexer applies what is pending: the longer, the more of
-	// a busy user's writes share one indexing. With termsBatch, measured against indexing with
-	// each write (BENCHMARKS.md): every 100 ms in units of 256 users, 4-6% more events/s and a
-	// quarter longer p99 at the maximum; every 500 ms in units of 64, 3-16% more and the same p99.
+	// a busy user's writes share one indexing. Every 100 ms in units of 256 users gained a third
+	// as many events/s as every 500 ms in units of 64, and lengthened the tail at the maximum
+	// by a quarter (BENCHMARKS.md).
 	termsInterval = 500 * time.Millisecond
 	// termsBatch is the most users one unit indexes, about a millisecond of the writer's time:
 	// the indexer queues the next unit only when this one is done, so the writes queued
@@ -37,23 +37,22 @@ const (
 )
 
 const (
-	qQueueTerms = `INSERT INTO user_terms_pending (tenant_id, uid, created_at, indexed) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`
-	qPendingTerms = `SELECT p.tenant_id, p.uid, p.created_at, p.indexed, coalesce(u.terms, '') FROM user_terms_pending p
-		LEFT JOIN users u ON u.tenant_id = p.tenant_id AND u.uid = p.uid LIMIT ?`
-	qPendingTermsOf = `SELECT p.tenant_id, p.uid, p.created_at, p.indexed, coalesce(u.terms, '') FROM user_terms_pending p
-		LEFT JOIN users u ON u.tenant_id = p.tenant_id AND u.uid = p.uid WHERE p.tenant_id = ? AND p.uid = ?`
-	qUnqueueTerms = `DELETE FROM user_terms_pending WHERE tenant_id = ? AND uid = ?`
-	qAnyPending   = `SELECT EXISTS (SELECT 1 FROM user_terms_pending)`
+	qQueueTerms = `INSERT INTO user_terms_pending (tenant_id, uid, created_at, indexed, terms) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant_id, uid) DO UPDATE SET terms = excluded.terms`
+	qPendingTerms   = `SELECT tenant_id, uid, created_at, indexed, terms FROM user_terms_pending LIMIT ?`
+	qPendingTermsOf = `SELECT tenant_id, uid, created_at, indexed, terms FROM user_terms_pending WHERE tenant_id = ? AND uid = ?`
+	qUnqueueTerms   = `DELETE FROM user_terms_pending WHERE tenant_id = ? AND uid = ?`
+	qAnyPending     = `SELECT EXISTS (SELECT 1 FROM user_terms_pending)`
 )
 
-// writeTerms records that a write changed the user's terms, with the terms the index holds for
-// it, unless a write since the last batch already did.
+// writeTerms records that a write changed the user's terms: its terms now and, unless a write
+// since the last batch already did, the terms the index holds for it. The batch then needs
+// nothing from the user's row, which at a million users is seldom in a cache.
 func (t *sqlTx) writeTerms(ctx context.Context, u vigil.UserRecord) error {
 	if len(u.TermsAdded) == 0 && len(u.TermsRemoved) == 0 {
 		return nil
 	}
-	_, err := t.q().ExecContext(ctx, qQueueTerms, u.TenantID, u.UID, u.CreatedAt, termsBefore(u))
+	_, err := t.q().ExecContext(ctx, qQueueTerms, u.TenantID, u.UID, u.CreatedAt, termsBefore(u), u.Terms)
 	return err
 }
 
@@ -86,7 +85,7 @@ func compareTermRows(a, b termRow) int {
 		cmp.Compare(a.createdAt, b.createdAt), strings.Compare(a.uid, b.uid))
 }
 
-// pendingUser is a user whose index rows are behind its terms.
+// pendingUser is a user whose index rows (indexed) are behind its terms (actual).
 type pendingUser struct {
 	tenantID, uid   string
 	createdAt       int64
