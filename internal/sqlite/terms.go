@@ -28,7 +28,7 @@ const (
 	// as many events/s as every 500 ms in units of 64, and lengthened the tail at the maximum
 	// by a quarter (BENCHMARKS.md).
 	termsInterval = 500 * time.Millisecond
-	// termsBatch is the most users one unit indexes, about a millisecond of the writer's time:
+	// termsBatch is the most users one unit indexes, about two milliseconds of the writer's time:
 	// the indexer queues the next unit only when this one is done, so the writes queued
 	// meanwhile wait for one unit at most.
 	termsBatch = 64
