@@ -145,8 +145,11 @@ func main() {
 	cpu := make([][]time.Duration, len(targets))
 	machineCPU := make([][]time.Duration, len(targets))
 	peakRSS := make([]int64, len(targets)) // the most of any run
+	vigilAt := slices.IndexFunc(targets, func(t target) bool { return t.name == "vigil sqlite" })
+	compareAt := slices.IndexFunc(targets, func(t target) bool { return t.name == "compare sqlite" })
 	for n := range *runs {
-		for i, tg := range targets {
+		for _, i := range runOrder(len(targets), n, vigilAt, compareAt) {
+			tg := targets[i]
 			srv, err := tg.start(dir, n)
 			check(err)
 			cfg := loadgen.Config{BaseURL: srv.base, APIKey: srv.key, Users: *users, Concurrency: *concurrency, Duration: *duration,
@@ -172,6 +175,7 @@ func main() {
 			}
 		}
 	}
+	pairs := pairRatios(results, vigilAt, compareAt)
 	var baseline, floorRate float64
 	fmt.Printf("%-16s %10s %9s %9s %9s %8s %7s %7s %10s %12s %9s\n", "target", "events/s", "p50", "p99", "p99.9", "failures",
 		"/echo", "/floor", "cpu/event", "machine/event", "peak RSS")
@@ -201,6 +205,10 @@ func main() {
 		fmt.Printf("%-16s %10.0f %9s %9s %9s %8d %7.3f %7s %10s %12s %9s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
 			med.P99.Round(time.Microsecond), med.P999.Round(time.Microsecond), failures, med.Throughput()/baseline,
 			ratio(med.Throughput(), floorRate), median(cpu[i]), median(machineCPU[i]), mebibytes(peakRSS[i]))
+	}
+	if len(pairs) > 0 {
+		fmt.Printf("\nvigil sqlite against compare sqlite, events/s run by run (each pair back to back, the order alternating): %s\n",
+			percents(pairs))
 	}
 	if *steady > 0 {
 		fmt.Printf("\nSteady load: %.2f of each target's maximum, offered at a constant rate; latency from the intended send time, measured after a warm-up of %s\n", *steady, *warmUp)
@@ -414,4 +422,48 @@ func repoRoot() string {
 	root, err := benchenv.RepoRoot()
 	check(err)
 	return root
+}
+
+// runOrder is the order the targets take in run n: their own, except that every other run
+// swaps the two SQLite builds being compared, so neither always runs right after the other
+// (a machine that slows or speeds up over a run would favour one of them).
+func runOrder(targets, n, a, b int) []int {
+	order := make([]int, targets)
+	for i := range order {
+		order[i] = i
+	}
+	if n%2 == 1 && a >= 0 && b >= 0 {
+		order[a], order[b] = order[b], order[a]
+	}
+	return order
+}
+
+// pairRatios lists, run by run, the events/s of target a against target b's in the same run, in
+// percent (+7 is 7% more), or nothing when either is missing. Run by run is fairer than the
+// medians' ratio on a machine whose speed drifts: the two ran back to back.
+func pairRatios(results [][]loadgen.Result, a, b int) []float64 {
+	if a < 0 || b < 0 {
+		return nil
+	}
+	var out []float64
+	for n := range min(len(results[a]), len(results[b])) {
+		if rb := results[b][n].Throughput(); rb > 0 {
+			out = append(out, 100*(results[a][n].Throughput()/rb-1))
+		}
+	}
+	return out
+}
+
+// percents formats pairRatios' percentages in run order, then their median.
+func percents(values []float64) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = fmt.Sprintf("%+.0f%%", v)
+	}
+	sorted := slices.Sorted(slices.Values(values))
+	m := sorted[len(sorted)/2]
+	if len(sorted)%2 == 0 {
+		m = (sorted[len(sorted)/2-1] + m) / 2
+	}
+	return fmt.Sprintf("%s; median %+.0f%%", strings.Join(parts, " "), m)
 }
