@@ -14,19 +14,19 @@ import (
 // commits. Each changed state, KYC status, tag or rule hit moves a user's row from one term's
 // range to another's in the index and in its by-user index: about half the pages an event's
 // commit wrote, and a tenth of the writer's CPU (BENCHMARKS.md). So a write that changes a
-// user's terms only records, in user_terms_pending, the terms the index holds for the user (the
-// row is kept until a batch applies it, so a second write leaves it as it is), and a batch run by
-// the writer between groups moves many users' index rows at once: pages shared by users of the
-// same terms are written once, and a user written several times between batches is indexed once.
+// user's terms only records, in user_terms_pending, the terms the index holds for the user and
+// its terms now (a second write before the batch changes only the latter), and a batch, one unit
+// on the writer, moves many users' index rows at once: pages shared by users of the same terms
+// are written once, and a user written several times between batches is indexed once.
 //
 // Searches and term counts first apply whatever is pending (catchUpTerms), so they see every
 // write acknowledged before them, as they did when the index was written with each event. A
 // crash leaves the pending rows in place, and the next batch applies them.
 const (
 	// termsInterval is how often the indexer applies what is pending: the longer, the more of
-	// a busy user's writes share one indexing. Every 100 ms in units of 256 users gained a third
-	// as many events/s as every 500 ms in units of 64, and lengthened the tail at the maximum
-	// by a quarter (BENCHMARKS.md).
+	// a busy user's writes share one indexing. Every 100 ms in units of 256 users gained less
+	// than half as many events/s as every 500 ms in units of 64, and lengthened the tail at the
+	// maximum by a quarter (BENCHMARKS.md).
 	termsInterval = 500 * time.Millisecond
 	// termsBatch is the most users one unit indexes, about two milliseconds of the writer's time:
 	// the indexer queues the next unit only when this one is done, so the writes queued
