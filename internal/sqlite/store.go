@@ -485,10 +485,7 @@ func (s *Store) reads() readQueries { return readQueries{db: s.read, stmts: &s.r
 // accepting writes, refuses the queued ones the writer has not taken (their callers get
 // vigil.ErrOverloaded), waits for the group in progress and closes the database.
 func (s *Store) Close() error {
-	s.stopTerms.Do(func() {
-		close(s.termsStop)
-		<-s.termsStopped
-	})
+	s.stopTermIndexer()
 	s.closing.Store(true)
 	s.mu.Lock()
 	if s.closed {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -94,47 +95,31 @@ type pendingUser struct {
 
 // applyPendingTerms indexes at most limit pending users and returns how many it did.
 func (t *sqlTx) applyPendingTerms(ctx context.Context, limit int) (int, error) {
-	rows, err := t.q().QueryContext(ctx, qPendingTerms, limit)
-	if err != nil {
-		return 0, err
-	}
-	users, err := scanPendingUsers(rows)
-	if err != nil {
-		return 0, err
-	}
-	return len(users), t.indexUsers(ctx, users)
+	return t.applyPending(ctx, qPendingTerms, limit)
 }
 
 // applyPendingTermsOf indexes one user if it is pending: erasure deletes the user's index rows
 // by its terms, which must be the ones the index holds.
 func (t *sqlTx) applyPendingTermsOf(ctx context.Context, tenantID, uid string) error {
-	rows, err := t.q().QueryContext(ctx, qPendingTermsOf, tenantID, uid)
-	if err != nil {
-		return err
-	}
-	users, err := scanPendingUsers(rows)
-	if err != nil {
-		return err
-	}
-	return t.indexUsers(ctx, users)
+	_, err := t.applyPending(ctx, qPendingTermsOf, tenantID, uid)
+	return err
 }
 
-func scanPendingUsers(rows interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-	Close() error
-}) ([]pendingUser, error) {
-	defer rows.Close()
-	var users []pendingUser
-	for rows.Next() {
-		var p pendingUser
-		if err := rows.Scan(&p.tenantID, &p.uid, &p.createdAt, &p.indexed, &p.actual); err != nil {
-			return nil, err
-		}
-		users = append(users, p)
+// applyPending indexes the pending users query selects and returns how many they were.
+func (t *sqlTx) applyPending(ctx context.Context, query string, args ...any) (int, error) {
+	rows, err := t.q().QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
 	}
-	return users, rows.Err()
+	defer rows.Close()
+	users, err := sqlrow.Collect(rows, func(r sqlrow.Rows) (p pendingUser, err error) {
+		err = r.Scan(&p.tenantID, &p.uid, &p.createdAt, &p.indexed, &p.actual)
+		return p, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(users), t.indexUsers(ctx, users)
 }
 
 // indexUsers moves the users' index rows from their indexed terms to their actual ones, in the
@@ -142,18 +127,11 @@ func scanPendingUsers(rows interface {
 func (t *sqlTx) indexUsers(ctx context.Context, users []pendingUser) error {
 	var removed, added []termRow
 	for _, p := range users {
-		had := make(map[string]bool)
-		for _, term := range vigil.SplitTerms(p.indexed) {
-			had[term] = true
-		}
-		for _, term := range vigil.SplitTerms(p.actual) {
-			if had[term] {
-				delete(had, term)
-				continue
-			}
+		plus, minus := vigil.DiffTerms(vigil.SplitTerms(p.indexed), vigil.SplitTerms(p.actual))
+		for _, term := range plus {
 			added = append(added, termRow{tenantID: p.tenantID, term: term, createdAt: p.createdAt, uid: p.uid})
 		}
-		for term := range had {
+		for _, term := range minus {
 			removed = append(removed, termRow{tenantID: p.tenantID, term: term, createdAt: p.createdAt, uid: p.uid})
 		}
 	}
@@ -196,27 +174,36 @@ func (s *Store) termsPending(ctx context.Context) (bool, error) {
 	return pending, err
 }
 
-// catchUpTerms applies every pending user before a read of the term index. Each batch holds the
-// writes committed before it; once one finds fewer users than its limit, every write
-// acknowledged before the call is indexed.
+// catchUpTerms applies every pending user before a read of the term index.
 func (s *Store) catchUpTerms(ctx context.Context) error {
+	return s.applyAllTerms(ctx, termsCatchUpBatch, nil)
+}
+
+// applyAllTerms applies pending users in units of at most batch until one finds fewer (each
+// unit holds the writes committed before it, so every write acknowledged before the call is
+// then indexed) or stop is closed.
+func (s *Store) applyAllTerms(ctx context.Context, batch int, stop <-chan struct{}) error {
 	for {
 		pending, err := s.termsPending(ctx)
 		if err != nil || !pending {
 			return err
 		}
-		n, err := s.indexTerms(ctx, termsCatchUpBatch)
-		if err != nil || n < termsCatchUpBatch {
+		n, err := s.indexTerms(ctx, batch)
+		if err != nil || n < batch {
 			return err
+		}
+		select {
+		case <-stop:
+			return nil
+		default:
 		}
 	}
 }
 
-// runTermIndexer applies pending users every termsInterval until stop is closed, a batch at a
+// runTermIndexer applies pending users every termsInterval until stop is closed, a unit at a
 // time. An error (the queue full, the store closing) is left to the next round: the rows wait.
 func (s *Store) runTermIndexer(stop <-chan struct{}, stopped chan<- struct{}) {
 	defer close(stopped)
-	ctx := context.Background()
 	tick := time.NewTicker(termsInterval)
 	defer tick.Stop()
 	for {
@@ -224,20 +211,15 @@ func (s *Store) runTermIndexer(stop <-chan struct{}, stopped chan<- struct{}) {
 		case <-stop:
 			return
 		case <-tick.C:
-		}
-		for {
-			if pending, err := s.termsPending(ctx); err != nil || !pending {
-				break
-			}
-			n, err := s.indexTerms(ctx, termsBatch)
-			if err != nil || n < termsBatch {
-				break
-			}
-			select {
-			case <-stop:
-				return
-			default:
-			}
+			_ = s.applyAllTerms(context.Background(), termsBatch, stop)
 		}
 	}
+}
+
+// stopTermIndexer stops the term indexer and waits for it; what is pending stays pending.
+func (s *Store) stopTermIndexer() {
+	s.stopTerms.Do(func() {
+		close(s.termsStop)
+		<-s.termsStopped
+	})
 }

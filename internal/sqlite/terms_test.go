@@ -45,10 +45,7 @@ func (f *termsFixture) open() {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(func() { s.Close() })
-	s.stopTerms.Do(func() {
-		close(s.termsStop)
-		<-s.termsStopped
-	})
+	s.stopTermIndexer()
 	svc, err := vigil.NewService(s, vigil.Options{})
 	if err != nil {
 		f.t.Fatal(err)

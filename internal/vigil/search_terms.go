@@ -167,9 +167,9 @@ func stringAt(obj schema.Object, path ...string) string {
 	return ""
 }
 
-// diffTerms lists the terms of after that before lacks (added) and the reverse (removed); both
-// are sorted.
-func diffTerms(before, after []string) (added, removed []string) {
+// DiffTerms lists the terms of after that before lacks (added) and the reverse (removed); both
+// are sorted, as UserRecord.Terms is.
+func DiffTerms(before, after []string) (added, removed []string) {
 	i, j := 0, 0
 	for i < len(before) || j < len(after) {
 		switch {
@@ -203,6 +203,6 @@ func SplitTerms(s string) []string {
 // changes from its current ones, for the store to apply with the write.
 func setTerms(rec *UserRecord, profile schema.Object, hits []rules.Hit) {
 	after := searchTerms(rec.UserID, rec.Kind, profile, hits)
-	rec.TermsAdded, rec.TermsRemoved = diffTerms(SplitTerms(rec.Terms), after)
+	rec.TermsAdded, rec.TermsRemoved = DiffTerms(SplitTerms(rec.Terms), after)
 	rec.Terms = strings.Join(after, termSeparator)
 }

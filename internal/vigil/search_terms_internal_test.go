@@ -54,9 +54,9 @@ func TestDiffTerms(t *testing.T) {
 		{[]string{"a", "c", "d"}, []string{"b", "c", "e"}, []string{"b", "e"}, []string{"a", "d"}},
 		{[]string{"a"}, []string{"a"}, nil, nil},
 	} {
-		added, removed := diffTerms(tc.before, tc.after)
+		added, removed := DiffTerms(tc.before, tc.after)
 		if !slices.Equal(added, tc.added) || !slices.Equal(removed, tc.removed) {
-			t.Errorf("diffTerms(%q, %q) = %q, %q; want %q, %q", tc.before, tc.after, added, removed, tc.added, tc.removed)
+			t.Errorf("DiffTerms(%q, %q) = %q, %q; want %q, %q", tc.before, tc.after, added, removed, tc.added, tc.removed)
 		}
 	}
 }
