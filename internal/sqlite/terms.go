@@ -14,11 +14,12 @@ import (
 // The term index (user_terms, the search's) is kept up to date in batches, off the events'
 // commits. Each changed state, KYC status, tag or rule hit moves a user's row from one term's
 // range to another's in the index and in its by-user index: about half the pages an event's
-// commit wrote, and a tenth of the writer's CPU (BENCHMARKS.md). So a write that changes a
-// user's terms only records, in user_terms_pending, the terms the index holds for the user and
-// its terms now (a second write before the batch changes only the latter), and a batch, one unit
-// on the writer, moves many users' index rows at once: pages shared by users of the same terms
-// are written once, and a user written several times between batches is indexed once.
+// commit wrote, and a tenth of the writer's CPU (BENCHMARKS.md). So the first write since the
+// last batch that changes a user's terms records, in user_terms_pending, the terms the index
+// holds for the user (later writes touch nothing there: their terms are in users.terms), and a
+// batch, one unit on the writer, moves many users' index rows to their users' terms at once:
+// pages shared by users of the same terms are written once, and a user written several times
+// between batches is indexed once.
 //
 // Searches and term counts first apply whatever is pending (catchUpTerms), so they see every
 // write acknowledged before them, as they did when the index was written with each event. A
@@ -40,22 +41,27 @@ const (
 )
 
 const (
-	qQueueTerms = `INSERT INTO user_terms_pending (tenant_id, uid, created_at, indexed, terms) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (tenant_id, uid) DO UPDATE SET terms = excluded.terms`
-	qPendingTerms   = `SELECT tenant_id, uid, created_at, indexed, terms FROM user_terms_pending LIMIT ?`
-	qPendingTermsOf = `SELECT tenant_id, uid, created_at, indexed, terms FROM user_terms_pending WHERE tenant_id = ? AND uid = ?`
+	qQueueTerms = `INSERT INTO user_terms_pending (tenant_id, uid, created_at, indexed) VALUES (?, ?, ?, ?)
+		ON CONFLICT (tenant_id, uid) DO NOTHING`
+	// A pending user's terms now are its row's; a user without a row has none.
+	qPendingTerms = `SELECT p.tenant_id, p.uid, p.created_at, p.indexed, coalesce(u.terms, '')
+		FROM user_terms_pending p LEFT JOIN users u ON u.tenant_id = p.tenant_id AND u.uid = p.uid LIMIT ?`
+	qPendingTermsOf = `SELECT p.tenant_id, p.uid, p.created_at, p.indexed, coalesce(u.terms, '')
+		FROM user_terms_pending p LEFT JOIN users u ON u.tenant_id = p.tenant_id AND u.uid = p.uid
+		WHERE p.tenant_id = ? AND p.uid = ?`
 	qUnqueueTerms   = `DELETE FROM user_terms_pending WHERE tenant_id = ? AND uid = ?`
 	qAnyPending     = `SELECT EXISTS (SELECT 1 FROM user_terms_pending)`
 )
 
-// writeTerms records that a write changed the user's terms: its terms now and, unless a write
-// since the last batch already did, the terms the index holds for it. The batch then needs
-// nothing from the user's row, which at a million users is seldom in a cache.
+// writeTerms records that a write changed the user's terms, unless a write since the last batch
+// already did: the terms the index holds for the user are the ones before the first such write.
+// A busy user's later writes so leave the pending table's pages alone; the batch reads the terms
+// now from the user's row, which was written moments before and so is in a cache.
 func (t *sqlTx) writeTerms(ctx context.Context, u vigil.UserRecord) error {
 	if len(u.TermsAdded) == 0 && len(u.TermsRemoved) == 0 {
 		return nil
 	}
-	_, err := t.q().ExecContext(ctx, qQueueTerms, u.TenantID, u.UID, u.CreatedAt, termsBefore(u), u.Terms)
+	_, err := t.q().ExecContext(ctx, qQueueTerms, u.TenantID, u.UID, u.CreatedAt, termsBefore(u))
 	return err
 }
 
