@@ -27,6 +27,7 @@ func Run(t *testing.T, b Backend) {
 		{"racing inserts of one user", testRacingInserts},
 		{"risk models", testRiskModels},
 		{"rules and their versions", testRules},
+		{"rule lists, stored once by key", testRuleLists},
 		{"many units in order with shared commits", testUpdateAll},
 		{"webhook endpoints", testWebhookEndpoints},
 		{"webhook outbox order, leases and retries", testOutbox},

@@ -270,10 +270,12 @@ func (s *Service) stateOf(rec UserRecord) (userState, error) {
 	return decodeUserState(rec)
 }
 
-// remember caches the user's state after an event's durable write, for its next event.
+// remember caches the user's state after an event's durable write, for its next event, and
+// that its rule list is stored.
 func (s *Service) remember(w *eventWrite) {
 	if w.applied != nil {
 		s.users.put(w.applied.plan.rec, w.applied.after)
+		s.ruleLists.markStored(w.applied.plan.ruleList)
 	}
 }
 

@@ -31,6 +31,7 @@ type Service struct {
 	users         *userCache
 	contexts      ruleContexts
 	identities    ruleIdentities
+	ruleLists     ruleLists
 	// lists is the screening index over the stored lists (screening_index.go).
 	lists   *listIndex
 	metrics Metrics

@@ -48,6 +48,8 @@ type Store interface {
 	Rules(ctx context.Context, tenantID string) ([]RuleRecord, error)
 	// RuleVersions lists every version of one rule, oldest first (Document nil for a deletion).
 	RuleVersions(ctx context.Context, tenantID, ruleInstanceID string) ([]RuleRecord, error)
+	// RuleList reads the document of a tenant's rule list by its key, or ErrNotFound.
+	RuleList(ctx context.Context, tenantID, key string) ([]byte, error)
 	// Batch reads a batch's header, or ErrNotFound.
 	Batch(ctx context.Context, tenantID, kind, batchID string) (BatchRecord, error)
 	// SearchUsers lists a tenant's users matching q, newest first (by CreatedAt, then UID), at
@@ -166,6 +168,9 @@ type Tx interface {
 	// InsertEntry appends to a user's history (counting its RuleHits); ErrDuplicate if its eventId
 	// was taken concurrently.
 	InsertEntry(ctx context.Context, e Entry) error
+	// PutRuleList stores a rule list; a key already stored is left as it is (a key names one
+	// content).
+	PutRuleList(ctx context.Context, l RuleList) error
 
 	// PutRiskModel stores a tenant's own risk model, replacing any earlier one, and keeps it as
 	// a version (RiskModelVersions).

@@ -3,6 +3,7 @@ package vigil
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/vigil-aml/vigil/internal/risk"
@@ -53,9 +54,12 @@ func TestCompactResponseExpandsToTheOriginal(t *testing.T) {
 			s := &Service{}
 			s.identities.remember("t1", ids)
 			out := evaluated{evaluation: tc.ev}
-			stored := storedResponse(tc.doc, out, ids)
-			if stored[0] != compactMarker {
+			stored, list := storedResponse(tc.doc, out, ids)
+			if stored[0] != listMarker {
 				t.Fatalf("stored whole: %s", stored)
+			}
+			if toStore := s.ruleLists.toStore("t1", list); toStore == nil || toStore.Key != list.key {
+				t.Fatalf("the list to store with the response: %+v", toStore)
 			}
 			got, err := s.expandResponse(context.Background(), "t1", stored)
 			if err != nil {
@@ -116,10 +120,10 @@ func TestResponsesThatDoNotFitAreStoredWhole(t *testing.T) {
 				t.Fatal(err)
 			}
 			doc := userIDDoc("u")
-			stored := storedResponse(doc, evaluated{evaluation: ev}, ids)
+			stored, list := storedResponse(doc, evaluated{evaluation: ev}, ids)
 			want := withFields(doc, evJSON)
-			if !bytes.Equal(stored, want) {
-				t.Fatalf("stored %q, want it whole", stored)
+			if !bytes.Equal(stored, want) || list.key != "" {
+				t.Fatalf("stored %q with list %q, want it whole", stored, list.key)
 			}
 			got, err := (&Service{}).expandResponse(context.Background(), "t1", stored)
 			if err != nil || !bytes.Equal(got, want) {
@@ -127,4 +131,84 @@ func TestResponsesThatDoNotFitAreStoredWhole(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRuleListsAreSharedAndRead: writes that executed the same rules name one list, whatever
+// they found; a list is written until a committed write marks it stored; a service that never
+// saw it reads it from the store; and a response stored in the first compact form, which
+// carried every rule, still expands.
+func TestRuleListsAreSharedAndRead(t *testing.T) {
+	ev, ids := storedFixture()
+	other := ev
+	other.ExecutedRules = append([]rules.Result(nil), ev.ExecutedRules...)
+	other.ExecutedRules[0].RuleHit, other.ExecutedRules[0].Vars = false, nil
+	other.HitRules = []rules.Hit{other.ExecutedRules[2].AsHit()}
+	doc := userIDDoc("u")
+	first, list := storedResponse(doc, evaluated{evaluation: ev}, ids)
+	second, list2 := storedResponse(doc, evaluated{evaluation: other}, ids)
+	if list.key != list2.key || bytes.Equal(first, second) {
+		t.Fatalf("lists %s and %s for the same rules", list.key, list2.key)
+	}
+	writer := &Service{}
+	toStore := writer.ruleLists.toStore("t1", list)
+	if toStore == nil {
+		t.Fatal("a new list is not stored with its write")
+	}
+	if again := writer.ruleLists.toStore("t1", list); again == nil {
+		t.Error("a list is left out before any write that stored it committed")
+	}
+	writer.ruleLists.markStored(toStore)
+	if again := writer.ruleLists.toStore("t1", list); again != nil {
+		t.Error("a list is stored again after a committed write stored it")
+	}
+	if other := writer.ruleLists.toStore("t2", list); other == nil {
+		t.Error("another tenant's write does not store its own copy")
+	}
+
+	reader := &Service{store: listStore{lists: map[string][]byte{"t1/" + list.key: list.doc}}}
+	reader.identities.remember("t1", ids)
+	for _, tc := range []struct {
+		stored []byte
+		ev     Evaluation
+	}{{first, ev}, {second, other}, {compactV1(t, doc, ev), ev}} {
+		evJSON, err := tc.ev.appendJSON(nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := reader.expandResponse(context.Background(), "t1", tc.stored)
+		if want := withFields(doc, evJSON); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("expanded %q:\n%s, %v\nwant\n%s", tc.stored[:1], got, err, want)
+		}
+	}
+	if _, err := reader.expandResponse(context.Background(), "t2", first); err == nil {
+		t.Error("a response naming a list its tenant does not have expanded")
+	}
+}
+
+// compactV1 is a response in the first compact form, every executed rule in it.
+func compactV1(t *testing.T, doc []byte, ev Evaluation) []byte {
+	c := compactEvaluation{ExecutedAt: ev.ExecutedRules[0].ExecutedAt, RiskLevel: ev.ExecutedRules[0].ExecutedRiskLevel,
+		Risk: ev.RiskScoreDetails, Status: ev.Status}
+	for _, r := range ev.ExecutedRules {
+		c.Rules = append(c.Rules, compactRule{InstanceID: r.RuleInstanceID, VersionID: r.VersionID, Action: r.RuleAction,
+			Hit: r.RuleHit, Vars: r.Vars})
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(append(append([]byte{compactMarker}, doc...), 0), b...)
+}
+
+// listStore is a Store that holds only rule lists, by tenant and key.
+type listStore struct {
+	Store
+	lists map[string][]byte
+}
+
+func (s listStore) RuleList(_ context.Context, tenantID, key string) ([]byte, error) {
+	if doc, ok := s.lists[tenantID+"/"+key]; ok {
+		return doc, nil
+	}
+	return nil, ErrNotFound
 }

@@ -18,6 +18,9 @@ type writePlan struct {
 	// searches are the screening searches that matched: stored before the user's row, so a
 	// hit never names a search that is not there. Most writes have none.
 	searches []ScreeningSearch
+	// ruleList is the rule list the entry's stored response names, when it is not known to be
+	// stored yet: stored before the entry, like searches. Most writes have none.
+	ruleList *RuleList
 }
 
 // planWrite builds the rows of one write, whose profile after it is profileJSON: its history
@@ -27,7 +30,8 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Objec
 	entry Entry, doc []byte, create bool) writePlan {
 	// The response carries the evaluation's fields, so the entry does not store them twice
 	// (see entryEvaluation), and it is stored compact (stored_response.go).
-	entry.Response, entry.Shadow = storedResponse(doc, out, rs.identities), out.shadowJSON
+	response, list := storedResponse(doc, out, rs.identities)
+	entry.Response, entry.Shadow = response, out.shadowJSON
 	// The risk state goes with the entry too, for the point-in-time view (UserAt): the row keeps
 	// only the latest, as JSON; the entry a compact binary copy (entry_risk.go).
 	entry.Risk = packEntryRisk(out.risk, len(out.riskJSON) > 0)
@@ -55,6 +59,7 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Objec
 	p.deliveries = s.deliveries(rec.TenantID, rs.endpoints, out.notifications, rec.UID, entry.Seq)
 	p.audit = s.userWriteAudit(p.entries)
 	p.searches = out.searches
+	p.ruleList = s.ruleLists.toStore(rec.TenantID, list)
 	return p
 }
 
@@ -74,7 +79,7 @@ func ruleHits(out evaluated) []RuleHit {
 
 // apply writes a plan in a transaction.
 func (p writePlan) apply(ctx context.Context, tx Tx) error {
-	if err := p.storeSearches(ctx, tx); err != nil {
+	if err := p.storeFirst(ctx, tx); err != nil {
 		return err
 	}
 	return tx.WriteUser(ctx, p.rec, p.create, p.entries, p.deliveries, p.auditBy(ctx))
@@ -83,7 +88,7 @@ func (p writePlan) apply(ctx context.Context, tx Tx) error {
 // applyIf stores an update planned before its transaction if nothing it was based on moved, and
 // reports whether it did.
 func (p writePlan) applyIf(ctx context.Context, tx Tx, based UserVersion) (bool, error) {
-	if err := p.storeSearches(ctx, tx); err != nil {
+	if err := p.storeFirst(ctx, tx); err != nil {
 		return false, err
 	}
 	return tx.WriteUserIf(ctx, based, p.rec, p.entries, p.deliveries, p.auditBy(ctx))
@@ -94,6 +99,16 @@ func (p writePlan) auditBy(ctx context.Context) AuditRecord {
 	r := p.audit
 	r.Actor, r.RequestID = callerOf(ctx)
 	return r
+}
+
+// storeFirst stores what the plan's rows name: its rule list and its screening searches.
+func (p writePlan) storeFirst(ctx context.Context, tx Tx) error {
+	if p.ruleList != nil {
+		if err := tx.PutRuleList(ctx, *p.ruleList); err != nil {
+			return err
+		}
+	}
+	return p.storeSearches(ctx, tx)
 }
 
 // storeSearches stores the plan's screening searches. Only a write whose screening matched has
