@@ -49,8 +49,8 @@ const (
 	qPendingTermsOf = `SELECT p.tenant_id, p.uid, p.created_at, p.indexed, coalesce(u.terms, '')
 		FROM user_terms_pending p LEFT JOIN users u ON u.tenant_id = p.tenant_id AND u.uid = p.uid
 		WHERE p.tenant_id = ? AND p.uid = ?`
-	qUnqueueTerms   = `DELETE FROM user_terms_pending WHERE tenant_id = ? AND uid = ?`
-	qAnyPending     = `SELECT EXISTS (SELECT 1 FROM user_terms_pending)`
+	qUnqueueTerms = `DELETE FROM user_terms_pending WHERE tenant_id = ? AND uid = ?`
+	qAnyPending   = `SELECT EXISTS (SELECT 1 FROM user_terms_pending)`
 )
 
 // writeTerms records that a write changed the user's terms, unless a write since the last batch

@@ -40,9 +40,9 @@ type compactEvaluation struct {
 	RiskLevel  string        `json:"l"`
 	Rules      []compactRule `json:"r"`
 	// List is the key of the executed rules' list (listMarker's form).
-	List string        `json:"k,omitempty"`
-	Risk *risk.Details `json:"d,omitempty"`
-	Status     string        `json:"s"`
+	List   string        `json:"k,omitempty"`
+	Risk   *risk.Details `json:"d,omitempty"`
+	Status string        `json:"s"`
 }
 
 // compactRule is one executed rule; hitRules are the hit ones, in order. In a rule list it has
