@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -40,6 +41,7 @@ type listKey struct{ tenantID, key string }
 type ruleLists struct {
 	docs   sync.Map // listKey -> []byte
 	stored sync.Map // listKey -> struct{}
+	parsed sync.Map // listKey -> []compactRule, never changed: copied before use
 }
 
 // toStore returns the list a write must store with its response: none when it is known to be
@@ -83,16 +85,23 @@ func (s *Service) ruleListDoc(ctx context.Context, tenantID, key string) ([]byte
 }
 
 // listedRules returns the executed rules of a compact response that names its list by key: the
-// list's rules, with what this evaluation found (found, by their index) on theirs.
+// list's rules, with what this evaluation found (found, by their index) on theirs. A list is
+// parsed once: a user's timeline expands one response per entry.
 func (s *Service) listedRules(ctx context.Context, tenantID, key string, found []compactRule) ([]compactRule, error) {
-	doc, err := s.ruleListDoc(ctx, tenantID, key)
-	if err != nil {
-		return nil, err
+	var list []compactRule
+	if parsed, ok := s.ruleLists.parsed.Load(listKey{tenantID, key}); ok {
+		list = parsed.([]compactRule)
+	} else {
+		doc, err := s.ruleListDoc(ctx, tenantID, key)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(doc, &list); err != nil {
+			return nil, fmt.Errorf("stored rule list %s: %w", key, err)
+		}
+		s.ruleLists.parsed.Store(listKey{tenantID, key}, list)
 	}
-	var executed []compactRule
-	if err := json.Unmarshal(doc, &executed); err != nil {
-		return nil, fmt.Errorf("stored rule list %s: %w", key, err)
-	}
+	executed := slices.Clone(list)
 	for _, f := range found {
 		if f.Index < 0 || f.Index >= len(executed) {
 			return nil, fmt.Errorf("stored response: rule %d of a list of %d", f.Index, len(executed))
