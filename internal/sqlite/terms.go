@@ -61,26 +61,8 @@ func (t *sqlTx) writeTerms(ctx context.Context, u vigil.UserRecord) error {
 	if len(u.TermsAdded) == 0 && len(u.TermsRemoved) == 0 {
 		return nil
 	}
-	_, err := t.q().ExecContext(ctx, qQueueTerms, u.TenantID, u.UID, u.CreatedAt, termsBefore(u))
+	_, err := t.q().ExecContext(ctx, qQueueTerms, u.TenantID, u.UID, u.CreatedAt, vigil.TermsBefore(u))
 	return err
-}
-
-// termsBefore are the user's terms before the write: its terms after it, less the ones it
-// added, with the ones it removed.
-func termsBefore(u vigil.UserRecord) string {
-	added := make(map[string]bool, len(u.TermsAdded))
-	for _, term := range u.TermsAdded {
-		added[term] = true
-	}
-	var before []string
-	for _, term := range vigil.SplitTerms(u.Terms) {
-		if !added[term] {
-			before = append(before, term)
-		}
-	}
-	before = append(before, u.TermsRemoved...)
-	slices.Sort(before)
-	return strings.Join(slices.Compact(before), "\n")
 }
 
 // termRow is one row of the term index.

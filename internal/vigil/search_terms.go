@@ -187,6 +187,25 @@ func DiffTerms(before, after []string) (added, removed []string) {
 	return added, removed
 }
 
+// TermsBefore returns the terms u had before its write (u.Terms less TermsAdded, with
+// TermsRemoved), joined as UserRecord.Terms: what the term index holds for the user until the
+// write's change is applied to it.
+func TermsBefore(u UserRecord) string {
+	added := make(map[string]bool, len(u.TermsAdded))
+	for _, term := range u.TermsAdded {
+		added[term] = true
+	}
+	var before []string
+	for _, term := range SplitTerms(u.Terms) {
+		if !added[term] {
+			before = append(before, term)
+		}
+	}
+	before = append(before, u.TermsRemoved...)
+	slices.Sort(before)
+	return strings.Join(slices.Compact(before), termSeparator)
+}
+
 // Indexed tells whether a user's terms (UserRecord.Terms) are those of this version: every user
 // has a short prefix term (of its id) since they were added, always after "*" and a newline.
 func Indexed(terms string) bool { return strings.Contains(terms, termSeparator+TermShort) }

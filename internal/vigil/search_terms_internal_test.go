@@ -61,6 +61,23 @@ func TestDiffTerms(t *testing.T) {
 	}
 }
 
+func TestTermsBefore(t *testing.T) {
+	for _, tc := range []struct {
+		terms, want    string
+		added, removed []string
+	}{
+		{"a\nb", "a\nb", nil, nil},
+		{"a\nb\nc", "a", []string{"b", "c"}, nil},
+		{"b", "a\nc", []string{"b"}, []string{"c", "a"}},
+		{"", "x", nil, []string{"x"}},
+	} {
+		u := UserRecord{Terms: tc.terms, TermsAdded: tc.added, TermsRemoved: tc.removed}
+		if got := TermsBefore(u); got != tc.want {
+			t.Errorf("TermsBefore(%q + %q - %q) = %q, want %q", tc.terms, tc.added, tc.removed, got, tc.want)
+		}
+	}
+}
+
 // BenchmarkSetTerms is the search index's share of a write's CPU: the terms of a typical profile
 // and their difference from the stored ones (one tag changed).
 func BenchmarkSetTerms(b *testing.B) {
