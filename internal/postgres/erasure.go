@@ -17,10 +17,14 @@ var eraseStatements = []string{
 }
 
 func (t *pgTx) EraseUser(ctx context.Context, e vigil.Erasure) error {
-	// The user's search terms hold its name and emails: they go with it.
-	if _, err := t.tx.Exec(ctx, `DELETE FROM user_terms WHERE tenant_id = $1 AND term = ANY($2::text[]) AND created_at = $3 AND uid = $4`,
-		e.User.TenantID, vigil.SplitTerms(e.User.Terms), e.User.CreatedAt, e.User.UID); err != nil {
-		return mapError(err)
+	// The user's search terms hold its name and emails: they go with it, those pending (terms.go)
+	// and those the index holds (by the by-user index). The pending row first: its delete waits
+	// for a batch applying it, whose index rows the next statement then sees.
+	for _, q := range []string{`DELETE FROM user_terms_pending WHERE tenant_id = $1 AND uid = $2`,
+		`DELETE FROM user_terms WHERE tenant_id = $1 AND uid = $2`} {
+		if _, err := t.tx.Exec(ctx, q, e.User.TenantID, e.User.UID); err != nil {
+			return mapError(err)
+		}
 	}
 	for _, q := range eraseStatements {
 		if _, err := t.tx.Exec(ctx, q, e.User.TenantID, e.User.UID); err != nil {

@@ -29,9 +29,15 @@ type Limits struct {
 	// StatementTimeout is PostgreSQL's statement_timeout on every connection, unless the DSN
 	// sets one. 0 means DefaultStatementTimeout.
 	StatementTimeout time.Duration
+	// TermsInterval is how often the process applies pending changes of the term index
+	// (terms.go). 0 means every 2 s; a negative one never (searches still apply them first).
+	TermsInterval time.Duration
 }
 
 func (l Limits) withDefaults() Limits {
+	if l.TermsInterval == 0 {
+		l.TermsInterval = termsInterval
+	}
 	if l.AcquireTimeout <= 0 {
 		l.AcquireTimeout = DefaultAcquireTimeout
 	}

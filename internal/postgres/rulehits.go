@@ -145,6 +145,9 @@ func (s *Store) RuleHitDays(ctx context.Context, tenantID string, fromDay int64)
 
 // CountTerm counts the term's range of the term index.
 func (s *Store) CountTerm(ctx context.Context, tenantID, term string) (int64, error) {
+	if err := s.catchUpTerms(ctx); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM user_terms WHERE tenant_id = $1 AND term = $2`, tenantID, term).Scan(&n)
 	return n, mapError(err)

@@ -12,6 +12,9 @@ import (
 
 // SearchUsers implements vigil.Store.
 func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQuery) ([]vigil.UserRecord, error) {
+	if err := s.catchUpTerms(ctx); err != nil {
+		return nil, err
+	}
 	placeholder := func(n int) string { return "$" + strconv.Itoa(n) }
 	if count, args := sqlrow.PrefixCountSQL(tenantID, q, placeholder); count != "" {
 		var n int

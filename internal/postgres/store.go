@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,6 +40,10 @@ const maxTxAttempts = 5
 type Store struct {
 	pool   *pgxpool.Pool
 	limits Limits
+	// The term indexer (terms.go): termsStop stops it, termsStopped is closed when it has.
+	termsStop    chan struct{}
+	termsStopped chan struct{}
+	stopTerms    sync.Once
 }
 
 var _ vigil.Store = (*Store)(nil)
@@ -69,11 +74,12 @@ func OpenWith(ctx context.Context, dsn string, limits Limits) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	s := &Store{pool: pool, limits: limits}
+	s := &Store{pool: pool, limits: limits, termsStop: make(chan struct{}), termsStopped: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
+	go s.runTermIndexer(limits.TermsInterval, s.termsStop, s.termsStopped)
 	return s, nil
 }
 
@@ -249,6 +255,7 @@ func (s *Store) runChunk(ctx context.Context, units []func(vigil.Tx) error, errs
 
 // Close releases the pool after the transactions in flight.
 func (s *Store) Close() error {
+	s.stopTermIndexer()
 	s.pool.Close()
 	return nil
 }

@@ -34,21 +34,17 @@ func updateUser(u vigil.UserRecord) statement {
 		mustChange: true}
 }
 
-// The statements that change one search term of a user.
-const (
-	insertTermSQL = `INSERT INTO user_terms (tenant_id, term, created_at, uid) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`
-	deleteTermSQL = `DELETE FROM user_terms WHERE tenant_id = $1 AND term = $2 AND created_at = $3 AND uid = $4`
-)
+// queueTermsSQL records that a write changed a user's terms (terms.go): the terms the index holds
+// for it, unless a write since the last batch recorded them, and its terms now.
+const queueTermsSQL = `INSERT INTO user_terms_pending (tenant_id, uid, created_at, indexed, terms) VALUES ($1, $2, $3, $4, $5)
+	ON CONFLICT (tenant_id, uid) DO UPDATE SET terms = excluded.terms`
 
-// appendTerms appends the statements of a write's changes to the user's search terms.
+// appendTerms appends the statement that queues a write's change of the user's search terms.
 func appendTerms(sts []statement, u vigil.UserRecord) []statement {
-	for _, term := range u.TermsRemoved {
-		sts = append(sts, statement{sql: deleteTermSQL, args: []any{u.TenantID, term, u.CreatedAt, u.UID}})
+	if len(u.TermsAdded)+len(u.TermsRemoved) == 0 {
+		return sts
 	}
-	for _, term := range u.TermsAdded {
-		sts = append(sts, statement{sql: insertTermSQL, args: []any{u.TenantID, term, u.CreatedAt, u.UID}})
-	}
-	return sts
+	return append(sts, statement{sql: queueTermsSQL, args: []any{u.TenantID, u.UID, u.CreatedAt, vigil.TermsBefore(u), u.Terms}})
 }
 
 // table is a table that writes insert rows into: its columns with their PostgreSQL types (a
@@ -124,7 +120,7 @@ func insertDelivery(d vigil.Delivery) statement {
 // it changed the user. It returns how many users it changed (1 or 0).
 func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) statement {
 	args := make([]any, 0, updateIfParams+len(entries)*len(entriesTable.types)+len(deliveries)*len(deliveriesTable.types)+
-		len(auditTable.types)+1+len(u.TermsAdded)+len(u.TermsRemoved))
+		len(auditTable.types)+2+3)
 	args = append(args, string(u.Kind), u.Profile, u.Evaluation, u.Risk, u.Rules, u.MaxTimestamp, u.LastSeq, u.UpdatedAt,
 		u.TenantID, based.UserID, based.UID, based.LastSeq, based.ConfigVersion, u.Terms, u.FoldIndex)
 	for _, e := range entries {
@@ -134,20 +130,15 @@ func updateUserIf(based vigil.UserVersion, u vigil.UserRecord, entries []vigil.E
 		args = append(args, deliveryArgs(d)...)
 	}
 	args = append(args, auditArgs(audit)...)
-	if len(u.TermsAdded)+len(u.TermsRemoved) > 0 {
-		args = append(args, u.CreatedAt)
-	}
-	for _, term := range u.TermsAdded {
-		args = append(args, term)
-	}
-	for _, term := range u.TermsRemoved {
-		args = append(args, term)
+	terms := len(u.TermsAdded)+len(u.TermsRemoved) > 0
+	if terms {
+		args = append(args, u.CreatedAt, vigil.TermsBefore(u))
 	}
 	hits := collectHits(entries)
 	if !hits.empty() {
 		args = append(append(args, hitShard(based.UID)), hits.args()...)
 	}
-	return statement{sql: updateUserIfSQL(len(entries), len(deliveries), len(u.TermsAdded), len(u.TermsRemoved), !hits.empty()), args: args}
+	return statement{sql: updateUserIfSQL(len(entries), len(deliveries), terms, !hits.empty()), args: args}
 }
 
 // updateIfParams is how many parameters the update of updateUserIf takes, before its rows'.
@@ -155,14 +146,17 @@ const updateIfParams = 15
 
 // updateUserIfSQLs keeps updateUserIf's SQL by its numbers of entries and deliveries: a write
 // has one entry, and as many deliveries as the tenant's endpoints want, so there are few.
-var updateUserIfSQLs sync.Map // [5]int -> string
+var updateUserIfSQLs sync.Map // [4]int -> string
 
-// updateUserIfSQL is updateUserIf's SQL for entries entries and deliveries deliveries, and
-// added and removed search terms, and rule hits or none, made once for each.
-func updateUserIfSQL(entries, deliveries, added, removed int, hits bool) string {
-	key := [5]int{entries, deliveries, added, removed, 0}
+// updateUserIfSQL is updateUserIf's SQL for entries entries and deliveries deliveries, a change
+// of the search terms or none, and rule hits or none, made once for each.
+func updateUserIfSQL(entries, deliveries int, terms, hits bool) string {
+	key := [4]int{entries, deliveries, 0, 0}
+	if terms {
+		key[2] = 1
+	}
 	if hits {
-		key[4] = 1
+		key[3] = 1
 	}
 	if sql, ok := updateUserIfSQLs.Load(key); ok {
 		return sql.(string)
@@ -186,20 +180,13 @@ func updateUserIfSQL(entries, deliveries, added, removed int, hits bool) string 
 		insert(deliveriesTable)
 	}
 	insert(auditTable)
-	// The user's changed search terms, after its created_at (its uid is $11).
-	createdAt := next
-	if added+removed > 0 {
-		next++
-	}
-	for range added {
-		fmt.Fprintf(&b, `, term%d AS (INSERT INTO user_terms (tenant_id, term, created_at, uid) SELECT $9, $%d::text, $%d::bigint, $11 FROM changed ON CONFLICT DO NOTHING)`, n, next, createdAt)
-		next++
-		n++
-	}
-	for range removed {
-		fmt.Fprintf(&b, `, term%d AS (DELETE FROM user_terms WHERE tenant_id = $9 AND term = $%d::text AND created_at = $%d::bigint AND uid = $11 AND EXISTS (SELECT 1 FROM changed))`, n, next, createdAt)
-		next++
-		n++
+	// The change of the user's search terms, queued (queueTermsSQL): its created_at and the terms
+	// the index holds for it (its uid is $11, its terms now $14).
+	if terms {
+		fmt.Fprintf(&b, `, terms AS (INSERT INTO user_terms_pending (tenant_id, uid, created_at, indexed, terms)
+			SELECT $9, $11, $%d::bigint, $%d::text, $14 FROM changed
+			ON CONFLICT (tenant_id, uid) DO UPDATE SET terms = excluded.terms)`, next, next+1)
+		next += 2
 	}
 	// The rule hits' counters, in the user's shard, with their four arrays.
 	if hits {

@@ -25,9 +25,15 @@ type Limits struct {
 	// MaxWait is how long an Update waits for the writer to take its unit before giving up on
 	// it. 0 means DefaultMaxWait.
 	MaxWait time.Duration
+	// TermsInterval is how often the store applies pending changes of the term index
+	// (terms.go). 0 means every 2 s; a negative one never (searches still apply them first).
+	TermsInterval time.Duration
 }
 
 func (l Limits) withDefaults() Limits {
+	if l.TermsInterval == 0 {
+		l.TermsInterval = termsInterval
+	}
 	if l.MaxQueue <= 0 {
 		l.MaxQueue = DefaultMaxQueue
 	}

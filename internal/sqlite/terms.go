@@ -25,7 +25,8 @@ import (
 // write acknowledged before them, as they did when the index was written with each event. A
 // crash leaves the pending rows in place, and the next batch applies them.
 const (
-	// termsInterval is how often the indexer applies what is pending: the longer, the more of
+	// termsInterval is how often the indexer applies what is pending by default
+	// (Limits.TermsInterval): the longer, the more of
 	// a busy user's writes share one indexing. Every 100 ms in units of 256 users gained less
 	// than half as many events/s as every 500 ms in units of 64, and lengthened the tail at the
 	// maximum by a quarter; every 2 s ran 12-35% ahead of every 500 ms, with a shorter tail
@@ -190,11 +191,16 @@ func (s *Store) applyAllTerms(ctx context.Context, batch int, stop <-chan struct
 	}
 }
 
-// runTermIndexer applies pending users every termsInterval until stop is closed, a unit at a
-// time. An error (the queue full, the store closing) is left to the next round: the rows wait.
-func (s *Store) runTermIndexer(stop <-chan struct{}, stopped chan<- struct{}) {
+// runTermIndexer applies pending users every interval until stop is closed (a negative interval:
+// never), a unit at a time. An error (the queue full, the store closing) is left to the next
+// round: the rows wait.
+func (s *Store) runTermIndexer(interval time.Duration, stop <-chan struct{}, stopped chan<- struct{}) {
 	defer close(stopped)
-	tick := time.NewTicker(termsInterval)
+	if interval < 0 {
+		<-stop
+		return
+	}
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {

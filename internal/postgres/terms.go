@@ -1,0 +1,170 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// The term index (user_terms, the search's) is kept up to date in batches, as on SQLite: each
+// changed state, KYC status, tag or rule hit moved a user's rows between terms in the event's own
+// transaction, a deleted and an inserted row (in two indexes) per changed term, and most of an
+// event's WAL was index entries (BENCHMARKS.md). A write that changes a user's terms now upserts
+// one row of user_terms_pending: the terms the index holds for the user (kept from the first such
+// write) and its terms now; a batch moves many users' index rows at once and deletes their rows.
+//
+// Concurrency: a batch locks the pending rows it applies (FOR UPDATE) and nothing else. A writer
+// whose upsert meets a locked row waits for the batch; the batch deleted the row, so the writer
+// inserts a new one whose indexed terms are its user's terms before it, which the batch has just
+// indexed (the user's row lock orders a user's writes). The indexer of every process skips rows
+// another batch holds (SKIP LOCKED); a search's catch-up waits for them, since they may hold
+// writes acknowledged before it.
+const (
+	// termsInterval is how often a process's indexer applies what is pending, by default
+	// (Limits.TermsInterval).
+	termsInterval = 2 * time.Second
+	// termsBatch is the most users one indexer transaction applies.
+	termsBatch = 64
+	// termsCatchUpBatch is a search's transaction: larger, since the search waits for them all.
+	termsCatchUpBatch = 256
+)
+
+const (
+	qPendingTerms = `SELECT tenant_id, uid, created_at, indexed, terms FROM user_terms_pending
+		ORDER BY tenant_id, uid LIMIT $1 FOR UPDATE`
+	qAnyPendingTerms   = `SELECT EXISTS (SELECT 1 FROM user_terms_pending)`
+	qCountPendingTerms = `SELECT count(*) FROM user_terms_pending`
+	// The index rows of the users applied, as parallel arrays.
+	qDeleteTerms = `DELETE FROM user_terms t USING unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS d(tenant_id, term, created_at, uid)
+		WHERE t.tenant_id = d.tenant_id AND t.term = d.term AND t.created_at = d.created_at AND t.uid = d.uid`
+	qInsertTerms = `INSERT INTO user_terms (tenant_id, term, created_at, uid)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) ON CONFLICT DO NOTHING`
+	qUnqueueTerms = `DELETE FROM user_terms_pending p USING unnest($1::text[], $2::text[]) AS d(tenant_id, uid)
+		WHERE p.tenant_id = d.tenant_id AND p.uid = d.uid`
+)
+
+// termRows are index rows as the parallel arrays of qDeleteTerms and qInsertTerms.
+type termRows struct {
+	tenantIDs, terms, uids []string
+	createdAts             []int64
+}
+
+func (r *termRows) add(tenantID, term string, createdAt int64, uid string) {
+	r.tenantIDs, r.terms = append(r.tenantIDs, tenantID), append(r.terms, term)
+	r.createdAts, r.uids = append(r.createdAts, createdAt), append(r.uids, uid)
+}
+
+func (r *termRows) args() []any { return []any{r.tenantIDs, r.terms, r.createdAts, r.uids} }
+
+// applyPendingTerms applies at most limit pending users in one transaction and returns how many
+// it applied. skipLocked leaves the rows another batch holds.
+func (s *Store) applyPendingTerms(ctx context.Context, limit int, skipLocked bool) (int, error) {
+	query := qPendingTerms
+	if skipLocked {
+		query += ` SKIP LOCKED`
+	}
+	var n int
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, query, limit)
+		if err != nil {
+			return err
+		}
+		var removed, added termRows
+		var tenants, uids []string
+		for rows.Next() {
+			var tenantID, uid, indexed, terms string
+			var createdAt int64
+			if err := rows.Scan(&tenantID, &uid, &createdAt, &indexed, &terms); err != nil {
+				rows.Close()
+				return err
+			}
+			plus, minus := vigil.DiffTerms(vigil.SplitTerms(indexed), vigil.SplitTerms(terms))
+			for _, term := range minus {
+				removed.add(tenantID, term, createdAt, uid)
+			}
+			for _, term := range plus {
+				added.add(tenantID, term, createdAt, uid)
+			}
+			tenants, uids = append(tenants, tenantID), append(uids, uid)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(uids) == 0 {
+			return err
+		}
+		n = len(uids)
+		if len(removed.uids) > 0 {
+			if _, err := tx.Exec(ctx, qDeleteTerms, removed.args()...); err != nil {
+				return err
+			}
+		}
+		if len(added.uids) > 0 {
+			if _, err := tx.Exec(ctx, qInsertTerms, added.args()...); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, qUnqueueTerms, tenants, uids)
+		return err
+	})
+	return n, mapError(err)
+}
+
+// catchUpTerms applies every pending user before a read of the term index: every write
+// acknowledged before the call is then indexed.
+func (s *Store) catchUpTerms(ctx context.Context) error {
+	for {
+		var pending bool
+		if err := s.pool.QueryRow(ctx, qAnyPendingTerms).Scan(&pending); err != nil || !pending {
+			return mapError(err)
+		}
+		n, err := s.applyPendingTerms(ctx, termsCatchUpBatch, false)
+		if err != nil || n < termsCatchUpBatch {
+			return err
+		}
+	}
+}
+
+// runTermIndexer applies pending users every interval, a batch at a time, until stop is closed
+// (a negative interval: never). An error is left to the next round: the rows wait.
+func (s *Store) runTermIndexer(interval time.Duration, stop <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	if interval < 0 {
+		<-stop
+		return
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		// A round applies the users pending when it began: the ones written during it wait for
+		// the next, so that their later writes share its indexing.
+		var pending int
+		if err := s.pool.QueryRow(context.Background(), qCountPendingTerms).Scan(&pending); err != nil {
+			continue
+		}
+		for rounds := (pending + termsBatch - 1) / termsBatch; rounds > 0; rounds-- {
+			n, err := s.applyPendingTerms(context.Background(), termsBatch, true)
+			if err != nil || n < termsBatch {
+				break
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}
+}
+
+// stopTermIndexer stops the term indexer and waits for it; what is pending stays pending.
+func (s *Store) stopTermIndexer() {
+	s.stopTerms.Do(func() {
+		close(s.termsStop)
+		<-s.termsStopped
+	})
+}
