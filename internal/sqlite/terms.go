@@ -52,6 +52,7 @@ const (
 		WHERE p.tenant_id = ? AND p.uid = ?`
 	qUnqueueTerms = `DELETE FROM user_terms_pending WHERE tenant_id = ? AND uid = ?`
 	qAnyPending   = `SELECT EXISTS (SELECT 1 FROM user_terms_pending)`
+	qCountPending = `SELECT count(*) FROM user_terms_pending`
 )
 
 // writeTerms records that a write changed the user's terms, unless a write since the last batch
@@ -167,14 +168,14 @@ func (s *Store) termsPending(ctx context.Context) (bool, error) {
 
 // catchUpTerms applies every pending user before a read of the term index.
 func (s *Store) catchUpTerms(ctx context.Context) error {
-	return s.applyAllTerms(ctx, termsCatchUpBatch, nil)
+	return s.applyAllTerms(ctx, termsCatchUpBatch, nil, 0)
 }
 
 // applyAllTerms applies pending users in units of at most batch until one finds fewer (each
 // unit holds the writes committed before it, so every write acknowledged before the call is
-// then indexed) or stop is closed.
-func (s *Store) applyAllTerms(ctx context.Context, batch int, stop <-chan struct{}) error {
-	for {
+// then indexed), stop is closed, or it ran units units (0: no bound).
+func (s *Store) applyAllTerms(ctx context.Context, batch int, stop <-chan struct{}, units int) error {
+	for ran := 0; units == 0 || ran < units; ran++ {
 		pending, err := s.termsPending(ctx)
 		if err != nil || !pending {
 			return err
@@ -189,6 +190,7 @@ func (s *Store) applyAllTerms(ctx context.Context, batch int, stop <-chan struct
 		default:
 		}
 	}
+	return nil
 }
 
 // runTermIndexer applies pending users every interval until stop is closed (a negative interval:
@@ -207,7 +209,12 @@ func (s *Store) runTermIndexer(interval time.Duration, stop <-chan struct{}, sto
 		case <-stop:
 			return
 		case <-tick.C:
-			_ = s.applyAllTerms(context.Background(), termsBatch, stop)
+			// A round applies the users pending when it began: the ones written during it wait
+			// for the next, so that their later writes share its indexing.
+			var pending int
+			if err := s.reads().QueryRowContext(context.Background(), qCountPending).Scan(&pending); err == nil && pending > 0 {
+				_ = s.applyAllTerms(context.Background(), termsBatch, stop, (pending+termsBatch-1)/termsBatch)
+			}
 		}
 	}
 }
