@@ -39,6 +39,10 @@ const (
 	termsBatch = 64
 	// termsCatchUpBatch is a search's unit: larger, since the search waits for all of them.
 	termsCatchUpBatch = 256
+	// termsUnitRows bounds the index rows one unit moves: a new user brings a dozen terms or
+	// more, an event two or three, so a unit after a bulk creation holds fewer users and stays
+	// a few milliseconds of the writer, as the events queued behind it need.
+	termsUnitRows = 512
 )
 
 const (
@@ -78,27 +82,31 @@ func compareTermRows(a, b termRow) int {
 		cmp.Compare(a.createdAt, b.createdAt), strings.Compare(a.uid, b.uid))
 }
 
-// pendingUser is a user whose index rows (indexed) are behind its terms (actual).
+// pendingUser is a user whose index rows (indexed) are behind its terms (actual): the index
+// lacks added and has removed.
 type pendingUser struct {
 	tenantID, uid   string
 	createdAt       int64
 	indexed, actual string
+	added, removed  []string
 }
 
 // applyPendingTerms indexes at most limit pending users and returns how many it did.
 func (t *sqlTx) applyPendingTerms(ctx context.Context, limit int) (int, error) {
-	return t.applyPending(ctx, qPendingTerms, limit)
+	return t.applyPending(ctx, limit, qPendingTerms, limit)
 }
 
 // applyPendingTermsOf indexes one user if it is pending: erasure deletes the user's index rows
 // by its terms, which must be the ones the index holds.
 func (t *sqlTx) applyPendingTermsOf(ctx context.Context, tenantID, uid string) error {
-	_, err := t.applyPending(ctx, qPendingTermsOf, tenantID, uid)
+	_, err := t.applyPending(ctx, 1, qPendingTermsOf, tenantID, uid)
 	return err
 }
 
-// applyPending indexes the pending users query selects and returns how many they were.
-func (t *sqlTx) applyPending(ctx context.Context, query string, args ...any) (int, error) {
+// applyPending indexes the pending users query selects (at most limit), the first ones whose
+// index rows to move fit in termsUnitRows (one at least), and returns how many it selected, or
+// limit when it left some of them for the next unit.
+func (t *sqlTx) applyPending(ctx context.Context, limit int, query string, args ...any) (int, error) {
 	rows, err := t.q().QueryContext(ctx, query, args...)
 	if err != nil {
 		return 0, err
@@ -111,7 +119,17 @@ func (t *sqlTx) applyPending(ctx context.Context, query string, args ...any) (in
 	if err != nil {
 		return 0, err
 	}
-	return len(users), t.indexUsers(ctx, users)
+	selected, moves := len(users), 0
+	for i, p := range users {
+		p.added, p.removed = vigil.DiffTerms(vigil.SplitTerms(p.indexed), vigil.SplitTerms(p.actual))
+		users[i] = p
+		if moves += len(p.added) + len(p.removed); moves > termsUnitRows && i > 0 {
+			users = users[:i]
+			selected = limit
+			break
+		}
+	}
+	return selected, t.indexUsers(ctx, users)
 }
 
 // indexUsers moves the users' index rows from their indexed terms to their actual ones, in the
@@ -119,7 +137,7 @@ func (t *sqlTx) applyPending(ctx context.Context, query string, args ...any) (in
 func (t *sqlTx) indexUsers(ctx context.Context, users []pendingUser) error {
 	var removed, added []termRow
 	for _, p := range users {
-		plus, minus := vigil.DiffTerms(vigil.SplitTerms(p.indexed), vigil.SplitTerms(p.actual))
+		plus, minus := p.added, p.removed
 		for _, term := range plus {
 			added = append(added, termRow{tenantID: p.tenantID, term: term, createdAt: p.createdAt, uid: p.uid})
 		}

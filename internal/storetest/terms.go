@@ -109,22 +109,24 @@ func (f *TermsFixture) Mismatches() []string {
 
 // SearchAppliesPendingTerms: writes leave their users pending and the index behind (the
 // store's indexer must not run); a search applies them first and finds every user as its latest
-// write left it, and so does a term count.
+// write left it, and so does a term count. The new users' terms (about 600 index rows) are more
+// than a SQLite unit moves (termsUnitRows).
 func SearchAppliesPendingTerms(f *TermsFixture) {
 	t := f.T
-	f.WriteUsers("u", 20)
-	if n := f.Pending(); n != 20 {
-		t.Fatalf("%d users pending, want 20", n)
+	const users = 40
+	f.WriteUsers("u", users)
+	if n := f.Pending(); n != users {
+		t.Fatalf("%d users pending, want %d", n, users)
 	}
-	if len(f.Mismatches()) != 20 {
+	if len(f.Mismatches()) != users {
 		t.Fatalf("the index is not behind every user: the test would prove nothing")
 	}
 	page, err := f.Svc.SearchUsers(context.Background(), f.Tenant, vigil.UserSearch{State: "SUSPENDED", Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := bytes.Count(page, []byte(`"userId":"u-`)); n != 20 {
-		t.Errorf("a search for the state every user has now found %d users, want 20:\n%s", n, page)
+	if n := bytes.Count(page, []byte(`"userId":"u-`)); n != users {
+		t.Errorf("a search for the state every user has now found %d users, want %d:\n%s", n, users, page)
 	}
 	if n := f.Pending(); n != 0 {
 		t.Errorf("%d users still pending after a search", n)
