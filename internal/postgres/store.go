@@ -79,7 +79,7 @@ func OpenWith(ctx context.Context, dsn string, limits Limits) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	go s.runTermIndexer(limits.TermsInterval, s.termsStop, s.termsStopped)
+	go vigil.RunTermIndexer(s.termBatches(), limits.TermsInterval, s.termsStop, s.termsStopped)
 	return s, nil
 }
 

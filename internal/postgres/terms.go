@@ -125,39 +125,18 @@ func (s *Store) catchUpTerms(ctx context.Context) error {
 	}
 }
 
-// runTermIndexer applies pending users every interval, a batch at a time, until stop is closed
-// (a negative interval: never). An error is left to the next round: the rows wait.
-func (s *Store) runTermIndexer(interval time.Duration, stop <-chan struct{}, stopped chan<- struct{}) {
-	defer close(stopped)
-	if interval < 0 {
-		<-stop
-		return
-	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-		}
-		// A round applies the users pending when it began: the ones written during it wait for
-		// the next, so that their later writes share its indexing.
-		var pending int
-		if err := s.pool.QueryRow(context.Background(), qCountPendingTerms).Scan(&pending); err != nil {
-			continue
-		}
-		for rounds := (pending + termsBatch - 1) / termsBatch; rounds > 0; rounds-- {
-			n, err := s.applyPendingTerms(context.Background(), termsBatch, true)
-			if err != nil || n < termsBatch {
-				break
-			}
-			select {
-			case <-stop:
-				return
-			default:
-			}
-		}
+// termBatches is the store's side of vigil.RunTermIndexer.
+func (s *Store) termBatches() vigil.TermBatches {
+	return vigil.TermBatches{
+		Pending: func(ctx context.Context) (n int, err error) {
+			err = s.pool.QueryRow(ctx, qCountPendingTerms).Scan(&n)
+			return n, err
+		},
+		ApplyUnit: func(ctx context.Context) (bool, error) {
+			n, err := s.applyPendingTerms(ctx, termsBatch, true)
+			return n == termsBatch, err
+		},
+		Unit: termsBatch,
 	}
 }
 

@@ -166,7 +166,7 @@ func OpenWith(ctx context.Context, path string, limits Limits) (*Store, error) {
 		checkpoints: newCheckpointer(ckpt, path), limits: limits.withDefaults(),
 		termsStop: make(chan struct{}), termsStopped: make(chan struct{})}
 	go s.run()
-	go s.runTermIndexer(s.limits.TermsInterval, s.termsStop, s.termsStopped)
+	go vigil.RunTermIndexer(s.termBatches(), s.limits.TermsInterval, s.termsStop, s.termsStopped)
 	return s, nil
 }
 

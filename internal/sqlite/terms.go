@@ -186,14 +186,14 @@ func (s *Store) termsPending(ctx context.Context) (bool, error) {
 
 // catchUpTerms applies every pending user before a read of the term index.
 func (s *Store) catchUpTerms(ctx context.Context) error {
-	return s.applyAllTerms(ctx, termsCatchUpBatch, nil, 0)
+	return s.catchUp(ctx, termsCatchUpBatch)
 }
 
-// applyAllTerms applies pending users in units of at most batch until one finds fewer (each
-// unit holds the writes committed before it, so every write acknowledged before the call is
-// then indexed), stop is closed, or it ran units units (0: no bound).
-func (s *Store) applyAllTerms(ctx context.Context, batch int, stop <-chan struct{}, units int) error {
-	for ran := 0; units == 0 || ran < units; ran++ {
+// catchUp applies pending users in units of at most batch until one finds fewer: each unit
+// holds the writes committed before it, so every write acknowledged before the call is then
+// indexed.
+func (s *Store) catchUp(ctx context.Context, batch int) error {
+	for {
 		pending, err := s.termsPending(ctx)
 		if err != nil || !pending {
 			return err
@@ -202,38 +202,21 @@ func (s *Store) applyAllTerms(ctx context.Context, batch int, stop <-chan struct
 		if err != nil || n < batch {
 			return err
 		}
-		select {
-		case <-stop:
-			return nil
-		default:
-		}
 	}
-	return nil
 }
 
-// runTermIndexer applies pending users every interval until stop is closed (a negative interval:
-// never), a unit at a time. An error (the queue full, the store closing) is left to the next
-// round: the rows wait.
-func (s *Store) runTermIndexer(interval time.Duration, stop <-chan struct{}, stopped chan<- struct{}) {
-	defer close(stopped)
-	if interval < 0 {
-		<-stop
-		return
-	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-			// A round applies the users pending when it began: the ones written during it wait
-			// for the next, so that their later writes share its indexing.
-			var pending int
-			if err := s.reads().QueryRowContext(context.Background(), qCountPending).Scan(&pending); err == nil && pending > 0 {
-				_ = s.applyAllTerms(context.Background(), termsBatch, stop, (pending+termsBatch-1)/termsBatch)
-			}
-		}
+// termBatches is the store's side of vigil.RunTermIndexer.
+func (s *Store) termBatches() vigil.TermBatches {
+	return vigil.TermBatches{
+		Pending: func(ctx context.Context) (n int, err error) {
+			err = s.reads().QueryRowContext(ctx, qCountPending).Scan(&n)
+			return n, err
+		},
+		ApplyUnit: func(ctx context.Context) (bool, error) {
+			n, err := s.indexTerms(ctx, termsBatch)
+			return n == termsBatch, err
+		},
+		Unit: termsBatch,
 	}
 }
 

@@ -1,0 +1,54 @@
+package vigil
+
+import (
+	"context"
+	"time"
+)
+
+// TermBatches is a store's side of keeping the term index in batches (both stores do: a write
+// records its user's change of terms, and batches apply them): how many users are pending, and
+// one unit of them applied.
+type TermBatches struct {
+	// Pending counts the users whose index rows wait for a batch.
+	Pending func(ctx context.Context) (int, error)
+	// ApplyUnit applies one unit of at most Unit users and reports whether more may remain.
+	ApplyUnit func(ctx context.Context) (more bool, err error)
+	// Unit is the most users one unit applies.
+	Unit int
+}
+
+// RunTermIndexer applies b's pending users every interval (never, for a negative one) until
+// stop is closed, then closes stopped. A round applies the users pending when it began: the
+// ones written during it wait for the next, so that their later writes share its indexing. An
+// error ends the round; the rows wait for the next.
+func RunTermIndexer(b TermBatches, interval time.Duration, stop <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	if interval < 0 {
+		<-stop
+		return
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	ctx := context.Background()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		pending, err := b.Pending(ctx)
+		if err != nil {
+			continue
+		}
+		for units := (pending + b.Unit - 1) / b.Unit; units > 0; units-- {
+			if more, err := b.ApplyUnit(ctx); err != nil || !more {
+				break
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}
+}

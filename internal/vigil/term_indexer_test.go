@@ -1,0 +1,67 @@
+package vigil_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vigil-aml/vigil/internal/vigil"
+)
+
+// TestTermIndexerRounds: a round applies as many units as the users pending when it began
+// need, even while units keep reporting more (users written during the round), and stops early
+// when a unit reports none left.
+func TestTermIndexerRounds(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		pending   int
+		moreUntil int32 // units report more until this many ran
+		want      int32
+	}{
+		{"bounded by what was pending", 130, 100, 3},
+		{"done before the bound", 640, 2, 2},
+		{"nothing pending", 0, 100, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var units, calls atomic.Int32
+			firstRound := make(chan int32, 1)
+			b := vigil.TermBatches{
+				Pending: func(context.Context) (int, error) {
+					if calls.Add(1) == 2 { // the second round began: the first is over
+						firstRound <- units.Load()
+					}
+					return tc.pending, nil
+				},
+				ApplyUnit: func(context.Context) (bool, error) { return units.Add(1) < tc.moreUntil, nil },
+				Unit:      64,
+			}
+			stop, stopped := make(chan struct{}), make(chan struct{})
+			go vigil.RunTermIndexer(b, time.Millisecond, stop, stopped)
+			got := <-firstRound
+			close(stop)
+			<-stopped
+			if got != tc.want {
+				t.Errorf("the first round applied %d units, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestTermIndexerNever: with a negative interval nothing is applied, and stop still ends it.
+func TestTermIndexerNever(t *testing.T) {
+	var calls atomic.Int32
+	b := vigil.TermBatches{
+		Pending:   func(context.Context) (int, error) { calls.Add(1); return 100, nil },
+		ApplyUnit: func(context.Context) (bool, error) { calls.Add(1); return true, nil },
+		Unit:      64,
+	}
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go vigil.RunTermIndexer(b, -1, stop, stopped)
+	time.Sleep(20 * time.Millisecond)
+	close(stop)
+	<-stopped
+	if n := calls.Load(); n != 0 {
+		t.Errorf("%d calls with a negative interval", n)
+	}
+}
