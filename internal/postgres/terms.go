@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -111,14 +112,21 @@ func (s *Store) applyPendingTerms(ctx context.Context, limit int, skipLocked boo
 }
 
 // catchUpTerms applies every pending user before a read of the term index: every write
-// acknowledged before the call is then indexed.
+// acknowledged before the call is then indexed. A catch-up waits for the pending rows others
+// hold, so a batch of writes that holds some and waits for one the catch-up holds is a
+// deadlock; PostgreSQL aborts one of the two, and an aborted catch-up transaction runs again.
 func (s *Store) catchUpTerms(ctx context.Context) error {
+	aborted := 0
 	for {
 		var pending bool
 		if err := s.pool.QueryRow(ctx, qAnyPendingTerms).Scan(&pending); err != nil || !pending {
 			return mapError(err)
 		}
 		n, err := s.applyPendingTerms(ctx, termsCatchUpBatch, false)
+		if errors.Is(err, vigil.ErrRetry) && aborted < maxTxAttempts {
+			aborted++
+			continue
+		}
 		if err != nil || n < termsCatchUpBatch {
 			return err
 		}

@@ -89,3 +89,48 @@ func TestErasureOfAPendingUser(t *testing.T) {
 		}
 	})
 }
+
+// TestCatchUpSurvivesADeadlock: a catch-up waits for the pending rows others hold; when the
+// holder then waits for one the catch-up holds, PostgreSQL aborts the catch-up (it waited
+// first), which runs again and still applies everything once the holder is done.
+func TestCatchUpSurvivesADeadlock(t *testing.T) {
+	f, dsn := newTermsFixture(t)
+	f.WriteUsers("u", 2)
+	uids := f.Query(`SELECT uid FROM user_terms_pending ORDER BY tenant_id, uid`)
+	if len(uids) != 2 {
+		t.Fatalf("%d users pending, want 2", len(uids))
+	}
+	ctx := context.Background()
+	holder, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close(ctx)
+	tx, err := holder.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	lock := `SELECT uid FROM user_terms_pending WHERE uid = $1 FOR UPDATE`
+	if _, err := tx.Exec(ctx, lock, uids[1][0]); err != nil { // the second of the catch-up's order
+		t.Fatal(err)
+	}
+	caughtUp := make(chan error, 1)
+	go func() {
+		_, err := f.Store.CountTerm(ctx, f.Tenant.ID, "*")
+		caughtUp <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the catch-up holds the first row and waits for the second
+	if _, err := tx.Exec(ctx, lock, uids[0][0]); err != nil {
+		t.Fatalf("the holder was aborted, not the catch-up: %v", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-caughtUp; err != nil {
+		t.Fatalf("the catch-up failed: %v", err)
+	}
+	if n := f.Pending(); n != 0 {
+		t.Errorf("%d users pending after the catch-up", n)
+	}
+}
