@@ -2,10 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
@@ -60,73 +58,74 @@ func (r *termRows) add(tenantID, term string, createdAt int64, uid string) {
 func (r *termRows) args() []any { return []any{r.tenantIDs, r.terms, r.createdAts, r.uids} }
 
 // applyPendingTerms applies at most limit pending users in one transaction and returns how many
-// it applied. skipLocked leaves the rows another batch holds.
+// it applied. skipLocked leaves the rows another batch holds. It runs as a unit of Update, which
+// runs it again when PostgreSQL aborts it (a catch-up waits for the pending rows others hold, so
+// a batch of writes that holds some and waits for one the catch-up holds is a deadlock).
 func (s *Store) applyPendingTerms(ctx context.Context, limit int, skipLocked bool) (int, error) {
+	var n int
+	err := s.Update(ctx, func(tx vigil.Tx) error {
+		var err error
+		n, err = tx.(*pgTx).applyPending(ctx, limit, skipLocked)
+		return err
+	})
+	return n, err
+}
+
+// applyPending is applyPendingTerms in the unit's transaction.
+func (t *pgTx) applyPending(ctx context.Context, limit int, skipLocked bool) (int, error) {
 	query := qPendingTerms
 	if skipLocked {
 		query += ` SKIP LOCKED`
 	}
-	var n int
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, query, limit)
-		if err != nil {
-			return err
+	rows, err := t.tx.Query(ctx, query, limit)
+	if err != nil {
+		return 0, err
+	}
+	var removed, added termRows
+	var tenants, uids []string
+	for rows.Next() {
+		var tenantID, uid, indexed, terms string
+		var createdAt int64
+		if err := rows.Scan(&tenantID, &uid, &createdAt, &indexed, &terms); err != nil {
+			rows.Close()
+			return 0, err
 		}
-		var removed, added termRows
-		var tenants, uids []string
-		for rows.Next() {
-			var tenantID, uid, indexed, terms string
-			var createdAt int64
-			if err := rows.Scan(&tenantID, &uid, &createdAt, &indexed, &terms); err != nil {
-				rows.Close()
-				return err
-			}
-			plus, minus := vigil.DiffTerms(vigil.SplitTerms(indexed), vigil.SplitTerms(terms))
-			for _, term := range minus {
-				removed.add(tenantID, term, createdAt, uid)
-			}
-			for _, term := range plus {
-				added.add(tenantID, term, createdAt, uid)
-			}
-			tenants, uids = append(tenants, tenantID), append(uids, uid)
+		plus, minus := vigil.DiffTerms(vigil.SplitTerms(indexed), vigil.SplitTerms(terms))
+		for _, term := range minus {
+			removed.add(tenantID, term, createdAt, uid)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(uids) == 0 {
-			return err
+		for _, term := range plus {
+			added.add(tenantID, term, createdAt, uid)
 		}
-		n = len(uids)
-		if len(removed.uids) > 0 {
-			if _, err := tx.Exec(ctx, qDeleteTerms, removed.args()...); err != nil {
-				return err
-			}
-		}
-		if len(added.uids) > 0 {
-			if _, err := tx.Exec(ctx, qInsertTerms, added.args()...); err != nil {
-				return err
+		tenants, uids = append(tenants, tenantID), append(uids, uid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(uids) == 0 {
+		return 0, err
+	}
+	for _, st := range []struct {
+		sql  string
+		rows termRows
+	}{{qDeleteTerms, removed}, {qInsertTerms, added}} {
+		if len(st.rows.uids) > 0 {
+			if _, err := t.tx.Exec(ctx, st.sql, st.rows.args()...); err != nil {
+				return 0, err
 			}
 		}
-		_, err = tx.Exec(ctx, qUnqueueTerms, tenants, uids)
-		return err
-	})
-	return n, mapError(err)
+	}
+	_, err = t.tx.Exec(ctx, qUnqueueTerms, tenants, uids)
+	return len(uids), err
 }
 
 // catchUpTerms applies every pending user before a read of the term index: every write
-// acknowledged before the call is then indexed. A catch-up waits for the pending rows others
-// hold, so a batch of writes that holds some and waits for one the catch-up holds is a
-// deadlock; PostgreSQL aborts one of the two, and an aborted catch-up transaction runs again.
+// acknowledged before the call is then indexed.
 func (s *Store) catchUpTerms(ctx context.Context) error {
-	aborted := 0
 	for {
 		var pending bool
 		if err := s.pool.QueryRow(ctx, qAnyPendingTerms).Scan(&pending); err != nil || !pending {
 			return mapError(err)
 		}
 		n, err := s.applyPendingTerms(ctx, termsCatchUpBatch, false)
-		if errors.Is(err, vigil.ErrRetry) && aborted < maxTxAttempts {
-			aborted++
-			continue
-		}
 		if err != nil || n < termsCatchUpBatch {
 			return err
 		}

@@ -25,7 +25,7 @@ func termsStore(t *testing.T, dsn string, interval time.Duration) *postgres.Stor
 }
 
 // newTermsFixture is a terms fixture on a new database whose indexer never runs, with its own
-// connection for the fixture's queries.
+// connection for the fixture's queries, and the database's DSN.
 func newTermsFixture(t *testing.T) (*storetest.TermsFixture, string) {
 	dsn := storetest.PostgresDSN(t)
 	if dsn == "" {
@@ -38,6 +38,17 @@ func newTermsFixture(t *testing.T) (*storetest.TermsFixture, string) {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return storetest.NewTermsFixture(t, store, func(query string) [][]string { return queryText(t, conn, query) }), dsn
+}
+
+// openTerms is newTermsFixture with its reopen, for storetest.TermsSuite.
+func openTerms(t *testing.T) (*storetest.TermsFixture, func() vigil.Store) {
+	f, dsn := newTermsFixture(t)
+	return f, func() vigil.Store {
+		if err := f.Store.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return termsStore(t, dsn, 10*time.Millisecond)
+	}
 }
 
 // queryText runs a query and returns its rows' columns as text.
@@ -66,29 +77,7 @@ func queryText(t *testing.T, conn *pgx.Conn, query string) [][]string {
 	return out
 }
 
-func TestSearchAppliesPendingTerms(t *testing.T) {
-	f, _ := newTermsFixture(t)
-	storetest.SearchAppliesPendingTerms(f)
-}
-
-func TestPendingTermsSurviveAReopen(t *testing.T) {
-	f, dsn := newTermsFixture(t)
-	storetest.PendingTermsSurviveAReopen(f, func() vigil.Store {
-		if err := f.Store.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return termsStore(t, dsn, 10*time.Millisecond)
-	})
-}
-
-func TestErasureOfAPendingUser(t *testing.T) {
-	f, _ := newTermsFixture(t)
-	storetest.ErasureOfAPendingUser(f, func() {
-		if _, err := f.Store.CountTerm(context.Background(), f.Tenant.ID, "*"); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
+func TestTerms(t *testing.T) { storetest.TermsSuite(t, openTerms) }
 
 // TestCatchUpSurvivesADeadlock: a catch-up waits for the pending rows others hold; when the
 // holder then waits for one the catch-up holds, PostgreSQL aborts the catch-up (it waited

@@ -26,8 +26,8 @@ import (
 // crash leaves the pending rows in place, and the next batch applies them.
 const (
 	// termsInterval is how often the indexer applies what is pending by default
-	// (Limits.TermsInterval): the longer, the more of
-	// a busy user's writes share one indexing. Every 100 ms in units of 256 users gained less
+	// (Limits.TermsInterval): the longer, the more of a busy user's writes share one indexing.
+	// Every 100 ms in units of 256 users gained less
 	// than half as many events/s as every 500 ms in units of 64, and lengthened the tail at the
 	// maximum by a quarter; every 2 s ran 12-35% ahead of every 500 ms, with a shorter tail
 	// (BENCHMARKS.md). What is pending is at most the users written in the interval, and a
@@ -137,11 +137,10 @@ func (t *sqlTx) applyPending(ctx context.Context, limit int, query string, args 
 func (t *sqlTx) indexUsers(ctx context.Context, users []pendingUser) error {
 	var removed, added []termRow
 	for _, p := range users {
-		plus, minus := p.added, p.removed
-		for _, term := range plus {
+		for _, term := range p.added {
 			added = append(added, termRow{tenantID: p.tenantID, term: term, createdAt: p.createdAt, uid: p.uid})
 		}
-		for _, term := range minus {
+		for _, term := range p.removed {
 			removed = append(removed, termRow{tenantID: p.tenantID, term: term, createdAt: p.createdAt, uid: p.uid})
 		}
 	}
@@ -184,22 +183,17 @@ func (s *Store) termsPending(ctx context.Context) (bool, error) {
 	return pending, err
 }
 
-// catchUpTerms applies every pending user before a read of the term index.
+// catchUpTerms applies every pending user before a read of the term index, in units until one
+// finds fewer than it could take: each unit holds the writes committed before it, so every write
+// acknowledged before the call is then indexed.
 func (s *Store) catchUpTerms(ctx context.Context) error {
-	return s.catchUp(ctx, termsCatchUpBatch)
-}
-
-// catchUp applies pending users in units of at most batch until one finds fewer: each unit
-// holds the writes committed before it, so every write acknowledged before the call is then
-// indexed.
-func (s *Store) catchUp(ctx context.Context, batch int) error {
 	for {
 		pending, err := s.termsPending(ctx)
 		if err != nil || !pending {
 			return err
 		}
-		n, err := s.indexTerms(ctx, batch)
-		if err != nil || n < batch {
+		n, err := s.indexTerms(ctx, termsCatchUpBatch)
+		if err != nil || n < termsCatchUpBatch {
 			return err
 		}
 	}

@@ -24,9 +24,9 @@ func termsStore(t *testing.T, path string, interval time.Duration) *sqlite.Store
 	return s
 }
 
-// newTermsFixture is a terms fixture on a new database whose indexer never runs, with its own
-// connection for the fixture's queries.
-func newTermsFixture(t *testing.T) (*storetest.TermsFixture, string) {
+// openTerms is a terms fixture on a new database whose indexer never runs, with its own
+// connection for the fixture's queries, and its reopen.
+func openTerms(t *testing.T) (*storetest.TermsFixture, func() vigil.Store) {
 	path := filepath.Join(t.TempDir(), "terms.db")
 	store := termsStore(t, path, -1)
 	db, err := sql.Open("sqlite", path)
@@ -34,7 +34,13 @@ func newTermsFixture(t *testing.T) (*storetest.TermsFixture, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return storetest.NewTermsFixture(t, store, func(query string) [][]string { return queryText(t, db, query) }), path
+	f := storetest.NewTermsFixture(t, store, func(query string) [][]string { return queryText(t, db, query) })
+	return f, func() vigil.Store {
+		if err := f.Store.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return termsStore(t, path, 10*time.Millisecond)
+	}
 }
 
 // queryText runs a query and returns its rows' columns as text.
@@ -71,26 +77,4 @@ func queryText(t *testing.T, db *sql.DB, query string) [][]string {
 	return out
 }
 
-func TestSearchAppliesPendingTerms(t *testing.T) {
-	f, _ := newTermsFixture(t)
-	storetest.SearchAppliesPendingTerms(f)
-}
-
-func TestPendingTermsSurviveAReopen(t *testing.T) {
-	f, path := newTermsFixture(t)
-	storetest.PendingTermsSurviveAReopen(f, func() vigil.Store {
-		if err := f.Store.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return termsStore(t, path, 10*time.Millisecond)
-	})
-}
-
-func TestErasureOfAPendingUser(t *testing.T) {
-	f, _ := newTermsFixture(t)
-	storetest.ErasureOfAPendingUser(f, func() {
-		if _, err := f.Store.CountTerm(context.Background(), f.Tenant.ID, "*"); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
+func TestTerms(t *testing.T) { storetest.TermsSuite(t, openTerms) }

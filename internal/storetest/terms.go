@@ -24,6 +24,24 @@ type TermsFixture struct {
 	Query  func(query string) [][]string
 }
 
+// TermsSuite runs the tests of the term index in batches on one kind of store. open makes a
+// fixture on a new database whose indexer never runs, and a reopen that closes the fixture's
+// store and opens its database again with the indexer running.
+func TermsSuite(t *testing.T, open func(t *testing.T) (*TermsFixture, func() vigil.Store)) {
+	t.Run("a search applies what is pending", func(t *testing.T) {
+		f, _ := open(t)
+		SearchAppliesPendingTerms(f)
+	})
+	t.Run("pending terms survive a reopen", func(t *testing.T) {
+		f, reopen := open(t)
+		PendingTermsSurviveAReopen(f, reopen)
+	})
+	t.Run("erasure of a pending user", func(t *testing.T) {
+		f, _ := open(t)
+		ErasureOfAPendingUser(f)
+	})
+}
+
 // NewTermsFixture makes a service and a tenant on store.
 func NewTermsFixture(t *testing.T, store vigil.Store, query func(string) [][]string) *TermsFixture {
 	t.Helper()
@@ -141,10 +159,14 @@ func SearchAppliesPendingTerms(f *TermsFixture) {
 }
 
 // ErasureOfAPendingUser: the index rows of a user erased while pending go with it, the ones it
-// had before its pending writes included, and so does its pending row (its names). index
-// applies what is pending.
-func ErasureOfAPendingUser(f *TermsFixture, index func()) {
+// had before its pending writes included, and so does its pending row (its names).
+func ErasureOfAPendingUser(f *TermsFixture) {
 	t := f.T
+	index := func() { // a term count applies what is pending
+		if _, err := f.Store.CountTerm(context.Background(), f.Tenant.ID, "*"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	f.WriteUsers("keep", 1)
 	index()
 	f.WriteUsers("erase", 1)
@@ -169,8 +191,8 @@ func ErasureOfAPendingUser(f *TermsFixture, index func()) {
 }
 
 // PendingTermsSurviveAReopen: users left pending when the store closed (or crashed) are indexed
-// by the indexer of the next open, without a search. reopen closes the store and opens it again
-// with its indexer running.
+// by the indexer of the next open, without a search. reopen closes the store and opens its
+// database again with the indexer running.
 func PendingTermsSurviveAReopen(f *TermsFixture, reopen func() vigil.Store) {
 	t := f.T
 	f.WriteUsers("u", 131) // more than two units of either store's indexer

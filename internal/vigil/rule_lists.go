@@ -45,7 +45,9 @@ type ruleLists struct {
 }
 
 // toStore returns the list a write must store with its response: none when it is known to be
-// stored already, which after a tenant's first writes is almost always.
+// stored already, which after a tenant's first writes is almost always. It caches the list's
+// document first: on SQLite a unit can read a response written earlier in its group, whose
+// transaction (and the list in it) the store's readers do not see yet.
 func (c *ruleLists) toStore(tenantID string, l ruleList) *RuleList {
 	if l.key == "" {
 		return nil
