@@ -26,6 +26,8 @@ func main() {
 	flag.StringVar(&cfg.Run, "users-of", cfg.Run, "the run whose users get the events: an earlier load's --users-of reuses its users (created once)")
 	flag.Float64Var(&cfg.Rate, "rate", 0, "offer this many events per second at a constant rate, latency from each one's intended send time (0: as fast as the connections go)")
 	flag.DurationVar(&cfg.WarmUp, "warmup", 0, "with --rate, send at the rate for this long before measuring")
+	created := flag.Bool("created", false, "the --users-of run's users exist already: send events only (with a server profiled or measured from outside, a repeated creation's replays would be in it)")
+	flag.Int64Var(&cfg.TimestampBase, "timestamp-base", 0, "the n-th event's timestamp is this plus n (0: the users' creation time); give a later load on the same users a larger one so its events are not late")
 	timeline := flag.String("timeline", "", "write each event's intended send time and latency (µs from the run's start) to this CSV file")
 	flag.Parse()
 	if cfg.APIKey == "" {
@@ -33,9 +35,11 @@ func main() {
 		os.Exit(2)
 	}
 	ctx := context.Background()
-	if err := loadgen.CreateUsers(ctx, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "load:", err)
-		os.Exit(1)
+	if !*created {
+		if err := loadgen.CreateUsers(ctx, cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
 	}
 	if *timeline != "" {
 		f, err := os.Create(*timeline)

@@ -49,6 +49,10 @@ type Config struct {
 	// "due,latency" in microseconds from the run's start, in no particular order: where in a
 	// run its slow events fall, to set beside the server's own log.
 	Timeline io.Writer
+	// TimestampBase, when set, replaces 1700000000000 as the base of the events' timestamps (the
+	// n-th event's is base+n): a later load on the same users then sends events in order, not
+	// late behind the earlier load's.
+	TimestampBase int64
 }
 
 // Result is what a run measured.
@@ -154,14 +158,18 @@ var (
 	kyc    = []string{"IN_PROGRESS", "SUCCESSFUL", "MANUAL_REVIEW", "SUCCESSFUL"}
 )
 
-// eventBody is the n-th event of a load: user's state and KYC status change and a tag is set.
-func eventBody(eventID, run string, user int, n int64, state, kycStatus string, contacts bool) []byte {
+// defaultTimestampBase is the base of a load's event timestamps: the users' creation time.
+const defaultTimestampBase = 1700000000000
+
+// eventBody is the n-th event of a load, at time ts: user's state and KYC status change
+// and a tag is set.
+func eventBody(eventID, run string, user int, n, ts int64, state, kycStatus string, contacts bool) []byte {
 	if contacts {
 		return fmt.Appendf(nil, `{"eventId":"%s","userId":"%s-%d","timestamp":%d,"reason":"load","updatedConsumerUserAttributes":{"userStateDetails":{"state":"%s"},"kycStatusDetails":{"status":"%s"},"contactDetails":{"emailIds":["user%d.%d@example.com"],"contactNumbers":["+4915%08d"]},"tags":[{"key":"batch","value":"%d"}]}}`,
-			eventID, run, user, 1700000000000+n, state, kycStatus, user, n%100, n%100000000, n%10)
+			eventID, run, user, ts, state, kycStatus, user, n%100, n%100000000, n%10)
 	}
 	return fmt.Appendf(nil, `{"eventId":"%s","userId":"%s-%d","timestamp":%d,"reason":"load","updatedConsumerUserAttributes":{"userStateDetails":{"state":"%s"},"kycStatusDetails":{"status":"%s"},"tags":[{"key":"batch","value":"%d"}]}}`,
-		eventID, run, user, 1700000000000+n, state, kycStatus, n%10)
+		eventID, run, user, ts, state, kycStatus, n%10)
 }
 
 // SampleReply sends one event of the load's kind to the run's first user (created already) and
@@ -169,7 +177,7 @@ func eventBody(eventID, run string, user int, n int64, state, kycStatus string, 
 // to measure what carrying it costs.
 func SampleReply(ctx context.Context, cfg Config) ([]byte, error) {
 	c := &client{http: &http.Client{Timeout: 30 * time.Second}, cfg: cfg}
-	res, err := c.send(ctx, "/events/consumer/user", eventBody(cfg.Run+"-sample", cfg.Run, 0, 1, "SUSPENDED", "MANUAL_REVIEW", cfg.Contacts))
+	res, err := c.send(ctx, "/events/consumer/user", eventBody(cfg.Run+"-sample", cfg.Run, 0, 1, defaultTimestampBase+1, "SUSPENDED", "MANUAL_REVIEW", cfg.Contacts))
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +230,7 @@ func Events(ctx context.Context, cfg Config) Result {
 			for ctx.Err() == nil {
 				n := seq.Add(1)
 				eventID := fmt.Sprintf("%s-e%d", cmp.Or(cfg.EventRun, cfg.Run), n)
-				body := eventBody(eventID, cfg.Run, rng.IntN(cfg.Users), n, states[rng.IntN(len(states))], kyc[rng.IntN(len(kyc))], cfg.Contacts)
+				body := eventBody(eventID, cfg.Run, rng.IntN(cfg.Users), n, cmp.Or(cfg.TimestampBase, defaultTimestampBase)+n, states[rng.IntN(len(states))], kyc[rng.IntN(len(kyc))], cfg.Contacts)
 				t0 := time.Now()
 				if cfg.Rate > 0 {
 					t0 = due(n)

@@ -37,12 +37,14 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // storeConfig is how a command opens its store: the keys sealing secrets at rest (nil: none,
-// see secretKeys), each store's limits and, for SQLite, who observes its writer (nil: none).
+// see secretKeys), each store's limits, for SQLite who observes its writer, and who observes
+// the term indexer (nil: none).
 type storeConfig struct {
 	keys          *vigil.SecretKeys
 	sqlite        sqlite.Limits
 	pg            postgres.Limits
 	observeWriter sqlite.WriterObserver
+	observeTerms  vigil.TermIndexObserver
 }
 
 // openStore picks the store implementation from the DSN's scheme and, with keys, seals webhook
@@ -56,10 +58,15 @@ func openStore(ctx context.Context, dsn string, cfg storeConfig) (vigil.Store, e
 		var lite *sqlite.Store
 		if lite, err = sqlite.OpenWith(ctx, path, cfg.sqlite); err == nil {
 			lite.ObserveWriter(cfg.observeWriter)
+			lite.ObserveTerms(cfg.observeTerms)
 			store = lite
 		}
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		store, err = postgres.OpenWith(ctx, dsn, cfg.pg)
+		var pg *postgres.Store
+		if pg, err = postgres.OpenWith(ctx, dsn, cfg.pg); err == nil {
+			pg.ObserveTerms(cfg.observeTerms)
+			store = pg
+		}
 	default:
 		return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH or postgres://USER@HOST:PORT/DB", logging.RedactDSN(dsn))
 	}

@@ -77,7 +77,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		return err
 	}
 	m := metrics.New()
-	store, err := openStore(ctx, *dsn, storeConfig{keys: keys, sqlite: limits.sqlite, pg: limits.postgres, observeWriter: m})
+	store, err := openStore(ctx, *dsn, storeConfig{keys: keys, sqlite: limits.sqlite, pg: limits.postgres, observeWriter: m, observeTerms: m})
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ type Metrics struct {
 	groupHeld    prometheus.Histogram
 	groupUnits   prometheus.Histogram
 	walWraps     prometheus.Histogram
+	termsPending prometheus.Gauge
 }
 
 // New registers Vigil's metrics and the Go runtime's on a new registry.
@@ -67,8 +68,12 @@ func New() *Metrics {
 			Help:    "Pauses of SQLite's single writer to let the WAL start over (every write waits for them).",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25},
 		}),
+		termsPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "vigil_search_index_pending_users",
+			Help: "Users whose changes wait for the search's term index, counted at the start of the indexer's last round (every 2 s).",
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.ruleFailures, m.recomputed, m.refolds, m.groupHeld, m.groupUnits, m.walWraps,
+	m.registry.MustRegister(m.requests, m.latency, m.ruleFailures, m.recomputed, m.refolds, m.groupHeld, m.groupUnits, m.walWraps, m.termsPending,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -92,6 +97,9 @@ func (m *Metrics) WriterGroup(units int, held time.Duration) {
 
 // WALWrapped implements sqlite.WriterObserver.
 func (m *Metrics) WALWrapped(paused time.Duration) { m.walWraps.Observe(paused.Seconds()) }
+
+// TermsPending implements vigil.TermIndexObserver.
+func (m *Metrics) TermsPending(users int) { m.termsPending.Set(float64(users)) }
 
 // Observe records one request. route must come from a bounded set (the API's route patterns).
 func (m *Metrics) Observe(route string, status int, d time.Duration) {

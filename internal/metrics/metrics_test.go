@@ -12,7 +12,10 @@ import (
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
-var _ vigil.Metrics = (*metrics.Metrics)(nil)
+var (
+	_ vigil.Metrics           = (*metrics.Metrics)(nil)
+	_ vigil.TermIndexObserver = (*metrics.Metrics)(nil)
+)
 
 // TestExposition checks that what the service and the server count reaches the text format.
 func TestExposition(t *testing.T) {
@@ -24,6 +27,8 @@ func TestExposition(t *testing.T) {
 	m.Observe("POST /events/consumer/user", 201, 3*time.Millisecond)
 	m.WriterGroup(3, 700*time.Microsecond)
 	m.WALWrapped(4 * time.Millisecond)
+	m.TermsPending(1200)
+	m.TermsPending(37)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -40,6 +45,7 @@ func TestExposition(t *testing.T) {
 		`vigil_sqlite_writer_group_units_bucket{le="2"} 0`,
 		`vigil_sqlite_writer_group_units_bucket{le="4"} 1`,
 		`vigil_sqlite_wal_wrap_seconds_bucket{le="0.005"} 1`,
+		"vigil_search_index_pending_users 37\n",
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("exposition lacks %s", want)

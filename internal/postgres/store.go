@@ -41,9 +41,10 @@ type Store struct {
 	pool   *pgxpool.Pool
 	limits Limits
 	// The term indexer (terms.go): termsStop stops it, termsStopped is closed when it has.
-	termsStop    chan struct{}
-	termsStopped chan struct{}
-	stopTerms    sync.Once
+	termsStop     chan struct{}
+	termsStopped  chan struct{}
+	stopTerms     sync.Once
+	termsObserver vigil.TermObserverSlot // ObserveTerms
 }
 
 var _ vigil.Store = (*Store)(nil)

@@ -143,9 +143,14 @@ func (s *Store) termBatches() vigil.TermBatches {
 			n, err := s.applyPendingTerms(ctx, termsBatch, true)
 			return n == termsBatch, err
 		},
-		Unit: termsBatch,
+		Unit:    termsBatch,
+		Observe: s.termsObserver.Observe,
 	}
 }
+
+// ObserveTerms sets who is told, each round of the term indexer, how many users wait for it
+// (nil: none). It may be called while the store is in use.
+func (s *Store) ObserveTerms(o vigil.TermIndexObserver) { s.termsObserver.Set(o) }
 
 // stopTermIndexer stops the term indexer and waits for it; what is pending stays pending.
 func (s *Store) stopTermIndexer() {

@@ -60,6 +60,7 @@ type Store struct {
 	// termsStop ends the term indexer (terms.go), which closes termsStopped when it has.
 	termsStop, termsStopped chan struct{}
 	stopTerms               sync.Once
+	termsObserver           vigil.TermObserverSlot // ObserveTerms
 
 	mu     sync.RWMutex
 	closed bool

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -191,8 +192,9 @@ func ErasureOfAPendingUser(f *TermsFixture) {
 }
 
 // PendingTermsSurviveAReopen: users left pending when the store closed (or crashed) are indexed
-// by the indexer of the next open, without a search. reopen closes the store and opens its
-// database again with the indexer running.
+// by the indexer of the next open, without a search, and its rounds report the count to an
+// observer until it reaches none. reopen closes the store and opens its database again with
+// the indexer running.
 func PendingTermsSurviveAReopen(f *TermsFixture, reopen func() vigil.Store) {
 	t := f.T
 	f.WriteUsers("u", 131) // more than two units of either store's indexer
@@ -200,13 +202,39 @@ func PendingTermsSurviveAReopen(f *TermsFixture, reopen func() vigil.Store) {
 		t.Fatal("nothing pending before the reopen: the test would prove nothing")
 	}
 	f.Store = reopen()
-	for deadline := time.Now().Add(30 * time.Second); f.Pending() > 0; {
+	observed := &pendingObserver{last: -1}
+	observable, ok := f.Store.(interface{ ObserveTerms(vigil.TermIndexObserver) })
+	if !ok {
+		t.Fatalf("%T does not report its term indexer's rounds (ObserveTerms)", f.Store)
+	}
+	observable.ObserveTerms(observed)
+	for deadline := time.Now().Add(30 * time.Second); f.Pending() > 0 || observed.Last() != 0; {
 		if time.Now().After(deadline) {
-			t.Fatal("the indexer left users pending for 30 s")
+			t.Fatalf("after 30 s, %d users pending, the indexer's last round saw %d", f.Pending(), observed.Last())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	if bad := f.Mismatches(); len(bad) > 0 {
 		t.Errorf("index rows differ from the users' terms:\n%v", bad)
 	}
+}
+
+// pendingObserver keeps the last count a term indexer reported.
+type pendingObserver struct {
+	mu   sync.Mutex
+	last int
+}
+
+// TermsPending implements vigil.TermIndexObserver.
+func (o *pendingObserver) TermsPending(users int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.last = users
+}
+
+// Last is the count of the last round (-1: none yet).
+func (o *pendingObserver) Last() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.last
 }

@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,40 @@ type TermBatches struct {
 	ApplyUnit func(ctx context.Context) (more bool, err error)
 	// Unit is the most users one unit applies.
 	Unit int
+	// Observe, when set, is told how many users were pending at the start of each round: how
+	// far the search lags behind the writes (after a bulk import, minutes of work).
+	Observe func(pending int)
+}
+
+// TermIndexObserver is told, at the start of each round of a store's term indexer, how many
+// users wait for it.
+type TermIndexObserver interface {
+	TermsPending(users int)
+}
+
+// TermObserverSlot holds a store's TermIndexObserver: set at any time, told by the indexer.
+// The zero value holds none.
+type TermObserverSlot struct {
+	p atomic.Pointer[termObserverBox]
+}
+
+// termObserverBox holds a TermIndexObserver for an atomic.Pointer.
+type termObserverBox struct{ TermIndexObserver }
+
+// Set sets the observer (nil: none).
+func (s *TermObserverSlot) Set(o TermIndexObserver) {
+	if o == nil {
+		s.p.Store(nil)
+		return
+	}
+	s.p.Store(&termObserverBox{o})
+}
+
+// Observe tells the observer, if any, how many users are pending; it fits TermBatches.Observe.
+func (s *TermObserverSlot) Observe(pending int) {
+	if o := s.p.Load(); o != nil {
+		o.TermsPending(pending)
+	}
 }
 
 // RunTermIndexer applies b's pending users every interval (never, for a negative one) until
@@ -39,6 +74,9 @@ func RunTermIndexer(b TermBatches, interval time.Duration, stop <-chan struct{},
 		pending, err := b.Pending(ctx)
 		if err != nil {
 			continue
+		}
+		if b.Observe != nil {
+			b.Observe(pending)
 		}
 		for units := (pending + b.Unit - 1) / b.Unit; units > 0; units-- {
 			if more, err := b.ApplyUnit(ctx); err != nil || !more {

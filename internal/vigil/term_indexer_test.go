@@ -24,9 +24,10 @@ func TestTermIndexerRounds(t *testing.T) {
 		{"nothing pending", 0, 100, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var units, calls atomic.Int32
+			var units, calls, observed atomic.Int32
 			firstRound := make(chan int32, 1)
 			b := vigil.TermBatches{
+				Observe: func(pending int) { observed.Store(int32(pending)) },
 				Pending: func(context.Context) (int, error) {
 					if calls.Add(1) == 2 { // the second round began: the first is over
 						firstRound <- units.Load()
@@ -43,6 +44,9 @@ func TestTermIndexerRounds(t *testing.T) {
 			<-stopped
 			if got != tc.want {
 				t.Errorf("the first round applied %d units, want %d", got, tc.want)
+			}
+			if n := observed.Load(); n != int32(tc.pending) {
+				t.Errorf("observed %d pending, want %d", n, tc.pending)
 			}
 		})
 	}
