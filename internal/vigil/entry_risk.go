@@ -11,13 +11,14 @@ import (
 	"github.com/vigil-aml/vigil/internal/risk"
 )
 
-// A history entry keeps the risk state its write computed (for the point-in-time view). As JSON
-// that is about 1.7 KB, mostly the same factor ids, names and keys in every entry: more than the
-// rest of the entry together. Entries store it behind a format byte: format 2 is risk.State's
-// binary form (risk/binary.go), written by every write since; format 1, written by the build
-// before, is the JSON DEFLATE-compressed against a preset dictionary, and cost a write 40 to 80
-// µs where format 2 costs one; entries older still hold the JSON itself, which starts with '{'.
-// The user's row keeps its latest risk as plain JSON, since every write reads it. Every format
+// A history entry keeps the risk state its write computed (for the point-in-time view), and the
+// user's row the latest. As JSON that is about 1.7 KB, mostly the same factor ids, names and keys
+// every time: more than the rest of the entry together, and more than the rest of the row (with
+// it a row of 2.4 KB took a 4 KiB page of its own). Both store it behind a format byte: format 2
+// is risk.State's binary form (risk/binary.go), written by every write since (the row's since
+// issue 24's eleventh session); format 1, written by an earlier build for entries only, is the
+// JSON DEFLATE-compressed against a preset dictionary, and cost a write 40 to 80 µs where format
+// 2 costs one; older entries and rows hold the JSON itself, which starts with '{'. Every format
 // stays readable.
 const (
 	entryRiskDeflateV1 = 0x01
@@ -57,17 +58,13 @@ const entryRiskDictV1 = `{"id":"registration-country","name":"Country of registr
 	`{"id":"expired-documents","name":"Expired legal documents","missing":true,"score":40,"weight":1,"contribution":1.78}],` +
 	`"floors":[],"modelName":"vigil-default","modelVersion":"2026-06"}`
 
-// packEntryRisk is the stored form of a history entry's risk state; nil when the write computed
-// none.
-func packEntryRisk(st risk.State, computed bool) []byte {
-	if !computed {
-		return nil
-	}
+// packRisk is the stored form of a risk state, the entry's and the row's.
+func packRisk(st risk.State) []byte {
 	return st.AppendBinary(append(make([]byte, 0, 256), entryRiskBinaryV2))
 }
 
-// unpackEntryRisk reads the risk state of a stored entry, of any format.
-func unpackEntryRisk(stored []byte) (risk.State, error) {
+// unpackRisk reads a stored risk state (an entry's or a row's) of any format.
+func unpackRisk(stored []byte) (risk.State, error) {
 	var st risk.State
 	switch {
 	case len(stored) == 0:

@@ -38,9 +38,9 @@ func defaultState(t testing.TB) risk.State {
 	return risk.Default().Assess(risk.Input{Profile: profile, Now: time.UnixMilli(1_800_000_000_000)})
 }
 
-// TestEntryRiskPacking: a history entry's stored risk state reads back as it was in every stored
-// form (written now, written by the build before, written before entries were packed), the
-// default model's state takes a fraction of its JSON, and damage is an error.
+// TestEntryRiskPacking: a stored risk state (an entry's or a user row's) reads back as it was in
+// every stored form (written now, written by an earlier build, written before it was packed),
+// the default model's state takes a fraction of its JSON, and damage is an error.
 func TestEntryRiskPacking(t *testing.T) {
 	st := defaultState(t)
 	stJSON := string(st.AppendJSON(nil))
@@ -51,8 +51,8 @@ func TestEntryRiskPacking(t *testing.T) {
 		want      string
 		maxStored int // 0: no bound
 	}{
-		{"the default model's state", packEntryRisk(st, true), stJSON, len(stJSON) / 6},
-		{"a tenant's own model", packEntryRisk(custom, true), string(custom.AppendJSON(nil)), 0},
+		{"the default model's state", packRisk(st), stJSON, len(stJSON) / 6},
+		{"a tenant's own model", packRisk(custom), string(custom.AppendJSON(nil)), 0},
 		{"format 1", deflateV1(t, stJSON), stJSON, 0},
 		{"plain JSON", []byte(stJSON), stJSON, 0},
 	} {
@@ -60,18 +60,15 @@ func TestEntryRiskPacking(t *testing.T) {
 			if c.maxStored > 0 && len(c.stored) > c.maxStored {
 				t.Errorf("stored %d bytes of JSON in %d, want at most %d", len(c.want), len(c.stored), c.maxStored)
 			}
-			got, err := unpackEntryRisk(c.stored)
+			got, err := unpackRisk(c.stored)
 			if err != nil || string(got.AppendJSON(nil)) != c.want {
 				t.Fatalf("read %s, %v; want %s", got.AppendJSON(nil), err, c.want)
 			}
 		})
 	}
-	if packed := packEntryRisk(st, false); packed != nil {
-		t.Errorf("packed %x from no risk state", packed)
-	}
 	for _, bad := range [][]byte{nil, {0x03, 1, 2}, {entryRiskBinaryV2, 0xff}, {entryRiskDeflateV1, 0xff, 0xff, 0xff}, {'['}, []byte(`{"kyc":`)} {
-		if got, err := unpackEntryRisk(bad); err == nil {
-			t.Errorf("unpackEntryRisk(%x) = %+v, want an error", bad, got)
+		if got, err := unpackRisk(bad); err == nil {
+			t.Errorf("unpackRisk(%x) = %+v, want an error", bad, got)
 		}
 	}
 }
@@ -84,7 +81,7 @@ func BenchmarkPackEntryRisk(b *testing.B) {
 	b.Run("pack", func(b *testing.B) {
 		var n int
 		for b.Loop() {
-			n = len(packEntryRisk(st, true))
+			n = len(packRisk(st))
 		}
 		b.ReportMetric(float64(len(st.AppendJSON(nil))), "B/json")
 		b.ReportMetric(float64(n), "B/stored")
@@ -104,9 +101,9 @@ func BenchmarkPackEntryRisk(b *testing.B) {
 		b.ReportMetric(float64(buf.Len()+1), "B/stored")
 	})
 	b.Run("unpack", func(b *testing.B) {
-		packed := packEntryRisk(st, true)
+		packed := packRisk(st)
 		for b.Loop() {
-			if _, err := unpackEntryRisk(packed); err != nil {
+			if _, err := unpackRisk(packed); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -104,9 +104,11 @@ type evaluationInput struct {
 type evaluated struct {
 	evaluation Evaluation
 	// set made the evaluation; it encodes the rules' results (withEvaluation).
-	set                            *rules.Set
-	riskJSON, ruleJSON, shadowJSON []byte
-	// risk and rules are the user's new states (riskJSON and ruleJSON decoded).
+	set *rules.Set
+	// riskStored is the risk state in its stored form (entry_risk.go), the row's and the
+	// entry's; nil when none was computed.
+	riskStored, ruleJSON, shadowJSON []byte
+	// risk and rules are the user's new states (riskStored and ruleJSON decoded).
 	risk  risk.State
 	rules ruleState
 	// system is the merge patch of the triggered actions (nil when none changed anything), and
@@ -192,7 +194,7 @@ func (s *Service) evaluate(tenant Tenant, in evaluationInput, now time.Time) (ev
 	result.set = in.rules
 	result.searches = screened.searches
 	var err error
-	result.riskJSON = assessed.AppendJSON(make([]byte, 0, 2048))
+	result.riskStored = packRisk(assessed)
 	if result.ruleJSON, err = state.appendJSON(make([]byte, 0, 512)); err != nil {
 		result.ruleJSON = mustEncode(state) // encoding/json's own failure, as before
 	}

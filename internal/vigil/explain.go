@@ -2,7 +2,6 @@ package vigil
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	"github.com/vigil-aml/vigil/internal/risk"
@@ -44,8 +43,8 @@ func (s *Service) ExplainRisk(ctx context.Context, tenant Tenant, kind Kind, use
 	if len(rec.Risk) == 0 {
 		return nil, notFoundf("%s %q has not been assessed yet; its risk is computed on its next write", names[kind].noun, userID)
 	}
-	var st risk.State
-	if err := json.Unmarshal(rec.Risk, &st); err != nil {
+	st, err := unpackRisk(rec.Risk)
+	if err != nil {
 		return nil, err
 	}
 	return mustEncode(explain(rec.UserID, st)), nil

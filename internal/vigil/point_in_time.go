@@ -95,7 +95,7 @@ func (s *Service) pointInTime(ctx context.Context, tenant Tenant, kind Kind, use
 		}
 		at.ResultsSeq = e.Seq
 		if len(full.Risk) > 0 {
-			st, err := unpackEntryRisk(full.Risk)
+			st, err := unpackRisk(full.Risk)
 			if err != nil {
 				return pointInTime{}, fmt.Errorf("history entry %d: %w", e.Seq, err)
 			}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vigil-aml/vigil/internal/risk"
 	"github.com/vigil-aml/vigil/internal/schema"
@@ -199,6 +201,49 @@ func TestActivityCountsARuleWhenItStartsHitting(t *testing.T) {
 		}
 		if _, _, _, cra := riskOf(t, reply); cra != first {
 			t.Fatalf("routine updates of a sanctioned user moved its CRA from %v to %v", first, cra)
+		}
+	})
+}
+
+// TestRowRiskStoredPacked: a user's row keeps its risk state in the packed binary form, a small
+// fraction of its JSON, and a row an earlier build wrote with the JSON still explains and
+// computes the same (a service that never cached the user reads it).
+func TestRowRiskStoredPacked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		f := newFixture(t, b)
+		f.create(t, `{"userId":"u1","createdTimestamp":1700000000000,"userDetails":{"countryOfResidence":"DE"}}`, vigil.Flags{})
+		rec, err := f.store.User(ctx, f.tenant.ID, "u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.Risk) == 0 || rec.Risk[0] != 0x02 || len(rec.Risk) > 400 {
+			t.Fatalf("the row's risk state is stored as %d bytes starting %q, want the packed form", len(rec.Risk), rec.Risk[:min(len(rec.Risk), 8)])
+		}
+		explained := mustExplain(t, f, "u1")
+		st, err := risk.DecodeBinary(rec.Risk[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Risk, rec.Evaluation = st.AppendJSON(nil), []byte{} // the risk as the builds before stored it
+		if err := f.store.Update(ctx, func(tx vigil.Tx) error { return tx.UpdateUser(ctx, rec) }); err != nil {
+			t.Fatal(err)
+		}
+		if got := mustExplain(t, f, "u1"); got != explained {
+			t.Fatalf("explained from JSON:\n%s\nfrom the packed form:\n%s", got, explained)
+		}
+		var n atomic.Int64
+		fresh, err := vigil.NewService(f.store, vigil.Options{Now: func() time.Time { return time.UnixMilli(fixedNow) },
+			NewID: func() string { return fmt.Sprintf("fresh-%d", n.Add(1)) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, err := fresh.ApplyEvent(ctx, f.tenant, vigil.Consumer, obj(t, eventFor(vigil.Consumer, "e1", "u1", 1700000001000, "")), vigil.Flags{})
+		if err != nil || !strings.Contains(string(reply.Body), `"riskScoreDetails"`) {
+			t.Fatalf("an event on a row with a JSON risk state: %s, %v", reply.Body, err)
+		}
+		if rec, err = f.store.User(ctx, f.tenant.ID, "u1"); err != nil || rec.Risk[0] != 0x02 {
+			t.Fatalf("after the event the row's risk starts %q (%v), want the packed form", rec.Risk[:1], err)
 		}
 	})
 }

@@ -36,8 +36,8 @@ func decodeUserState(rec UserRecord) (userState, error) {
 		return st, err
 	}
 	if len(rec.Risk) > 0 {
-		if err := jsonv2.Unmarshal(rec.Risk, &st.risk, lenientState); err != nil {
-			return st, fmt.Errorf("stored risk state: %w", err)
+		if st.risk, err = unpackRisk(rec.Risk); err != nil {
+			return st, err
 		}
 	}
 	if len(rec.Rules) > 0 {

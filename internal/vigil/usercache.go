@@ -1,10 +1,14 @@
 package vigil
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/vigil-aml/vigil/internal/risk"
+)
 
 // DefaultUserCacheBytes bounds the user cache when Options.UserCacheBytes is zero: 64 MiB of the
-// cached users' stored JSON (profile, risk state, rule state, and the fold window's base and
-// entries). Decoded, a user takes several times its JSON in memory; BENCHMARKS.md ("Numbers
+// cached users' stored JSON (profile, rule state, and the fold window's base and entries; the
+// risk state, stored packed, counts as the length of its JSON). Decoded, a user takes several times its JSON in memory; BENCHMARKS.md ("Numbers
 // behind the code's settings") has how many users that is and the memory it takes.
 const DefaultUserCacheBytes = 64 << 20
 
@@ -48,7 +52,7 @@ func (c *userCache) get(tenantID, userID string) (UserRecord, userState, bool) {
 // put records a user's row (as written) and state after a durable write. Writes to one user can
 // finish in any order, so an entry never goes back to an older state of the same user.
 func (c *userCache) put(rec UserRecord, state userState) {
-	size := int64(len(rec.Profile)+len(rec.Risk)+len(rec.Rules)+len(rec.FoldIndex)) + state.window.size(len(rec.Profile))
+	size := int64(len(rec.Profile)+riskJSONSize(state.risk)+len(rec.Rules)+len(rec.FoldIndex)) + state.window.size(len(rec.Profile))
 	if size > c.budget {
 		return
 	}
@@ -75,6 +79,22 @@ func (c *userCache) put(rec UserRecord, state userState) {
 	}
 	c.users[key] = cachedUser{rec: rec, state: state, size: size}
 	c.used += size
+}
+
+// riskJSONSize is about the length of a risk state's JSON: the row stores it packed, a fifth of
+// that, but decoded it takes as much memory as before, and the budget is set in JSON bytes.
+func riskJSONSize(st risk.State) int {
+	if len(st.Factors) == 0 && st.ModelName == "" {
+		return 0 // not assessed
+	}
+	n := 300 // the scores, the activity and the model's name
+	for _, f := range st.Factors {
+		n += 80 + len(f.ID) + len(f.Name) + len(f.Value)
+	}
+	for _, f := range st.Floors {
+		n += 4 + len(f)
+	}
+	return n
 }
 
 func (c *userCache) remove(key userKey, u cachedUser) {

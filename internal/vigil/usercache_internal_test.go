@@ -6,7 +6,7 @@ import (
 )
 
 func TestUserCacheKeepsTheNewestStateWithinItsBudget(t *testing.T) {
-	const userSize = 100 // bytes of JSON per user below
+	const userSize = 70 // bytes of JSON per user below (a risk state counts as its JSON would: none here)
 	c := newUserCache(3 * userSize)
 	put := func(userID, uid string, seq int64) {
 		c.put(UserRecord{TenantID: "t", UserID: userID, UID: uid, LastSeq: seq,
@@ -41,6 +41,12 @@ func TestUserCacheKeepsTheNewestStateWithinItsBudget(t *testing.T) {
 	c.put(UserRecord{TenantID: "t", UserID: "huge", Profile: make([]byte, 4*userSize)}, userState{})
 	if _, _, ok := c.get("t", "huge"); ok || len(c.users) != 3 {
 		t.Error("a user larger than the whole budget was cached, or evicted the others")
+	}
+	assessed := newUserCache(1 << 20)
+	st := userState{risk: defaultState(t)}
+	assessed.put(UserRecord{TenantID: "t", UserID: "r", Risk: packRisk(st.risk)}, st)
+	if json := len(st.risk.AppendJSON(nil)); assessed.used < int64(json)*9/10 || assessed.used > int64(json)*11/10 {
+		t.Errorf("a risk state of %d bytes of JSON, packed, counted as %d", json, assessed.used)
 	}
 	if _, _, ok := newUserCache(-1).get("t", "a"); ok {
 		t.Error("a disabled cache returned a user")

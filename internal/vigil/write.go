@@ -33,8 +33,8 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Objec
 	response, list := storedResponse(doc, out, rs.identities)
 	entry.Response, entry.Shadow = response, out.shadowJSON
 	// The risk state goes with the entry too, for the point-in-time view (UserAt): the row keeps
-	// only the latest, as JSON; the entry a compact binary copy (entry_risk.go).
-	entry.Risk = packEntryRisk(out.risk, len(out.riskJSON) > 0)
+	// only the latest; both in the same compact binary form (entry_risk.go).
+	entry.Risk = out.riskStored
 	entry.RuleHits = ruleHits(out)
 	p := writePlan{create: create, entries: []Entry{entry}}
 	if out.system != nil {
@@ -49,7 +49,7 @@ func (s *Service) planWrite(rs ruleContext, rec UserRecord, profile schema.Objec
 	}
 	last := p.entries[len(p.entries)-1]
 	// The evaluation is in the entry's response: the row does not store it again.
-	rec.Profile, rec.Evaluation, rec.Risk, rec.Rules = profileJSON, []byte{}, out.riskJSON, out.ruleJSON
+	rec.Profile, rec.Evaluation, rec.Risk, rec.Rules = profileJSON, []byte{}, out.riskStored, out.ruleJSON
 	rec.LastSeq, rec.UpdatedAt = last.Seq, entry.CreatedAt
 	setTerms(&rec, profile, out.evaluation.HitRules)
 	if !create {
