@@ -8,8 +8,9 @@ import (
 
 // DefaultUserCacheBytes bounds the user cache when Options.UserCacheBytes is zero: 64 MiB of the
 // cached users' stored JSON (profile, rule state, and the fold window's base and entries; the
-// risk state, stored packed, counts as the length of its JSON). Decoded, a user takes several times its JSON in memory; BENCHMARKS.md ("Numbers
-// behind the code's settings") has how many users that is and the memory it takes.
+// risk state, stored packed, counts as the length of its JSON). Decoded, a user takes several
+// times its JSON in memory; BENCHMARKS.md ("Numbers behind the code's settings") has how many
+// users that is and the memory it takes.
 const DefaultUserCacheBytes = 64 << 20
 
 // userCache keeps the decoded state of recently written users, so the next in-order event for
