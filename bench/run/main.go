@@ -14,6 +14,10 @@
 // after --warmup at that rate (the server was just started); --timeline writes each of those
 // events' send time and latency to a file, to see where in the run the slow ones fall.
 // --contacts makes every event change contact details too (the heavier load of issue 24).
+// The table's db/user is what creating the users added to a Vigil's database, per user, and
+// db/event what the run's events added, per event (SQLite: pages in use, WAL included;
+// PostgreSQL: pg_database_size); with --settle db/user includes the users' term index, which
+// otherwise the events' figure takes in.
 // --settle waits, before each Vigil run's events, until the search's term index has applied the
 // users just created: at a million users that backlog is minutes of the writer's work, which
 // otherwise shares the measured run (issue 24's scale target reports both).
@@ -27,6 +31,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,6 +49,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/vigil-aml/vigil/bench/benchenv"
 	"github.com/vigil-aml/vigil/bench/loadgen"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, to measure a database's size
 )
 
 // server is one started target.
@@ -51,6 +57,8 @@ type server struct {
 	base, key string
 	pid       int // for its CPU time
 	stop      func()
+	// size, for a Vigil, reports the bytes its database holds (nil: not measured).
+	size func() (int64, error)
 }
 
 type target struct {
@@ -126,6 +134,7 @@ func main() {
 					return server{}, err
 				}
 				srv, err := startVigil(dir, vigil, dsn)
+				srv.size = func() (int64, error) { return postgresSize(dsn) }
 				stop := srv.stop
 				srv.stop = func() {
 					if stop != nil {
@@ -152,6 +161,10 @@ func main() {
 	cpu := make([][]time.Duration, len(targets))
 	machineCPU := make([][]time.Duration, len(targets))
 	peakRSS := make([]int64, len(targets)) // the most of any run
+	// A Vigil's database: bytes per user the users' creation added, and per event the run's
+	// events added.
+	perUser := make([][]float64, len(targets))
+	perEvent := make([][]float64, len(targets))
 	vigilAt := slices.IndexFunc(targets, func(t target) bool { return t.name == "vigil sqlite" })
 	compareAt := slices.IndexFunc(targets, func(t target) bool { return t.name == "compare sqlite" })
 	for n := range *runs {
@@ -161,6 +174,11 @@ func main() {
 			check(err)
 			cfg := loadgen.Config{BaseURL: srv.base, APIKey: srv.key, Users: *users, Concurrency: *concurrency, Duration: *duration,
 				Run: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), n), Contacts: *contacts}
+			var sizeEmpty int64 // the migrated, empty database
+			if srv.size != nil {
+				sizeEmpty, err = srv.size()
+				check(err)
+			}
 			began := time.Now()
 			check(loadgen.CreateUsers(context.Background(), cfg))
 			fmt.Fprintf(os.Stderr, "%s run %d: created %d users in %s\n", tg.name, n+1, *users, time.Since(began).Round(time.Millisecond))
@@ -169,6 +187,12 @@ func main() {
 				check(err)
 				fmt.Fprintf(os.Stderr, "%s run %d: the term index caught up %s later\n", tg.name, n+1, waited.Round(time.Millisecond))
 			}
+			var sizeBefore int64
+			if srv.size != nil {
+				sizeBefore, err = srv.size()
+				check(err)
+				perUser[i] = append(perUser[i], float64(sizeBefore-sizeEmpty)/float64(*users))
+			}
 			before, okBefore := benchenv.CPUTime(srv.pid)
 			busyBefore, okBusyBefore := machineBusy()
 			res := loadgen.Events(context.Background(), cfg)
@@ -176,6 +200,11 @@ func main() {
 			busyAfter, okBusyAfter := machineBusy()
 			if rss, ok := benchenv.PeakRSS(srv.pid); ok {
 				peakRSS[i] = max(peakRSS[i], rss)
+			}
+			if srv.size != nil && res.Events > 0 {
+				sizeAfter, err := srv.size()
+				check(err)
+				perEvent[i] = append(perEvent[i], float64(sizeAfter-sizeBefore)/float64(res.Events))
 			}
 			srv.stop()
 			results[i] = append(results[i], res)
@@ -189,8 +218,8 @@ func main() {
 	}
 	pairs := pairRatios(results, vigilAt, compareAt)
 	var baseline, floorRate float64
-	fmt.Printf("%-16s %10s %9s %9s %9s %8s %7s %7s %10s %12s %9s\n", "target", "events/s", "p50", "p99", "p99.9", "failures",
-		"/echo", "/floor", "cpu/event", "machine/event", "peak RSS")
+	fmt.Printf("%-16s %10s %9s %9s %9s %8s %7s %7s %10s %12s %9s %8s %9s\n", "target", "events/s", "p50", "p99", "p99.9", "failures",
+		"/echo", "/floor", "cpu/event", "machine/event", "peak RSS", "db/user", "db/event")
 	exit := 0
 	maxRate := make([]float64, len(targets))
 	for i, tg := range targets {
@@ -214,9 +243,10 @@ func main() {
 		if tg.name == "durable floor" {
 			floorRate = med.Throughput()
 		}
-		fmt.Printf("%-16s %10.0f %9s %9s %9s %8d %7.3f %7s %10s %12s %9s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
+		fmt.Printf("%-16s %10.0f %9s %9s %9s %8d %7.3f %7s %10s %12s %9s %8s %9s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
 			med.P99.Round(time.Microsecond), med.P999.Round(time.Microsecond), failures, med.Throughput()/baseline,
-			ratio(med.Throughput(), floorRate), median(cpu[i]), median(machineCPU[i]), mebibytes(peakRSS[i]))
+			ratio(med.Throughput(), floorRate), median(cpu[i]), median(machineCPU[i]), mebibytes(peakRSS[i]),
+			kilobytes(perUser[i]), kilobytes(perEvent[i]))
 	}
 	if len(pairs) > 0 {
 		fmt.Printf("\nvigil sqlite against compare sqlite, events/s run by run (each pair back to back, the order alternating): %s\n",
@@ -279,7 +309,37 @@ func startVigil(dir, bin, dsn string) (server, error) {
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	addr := freeAddr()
 	pid, stop, err := spawn(dir, bin, "serve", "--listen", addr, "--db", dsn)
-	return server{base: "http://" + addr, key: lines[len(lines)-1], pid: pid, stop: stop}, err
+	srv := server{base: "http://" + addr, key: lines[len(lines)-1], pid: pid, stop: stop}
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		srv.size = func() (int64, error) { return sqliteSize(path) }
+	}
+	return srv, err
+}
+
+// sqliteSize is the bytes of the SQLite database at path in use, its WAL's newest pages
+// included: pages in the database less its free list, read through a connection of its own.
+func sqliteSize(path string) (int64, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var pages, free, pageSize int64
+	err = db.QueryRow("SELECT (SELECT page_count FROM pragma_page_count()), (SELECT freelist_count FROM pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())").Scan(&pages, &free, &pageSize)
+	return (pages - free) * pageSize, err
+}
+
+// postgresSize is the size on disk of the PostgreSQL database at dsn.
+func postgresSize(dsn string) (int64, error) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var n int64
+	err = conn.QueryRow(ctx, "SELECT pg_database_size(current_database())").Scan(&n)
+	return n, err
 }
 
 // isVigil reports whether a target is a Vigil server (this build or the one compared).
@@ -327,6 +387,15 @@ func pendingUsers(base string) (float64, error) {
 		}
 	}
 	return 0, errors.New("the server reports no vigil_search_index_pending_users (a build before it?): run without --settle")
+}
+
+// kilobytes formats the median of byte counts in KB ("-" for none).
+func kilobytes(bytes []float64) string {
+	if len(bytes) == 0 {
+		return "-"
+	}
+	sorted := slices.Sorted(slices.Values(bytes))
+	return strconv.FormatFloat(sorted[len(sorted)/2]/1000, 'f', 2, 64) + " KB"
 }
 
 // ratio formats a/b, or "-" without a b.
