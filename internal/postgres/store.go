@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,11 +39,7 @@ const maxTxAttempts = 5
 type Store struct {
 	pool   *pgxpool.Pool
 	limits Limits
-	// The term indexer (terms.go): termsStop stops it, termsStopped is closed when it has.
-	termsStop     chan struct{}
-	termsStopped  chan struct{}
-	stopTerms     sync.Once
-	termsObserver vigil.TermObserverSlot // ObserveTerms
+	terms  *vigil.TermIndexer // terms.go
 }
 
 var _ vigil.Store = (*Store)(nil)
@@ -75,12 +70,12 @@ func OpenWith(ctx context.Context, dsn string, limits Limits) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	s := &Store{pool: pool, limits: limits, termsStop: make(chan struct{}), termsStopped: make(chan struct{})}
+	s := &Store{pool: pool, limits: limits}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
-	go vigil.RunTermIndexer(s.termBatches(), limits.TermsInterval, s.termsStop, s.termsStopped)
+	s.terms = vigil.StartTermIndexer(s.termBatches(), limits.TermsInterval)
 	return s, nil
 }
 
@@ -256,7 +251,7 @@ func (s *Store) runChunk(ctx context.Context, units []func(vigil.Tx) error, errs
 
 // Close releases the pool after the transactions in flight.
 func (s *Store) Close() error {
-	s.stopTermIndexer()
+	s.terms.Stop() // what is pending stays pending
 	s.pool.Close()
 	return nil
 }

@@ -143,19 +143,10 @@ func (s *Store) termBatches() vigil.TermBatches {
 			n, err := s.applyPendingTerms(ctx, termsBatch, true)
 			return n == termsBatch, err
 		},
-		Unit:    termsBatch,
-		Observe: s.termsObserver.Observe,
+		Unit: termsBatch,
 	}
 }
 
 // ObserveTerms sets who is told, each round of the term indexer, how many users wait for it
 // (nil: none). It may be called while the store is in use.
-func (s *Store) ObserveTerms(o vigil.TermIndexObserver) { s.termsObserver.Set(o) }
-
-// stopTermIndexer stops the term indexer and waits for it; what is pending stays pending.
-func (s *Store) stopTermIndexer() {
-	s.stopTerms.Do(func() {
-		close(s.termsStop)
-		<-s.termsStopped
-	})
-}
+func (s *Store) ObserveTerms(o vigil.TermIndexObserver) { s.terms.Observe(o) }

@@ -57,10 +57,7 @@ type Store struct {
 	// failed in a group without them (only the writer goroutine uses it).
 	guardedGroups int
 
-	// termsStop ends the term indexer (terms.go), which closes termsStopped when it has.
-	termsStop, termsStopped chan struct{}
-	stopTerms               sync.Once
-	termsObserver           vigil.TermObserverSlot // ObserveTerms
+	terms *vigil.TermIndexer // terms.go
 
 	mu     sync.RWMutex
 	closed bool
@@ -164,10 +161,9 @@ func OpenWith(ctx context.Context, path string, limits Limits) (*Store, error) {
 	}
 	ckpt.SetMaxOpenConns(1)
 	s := &Store{read: read, write: write, writer: writer, queue: make(chan *unit, maxGroup), done: make(chan struct{}), writeStmts: stmts,
-		checkpoints: newCheckpointer(ckpt, path), limits: limits.withDefaults(),
-		termsStop: make(chan struct{}), termsStopped: make(chan struct{})}
+		checkpoints: newCheckpointer(ckpt, path), limits: limits.withDefaults()}
 	go s.run()
-	go vigil.RunTermIndexer(s.termBatches(), s.limits.TermsInterval, s.termsStop, s.termsStopped)
+	s.terms = vigil.StartTermIndexer(s.termBatches(), s.limits.TermsInterval)
 	return s, nil
 }
 
@@ -486,7 +482,7 @@ func (s *Store) reads() readQueries { return readQueries{db: s.read, stmts: &s.r
 // accepting writes, refuses the queued ones the writer has not taken (their callers get
 // vigil.ErrOverloaded), waits for the group in progress and closes the database.
 func (s *Store) Close() error {
-	s.stopTermIndexer()
+	s.terms.Stop() // what is pending stays pending
 	s.closing.Store(true)
 	s.mu.Lock()
 	if s.closed {

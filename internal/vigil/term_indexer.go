@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -27,29 +28,46 @@ type TermIndexObserver interface {
 	TermsPending(users int)
 }
 
-// TermObserverSlot holds a store's TermIndexObserver: set at any time, told by the indexer.
-// The zero value holds none.
-type TermObserverSlot struct {
-	p atomic.Pointer[termObserverBox]
+// TermIndexer is a store's running term indexer (RunTermIndexer): stopped once, observed by
+// whoever is set at any time.
+type TermIndexer struct {
+	stop, stopped chan struct{}
+	stopOnce      sync.Once
+	observer      atomic.Pointer[termObserverBox]
 }
 
 // termObserverBox holds a TermIndexObserver for an atomic.Pointer.
 type termObserverBox struct{ TermIndexObserver }
 
-// Set sets the observer (nil: none).
-func (s *TermObserverSlot) Set(o TermIndexObserver) {
-	if o == nil {
-		s.p.Store(nil)
-		return
+// StartTermIndexer runs b's indexer every interval (never, for a negative one) until Stop; its
+// rounds report to the observer set with Observe, in place of b.Observe.
+func StartTermIndexer(b TermBatches, interval time.Duration) *TermIndexer {
+	x := &TermIndexer{stop: make(chan struct{}), stopped: make(chan struct{})}
+	b.Observe = func(pending int) {
+		if o := x.observer.Load(); o != nil {
+			o.TermsPending(pending)
+		}
 	}
-	s.p.Store(&termObserverBox{o})
+	go RunTermIndexer(b, interval, x.stop, x.stopped)
+	return x
 }
 
-// Observe tells the observer, if any, how many users are pending; it fits TermBatches.Observe.
-func (s *TermObserverSlot) Observe(pending int) {
-	if o := s.p.Load(); o != nil {
-		o.TermsPending(pending)
+// Observe sets who is told, each round, how many users wait for the index (nil: none).
+func (x *TermIndexer) Observe(o TermIndexObserver) {
+	if o == nil {
+		x.observer.Store(nil)
+		return
 	}
+	x.observer.Store(&termObserverBox{o})
+}
+
+// Stop stops the indexer and waits for it; what is pending stays pending. Later calls return at
+// once.
+func (x *TermIndexer) Stop() {
+	x.stopOnce.Do(func() {
+		close(x.stop)
+		<-x.stopped
+	})
 }
 
 // RunTermIndexer applies b's pending users every interval (never, for a negative one) until

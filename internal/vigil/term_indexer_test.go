@@ -69,3 +69,28 @@ func TestTermIndexerNever(t *testing.T) {
 		t.Errorf("%d calls with a negative interval", n)
 	}
 }
+
+// pendingCounts records what a started indexer's rounds report.
+type pendingCounts struct{ last atomic.Int32 }
+
+func (p *pendingCounts) TermsPending(users int) { p.last.Store(int32(users)) }
+
+// TestStartedTermIndexer: a started indexer reports its rounds to the observer set after it
+// started, and stops once however often Stop is called.
+func TestStartedTermIndexer(t *testing.T) {
+	b := vigil.TermBatches{
+		Pending:   func(context.Context) (int, error) { return 7, nil },
+		ApplyUnit: func(context.Context) (bool, error) { return false, nil },
+		Unit:      64,
+	}
+	x := vigil.StartTermIndexer(b, time.Millisecond)
+	observed := &pendingCounts{}
+	x.Observe(observed)
+	for deadline := time.Now().Add(10 * time.Second); observed.last.Load() != 7; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no round reported to the observer")
+		}
+	}
+	x.Stop()
+	x.Stop()
+}
