@@ -15,6 +15,12 @@ func (t *pgTx) InsertAudit(ctx context.Context, r vigil.AuditRecord) error {
 	return t.exec(ctx, insertAudit(r))
 }
 
+// AppendAudit adds the record unsealed: PostgreSQL's writers run concurrently, and chaining at
+// insert would make each wait on its tenant's head row; the sealer chains it.
+func (t *pgTx) AppendAudit(ctx context.Context, r vigil.AuditRecord) error {
+	return t.InsertAudit(ctx, r)
+}
+
 // LockAuditHead locks the tenant's head row (FOR UPDATE): a second sealer of the tenant, in any
 // process, waits for this one's commit and then reads the head it left, so no two records get
 // one seq. Writers never touch the row: only sealers wait on it.

@@ -19,15 +19,14 @@ func (t *sqlTx) InsertAudit(ctx context.Context, r vigil.AuditRecord) error {
 	return duplicate(err)
 }
 
-// LockAuditHead needs no lock: the single writer already serialises every write.
+// LockAuditHead needs no lock: the single writer already serialises every write. The head is
+// the group's (auditChain), which SealAudit moves.
 func (t *sqlTx) LockAuditHead(ctx context.Context, tenantID string) (vigil.AuditHead, error) {
-	if _, err := t.q().ExecContext(ctx, `INSERT INTO audit_heads (tenant_id, seq) VALUES (?, 0)
-		ON CONFLICT (tenant_id) DO NOTHING`, tenantID); err != nil {
+	h, err := t.chain.head(t.q(), tenantID)
+	if err != nil {
 		return vigil.AuditHead{}, err
 	}
-	var h vigil.AuditHead
-	err := t.q().QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE tenant_id = ?`, tenantID).Scan(&h.Seq, &h.Hash)
-	return h, err
+	return h.head, nil
 }
 
 // UnsealedAuditRecords implements vigil.Tx.
@@ -62,8 +61,11 @@ func (t *sqlTx) SealAudit(ctx context.Context, records []vigil.AuditRecord) erro
 		}
 	}
 	last := records[len(records)-1]
-	_, err = t.q().ExecContext(ctx, `UPDATE audit_heads SET seq = ?, hash = ? WHERE tenant_id = ?`, last.Seq, last.Hash, last.TenantID)
-	return err
+	if _, err := t.chain.head(t.q(), last.TenantID); err != nil {
+		return err
+	}
+	t.chain.move(last.TenantID, vigil.AuditHead{Seq: last.Seq, Hash: last.Hash})
+	return nil
 }
 
 // AuditRecords implements vigil.Store.

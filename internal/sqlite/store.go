@@ -432,6 +432,7 @@ func (s *Store) runGroup(group []*unit, results []error, savepoints bool) (err e
 			_, _ = q.ExecContext(ctx, qRollback)
 		}
 	}()
+	chain := newAuditChain()
 	for i, u := range group {
 		if !u.take() {
 			results[i] = errAbandoned
@@ -446,7 +447,8 @@ func (s *Store) runGroup(group []*unit, results []error, savepoints bool) (err e
 				return err
 			}
 		}
-		results[i] = runUnit(u, &sqlTx{conn: s.writer, stmts: s.writeStmts})
+		mark := chain.mark()
+		results[i] = runUnit(u, &sqlTx{conn: s.writer, stmts: s.writeStmts, chain: chain})
 		if !savepoints {
 			if results[i] != nil {
 				return errUnitFailed
@@ -457,10 +459,14 @@ func (s *Store) runGroup(group []*unit, results []error, savepoints bool) (err e
 			if _, err := q.ExecContext(ctx, qRollbackTo); err != nil {
 				return err
 			}
+			chain.rewind(mark)
 		}
 		if _, err := q.ExecContext(ctx, qRelease); err != nil {
 			return err
 		}
+	}
+	if err := chain.flush(q); err != nil {
+		return err
 	}
 	_, err = q.ExecContext(ctx, qCommit)
 	return err

@@ -21,6 +21,8 @@ type sqlTx struct {
 	// conn is the writer's connection, inside the transaction of the writer's current group.
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
+	// chain is the group's audit chain heads (audit_chain.go).
+	chain *auditChain
 }
 
 func (t *sqlTx) q() txQueries { return txQueries{conn: t.conn, stmts: t.stmts} }
@@ -124,7 +126,7 @@ func (t *sqlTx) writeRows(ctx context.Context, entries []vigil.Entry, deliveries
 			return err
 		}
 	}
-	return t.InsertAudit(ctx, audit)
+	return t.AppendAudit(ctx, audit)
 }
 
 func (t *sqlTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) (bool, error) {

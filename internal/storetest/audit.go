@@ -35,6 +35,149 @@ func wantUnsealed(t *testing.T, s vigil.Store, tenant string, ids []string) {
 	}
 }
 
+// wantAudited checks that a tenant's records, sealed (in Seq order) then unsealed (in sealing
+// order), are exactly ids: AppendAudit seals a record at once on some stores and not on others.
+func wantAudited(t *testing.T, s vigil.Store, tenant string, ids []string) {
+	t.Helper()
+	sealed, err := s.AuditRecords(context.Background(), tenant, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range sealed {
+		got = append(got, r.ID)
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		records, err := tx.UnsealedAuditRecords(ctx, tenant, 1000)
+		for _, r := range records {
+			got = append(got, r.ID)
+		}
+		return err
+	})
+	if !slices.Equal(got, ids) {
+		t.Fatalf("audit records of %s = %v, want %v", tenant, got, ids)
+	}
+}
+
+// sealAll seals every unsealed record of tenant, as the sealer would.
+func sealAll(t *testing.T, s vigil.Store, tenant string) {
+	t.Helper()
+	for {
+		var n int
+		mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+			records, err := seal(ctx, tx, tenant, 5)
+			n = len(records)
+			return err
+		})
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// wantChain checks that tenant's sealed records are ids with Seq 1, 2, ..., each chained to the
+// one before, and that the stored head is the last.
+func wantChain(t *testing.T, s vigil.Store, tenant string, ids []string) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := s.AuditRecords(ctx, tenant, 0, 1000)
+	if err != nil || len(got) != len(ids) {
+		t.Fatalf("sealed records of %s = %d, %v; want %d", tenant, len(got), err, len(ids))
+	}
+	for i, r := range got {
+		if r.ID != ids[i] || r.Seq != int64(i+1) || len(r.Hash) == 0 {
+			t.Fatalf("record %d of %s = id %s seq %d hash %x; want id %s", i+1, tenant, r.ID, r.Seq, r.Hash, ids[i])
+		}
+		if i > 0 && string(r.PrevHash) != string(got[i-1].Hash) {
+			t.Fatalf("record %d of %s does not chain to record %d", r.Seq, tenant, r.Seq-1)
+		}
+	}
+	head, err := s.AuditHead(ctx, tenant)
+	if err != nil || head.Seq != int64(len(ids)) || (len(got) > 0 && string(head.Hash) != string(got[len(got)-1].Hash)) {
+		t.Fatalf("head of %s = %+v, %v; want the last of %d records", tenant, head, err, len(ids))
+	}
+}
+
+// testAppendAudit checks AppendAudit, sealing at once or not: a record appended while its tenant
+// has unsealed records comes after them in the chain; records of units that fail leave no record
+// and no gap in the seqs, also among units that share a commit; each tenant has its own chain.
+func testAppendAudit(t *testing.T, s vigil.Store) {
+	ctx := context.Background()
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.InsertAudit(ctx, auditRecord("t1", "old", 1))
+	})
+	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
+		return tx.AppendAudit(ctx, auditRecord("t1", "new", 2))
+	})
+	wantUnsealed(t, s, "t1", []string{"old", "new"})
+	sealAll(t, s, "t1")
+
+	failed := errors.New("the change failed")
+	var fns []func(vigil.Tx) error
+	var want []string
+	for i := range 12 {
+		id := fmt.Sprintf("r%02d", i)
+		fail := i%3 == 1
+		if !fail {
+			want = append(want, id)
+		}
+		fns = append(fns, func(tx vigil.Tx) error {
+			if err := tx.AppendAudit(ctx, auditRecord("t1", id, int64(10+i))); err != nil {
+				return err
+			}
+			if err := tx.AppendAudit(ctx, auditRecord("t2", "t2-"+id, int64(10+i))); err != nil {
+				return err
+			}
+			if fail {
+				return failed
+			}
+			return nil
+		})
+	}
+	errs, err := s.UpdateAll(ctx, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range errs {
+		if (i%3 == 1) != errors.Is(err, failed) {
+			t.Fatalf("unit %d = %v", i, err)
+		}
+	}
+	var t2 []string
+	for _, id := range want {
+		t2 = append(t2, "t2-"+id)
+	}
+	wantAudited(t, s, "t1", append([]string{"old", "new"}, want...))
+	wantAudited(t, s, "t2", t2)
+	sealAll(t, s, "t1")
+	sealAll(t, s, "t2")
+	wantChain(t, s, "t1", append([]string{"old", "new"}, want...))
+	wantChain(t, s, "t2", t2)
+
+	// Concurrent writers: one chain, whatever the grouping.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = update(t, s, func(ctx context.Context, tx vigil.Tx) error {
+				return tx.AppendAudit(ctx, auditRecord("t3", fmt.Sprintf("c%d", i), int64(i)))
+			})
+		}()
+	}
+	wg.Wait()
+	sealAll(t, s, "t3")
+	got, err := s.AuditRecords(ctx, "t3", 0, 100)
+	if err != nil || len(got) != 8 {
+		t.Fatalf("t3's records = %d, %v; want 8", len(got), err)
+	}
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.ID)
+	}
+	wantChain(t, s, "t3", ids)
+}
+
 // seal gives up to limit of a tenant's unsealed records the next seqs after its head, with
 // made-up hashes (the store keeps them; the domain computes real ones), and returns them.
 func seal(ctx context.Context, tx vigil.Tx, tenant string, limit int) ([]vigil.AuditRecord, error) {

@@ -40,6 +40,7 @@ func Run(t *testing.T, b Backend) {
 		{"tenants' own rate limits", testRateLimits},
 		{"the audit log: unsealed records, sealing and the chain", testAuditLog},
 		{"concurrent sealers of one tenant take turns", testConcurrentSealers},
+		{"appended audit records join the chain in order", testAppendAudit},
 		{"risk model versions", testRiskModelVersions},
 		{"user search by terms", testSearchUsers},
 		{"analysts", testAnalysts},
@@ -734,7 +735,7 @@ func testWriteUser(t *testing.T, s vigil.Store) {
 	if got, _ := s.User(ctx, "t1", "alice"); got.LastSeq != 3 || string(got.Profile) != `{"userId":"alice","v":2}` {
 		t.Fatalf("the failed write changed the user: %+v", got)
 	}
-	wantUnsealed(t, s, "t1", []string{"a1", "a2"}) // the stored writes' records, not the failed ones'
+	wantAudited(t, s, "t1", []string{"a1", "a2"}) // the stored writes' records, not the failed ones'
 }
 
 // testWriteUserIf checks the conditional write of an update computed before its transaction: it
@@ -852,6 +853,6 @@ func testWriteUserIf(t *testing.T, s vigil.Store) {
 	if claimed, err := s.ClaimDeliveries(ctx, vigil.DeliveryClaim{Now: 100, LeaseUntil: 200, Limit: 100}); err != nil || ids(claimed) != "[e2 e3 e4]" {
 		t.Fatalf("deliveries = %s, %v; want those of the three stored writes", ids(claimed), err)
 	}
-	wantUnsealed(t, s, "t1", []string{"e2", "e3", "e4"}) // one audit record per stored write
+	wantAudited(t, s, "t1", []string{"e2", "e3", "e4"}) // one audit record per stored write
 
 }

@@ -9,9 +9,11 @@ import (
 )
 
 // The audit log: every change writes one AuditRecord in its own transaction (no change without
-// its record, no record without its change). Records are written unsealed, so concurrent
-// writers never wait on each other for the log; the sealer (SealAudit) chains them afterwards.
-// docs/audit.md describes the format, the hash and what the chain proves.
+// its record, no record without its change), through Tx.AppendAudit. Where writers run
+// concurrently (PostgreSQL) records are written unsealed, so the writers never wait on each
+// other for the log, and the sealer (SealAudit) chains them afterwards; SQLite's single writer
+// chains each record as it writes it. docs/audit.md describes the format, the hash and what the
+// chain proves.
 
 // Audit actions of the changes the service makes. Other changes (key revocations, rate limits,
 // erasures) name their own: "<subject>.<verb>".
@@ -46,7 +48,7 @@ const (
 // changed (nil for a change without content; never the personal data itself). The actor and
 // request id come from ctx's Caller.
 func (s *Service) Audit(ctx context.Context, tx Tx, tenantID, action, target string, digest []byte) error {
-	return tx.InsertAudit(ctx, s.auditRecord(ctx, tenantID, action, target, digest))
+	return tx.AppendAudit(ctx, s.auditRecord(ctx, tenantID, action, target, digest))
 }
 
 // auditRecord makes an unsealed record of a change made now by ctx's caller.
@@ -116,6 +118,17 @@ func (s *Service) userWriteAudit(entries []Entry) AuditRecord {
 func appendField(buf, b []byte) []byte {
 	buf = binary.BigEndian.AppendUint32(buf, uint32(len(b)))
 	return append(buf, b...)
+}
+
+// ChainAudit seals r as the record after head in its tenant's chain (its Seq, PrevHash and Hash)
+// and returns the chain's new head.
+func ChainAudit(head AuditHead, r *AuditRecord) AuditHead {
+	r.Seq, r.PrevHash = head.Seq+1, head.Hash
+	if len(r.PrevHash) == 0 {
+		r.PrevHash = make([]byte, sha256.Size)
+	}
+	r.Hash = AuditHash(r.PrevHash, *r)
+	return AuditHead{Seq: r.Seq, Hash: r.Hash}
 }
 
 // AuditHash is a sealed record's hash: SHA-256 of the previous record's hash (32 zero bytes
@@ -192,15 +205,8 @@ func (s *Service) sealTenant(ctx context.Context, tenantID string) (int, error) 
 		if err != nil || len(records) == 0 {
 			return err
 		}
-		prev := head.Hash
 		for i := range records {
-			r := &records[i]
-			r.Seq, r.PrevHash = head.Seq+int64(i)+1, prev
-			if len(r.PrevHash) == 0 {
-				r.PrevHash = make([]byte, sha256.Size)
-			}
-			r.Hash = AuditHash(r.PrevHash, *r)
-			prev = r.Hash
+			head = ChainAudit(head, &records[i])
 		}
 		n = len(records)
 		return tx.SealAudit(ctx, records)

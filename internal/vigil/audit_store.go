@@ -17,11 +17,20 @@ type AuditStore interface {
 	UnsealedAuditTenants(ctx context.Context) ([]string, error)
 }
 
-// AuditTx is the part of a Tx that writes the audit log. InsertAudit is called in the
+// AuditTx is the part of a Tx that writes the audit log. AppendAudit is called in the
 // transaction of the change it records; the sealing methods by the sealer, in a transaction of
 // its own.
 type AuditTx interface {
-	// InsertAudit adds an unsealed record (Seq 0, no hashes).
+	// AppendAudit adds a change's record (Seq 0, no hashes), in the change's transaction. A
+	// store whose writes are serialised anyway (SQLite's single writer) seals it at once, as
+	// the sealer would (ChainAudit after the tenant's head), unless the tenant has unsealed
+	// records: those come first in the chain, so the record waits for the sealer too. Any other
+	// store adds it unsealed (InsertAudit): sealing there would make every concurrent writer of
+	// a tenant wait on its head.
+	AppendAudit(ctx context.Context, r AuditRecord) error
+	// InsertAudit adds an unsealed record (Seq 0, no hashes): what AppendAudit does on a store
+	// whose writers run concurrently, and what a SQLite database written by a build before
+	// sealing at insert holds.
 	InsertAudit(ctx context.Context, r AuditRecord) error
 	// LockAuditHead reads a tenant's chain head, creating it at Seq 0 if missing, and locks it
 	// until the transaction ends: one sealer at a time per tenant, in any number of processes.
@@ -35,8 +44,8 @@ type AuditTx interface {
 }
 
 // AuditRecord is one record of a tenant's audit log: who changed what, when, and a digest of the
-// change. It is written unsealed (Seq 0, no hashes) with the change; the sealer later gives it
-// its place in the chain.
+// change. It is made unsealed (Seq 0, no hashes) with the change; AppendAudit or the sealer
+// gives it its place in the chain.
 type AuditRecord struct {
 	TenantID string
 	// ID identifies the record before it is sealed; it is not part of the hash.

@@ -200,7 +200,7 @@ func (s *Service) BatchWithFailures(ctx context.Context, tenant Tenant, kind Bat
 		if err := tx.PutBatch(ctx, rec); err != nil {
 			return fmt.Errorf("store batch %q: %w", batchID, err)
 		}
-		if err := tx.InsertAudit(ctx, audit); err != nil {
+		if err := tx.AppendAudit(ctx, audit); err != nil {
 			return fmt.Errorf("audit batch %q: %w", batchID, err)
 		}
 		return insertDeliveries(ctx, tx, deliveries)

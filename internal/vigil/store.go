@@ -149,7 +149,7 @@ type Tx interface {
 
 	// WriteUser stores one write of a user: its row (InsertUser when create, else UpdateUser,
 	// with their errors), then its history entries, outbox deliveries and audit record (as
-	// InsertAudit), in order, and returns the first error. A store may send them to the
+	// AppendAudit), in order, and returns the first error. A store may send them to the
 	// database together.
 	WriteUser(ctx context.Context, u UserRecord, create bool, entries []Entry, deliveries []Delivery, audit AuditRecord) error
 	// WriteUserIf is WriteUser for an update computed before its transaction (its audit record
