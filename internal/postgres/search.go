@@ -23,7 +23,7 @@ func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQu
 		}
 		q.AnyByUser = n >= sqlrow.ProbeAbove
 	}
-	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, placeholder)
+	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, sqlrow.SearchDialect{Placeholder: placeholder})
 	// Planned for its arguments each time (an unnamed statement): a cached generic plan cannot
 	// tell a term most users have ("*", a common state) from a rare one, and sorted whole
 	// ranges where the index gives the newest first (BENCHMARKS.md).

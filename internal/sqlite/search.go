@@ -21,7 +21,7 @@ func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQu
 		}
 		q.AnyByUser = n >= sqlrow.ProbeAbove
 	}
-	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, placeholder)
+	query, args := sqlrow.SearchUsersSQL(tenantID, q, userColumns, sqlrow.SearchDialect{Placeholder: placeholder, Contains: contains})
 	rows, err := s.reads().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -29,6 +29,10 @@ func (s *Store) SearchUsers(ctx context.Context, tenantID string, q vigil.UserQu
 	defer rows.Close()
 	return sqlrow.Users(rows)
 }
+
+// contains is SQLite's condition that haystack holds needle: the search checks a text on each
+// user in its row's terms, so the database keeps no by-user index of them (migration 0055).
+func contains(haystack, needle string) string { return "instr(" + haystack + ", " + needle + ") > 0" }
 
 // UnindexedUsers implements vigil.Store.
 func (s *Store) UnindexedUsers(ctx context.Context, limit int) ([]vigil.UserRecord, error) {

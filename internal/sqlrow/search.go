@@ -7,12 +7,23 @@ import (
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
+// SearchDialect is what SearchUsersSQL needs to know of a database.
+type SearchDialect struct {
+	// Placeholder names the query's nth argument (from 1).
+	Placeholder func(n int) string
+	// Contains, when set, is a condition that the text expression haystack holds the text
+	// expression needle. A search that checks a text on each user (vigil.UserQuery.AnyByUser)
+	// then finds it in the user's row (users.terms), and the store needs no by-user index of
+	// the terms; without it, the check reads user_terms_by_user.
+	Contains func(haystack, needle string) string
+}
+
 // SearchUsersSQL builds the query of Store.SearchUsers for both stores and returns it with its
-// arguments: placeholder names the nth argument (from 1). columns are the users columns to
-// select, as UserWith reads them. It reads one term's range of the user_terms index (with no
-// term, vigil.TermAll's) newest first, checks every other term by its primary key, and joins
-// only the page's users.
-func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placeholder func(n int) string) (string, []any) {
+// arguments. columns are the users columns to select, as UserWith reads them. It reads one
+// term's range of the user_terms index (with no term, vigil.TermAll's) newest first, checks
+// every other term by its primary key, and joins only the page's users.
+func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, d SearchDialect) (string, []any) {
+	placeholder := d.Placeholder
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
@@ -40,7 +51,21 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placehol
 	// one range per field (an OR of ranges would make SQLite scan the tenant's terms).
 	from := "user_terms t0"
 	rest, distinct := q.All, ""
-	if q.AnyByUser {
+	if q.AnyByUser && d.Contains != nil {
+		// Each user of the driving range (the text's short prefix when it has one) is checked
+		// for the text in its row's terms: every term but the first ("*") follows a newline
+		// there, and none contains one.
+		from = "user_terms t0 JOIN users c ON c.tenant_id = t0.tenant_id AND c.uid = t0.uid"
+		var conds []string
+		for _, term := range q.Any {
+			if q.AnyPrefix {
+				conds = append(conds, d.Contains("c.terms", arg("\n"+term)))
+			} else {
+				conds = append(conds, d.Contains("c.terms || "+arg("\n"), arg("\n"+term+"\n")))
+			}
+		}
+		where = append(where, "("+strings.Join(conds, " OR ")+")")
+	} else if q.AnyByUser {
 		// Each user of the driving range (the text's short prefix when it has one) is checked for the text among its own terms
 		// (user_terms_by_user): a handful of rows per user. A scalar subquery with a LIMIT,
 		// not an EXISTS: PostgreSQL would turn an EXISTS into a join driven by the text's
@@ -51,6 +76,8 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, placehol
 		}
 		where = append(where, "(SELECT 1 FROM user_terms p WHERE p.tenant_id = t0.tenant_id AND p.uid = t0.uid AND ("+
 			strings.Join(conds, " OR ")+") LIMIT 1) = 1")
+	}
+	if q.AnyByUser {
 		if q.AnyDrive != "" {
 			q.All = append([]string{q.AnyDrive}, q.All...)
 		}
