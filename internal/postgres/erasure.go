@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/vigil-aml/vigil/internal/sqlrow"
 	"github.com/vigil-aml/vigil/internal/vigil"
@@ -17,14 +20,26 @@ var eraseStatements = []string{
 }
 
 func (t *pgTx) EraseUser(ctx context.Context, e vigil.Erasure) error {
-	// The user's search terms hold its name and emails: they go with it, those pending (terms.go)
-	// and those the index holds (by the by-user index). The pending row first: its delete waits
-	// for a batch applying it, whose index rows the next statement then sees.
-	for _, q := range []string{`DELETE FROM user_terms_pending WHERE tenant_id = $1 AND uid = $2`,
-		`DELETE FROM user_terms WHERE tenant_id = $1 AND uid = $2`} {
-		if _, err := t.tx.Exec(ctx, q, e.User.TenantID, e.User.UID); err != nil {
-			return mapError(err)
-		}
+	// The user's search terms hold its name and emails: they go with it. The index holds the
+	// terms its pending row names (terms.go), or, with none, those of its row: no write of the
+	// user can come between, the erasure holds its row. The pending row first: its delete waits
+	// for a batch applying it, and then finds none.
+	var indexed *string
+	err := t.tx.QueryRow(ctx, `DELETE FROM user_terms_pending WHERE tenant_id = $1 AND uid = $2 RETURNING indexed`,
+		e.User.TenantID, e.User.UID).Scan(&indexed)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return mapError(err)
+	}
+	terms := e.User.Terms
+	if indexed != nil {
+		terms = *indexed
+	}
+	var rows termRows
+	for _, term := range vigil.SplitTerms(terms) {
+		rows.add(e.User.TenantID, term, e.User.CreatedAt, e.User.UID)
+	}
+	if _, err := t.tx.Exec(ctx, qDeleteTerms, rows.args()...); err != nil {
+		return mapError(err)
 	}
 	for _, q := range eraseStatements {
 		if _, err := t.tx.Exec(ctx, q, e.User.TenantID, e.User.UID); err != nil {
@@ -43,7 +58,7 @@ func (t *pgTx) EraseUser(ctx context.Context, e vigil.Erasure) error {
 		WHERE tenant_id = $3 AND position($4::bytea in response) > 0`, e.QuotedID, e.Redacted, e.User.TenantID, []byte(e.QuotedID)); err != nil {
 		return mapError(err)
 	}
-	_, err := t.tx.Exec(ctx, `INSERT INTO erased_users (tenant_id, user_key, erased_at) VALUES ($1, $2, $3)
+	_, err = t.tx.Exec(ctx, `INSERT INTO erased_users (tenant_id, user_key, erased_at) VALUES ($1, $2, $3)
 		ON CONFLICT (tenant_id, user_key) DO NOTHING`, e.User.TenantID, e.Key, e.At)
 	return mapError(err)
 }

@@ -13,8 +13,8 @@ import (
 
 // The term index (user_terms, the search's) is kept up to date in batches, off the events'
 // commits. Each changed state, KYC status, tag or rule hit moves a user's row from one term's
-// range to another's in the index and in its by-user index: about half the pages an event's
-// commit wrote, and a tenth of the writer's CPU (BENCHMARKS.md). So the first write since the
+// range to another's in the index (and, until migration 0055, in a by-user index): about half
+// the pages an event's commit wrote, and a tenth of the writer's CPU (BENCHMARKS.md). So the first write since the
 // last batch that changes a user's terms records, in user_terms_pending, the terms the index
 // holds for the user (later writes touch nothing there: their terms are in users.terms), and a
 // batch, one unit on the writer, moves many users' index rows to their users' terms at once:

@@ -11,10 +11,9 @@ import (
 type SearchDialect struct {
 	// Placeholder names the query's nth argument (from 1).
 	Placeholder func(n int) string
-	// Contains, when set, is a condition that the text expression haystack holds the text
-	// expression needle. A search that checks a text on each user (vigil.UserQuery.AnyByUser)
-	// then finds it in the user's row (users.terms), and the store needs no by-user index of
-	// the terms; without it, the check reads user_terms_by_user.
+	// Contains is a condition that the text expression haystack holds the text expression
+	// needle: a search that checks a text on each user (vigil.UserQuery.AnyByUser) finds it in
+	// the user's row (users.terms).
 	Contains func(haystack, needle string) string
 }
 
@@ -51,7 +50,7 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, d Search
 	// one range per field (an OR of ranges would make SQLite scan the tenant's terms).
 	from := "user_terms t0"
 	rest, distinct := q.All, ""
-	if q.AnyByUser && d.Contains != nil {
+	if q.AnyByUser {
 		// Each user of the driving range (the text's short prefix when it has one) is checked
 		// for the text in its row's terms: every term but the first ("*") follows a newline
 		// there, and none contains one.
@@ -65,19 +64,6 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, d Search
 			}
 		}
 		where = append(where, "("+strings.Join(conds, " OR ")+")")
-	} else if q.AnyByUser {
-		// Each user of the driving range (the text's short prefix when it has one) is checked for the text among its own terms
-		// (user_terms_by_user): a handful of rows per user. A scalar subquery with a LIMIT,
-		// not an EXISTS: PostgreSQL would turn an EXISTS into a join driven by the text's
-		// ranges, whose size it underestimates, and sort them all.
-		var conds []string
-		for _, term := range q.Any {
-			conds = append(conds, anyCond("p.term", term, q.AnyPrefix, arg))
-		}
-		where = append(where, "(SELECT 1 FROM user_terms p WHERE p.tenant_id = t0.tenant_id AND p.uid = t0.uid AND ("+
-			strings.Join(conds, " OR ")+") LIMIT 1) = 1")
-	}
-	if q.AnyByUser {
 		if q.AnyDrive != "" {
 			q.All = append([]string{q.AnyDrive}, q.All...)
 		}

@@ -160,7 +160,8 @@ func SearchAppliesPendingTerms(f *TermsFixture) {
 }
 
 // ErasureOfAPendingUser: the index rows of a user erased while pending go with it, the ones it
-// had before its pending writes included, and so does its pending row (its names).
+// had before its pending writes included, and so does its pending row (its names); so do those
+// of a user erased with nothing pending.
 func ErasureOfAPendingUser(f *TermsFixture) {
 	t := f.T
 	index := func() { // a term count applies what is pending
@@ -185,6 +186,14 @@ func ErasureOfAPendingUser(f *TermsFixture) {
 	if n := f.Count(`SELECT count(*) FROM user_terms WHERE term LIKE '%ada0%' OR term LIKE '%renamed%' OR term LIKE '%erase%'`); n != 1 {
 		// keep-0 is Ada0 too: its rows stay.
 		t.Errorf("%d index rows of the erased user's names left, want only the other user's", n-1)
+	}
+	f.WriteUsers("gone", 1)
+	index()
+	if _, err := f.Svc.EraseUser(context.Background(), f.Tenant, vigil.Consumer, "gone-0"); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Count(`SELECT count(*) FROM user_terms WHERE term LIKE '%gone%'`); n != 0 {
+		t.Errorf("%d index rows of a user erased with nothing pending left", n)
 	}
 	if bad := f.Mismatches(); len(bad) > 0 {
 		t.Errorf("index rows differ from the users' terms:\n%v", bad)
