@@ -42,7 +42,8 @@ func contains(haystack, needle string) string { return "strpos(" + haystack + ",
 
 // UnindexedUsers implements vigil.Store.
 func (s *Store) UnindexedUsers(ctx context.Context, limit int) ([]vigil.UserRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE `+sqlrow.UnindexedUsersWhere+` LIMIT $1`, limit)
+	// legacy_terms is sqlrow.UnindexedUsersWhere, stored (migration 0055).
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE legacy_terms LIMIT $1`, limit)
 	if err != nil {
 		return nil, mapError(err)
 	}

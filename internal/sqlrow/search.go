@@ -101,8 +101,9 @@ func SearchUsersSQL(tenantID string, q vigil.UserQuery, columns string, d Search
 }
 
 // UnindexedUsersWhere is the condition of a user whose terms are missing or lack the short
-// prefix terms (vigil.Indexed), word for word the predicate of the users_unindexed index
-// (migration 0051), so both databases read that index.
+// prefix terms (vigil.Indexed), word for word the predicate of SQLite's users_unindexed index
+// (migration 0051), so that it reads the index, and the expression of PostgreSQL's
+// users.legacy_terms (migration 0055).
 const UnindexedUsersWhere = "terms NOT LIKE '%\n" + vigil.TermShort + "%'"
 
 // anyCond matches column to a term of UserQuery.Any, as a prefix or exactly.
