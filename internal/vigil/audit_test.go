@@ -193,3 +193,48 @@ func TestAuditRecordOfAnEvent(t *testing.T) {
 		t.Fatalf("entry body %s is not the event's", e.Body)
 	}
 }
+
+// TestVerifyWhileSealing verifies a chain that grows meanwhile (records appended, and sealed
+// with their changes on SQLite or by a sealer pass on PostgreSQL): a record sealed while the
+// chain is read must not look inserted after the head, nor the head look past the records.
+func TestVerifyWhileSealing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newFixture(t, b)
+		ctx := context.Background()
+		stop := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			for {
+				select {
+				case <-stop:
+					done <- nil
+					return
+				default:
+				}
+				err := f.store.Update(ctx, func(tx vigil.Tx) error {
+					return f.svc.Audit(ctx, tx, f.tenant.ID, "test.change", "test/x", nil)
+				})
+				if err == nil {
+					_, err = f.svc.SealAudit(ctx)
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+		}()
+		var last int64
+		for i := 0; last < 60; i++ {
+			v, err := f.svc.VerifyAudit(ctx, f.tenant.Name)
+			if err != nil || v.Broken != "" || i == 100_000 {
+				close(stop)
+				t.Fatalf("verification %d while sealing = %+v, %v", i, v, err)
+			}
+			last = v.Head.Seq
+		}
+		close(stop)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -39,11 +39,14 @@ func (s *Service) VerifyAudit(ctx context.Context, tenantName string) (AuditVeri
 	if err != nil {
 		return v, err
 	}
-	stored, err := s.store.AuditHead(ctx, t.ID)
-	if err != nil {
-		return v, fmt.Errorf("read the audit chain head: %w", err)
-	}
+	// The head is read after the records, and reading goes on while it is past them: a record
+	// is stored with its head (or before it, by the sealer), and a server may seal records
+	// while they are read (SQLite with every change), so a head read first would be behind
+	// records sealed since and call them inserted. A head still past the records once nothing
+	// more is read is a deletion.
+	var stored AuditHead
 	c := chainCheck{prev: make([]byte, sha256.Size)}
+	headAt := int64(-1) // the record the head was last read after
 	for after := int64(0); ; {
 		records, err := s.store.AuditRecords(ctx, t.ID, after, verifyPage)
 		if err != nil {
@@ -59,10 +62,20 @@ func (s *Service) VerifyAudit(ctx context.Context, tenantName string) (AuditVeri
 				return v, nil
 			}
 		}
-		if len(records) < verifyPage {
+		after = c.seq
+		if len(records) == verifyPage {
+			continue
+		}
+		if headAt == c.seq {
+			break // nothing more since the head was read
+		}
+		if stored, err = s.store.AuditHead(ctx, t.ID); err != nil {
+			return v, fmt.Errorf("read the audit chain head: %w", err)
+		}
+		if stored.Seq <= c.seq {
 			break
 		}
-		after = records[len(records)-1].Seq
+		headAt = c.seq
 	}
 	v.Head = AuditHead{Seq: c.seq, Hash: c.prev}
 	switch {
