@@ -19,18 +19,24 @@ func auditRecord(tenant, id string, at int64) vigil.AuditRecord {
 		Action: vigil.AuditUserEvent, Target: "user/uid/" + id, Digest: d[:]}
 }
 
-// wantUnsealed checks that a tenant's unsealed records are exactly ids, in sealing order.
-func wantUnsealed(t *testing.T, s vigil.Store, tenant string, ids []string) {
+// unsealedIDs lists the ids of a tenant's unsealed records, in sealing order.
+func unsealedIDs(t *testing.T, s vigil.Store, tenant string) []string {
 	t.Helper()
-	var got []string
+	var ids []string
 	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
 		records, err := tx.UnsealedAuditRecords(ctx, tenant, 1000)
 		for _, r := range records {
-			got = append(got, r.ID)
+			ids = append(ids, r.ID)
 		}
 		return err
 	})
-	if !slices.Equal(got, ids) {
+	return ids
+}
+
+// wantUnsealed checks that a tenant's unsealed records are exactly ids, in sealing order.
+func wantUnsealed(t *testing.T, s vigil.Store, tenant string, ids []string) {
+	t.Helper()
+	if got := unsealedIDs(t, s, tenant); !slices.Equal(got, ids) {
 		t.Fatalf("unsealed audit records of %s = %v, want %v", tenant, got, ids)
 	}
 }
@@ -47,14 +53,7 @@ func wantAudited(t *testing.T, s vigil.Store, tenant string, ids []string) {
 	for _, r := range sealed {
 		got = append(got, r.ID)
 	}
-	mustUpdate(t, s, func(ctx context.Context, tx vigil.Tx) error {
-		records, err := tx.UnsealedAuditRecords(ctx, tenant, 1000)
-		for _, r := range records {
-			got = append(got, r.ID)
-		}
-		return err
-	})
-	if !slices.Equal(got, ids) {
+	if got = append(got, unsealedIDs(t, s, tenant)...); !slices.Equal(got, ids) {
 		t.Fatalf("audit records of %s = %v, want %v", tenant, got, ids)
 	}
 }
