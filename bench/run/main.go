@@ -1,8 +1,9 @@
 // Command run is Vigil's benchmark harness: it builds the echo baseline, the durable floor and
 // Vigil, starts each as its own process on loopback, drives the same user-event load against
 // each in turn (Vigil on SQLite, and on PostgreSQL when one answers), and prints throughput, p50,
-// p99, p99.9, failures, the ratios to the echo baseline and to the durable floor, and the
-// server's and the whole machine's CPU time per event. Every target runs --runs times, the
+// p99, p99.9, failures, the ratios to the echo baseline and to the durable floor, the server's
+// and the whole machine's CPU time per event, and what the server wrote per event (bytes and
+// write calls, files and sockets alike). Every target runs --runs times, the
 // targets taking turns within each run; the table shows medians.
 //
 // The durable floor (bench/floor) appends each event to a log with group commit and answers
@@ -160,6 +161,10 @@ func main() {
 	results := make([][]loadgen.Result, len(targets))
 	cpu := make([][]time.Duration, len(targets))
 	machineCPU := make([][]time.Duration, len(targets))
+	// What the server wrote per event (files and sockets: the WAL, checkpoints, its log, the
+	// answers) and in how many write calls: counts, steadier than the times.
+	written := make([][]float64, len(targets))
+	writeCalls := make([][]float64, len(targets))
 	peakRSS := make([]int64, len(targets)) // the most of any run
 	// A Vigil's database: bytes per user the users' creation added, and per event the run's
 	// events added.
@@ -195,9 +200,15 @@ func main() {
 			}
 			before, okBefore := benchenv.CPUTime(srv.pid)
 			busyBefore, okBusyBefore := machineBusy()
+			bytesBefore, callsBefore, okWrittenBefore := benchenv.Written(srv.pid)
 			res := loadgen.Events(context.Background(), cfg)
 			after, okAfter := benchenv.CPUTime(srv.pid)
 			busyAfter, okBusyAfter := machineBusy()
+			bytesAfter, callsAfter, okWrittenAfter := benchenv.Written(srv.pid)
+			if okWrittenBefore && okWrittenAfter && res.Events > 0 {
+				written[i] = append(written[i], float64(bytesAfter-bytesBefore)/float64(res.Events))
+				writeCalls[i] = append(writeCalls[i], float64(callsAfter-callsBefore)/float64(res.Events))
+			}
 			if rss, ok := benchenv.PeakRSS(srv.pid); ok {
 				peakRSS[i] = max(peakRSS[i], rss)
 			}
@@ -218,8 +229,8 @@ func main() {
 	}
 	pairs := pairRatios(results, vigilAt, compareAt)
 	var baseline, floorRate float64
-	fmt.Printf("%-16s %10s %9s %9s %9s %8s %7s %7s %10s %12s %9s %8s %9s\n", "target", "events/s", "p50", "p99", "p99.9", "failures",
-		"/echo", "/floor", "cpu/event", "machine/event", "peak RSS", "db/user", "db/event")
+	fmt.Printf("%-16s %10s %9s %9s %9s %8s %7s %7s %10s %12s %9s %8s %9s %14s\n", "target", "events/s", "p50", "p99", "p99.9", "failures",
+		"/echo", "/floor", "cpu/event", "machine/event", "peak RSS", "db/user", "db/event", "written/event")
 	exit := 0
 	maxRate := make([]float64, len(targets))
 	for i, tg := range targets {
@@ -243,10 +254,10 @@ func main() {
 		if tg.name == "durable floor" {
 			floorRate = med.Throughput()
 		}
-		fmt.Printf("%-16s %10.0f %9s %9s %9s %8d %7.3f %7s %10s %12s %9s %8s %9s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
+		fmt.Printf("%-16s %10.0f %9s %9s %9s %8d %7.3f %7s %10s %12s %9s %8s %9s %14s\n", tg.name, med.Throughput(), med.P50.Round(time.Microsecond),
 			med.P99.Round(time.Microsecond), med.P999.Round(time.Microsecond), failures, med.Throughput()/baseline,
 			ratio(med.Throughput(), floorRate), median(cpu[i]), median(machineCPU[i]), mebibytes(peakRSS[i]),
-			kilobytes(perUser[i]), kilobytes(perEvent[i]))
+			kilobytes(perUser[i]), kilobytes(perEvent[i]), writes(written[i], writeCalls[i]))
 	}
 	if len(pairs) > 0 {
 		fmt.Printf("\nvigil sqlite against compare sqlite, events/s run by run (each pair back to back, the order alternating): %s\n",
@@ -396,6 +407,15 @@ func kilobytes(bytes []float64) string {
 	}
 	sorted := slices.Sorted(slices.Values(bytes))
 	return strconv.FormatFloat(sorted[len(sorted)/2]/1000, 'f', 2, 64) + " KB"
+}
+
+// writes formats the medians of bytes and write calls per event ("-" for none): "33.1 KB/14.2".
+func writes(bytes, calls []float64) string {
+	if len(bytes) == 0 || len(calls) == 0 {
+		return "-"
+	}
+	b, c := slices.Sorted(slices.Values(bytes)), slices.Sorted(slices.Values(calls))
+	return strconv.FormatFloat(b[len(b)/2]/1000, 'f', 1, 64) + " KB/" + strconv.FormatFloat(c[len(c)/2], 'f', 1, 64)
 }
 
 // ratio formats a/b, or "-" without a b.
