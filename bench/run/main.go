@@ -400,13 +400,18 @@ func pendingUsers(base string) (float64, error) {
 	return 0, errors.New("the server reports no vigil_search_index_pending_users (a build before it?): run without --settle")
 }
 
+// middle is the median of xs (of the upper two for an even count); xs is not empty.
+func middle(xs []float64) float64 {
+	sorted := slices.Sorted(slices.Values(xs))
+	return sorted[len(sorted)/2]
+}
+
 // kilobytes formats the median of byte counts in KB ("-" for none).
 func kilobytes(bytes []float64) string {
 	if len(bytes) == 0 {
 		return "-"
 	}
-	sorted := slices.Sorted(slices.Values(bytes))
-	return strconv.FormatFloat(sorted[len(sorted)/2]/1000, 'f', 2, 64) + " KB"
+	return strconv.FormatFloat(middle(bytes)/1000, 'f', 2, 64) + " KB"
 }
 
 // writes formats the medians of bytes and write calls per event ("-" for none): "33.1 KB/14.2".
@@ -414,8 +419,7 @@ func writes(bytes, calls []float64) string {
 	if len(bytes) == 0 || len(calls) == 0 {
 		return "-"
 	}
-	b, c := slices.Sorted(slices.Values(bytes)), slices.Sorted(slices.Values(calls))
-	return strconv.FormatFloat(b[len(b)/2]/1000, 'f', 1, 64) + " KB/" + strconv.FormatFloat(c[len(c)/2], 'f', 1, 64)
+	return strconv.FormatFloat(middle(bytes)/1000, 'f', 1, 64) + " KB/" + strconv.FormatFloat(middle(calls), 'f', 1, 64)
 }
 
 // ratio formats a/b, or "-" without a b.
