@@ -25,6 +25,8 @@ func TestCommandLineIsStrict(t *testing.T) {
 		{[]string{"risk", "default", "extra"}, `unexpected argument "extra"`},
 		{[]string{"serve", "stray", "--db", dsn}, `unexpected argument "stray"`},
 		{[]string{"serve", "--retain-history", "-1", "--db", dsn}, "--retain-history"},
+		{[]string{"serve", "--writer-nice", "20", "--db", dsn}, "--writer-nice: 20 is not a nice value"},
+		{[]string{"serve", "--writer-nice", "-21", "--db", dsn}, "--writer-nice: -21"},
 		{[]string{"keys", "create", "--db", dsn}, "missing --tenant"},
 		{[]string{"keys", "create", "--tenant", "acme", "--db", dsn, "extra"}, `unexpected argument "extra"`},
 		{[]string{"risk", "apply", "--tenant", "acme", "--db", dsn}, "missing --file"},

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -37,14 +38,16 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // storeConfig is how a command opens its store: the keys sealing secrets at rest (nil: none,
-// see secretKeys), each store's limits, for SQLite who observes its writer, and who observes
-// the term indexer (nil: none).
+// see secretKeys), each store's limits, for SQLite who observes its writer, who observes the
+// term indexer (nil: none), and where to say what the store could not set up as asked (nil:
+// nowhere).
 type storeConfig struct {
 	keys          *vigil.SecretKeys
 	sqlite        sqlite.Limits
 	pg            postgres.Limits
 	observeWriter sqlite.WriterObserver
 	observeTerms  vigil.TermIndexObserver
+	log           *slog.Logger
 }
 
 // openStore picks the store implementation from the DSN's scheme and, with keys, seals webhook
@@ -59,6 +62,9 @@ func openStore(ctx context.Context, dsn string, cfg storeConfig) (vigil.Store, e
 		if lite, err = sqlite.OpenWith(ctx, path, cfg.sqlite); err == nil {
 			lite.ObserveWriter(cfg.observeWriter)
 			lite.ObserveTerms(cfg.observeTerms)
+			if err := lite.WriterPriority(); err != nil && cfg.log != nil {
+				cfg.log.Info("the SQLite writer runs at the process's priority: --writer-nice was not applied", "nice", cfg.sqlite.WriterNice, "reason", err)
+			}
 			store = lite
 		}
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):

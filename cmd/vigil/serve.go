@@ -46,6 +46,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 	if err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
+	if err := validNice("writer-nice", limits.sqlite.WriterNice); err != nil {
+		return err
+	}
 	if *retainDays < 0 {
 		return fmt.Errorf("--retain-history: %d is not a number of days (0: keep everything)", *retainDays)
 	}
@@ -77,7 +80,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready c
 		return err
 	}
 	m := metrics.New()
-	store, err := openStore(ctx, *dsn, storeConfig{keys: keys, sqlite: limits.sqlite, pg: limits.postgres, observeWriter: m, observeTerms: m})
+	store, err := openStore(ctx, *dsn, storeConfig{keys: keys, sqlite: limits.sqlite, pg: limits.postgres, observeWriter: m, observeTerms: m, log: log})
 	if err != nil {
 		return err
 	}

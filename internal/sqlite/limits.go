@@ -25,6 +25,13 @@ type Limits struct {
 	// MaxWait is how long an Update waits for the writer to take its unit before giving up on
 	// it. 0 means DefaultMaxWait.
 	MaxWait time.Duration
+	// WriterNice is the nice value (-20 to 19) the writer's thread asks for, on Linux. Every
+	// write waits for that one thread, so on a machine whose CPUs are busy it should run before
+	// the requests that queue for it (BENCHMARKS.md has what it changed). 0 leaves it at the
+	// process's. A value below the process's needs CAP_SYS_NICE or an RLIMIT_NICE that allows
+	// it; without them the writer keeps the process's priority and Store.WriterPriority says
+	// why.
+	WriterNice int
 	// TermsInterval is how often the store applies pending changes of the term index
 	// (terms.go). 0 means every 2 s; a negative one never (searches still apply them first).
 	TermsInterval time.Duration

@@ -59,6 +59,9 @@ type Store struct {
 
 	terms *vigil.TermIndexer // terms.go
 
+	// writerPriority is why the writer's thread did not get Limits.WriterNice (nil: it did).
+	writerPriority error
+
 	mu     sync.RWMutex
 	closed bool
 }
@@ -162,7 +165,9 @@ func OpenWith(ctx context.Context, path string, limits Limits) (*Store, error) {
 	ckpt.SetMaxOpenConns(1)
 	s := &Store{read: read, write: write, writer: writer, queue: make(chan *unit, maxGroup), done: make(chan struct{}), writeStmts: stmts,
 		checkpoints: newCheckpointer(ckpt, path), limits: limits.withDefaults()}
-	go s.run()
+	priority := make(chan error, 1)
+	go s.run(priority)
+	s.writerPriority = <-priority
 	s.terms = vigil.StartTermIndexer(s.termBatches(), s.limits.TermsInterval)
 	return s, nil
 }
@@ -323,8 +328,16 @@ func (s *Store) enqueue(ctx context.Context, units []*unit) error {
 var errClosed = fmt.Errorf("sqlite: store is closed: %w", vigil.ErrOverloaded)
 
 // run is the writer: it takes every unit waiting, runs them in one transaction and commits.
-func (s *Store) run() {
+func (s *Store) run(priority chan<- error) {
 	defer close(s.done)
+	var err error
+	if s.limits.WriterNice != 0 {
+		var restore func()
+		if restore, err = raiseThreadPriority(s.limits.WriterNice); err == nil {
+			defer restore()
+		}
+	}
+	priority <- err
 	for u := range s.queue {
 		group := []*unit{u}
 	drain:
@@ -483,6 +496,10 @@ func runUnit(u *unit, tx *sqlTx) (err error) {
 }
 
 func (s *Store) reads() readQueries { return readQueries{db: s.read, stmts: &s.readStmts} }
+
+// WriterPriority is nil when the writer's thread runs at the nice value Limits.WriterNice
+// asked for (or none was asked), else why it runs at the process's priority.
+func (s *Store) WriterPriority() error { return s.writerPriority }
 
 // Close stops the term indexer (what is pending stays for the next open: terms.go), stops
 // accepting writes, refuses the queued ones the writer has not taken (their callers get
