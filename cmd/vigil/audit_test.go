@@ -152,11 +152,15 @@ func TestAuditVerifyCommand(t *testing.T) {
 	}
 }
 
-// unsealedRecords counts the database's unsealed audit records.
+// unsealedRecords counts the database's unsealed audit records (SQLite keeps them apart).
 func unsealedRecords(t *testing.T, dsn string) int {
 	t.Helper()
+	query := `SELECT count(*) FROM audit_log WHERE seq IS NULL`
+	if strings.HasPrefix(dsn, "sqlite:") {
+		query = `SELECT count(*) FROM audit_unsealed`
+	}
 	var n int
-	if err := rawDB(t, dsn).QueryRow(`SELECT count(*) FROM audit_log WHERE seq IS NULL`).Scan(&n); err != nil {
+	if err := rawDB(t, dsn).QueryRow(query).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -9,11 +9,18 @@ import (
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
-// qInsertAudit is every change's extra statement, prepared with the writer's (prepared.go).
-const qInsertAudit = `INSERT INTO audit_log (tenant_id, id, at, actor, request_id, action, target, digest)
+// Sealed records are in audit_log, ordered by their place in the chain; records waiting for the
+// sealer (written while a tenant had older unsealed ones: audit_chain.go) in audit_unsealed.
+const (
+	// qInsertAudit is a change's record while its tenant has unsealed ones, prepared with the
+	// writer's statements (prepared.go).
+	qInsertAudit = `INSERT INTO audit_unsealed (tenant_id, id, at, actor, request_id, action, target, digest)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	// qUnsealedColumns reads an unsealed record as sqlrow.Audit does a sealed one.
+	qUnsealedColumns = `tenant_id, id, 0, at, actor, request_id, action, target, digest, NULL, NULL`
+)
 
-// InsertAudit implements vigil.Tx.
+// InsertAudit implements vigil.Tx: the record waits in audit_unsealed for the sealer.
 func (t *sqlTx) InsertAudit(ctx context.Context, r vigil.AuditRecord) error {
 	_, err := t.q().ExecContext(ctx, qInsertAudit, r.TenantID, r.ID, r.At, r.Actor, r.RequestID, r.Action, r.Target, r.Digest)
 	return duplicate(err)
@@ -31,8 +38,8 @@ func (t *sqlTx) LockAuditHead(ctx context.Context, tenantID string) (vigil.Audit
 
 // UnsealedAuditRecords implements vigil.Tx.
 func (t *sqlTx) UnsealedAuditRecords(ctx context.Context, tenantID string, limit int) ([]vigil.AuditRecord, error) {
-	rows, err := t.q().QueryContext(ctx, `SELECT `+sqlrow.AuditColumns+` FROM audit_log
-		WHERE tenant_id = ? AND seq IS NULL ORDER BY at, id LIMIT ?`, tenantID, limit)
+	rows, err := t.q().QueryContext(ctx, `SELECT `+qUnsealedColumns+` FROM audit_unsealed
+		WHERE tenant_id = ? ORDER BY at, id LIMIT ?`, tenantID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -45,19 +52,22 @@ func (t *sqlTx) SealAudit(ctx context.Context, records []vigil.AuditRecord) erro
 	if len(records) == 0 {
 		return nil
 	}
-	stmt, err := t.conn.PrepareContext(writerContext, `UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ?
-		WHERE tenant_id = ? AND id = ? AND seq IS NULL`)
+	unqueue, err := t.conn.PrepareContext(writerContext, `DELETE FROM audit_unsealed WHERE tenant_id = ? AND id = ?`)
 	if err != nil {
 		return err
 	}
-	defer stmt.Close()
+	defer unqueue.Close()
 	for _, r := range records {
-		res, err := stmt.ExecContext(writerContext, r.Seq, r.PrevHash, r.Hash, r.TenantID, r.ID)
+		res, err := unqueue.ExecContext(writerContext, r.TenantID, r.ID)
 		if err != nil {
-			return duplicate(err)
+			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return fmt.Errorf("sqlite: seal audit record %s: %d rows, %w", r.ID, n, err)
+		}
+		if _, err := t.q().ExecContext(writerContext, qInsertSealedAudit, r.TenantID, r.ID, r.Seq, r.At, r.Actor, r.RequestID,
+			r.Action, r.Target, r.Digest, r.PrevHash, r.Hash); err != nil {
+			return duplicate(err)
 		}
 	}
 	last := records[len(records)-1]
@@ -92,14 +102,14 @@ func (s *Store) AuditHead(ctx context.Context, tenantID string) (vigil.AuditHead
 // UnsealedAudit implements vigil.Store.
 func (s *Store) UnsealedAudit(ctx context.Context, tenantID string, before int64) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE tenant_id = ? AND seq IS NULL AND at < ?`,
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM audit_unsealed WHERE tenant_id = ? AND at < ?`,
 		tenantID, before).Scan(&n)
 	return n, err
 }
 
 // UnsealedAuditTenants implements vigil.Store.
 func (s *Store) UnsealedAuditTenants(ctx context.Context) ([]string, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT tenant_id FROM audit_log WHERE seq IS NULL`)
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT tenant_id FROM audit_unsealed`)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 // The chain's statements, prepared with the writer's (prepared.go).
 const (
 	qChainHead     = `SELECT seq, hash FROM audit_heads WHERE tenant_id = ?`
-	qChainUnsealed = `SELECT EXISTS (SELECT 1 FROM audit_log WHERE tenant_id = ? AND seq IS NULL)`
+	qChainUnsealed = `SELECT EXISTS (SELECT 1 FROM audit_unsealed WHERE tenant_id = ?)`
 	qChainStore    = `INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (?, ?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`
 	qInsertSealedAudit = `INSERT INTO audit_log (tenant_id, id, seq, at, actor, request_id, action, target, digest, prev_hash, hash)

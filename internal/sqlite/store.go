@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -172,7 +173,10 @@ func OpenWith(ctx context.Context, path string, limits Limits) (*Store, error) {
 	return s, nil
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB) error { return migrateTo(ctx, db, math.MaxInt) }
+
+// migrateTo applies the migrations up to version last (tests start from an older schema).
+func migrateTo(ctx context.Context, db *sql.DB, last int) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: migrations table: %w", err)
@@ -187,6 +191,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("sqlite: migration %s: name must start with a number", f)
+		}
+		if version > last {
+			break
 		}
 		if err := applyMigration(ctx, db, version, f); err != nil {
 			return err
