@@ -245,11 +245,15 @@ func burst(base, key, tag string, n int) []overloadAnswer {
 func TestFullWriteQueue(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		dsn := b.DSN(t)
-		flags := []string{"--write-queue", "2", "--write-wait", "50ms"}
+		// SQLite refuses the burst by its queue of two; the wait only has to outlast the
+		// writer's longest unit (the term indexer's for the users just created, say), so that
+		// a lone write after the burst is taken: under the race detector on a loaded CI
+		// machine a 50 ms wait once refused one.
+		flags := []string{"--write-queue", "2", "--write-wait", "500ms"}
 		if b.Name == "postgres" {
-			// The wait matches SQLite's: long enough that the dispatcher's or the sealer's short
-			// queries on the same two connections do not turn a lone write after the burst
-			// into a 503, far too short for a burst of 150 to get through.
+			// Long enough that the dispatcher's or the sealer's short queries on the same two
+			// connections do not turn a lone write after the burst into a 503, far too short
+			// for a burst of 150 to get through.
 			dsn += "&pool_max_conns=2"
 			flags = []string{"--pg-acquire-timeout", "50ms"}
 		}
