@@ -18,6 +18,8 @@ const (
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	// qUnsealedColumns reads an unsealed record as sqlrow.Audit does a sealed one.
 	qUnsealedColumns = `tenant_id, id, 0, at, actor, request_id, action, target, digest, NULL, NULL`
+	// qUnqueueAudit takes a record the sealer chains out of audit_unsealed.
+	qUnqueueAudit = `DELETE FROM audit_unsealed WHERE tenant_id = ? AND id = ?`
 )
 
 // InsertAudit implements vigil.Tx: the record waits in audit_unsealed for the sealer.
@@ -52,20 +54,15 @@ func (t *sqlTx) SealAudit(ctx context.Context, records []vigil.AuditRecord) erro
 	if len(records) == 0 {
 		return nil
 	}
-	unqueue, err := t.conn.PrepareContext(writerContext, `DELETE FROM audit_unsealed WHERE tenant_id = ? AND id = ?`)
-	if err != nil {
-		return err
-	}
-	defer unqueue.Close()
 	for _, r := range records {
-		res, err := unqueue.ExecContext(writerContext, r.TenantID, r.ID)
+		res, err := t.q().ExecContext(ctx, qUnqueueAudit, r.TenantID, r.ID)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return fmt.Errorf("sqlite: seal audit record %s: %d rows, %w", r.ID, n, err)
 		}
-		if _, err := t.q().ExecContext(writerContext, qInsertSealedAudit, r.TenantID, r.ID, r.Seq, r.At, r.Actor, r.RequestID,
+		if _, err := t.q().ExecContext(ctx, qInsertSealedAudit, r.TenantID, r.ID, r.Seq, r.At, r.Actor, r.RequestID,
 			r.Action, r.Target, r.Digest, r.PrevHash, r.Hash); err != nil {
 			return duplicate(err)
 		}

@@ -31,9 +31,9 @@ func TestAuditMigrationKeepsRecords(t *testing.T) {
 			Action: "user.event", Target: "user/u/" + id, Digest: []byte{byte(i)}}
 		head = vigil.ChainAudit(head, &r)
 		sealed = append(sealed, r)
-		if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (tenant_id, id, seq, at, actor, request_id, action, target, digest, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.TenantID, r.ID, r.Seq, r.At, r.Actor, r.RequestID, r.Action, r.Target,
-			r.Digest, r.PrevHash, r.Hash); err != nil {
+		// The old table has the sealed insert's columns.
+		if _, err := db.ExecContext(ctx, qInsertSealedAudit, r.TenantID, r.ID, r.Seq, r.At, r.Actor, r.RequestID, r.Action,
+			r.Target, r.Digest, r.PrevHash, r.Hash); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 // writerStatements are prepared on the writer connection at Open.
 var writerStatements = []string{qReadUser, qLatestResponse, qReadEvent, qInsertUser, qUpdateUser, qUpdateUserIf, qInsertEntry,
-	qInsertTerm, qDeleteTerm, qQueueTerms, qUnqueueTerms, qPendingTerms, qInsertDelivery, qInsertAudit, qInsertSealedAudit, qChainHead, qChainUnsealed, qChainStore, qEntries, qConfigVersion, qBegin, qCommit, qRollback, qSavepoint, qRelease, qRollbackTo}
+	qInsertTerm, qDeleteTerm, qQueueTerms, qUnqueueTerms, qPendingTerms, qInsertDelivery, qInsertAudit, qInsertSealedAudit, qUnqueueAudit, qChainHead, qChainUnsealed, qChainStore, qEntries, qConfigVersion, qBegin, qCommit, qRollback, qSavepoint, qRelease, qRollbackTo}
 
 func prepareWriter(ctx context.Context, conn *sql.Conn) (map[string]*sql.Stmt, error) {
 	out := make(map[string]*sql.Stmt, len(writerStatements)+len(qAddRuleHit))

@@ -334,7 +334,8 @@ func (s *Store) enqueue(ctx context.Context, units []*unit) error {
 
 var errClosed = fmt.Errorf("sqlite: store is closed: %w", vigil.ErrOverloaded)
 
-// run is the writer: it takes every unit waiting, runs them in one transaction and commits.
+// run is the writer: it takes every unit waiting, runs them in one transaction and commits. It
+// first asks for Limits.WriterNice for its thread and sends the outcome on priority.
 func (s *Store) run(priority chan<- error) {
 	defer close(s.done)
 	var err error
