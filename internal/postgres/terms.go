@@ -139,11 +139,10 @@ func (s *Store) termBatches() vigil.TermBatches {
 			err = s.pool.QueryRow(ctx, qCountPendingTerms).Scan(&n)
 			return n, err
 		},
-		ApplyUnit: func(ctx context.Context) (bool, error) {
+		ApplyUnit: func(ctx context.Context) (int, bool, error) {
 			n, err := s.applyPendingTerms(ctx, termsBatch, true)
-			return n == termsBatch, err
+			return n, n == termsBatch, err
 		},
-		Unit: termsBatch,
 	}
 }
 

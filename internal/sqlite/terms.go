@@ -91,25 +91,26 @@ type pendingUser struct {
 	added, removed  []string
 }
 
-// applyPendingTerms indexes at most limit pending users and returns how many it did.
-func (t *sqlTx) applyPendingTerms(ctx context.Context, limit int) (int, error) {
+// applyPendingTerms indexes at most limit pending users and returns how many it did, and whether
+// more may be pending.
+func (t *sqlTx) applyPendingTerms(ctx context.Context, limit int) (int, bool, error) {
 	return t.applyPending(ctx, limit, qPendingTerms, limit)
 }
 
 // applyPendingTermsOf indexes one user if it is pending: erasure deletes the user's index rows
 // by its terms, which must be the ones the index holds.
 func (t *sqlTx) applyPendingTermsOf(ctx context.Context, tenantID, uid string) error {
-	_, err := t.applyPending(ctx, 1, qPendingTermsOf, tenantID, uid)
+	_, _, err := t.applyPending(ctx, 1, qPendingTermsOf, tenantID, uid)
 	return err
 }
 
 // applyPending indexes the pending users query selects (at most limit), the first ones whose
-// index rows to move fit in termsUnitRows (one at least), and returns how many it selected, or
-// limit when it left some of them for the next unit.
-func (t *sqlTx) applyPending(ctx context.Context, limit int, query string, args ...any) (int, error) {
+// index rows to move fit in termsUnitRows (one at least). It returns how many it indexed, and
+// whether more may be pending: it selected limit users, or left some of them for the next unit.
+func (t *sqlTx) applyPending(ctx context.Context, limit int, query string, args ...any) (int, bool, error) {
 	rows, err := t.q().QueryContext(ctx, query, args...)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer rows.Close()
 	users, err := sqlrow.Collect(rows, func(r sqlrow.Rows) (p pendingUser, err error) {
@@ -117,19 +118,18 @@ func (t *sqlTx) applyPending(ctx context.Context, limit int, query string, args 
 		return p, err
 	})
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	selected, moves := len(users), 0
+	more, moves := len(users) == limit, 0
 	for i, p := range users {
 		p.added, p.removed = vigil.DiffTerms(vigil.SplitTerms(p.indexed), vigil.SplitTerms(p.actual))
 		users[i] = p
 		if moves += len(p.added) + len(p.removed); moves > termsUnitRows && i > 0 {
-			users = users[:i]
-			selected = limit
+			users, more = users[:i], true
 			break
 		}
 	}
-	return selected, t.indexUsers(ctx, users)
+	return len(users), more, t.indexUsers(ctx, users)
 }
 
 // indexUsers moves the users' index rows from their indexed terms to their actual ones, in the
@@ -165,15 +165,14 @@ func (t *sqlTx) indexUsers(ctx context.Context, users []pendingUser) error {
 }
 
 // indexTerms applies one batch of at most limit pending users on the writer and returns how
-// many it indexed.
-func (s *Store) indexTerms(ctx context.Context, limit int) (int, error) {
-	var n int
-	err := s.Update(ctx, func(tx vigil.Tx) error {
+// many it indexed, and whether more may be pending.
+func (s *Store) indexTerms(ctx context.Context, limit int) (n int, more bool, err error) {
+	err = s.Update(ctx, func(tx vigil.Tx) error {
 		var err error
-		n, err = tx.(*sqlTx).applyPendingTerms(ctx, limit)
+		n, more, err = tx.(*sqlTx).applyPendingTerms(ctx, limit)
 		return err
 	})
-	return n, err
+	return n, more, err
 }
 
 // termsPending reports whether any user's index rows are behind its terms.
@@ -192,8 +191,8 @@ func (s *Store) catchUpTerms(ctx context.Context) error {
 		if err != nil || !pending {
 			return err
 		}
-		n, err := s.indexTerms(ctx, termsCatchUpBatch)
-		if err != nil || n < termsCatchUpBatch {
+		_, more, err := s.indexTerms(ctx, termsCatchUpBatch)
+		if err != nil || !more {
 			return err
 		}
 	}
@@ -206,11 +205,7 @@ func (s *Store) termBatches() vigil.TermBatches {
 			err = s.reads().QueryRowContext(ctx, qCountPending).Scan(&n)
 			return n, err
 		},
-		ApplyUnit: func(ctx context.Context) (bool, error) {
-			n, err := s.indexTerms(ctx, termsBatch)
-			return n == termsBatch, err
-		},
-		Unit: termsBatch,
+		ApplyUnit: func(ctx context.Context) (int, bool, error) { return s.indexTerms(ctx, termsBatch) },
 	}
 }
 

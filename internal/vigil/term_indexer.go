@@ -13,10 +13,9 @@ import (
 type TermBatches struct {
 	// Pending counts the users whose index rows wait for a batch.
 	Pending func(ctx context.Context) (int, error)
-	// ApplyUnit applies one unit of at most Unit users and reports whether more may remain.
-	ApplyUnit func(ctx context.Context) (more bool, err error)
-	// Unit is the most users one unit applies.
-	Unit int
+	// ApplyUnit applies one unit of the pending users (a store's own bound, in users and index
+	// rows) and reports how many it applied and whether more may remain.
+	ApplyUnit func(ctx context.Context) (applied int, more bool, err error)
 	// Observe, when set, is told how many users were pending at the start of each round: how
 	// far the search lags behind the writes (after a bulk import, minutes of work).
 	Observe func(pending int)
@@ -96,10 +95,12 @@ func RunTermIndexer(b TermBatches, interval time.Duration, stop <-chan struct{},
 		if b.Observe != nil {
 			b.Observe(pending)
 		}
-		for units := (pending + b.Unit - 1) / b.Unit; units > 0; units-- {
-			if more, err := b.ApplyUnit(ctx); err != nil || !more {
+		for applied := 0; applied < pending; {
+			n, more, err := b.ApplyUnit(ctx)
+			if err != nil || !more || n <= 0 {
 				break
 			}
+			applied += n
 			select {
 			case <-stop:
 				return

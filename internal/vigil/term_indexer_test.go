@@ -9,19 +9,21 @@ import (
 	"github.com/vigil-aml/vigil/internal/vigil"
 )
 
-// TestTermIndexerRounds: a round applies as many units as the users pending when it began
-// need, even while units keep reporting more (users written during the round), and stops early
-// when a unit reports none left.
+// TestTermIndexerRounds: a round applies units until it has applied the users pending when it
+// began, even while units keep reporting more (users written during the round) and however
+// many users each unit held, and stops early when a unit reports none left.
 func TestTermIndexerRounds(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		pending   int
+		unitUsers int   // users each unit applies
 		moreUntil int32 // units report more until this many ran
 		want      int32
 	}{
-		{"bounded by what was pending", 130, 100, 3},
-		{"done before the bound", 640, 2, 2},
-		{"nothing pending", 0, 100, 0},
+		{"bounded by what was pending", 130, 64, 100, 3},
+		{"units of fewer users (many index rows each)", 130, 20, 100, 7},
+		{"done before the bound", 640, 64, 2, 2},
+		{"nothing pending", 0, 64, 100, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var units, calls, observed atomic.Int32
@@ -34,8 +36,9 @@ func TestTermIndexerRounds(t *testing.T) {
 					}
 					return tc.pending, nil
 				},
-				ApplyUnit: func(context.Context) (bool, error) { return units.Add(1) < tc.moreUntil, nil },
-				Unit:      64,
+				ApplyUnit: func(context.Context) (int, bool, error) {
+					return tc.unitUsers, units.Add(1) < tc.moreUntil, nil
+				},
 			}
 			stop, stopped := make(chan struct{}), make(chan struct{})
 			go vigil.RunTermIndexer(b, time.Millisecond, stop, stopped)
@@ -57,8 +60,7 @@ func TestTermIndexerNever(t *testing.T) {
 	var calls atomic.Int32
 	b := vigil.TermBatches{
 		Pending:   func(context.Context) (int, error) { calls.Add(1); return 100, nil },
-		ApplyUnit: func(context.Context) (bool, error) { calls.Add(1); return true, nil },
-		Unit:      64,
+		ApplyUnit: func(context.Context) (int, bool, error) { calls.Add(1); return 64, true, nil },
 	}
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go vigil.RunTermIndexer(b, -1, stop, stopped)
@@ -80,8 +82,7 @@ func (p *pendingCounts) TermsPending(users int) { p.last.Store(int32(users)) }
 func TestStartedTermIndexer(t *testing.T) {
 	b := vigil.TermBatches{
 		Pending:   func(context.Context) (int, error) { return 7, nil },
-		ApplyUnit: func(context.Context) (bool, error) { return false, nil },
-		Unit:      64,
+		ApplyUnit: func(context.Context) (int, bool, error) { return 0, false, nil },
 	}
 	x := vigil.StartTermIndexer(b, time.Millisecond)
 	observed := &pendingCounts{}
