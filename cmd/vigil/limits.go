@@ -27,10 +27,10 @@ const (
 // default one in the kernel's scheduler.
 const defaultWriterNice = -10
 
-// validNice says what is wrong with a nice value, if anything.
-func validNice(flag string, n int) error {
+// validNice says what is wrong with the nice value of the flag named name, if anything.
+func validNice(name string, n int) error {
 	if n < -20 || n > 19 {
-		return fmt.Errorf("--%s: %d is not a nice value (-20 to 19)", flag, n)
+		return fmt.Errorf("--%s: %d is not a nice value (-20 to 19)", name, n)
 	}
 	return nil
 }
