@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigil-aml/vigil/internal/vigil"
+	driver "modernc.org/sqlite"
 )
 
 func openTemp(t *testing.T) *Store {
@@ -42,6 +44,9 @@ func TestDurabilitySettings(t *testing.T) {
 		if mode != "wal" || sync != 2 {
 			t.Errorf("%s connection: journal_mode=%s synchronous=%d, want wal and 2 (FULL)", db.name, mode, sync)
 		}
+	}
+	if runtime.GOOS == "linux" && !driver.FdatasyncEnabled() {
+		t.Error("SQLite syncs with fsync after Open, want fdatasync (syncDataOnly)")
 	}
 }
 
