@@ -14,14 +14,14 @@ import (
 
 // The WAL's writes, combined. SQLite writes each WAL frame in two calls, its 24-byte header and
 // then its page, so a commit of 40 pages makes 80 pwrite system calls: 8% of the server's CPU at
-// the maximum (BENCHMARKS.md). The store's connections open their files through walVFS, which
-// wraps the default VFS: a WAL file it opens keeps consecutive writes in a buffer and writes
-// them in one call before anything that depends on them. That is before the sync that makes a
-// commit durable (synchronous=FULL syncs every commit before SQLite publishes it to the other
-// connections in the WAL index), and before a read, a truncation, a size query, a file control
-// or the close of the file, or a write elsewhere in it. What the file holds at each sync, and
-// so after any crash, is what SQLite wrote, in its order; only the number of calls changes.
-// Every other file (the database, its shared memory) is the default VFS's own.
+// the maximum (BENCHMARKS.md). The store's connections open their files through the VFS named
+// walVFSName, which wraps the default VFS: a WAL file it opens keeps consecutive writes in a
+// buffer and writes them in one call before anything that depends on them. That is before the
+// sync that makes a commit durable (synchronous=FULL syncs every commit before SQLite publishes
+// it to the other connections in the WAL index), and before a read, a truncation, a size query,
+// a file control or the close of the file, or a write elsewhere in it. What the file holds at
+// each sync, and so after any crash, is what SQLite wrote, in its order; only the number of
+// calls changes. Every other file (the database, its shared memory) is the default VFS's own.
 
 // walVFSName is the VFS the store's DSNs name.
 const walVFSName = "vigil-wal"
@@ -102,13 +102,13 @@ func baseMethod[F any](fp uintptr) F { return *(*F)(unsafe.Pointer(&struct{ uint
 func setMethod[F any](slot *uintptr, f F) { *(*F)(unsafe.Pointer(slot)) = f }
 
 type (
-	xOpenFunc     = func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32
-	xCloseFunc    = func(*libc.TLS, uintptr) int32
-	xReadFunc     = func(*libc.TLS, uintptr, uintptr, int32, int64) int32
-	xTruncateFunc = func(*libc.TLS, uintptr, int64) int32
-	xSyncFunc     = func(*libc.TLS, uintptr, int32) int32
-	xFileSizeFunc = func(*libc.TLS, uintptr, uintptr) int32
-	xControlFunc  = func(*libc.TLS, uintptr, int32, uintptr) int32
+	xOpenFunc      = func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32
+	xCloseFunc     = func(*libc.TLS, uintptr) int32
+	xReadWriteFunc = func(*libc.TLS, uintptr, uintptr, int32, int64) int32
+	xTruncateFunc  = func(*libc.TLS, uintptr, int64) int32
+	xSyncFunc      = func(*libc.TLS, uintptr, int32) int32
+	xFileSizeFunc  = func(*libc.TLS, uintptr, uintptr) int32
+	xControlFunc   = func(*libc.TLS, uintptr, int32, uintptr) int32
 )
 
 func base() *lib.Tsqlite3_io_methods {
@@ -130,8 +130,8 @@ func walOpen(tls *libc.TLS, _, zName, pFile uintptr, flags int32, pOutFlags uint
 		walShim.baseMethods = file.FpMethods
 		*walShim.methods = *base()
 		setMethod[xCloseFunc](&walShim.methods.FxClose, walClose)
-		setMethod[xReadFunc](&walShim.methods.FxRead, walRead)
-		setMethod[xReadFunc](&walShim.methods.FxWrite, walWrite)
+		setMethod[xReadWriteFunc](&walShim.methods.FxRead, walRead)
+		setMethod[xReadWriteFunc](&walShim.methods.FxWrite, walWrite)
 		setMethod[xTruncateFunc](&walShim.methods.FxTruncate, walTruncate)
 		setMethod[xSyncFunc](&walShim.methods.FxSync, walSync)
 		setMethod[xFileSizeFunc](&walShim.methods.FxFileSize, walFileSize)
@@ -157,7 +157,7 @@ func (f *walFile) flush(tls *libc.TLS, pFile uintptr) int32 {
 	if f.n == 0 {
 		return lib.SQLITE_OK
 	}
-	write := baseMethod[xReadFunc](base().FxWrite)
+	write := baseMethod[xReadWriteFunc](base().FxWrite)
 	n := f.n
 	f.n = 0
 	for done := 0; done < n; {
@@ -188,7 +188,7 @@ func walWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32
 	}
 	if f.buf == 0 || iAmt > walBufferSize {
 		walShim.flushes.Add(1)
-		return baseMethod[xReadFunc](base().FxWrite)(tls, pFile, zBuf, iAmt, iOfst)
+		return baseMethod[xReadWriteFunc](base().FxWrite)(tls, pFile, zBuf, iAmt, iOfst)
 	}
 	if f.n == 0 {
 		f.off = iOfst
@@ -209,7 +209,7 @@ func walRead(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 
 	if rc := walFileOf(pFile).flush(tls, pFile); rc != lib.SQLITE_OK {
 		return rc
 	}
-	return baseMethod[xReadFunc](base().FxRead)(tls, pFile, zBuf, iAmt, iOfst)
+	return baseMethod[xReadWriteFunc](base().FxRead)(tls, pFile, zBuf, iAmt, iOfst)
 }
 
 func walTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
