@@ -526,6 +526,19 @@ func (s *Store) reads() readQueries { return readQueries{db: s.read, stmts: &s.r
 // asked for (or none was asked), else why it runs at the process's priority.
 func (s *Store) WriterPriority() error { return s.writerPriority }
 
+// closeWriterStatements finalizes the statements prepared on the writer's connection.
+// database/sql leaves statements prepared on a *sql.Conn open when the connection closes, and
+// SQLite keeps a connection with unfinalized statements alive: the writer then never really
+// closed, so the last connection's checkpoint never ran and the WAL (up to 256 MiB) stayed
+// beside the database, for the next open to read through.
+func (s *Store) closeWriterStatements() error {
+	var errs []error
+	for _, st := range s.writeStmts {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(errs...)
+}
+
 // Close stops the term indexer (what is pending stays for the next open: terms.go), stops
 // accepting writes, refuses the queued ones the writer has not taken (their callers get
 // vigil.ErrOverloaded), waits for the group in progress and closes the database.
@@ -541,7 +554,7 @@ func (s *Store) Close() error {
 	close(s.queue)
 	s.mu.Unlock()
 	<-s.done
-	err := errors.Join(s.checkpoints.close(), s.read.Close(), s.writer.Close(), s.write.Close())
+	err := errors.Join(s.checkpoints.close(), s.read.Close(), s.closeWriterStatements(), s.writer.Close(), s.write.Close())
 	s.checkpoints.closeFile()
 	return err
 }

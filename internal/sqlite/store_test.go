@@ -219,6 +219,8 @@ func TestDuplicateMapsToErrDuplicate(t *testing.T) {
 	}
 }
 
+// TestReopenKeepsCommittedWrites: what committed is there after Close and Open, and Close leaves
+// no WAL behind.
 func TestReopenKeepsCommittedWrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "test.db")
 	ctx := context.Background()
@@ -231,6 +233,10 @@ func TestReopenKeepsCommittedWrites(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+	// Every connection really closed: the last one checkpointed and removed the WAL.
+	if _, err := os.Stat(path + "-wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the WAL is still there after Close: %v", err)
 	}
 	if err := s.Update(ctx, tenantUnit("late")); err == nil {
 		t.Fatal("Update after Close succeeded")
