@@ -22,8 +22,11 @@ type conn interface {
 // and COMMIT, instead of three. A unit that runs no statement sends nothing at all, and one whose
 // first statement is its conditional write (an event computed ahead) takes one (writeAlone).
 type lazyTx struct {
-	conn  *pgx.Conn
-	begun bool
+	conn *pgx.Conn
+	// shared commits a unit's writeAlone together with the other units' (shared.go); nil:
+	// the statement goes on conn.
+	shared *sharedCommitter
+	begun  bool
 	// over is set once a write committed alone (writeAlone): the unit has nothing left to run.
 	over bool
 }
@@ -39,12 +42,20 @@ var errUnitOver = errors.New("postgres: a statement after the unit's write commi
 
 // writeAlone runs a conditional write (WriteUserIf's one statement, which returns 1 when it
 // wrote and 0 when it did not) as the unit's first statement: with no BEGIN, PostgreSQL runs it
-// as a transaction of its own and commits it before answering, so the write is durable in one
-// round trip. A unit whose write went through ends there (vigil.Tx's WriteUserIf says so); one
-// whose write did not wrote nothing and goes on, its next statement beginning a transaction.
-func (t *lazyTx) writeAlone(ctx context.Context, sql string, args []any) (bool, error) {
+// outside any transaction of the unit's and commits it before answering, so the write is durable
+// in one round trip, shared with the other units' writes waiting then (shared.go; key is the
+// user's, which orders them). A unit whose write went through ends there (vigil.Tx's
+// WriteUserIf says so); one whose write did not wrote nothing and goes on, its next statement
+// beginning a transaction.
+func (t *lazyTx) writeAlone(ctx context.Context, key, sql string, args []any) (bool, error) {
 	var changed int
-	if err := t.conn.QueryRow(ctx, sql, args...).Scan(&changed); err != nil {
+	var err error
+	if t.shared != nil {
+		changed, err = t.shared.write(ctx, key, sql, args)
+	} else {
+		err = t.conn.QueryRow(ctx, sql, args...).Scan(&changed)
+	}
+	if err != nil {
 		return false, err
 	}
 	t.over = changed == 1

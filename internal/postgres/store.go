@@ -1,8 +1,10 @@
 // Package postgres is Vigil's production Store on PostgreSQL (pgx v5, pgxpool).
 //
-// Each unit of work is one transaction at READ COMMITTED. Per-user writes are serialised by a
-// row lock (SELECT ... FOR UPDATE on the user), which holds across any number of server
-// processes; uniqueness on (tenant, userId) and (tenant, user type, eventId) decides races
+// Each unit of work is one transaction at READ COMMITTED, except that an event computed ahead of
+// its write ends in one conditional statement, which commits in one pipeline with the other
+// units' waiting then (shared.go). Per-user writes are serialised by a row lock (SELECT ... FOR
+// UPDATE on the user, or the conditional statement's own update), which holds across any number
+// of server processes; uniqueness on (tenant, userId) and (tenant, user type, eventId) decides races
 // between first creates and duplicate events. PostgreSQL's own WAL flushing lets concurrent
 // commits share an fsync. The SQL avoids advisory locks, LOCK TABLE and other features that
 // PostgreSQL-compatible distributed engines (CockroachDB, YugabyteDB, Citus) lack.
@@ -40,6 +42,7 @@ type Store struct {
 	pool   *pgxpool.Pool
 	limits Limits
 	terms  *vigil.TermIndexer // terms.go
+	shared *sharedCommitter   // shared.go
 }
 
 var _ vigil.Store = (*Store)(nil)
@@ -72,6 +75,10 @@ func OpenWith(ctx context.Context, dsn string, limits Limits) (*Store, error) {
 	}
 	s := &Store{pool: pool, limits: limits}
 	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if s.shared, err = newSharedCommitter(ctx, cfg); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -164,7 +171,7 @@ func (s *Store) inTx(ctx context.Context, fn func(vigil.Tx) error) error {
 	// A connection released inside a transaction (a rollback that failed) is closed by the
 	// pool, not reused.
 	defer c.Release()
-	tx := &lazyTx{conn: c.Conn()}
+	tx := &lazyTx{conn: c.Conn(), shared: s.shared}
 	if err := fn(&pgTx{tx: tx}); err != nil {
 		tx.rollback(ctx)
 		return err
@@ -252,6 +259,7 @@ func (s *Store) runChunk(ctx context.Context, units []func(vigil.Tx) error, errs
 // Close releases the pool after the transactions in flight.
 func (s *Store) Close() error {
 	s.terms.Stop() // what is pending stays pending
+	s.shared.close()
 	s.pool.Close()
 	return nil
 }

@@ -213,11 +213,12 @@ func (t *pgTx) exec(ctx context.Context, st statement) error {
 }
 
 // WriteUserIf is one statement (updateUserIf): one round trip, where the update and then the
-// inserts took two. As its unit's first statement it is also the whole transaction (writeAlone).
+// inserts took two. As its unit's first statement it commits without a transaction of the
+// unit's, in one shared with other units' such statements (writeAlone, shared.go).
 func (t *pgTx) WriteUserIf(ctx context.Context, based vigil.UserVersion, u vigil.UserRecord, entries []vigil.Entry, deliveries []vigil.Delivery, audit vigil.AuditRecord) (bool, error) {
 	st := updateUserIf(based, u, entries, deliveries, audit)
 	if lazy, ok := t.tx.(*lazyTx); ok && !lazy.begun {
-		done, err := lazy.writeAlone(ctx, st.sql, st.args)
+		done, err := lazy.writeAlone(ctx, u.TenantID+"\x00"+based.UID, st.sql, st.args)
 		return done, mapError(err)
 	}
 	var changed int

@@ -1,0 +1,164 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Shared commits. An event computed ahead ends in one conditional statement that commits alone
+// (lazyTx.writeAlone): a round trip and a commit per event, and PostgreSQL's processes then took
+// most of the machine's CPU, much of it switching between processes (BENCHMARKS.md). The shared
+// committer sends the statements of all the events waiting at that moment in one pipeline,
+// which PostgreSQL runs as one implicit transaction: one round trip and one commit for them all.
+//
+// Each statement is conditional on its user's version and changes only that user's rows, so
+// after the others in one transaction it answers as it would alone: a second statement for the
+// same user finds the version moved and reports 0, and its unit goes on in a transaction of its
+// own, as when another process wrote first. The statements go in the order of their users' keys
+// (their own order kept within a user), so that the pipelines of several processes lock rows in
+// one order and do not deadlock each other. When a statement fails, PostgreSQL rolls the whole
+// pipeline back, and each statement runs again alone, so that a failure (a replayed eventId
+// meeting its unique index, say) is its own unit's answer only.
+
+// maxShared bounds the statements of one pipeline.
+const maxShared = 64
+
+// sharedCommitter owns one connection (a pool of one, apart from the requests' pool, so that
+// it never waits for a connection a waiting unit holds) and a goroutine sending the pipelines.
+type sharedCommitter struct {
+	pool *pgxpool.Pool
+	// queue is unbuffered: a write is the committer's only once it took it, so none is left
+	// unanswered when it stops.
+	queue     chan *sharedWrite
+	stop      chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
+	// pipelines counts the pipelines of more than one statement sent (for tests).
+	pipelines atomic.Int64
+}
+
+// sharedWrite is one unit's statement; key orders it among the others (its user's key).
+type sharedWrite struct {
+	key  string
+	sql  string
+	args []any
+	done chan sharedResult
+}
+
+// sharedResult is a statement's answer: the count it returned, or its failure.
+type sharedResult struct {
+	changed int
+	err     error
+}
+
+// errSharedClosed answers a write offered after the store closed.
+var errSharedClosed = errors.New("postgres: the store is closed")
+
+func newSharedCommitter(ctx context.Context, cfg *pgxpool.Config) (*sharedCommitter, error) {
+	own := cfg.Copy()
+	own.MinConns, own.MaxConns = 0, 1
+	pool, err := pgxpool.NewWithConfig(ctx, own)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	c := &sharedCommitter{pool: pool, queue: make(chan *sharedWrite), stop: make(chan struct{}), stopped: make(chan struct{})}
+	go c.run()
+	return c, nil
+}
+
+// write runs a conditional statement (one that returns one count) in the next pipeline and
+// returns its count. Once the committer took it, it waits for the answer whatever ctx does: the
+// statement may already be committed, and its unit must not be told otherwise.
+func (c *sharedCommitter) write(ctx context.Context, key, sql string, args []any) (int, error) {
+	w := &sharedWrite{key: key, sql: sql, args: args, done: make(chan sharedResult, 1)}
+	select {
+	case c.queue <- w:
+	case <-c.stop:
+		return 0, errSharedClosed
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	r := <-w.done
+	return r.changed, r.err
+}
+
+// run takes the writes waiting, up to maxShared, and commits them together, until close.
+func (c *sharedCommitter) run() {
+	defer close(c.stopped)
+	for {
+		var first *sharedWrite
+		select {
+		case first = <-c.queue:
+		case <-c.stop:
+			return
+		}
+		writes := []*sharedWrite{first}
+	more:
+		for len(writes) < maxShared {
+			select {
+			case w := <-c.queue:
+				writes = append(writes, w)
+			default:
+				break more
+			}
+		}
+		for i, r := range c.commit(writes) {
+			writes[i].done <- r
+		}
+	}
+}
+
+// commit runs writes in one pipeline, or, when one of them fails, each alone. The statements
+// run without the units' contexts: statement_timeout bounds them.
+func (c *sharedCommitter) commit(writes []*sharedWrite) []sharedResult {
+	ctx := context.Background()
+	slices.SortStableFunc(writes, func(a, b *sharedWrite) int { return strings.Compare(a.key, b.key) })
+	out := make([]sharedResult, len(writes))
+	conn, err := c.pool.Acquire(ctx)
+	if err != nil {
+		for i := range out {
+			out[i].err = err
+		}
+		return out
+	}
+	defer conn.Release()
+	if len(writes) > 1 {
+		c.pipelines.Add(1)
+		b := &pgx.Batch{}
+		for _, w := range writes {
+			b.Queue(w.sql, w.args...)
+		}
+		results := conn.SendBatch(ctx, b)
+		failed := false
+		for i := range writes {
+			if err := results.QueryRow().Scan(&out[i].changed); err != nil {
+				failed = true
+			}
+		}
+		if err := results.Close(); err == nil && !failed {
+			return out
+		}
+	}
+	for i, w := range writes {
+		out[i] = sharedResult{}
+		out[i].err = conn.QueryRow(ctx, w.sql, w.args...).Scan(&out[i].changed)
+	}
+	return out
+}
+
+// close stops the goroutine after the pipeline in flight and closes the connection.
+func (c *sharedCommitter) close() {
+	c.closeOnce.Do(func() {
+		close(c.stop)
+		<-c.stopped
+		c.pool.Close()
+	})
+}
