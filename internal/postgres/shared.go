@@ -27,12 +27,28 @@ import (
 // one order and do not deadlock each other. When a statement fails, PostgreSQL rolls the whole
 // pipeline back, and each statement runs again alone, so that a failure (a replayed eventId
 // meeting its unique index, say) is its own unit's answer only.
+//
+// Few pipelines run at a time, so a statement waiting for a lock would hold up the events of
+// the process behind it (a batch's transaction holding its users' rows, a unit holding its
+// user's row in a transaction of its own). The committer's connection therefore waits at most sharedLockTimeout for a lock; a
+// statement that times out wrote nothing and answers 0, as if its user had moved, and its unit
+// goes on in a transaction of its own, which waits for the lock like any other.
 
 // maxShared bounds the statements of one pipeline.
 const maxShared = 64
 
-// sharedCommitter owns one connection (a pool of one, apart from the requests' pool, so that
-// it never waits for a connection a waiting unit holds) and a goroutine sending the pipelines.
+// sharedPipelines is how many pipelines may be in flight at once, each on its own connection:
+// one runs while the other's commit is flushed, and one held up (see sharedLockTimeout) does
+// not hold up the other. Each locks its users in key order, so they do not deadlock each other.
+// One or two gave the same throughput (BENCHMARKS.md).
+const sharedPipelines = 2
+
+// sharedLockTimeout is the committer connection's lock_timeout, in milliseconds.
+const sharedLockTimeout = "20"
+
+// sharedCommitter owns its connections (a pool of its own, apart from the requests' pool, so
+// that it never waits for a connection a waiting unit holds) and the goroutines sending the
+// pipelines.
 type sharedCommitter struct {
 	pool *pgxpool.Pool
 	// queue is unbuffered: a write is the committer's only once it took it, so none is left
@@ -64,13 +80,21 @@ var errSharedClosed = errors.New("postgres: the store is closed")
 
 func newSharedCommitter(ctx context.Context, cfg *pgxpool.Config) (*sharedCommitter, error) {
 	own := cfg.Copy()
-	own.MinConns, own.MaxConns = 0, 1
+	own.MinConns, own.MaxConns = 0, sharedPipelines
+	own.ConnConfig.RuntimeParams["lock_timeout"] = sharedLockTimeout
 	pool, err := pgxpool.NewWithConfig(ctx, own)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	c := &sharedCommitter{pool: pool, queue: make(chan *sharedWrite), stop: make(chan struct{}), stopped: make(chan struct{})}
-	go c.run()
+	var running sync.WaitGroup
+	for range sharedPipelines {
+		running.Go(c.run)
+	}
+	go func() {
+		running.Wait()
+		close(c.stopped)
+	}()
 	return c, nil
 }
 
@@ -90,9 +114,9 @@ func (c *sharedCommitter) write(ctx context.Context, key, sql string, args []any
 	return r.changed, r.err
 }
 
-// run takes the writes waiting, up to maxShared, and commits them together, until close.
+// run takes the writes waiting, up to maxShared, and commits them together, until close; each
+// of the sharedPipelines goroutines runs it.
 func (c *sharedCommitter) run() {
-	defer close(c.stopped)
 	for {
 		var first *sharedWrite
 		select {
@@ -150,11 +174,14 @@ func (c *sharedCommitter) commit(writes []*sharedWrite) []sharedResult {
 	for i, w := range writes {
 		out[i] = sharedResult{}
 		out[i].err = conn.QueryRow(ctx, w.sql, w.args...).Scan(&out[i].changed)
+		if isCode(out[i].err, "55P03") { // lock_not_available: see sharedLockTimeout
+			out[i] = sharedResult{}
+		}
 	}
 	return out
 }
 
-// close stops the goroutine after the pipeline in flight and closes the connection.
+// close stops the goroutines after the pipelines in flight and closes the connections.
 func (c *sharedCommitter) close() {
 	c.closeOnce.Do(func() {
 		close(c.stop)

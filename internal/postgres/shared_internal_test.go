@@ -141,3 +141,40 @@ func TestSharedWritesShareOnePipeline(t *testing.T) {
 		t.Fatalf("a write after close: %v, want errSharedClosed", err)
 	}
 }
+
+// TestSharedCommitDoesNotWaitForLocks: a statement that would wait for a row another
+// transaction holds gives up after sharedLockTimeout and answers 0 (its unit then goes on in a
+// transaction of its own); the others in its pipeline commit.
+func TestSharedCommitDoesNotWaitForLocks(t *testing.T) {
+	c := openShared(t)
+	ctx := context.Background()
+	table := fmt.Sprintf("shared_lock_test_%d", os.Getpid())
+	if _, err := c.pool.Exec(ctx, `CREATE TABLE `+table+` (k text PRIMARY KEY); INSERT INTO `+table+` VALUES ('held')`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.pool.Exec(context.Background(), `DROP TABLE `+table) })
+	other, err := pgxpool.New(ctx, os.Getenv("VIGIL_TEST_POSTGRES_DSN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	holder, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback(ctx)
+	if _, err := holder.Exec(ctx, `UPDATE `+table+` SET k = k WHERE k = 'held'`); err != nil {
+		t.Fatal(err)
+	}
+	update := `WITH u AS (UPDATE ` + table + ` SET k = k WHERE k = $1 RETURNING 1) SELECT count(*)::int FROM u`
+	insert := `WITH i AS (INSERT INTO ` + table + ` (k) VALUES ($1) RETURNING 1) SELECT count(*)::int FROM i`
+	writes := []*sharedWrite{{key: "a", sql: update, args: []any{"held"}}, {key: "b", sql: insert, args: []any{"free"}}}
+	results := c.commit(writes)
+	if results[0] != (sharedResult{}) || results[1].err != nil || results[1].changed != 1 {
+		t.Fatalf("results %+v; want 0 without an error for the locked row, 1 for the free one", results)
+	}
+	var n int
+	if err := c.pool.QueryRow(ctx, `SELECT count(*)::int FROM `+table+` WHERE k = 'free'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the free row: %d (%v)", n, err)
+	}
+}
