@@ -28,7 +28,7 @@ import (
 // pipeline back, and each statement runs again alone, so that a failure (a replayed eventId
 // meeting its unique index, say) is its own unit's answer only.
 //
-// Few pipelines run at a time, so a statement waiting for a lock would hold up the events of
+// One pipeline runs at a time, so a statement waiting for a lock would hold up the events of
 // the process behind it (a batch's transaction holding its users' rows, a unit holding its
 // user's row in a transaction of its own). The committer's connection therefore waits at most sharedLockTimeout for a lock; a
 // statement that times out wrote nothing and answers 0, as if its user had moved, and its unit
@@ -37,11 +37,10 @@ import (
 // maxShared bounds the statements of one pipeline.
 const maxShared = 64
 
-// sharedPipelines is how many pipelines may be in flight at once, each on its own connection:
-// one runs while the other's commit is flushed, and one held up (see sharedLockTimeout) does
-// not hold up the other. Each locks its users in key order, so they do not deadlock each other.
-// One or two gave the same throughput (BENCHMARKS.md).
-const sharedPipelines = 2
+// sharedPipelines is how many pipelines may be in flight at once, each on its own connection
+// (each locks its users in key order, so several would not deadlock each other). Two ran 8-21%
+// slower than one at the maximum, their pipelines half as long (BENCHMARKS.md).
+const sharedPipelines = 1
 
 // sharedLockTimeout is the committer connection's lock_timeout, in milliseconds.
 const sharedLockTimeout = "20"
