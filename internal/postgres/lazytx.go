@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // conn is what a pgTx sends its statements through: a pgx transaction (UpdateAll) or a
@@ -22,7 +23,11 @@ type conn interface {
 // and COMMIT, instead of three. A unit that runs no statement sends nothing at all, and one whose
 // first statement is its conditional write (an event computed ahead) takes one (writeAlone).
 type lazyTx struct {
-	conn *pgx.Conn
+	// acquire takes the unit's connection of the pool, on its first statement that needs one: a
+	// unit whose only statement goes to the shared committer holds none while it waits.
+	acquire func(context.Context) (*pgxpool.Conn, error)
+	pooled  *pgxpool.Conn
+	conn    *pgx.Conn
 	// shared commits a unit's writeAlone together with the other units' (shared.go); nil:
 	// the statement goes on conn.
 	shared *sharedCommitter
@@ -32,6 +37,27 @@ type lazyTx struct {
 }
 
 var _ conn = (*lazyTx)(nil)
+
+// connection returns the unit's connection, taking it from the pool on first use.
+func (t *lazyTx) connection(ctx context.Context) (*pgx.Conn, error) {
+	if t.conn == nil {
+		c, err := t.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.pooled, t.conn = c, c.Conn()
+	}
+	return t.conn, nil
+}
+
+// release gives the connection back to the pool, if the unit took one. A connection released
+// inside a transaction (a rollback that failed) is closed by the pool, not reused.
+func (t *lazyTx) release() {
+	if t.pooled != nil {
+		t.pooled.Release()
+		t.pooled, t.conn = nil, nil
+	}
+}
 
 // errCommitRolledBack is a COMMIT that PostgreSQL answered with ROLLBACK: a statement of the
 // transaction had failed, so nothing of it was stored.
@@ -53,7 +79,10 @@ func (t *lazyTx) writeAlone(ctx context.Context, key, sql string, args []any) (b
 	if t.shared != nil {
 		changed, err = t.shared.write(ctx, key, sql, args)
 	} else {
-		err = t.conn.QueryRow(ctx, sql, args...).Scan(&changed)
+		var conn *pgx.Conn
+		if conn, err = t.connection(ctx); err == nil {
+			err = conn.QueryRow(ctx, sql, args...).Scan(&changed)
+		}
 	}
 	if err != nil {
 		return false, err
@@ -71,7 +100,11 @@ func (t *lazyTx) begin(ctx context.Context) error {
 	if t.begun {
 		return nil
 	}
-	if _, err := t.conn.Exec(ctx, "BEGIN"); err != nil {
+	conn, err := t.connection(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "BEGIN"); err != nil {
 		return err
 	}
 	t.begun = true
@@ -87,7 +120,11 @@ func (t *lazyTx) withBegin(ctx context.Context, sql string, args []any) (pgx.Bat
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
 	b.Queue(sql, args...)
-	results := t.conn.SendBatch(ctx, b)
+	conn, err := t.connection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	results := conn.SendBatch(ctx, b)
 	if _, err := results.Exec(); err != nil {
 		results.Close()
 		return nil, err

@@ -59,12 +59,20 @@ func holdUnit(t *testing.T, s *postgres.Store, before func(vigil.Tx) error) (rel
 	return release
 }
 
-// TestPoolAcquireIsBounded: with the pool's only connection taken, a write waits AcquireTimeout
-// and is refused with ErrOverloaded, having written nothing.
+// TestPoolAcquireIsBounded: with the pool's only connection taken (by a unit that ran a
+// statement), a write waits AcquireTimeout and is refused with ErrOverloaded, having written
+// nothing.
 func TestPoolAcquireIsBounded(t *testing.T) {
 	s := openLimited(t, postgres.Limits{AcquireTimeout: 100 * time.Millisecond})
 	ctx := context.Background()
-	release := holdUnit(t, s, func(vigil.Tx) error { return nil })
+	// A unit takes its connection with its first statement.
+	release := holdUnit(t, s, func(tx vigil.Tx) error {
+		_, err := tx.TenantByName(ctx, "nobody")
+		if errors.Is(err, vigil.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
 	for name, write := range map[string]func() error{
 		"Update": func() error {
 			return s.Update(ctx, func(tx vigil.Tx) error { return tx.CreateTenant(ctx, vigil.Tenant{ID: "t", Name: "refused"}) })

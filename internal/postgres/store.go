@@ -162,16 +162,11 @@ func (s *Store) Update(ctx context.Context, fn func(vigil.Tx) error) error {
 	return mapError(err)
 }
 
-// inTx runs fn in one transaction on a connection of the pool and commits it; see lazyTx.
+// inTx runs fn in one transaction on a connection of the pool, taken at its first statement
+// that needs one, and commits it; see lazyTx.
 func (s *Store) inTx(ctx context.Context, fn func(vigil.Tx) error) error {
-	c, err := s.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	// A connection released inside a transaction (a rollback that failed) is closed by the
-	// pool, not reused.
-	defer c.Release()
-	tx := &lazyTx{conn: c.Conn(), shared: s.shared}
+	tx := &lazyTx{acquire: s.acquire, shared: s.shared}
+	defer tx.release()
 	if err := fn(&pgTx{tx: tx}); err != nil {
 		tx.rollback(ctx)
 		return err
