@@ -25,14 +25,15 @@ import (
 // own, as when another process wrote first. The statements go in the order of their users' keys
 // (their own order kept within a user), so that the pipelines of several processes lock rows in
 // one order and do not deadlock each other. When a statement fails, PostgreSQL rolls the whole
-// pipeline back, and each statement runs again alone, so that a failure (a replayed eventId
-// meeting its unique index, say) is its own unit's answer only.
+// pipeline back: the failure (a replayed eventId meeting its unique index, say) is that
+// statement's answer only, and the others go again in the next pipeline.
 //
 // One pipeline runs at a time, so a statement waiting for a lock would hold up the events of
-// the process behind it (a batch's transaction holding its users' rows, a unit holding its
-// user's row in a transaction of its own). The committer's connection therefore waits at most sharedLockTimeout for a lock; a
-// statement that times out wrote nothing and answers 0, as if its user had moved, and its unit
-// goes on in a transaction of its own, which waits for the lock like any other.
+// the process behind it: the term indexer's round holds the pending rows of the users it
+// applies, a batch's transaction its users' rows, a unit its user's row. The committer's
+// connection therefore waits at most sharedLockTimeout for a lock; a statement that times out
+// wrote nothing and answers 0, as if its user had moved, and its unit goes on in a transaction
+// of its own, which waits for the lock like any other.
 
 // maxShared bounds the statements of one pipeline.
 const maxShared = 64
@@ -43,7 +44,7 @@ const maxShared = 64
 const sharedPipelines = 1
 
 // sharedLockTimeout is the committer connection's lock_timeout, in milliseconds.
-const sharedLockTimeout = "20"
+const sharedLockTimeout = "5"
 
 // sharedCommitter owns its connections (a pool of its own, apart from the requests' pool, so
 // that it never waits for a connection a waiting unit holds) and the goroutines sending the
@@ -139,7 +140,10 @@ func (c *sharedCommitter) run() {
 	}
 }
 
-// commit runs writes in one pipeline, or, when one of them fails, each alone. The statements
+// commit runs writes in one pipeline. When a statement fails, PostgreSQL rolls the pipeline
+// back and skips the statements after it: that statement's failure is its own answer (0 for a
+// lock it gave up on), and the others go again in the next pipeline. A commit that fails after
+// every statement succeeded (the connection lost, say) leaves each to run alone. The statements
 // run without the units' contexts: statement_timeout bounds them.
 func (c *sharedCommitter) commit(writes []*sharedWrite) []sharedResult {
 	ctx := context.Background()
@@ -153,31 +157,48 @@ func (c *sharedCommitter) commit(writes []*sharedWrite) []sharedResult {
 		return out
 	}
 	defer conn.Release()
-	if len(writes) > 1 {
+	pending := make([]int, len(writes)) // indexes into writes, in order
+	for i := range pending {
+		pending[i] = i
+	}
+	for len(pending) > 1 {
 		c.pipelines.Add(1)
 		b := &pgx.Batch{}
-		for _, w := range writes {
-			b.Queue(w.sql, w.args...)
+		for _, i := range pending {
+			b.Queue(writes[i].sql, writes[i].args...)
 		}
 		results := conn.SendBatch(ctx, b)
-		failed := false
-		for i := range writes {
-			if err := results.QueryRow().Scan(&out[i].changed); err != nil {
-				failed = true
+		failed, failure := -1, error(nil)
+		for j, i := range pending {
+			if err := results.QueryRow().Scan(&out[i].changed); err != nil && failed < 0 {
+				failed, failure = j, err
 			}
 		}
-		if err := results.Close(); err == nil && !failed {
-			return out
+		closeErr := results.Close()
+		if failed < 0 {
+			if closeErr == nil {
+				return out
+			}
+			break
 		}
+		out[pending[failed]] = answer(0, failure)
+		pending = slices.Delete(pending, failed, failed+1)
 	}
-	for i, w := range writes {
-		out[i] = sharedResult{}
-		out[i].err = conn.QueryRow(ctx, w.sql, w.args...).Scan(&out[i].changed)
-		if isCode(out[i].err, "55P03") { // lock_not_available: see sharedLockTimeout
-			out[i] = sharedResult{}
-		}
+	for _, i := range pending {
+		var changed int
+		err := conn.QueryRow(ctx, writes[i].sql, writes[i].args...).Scan(&changed)
+		out[i] = answer(changed, err)
 	}
 	return out
+}
+
+// answer is a statement's result: a lock it gave up on (see sharedLockTimeout) answers 0, as
+// if its user had moved.
+func answer(changed int, err error) sharedResult {
+	if isCode(err, "55P03") { // lock_not_available
+		return sharedResult{}
+	}
+	return sharedResult{changed: changed, err: err}
 }
 
 // close stops the goroutines after the pipelines in flight and closes the connections.

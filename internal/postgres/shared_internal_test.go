@@ -34,10 +34,10 @@ func openShared(t *testing.T) *sharedCommitter {
 	return c
 }
 
-// TestSharedCommitRunsFailuresAlone: a pipeline whose statements all succeed answers each its
-// own count; one with a failing statement is rolled back whole and each statement runs again
-// alone, so only the failing one fails, and the others' effects are there once.
-func TestSharedCommitRunsFailuresAlone(t *testing.T) {
+// TestSharedCommitAnswersAFailureAlone: a pipeline whose statements all succeed answers each its
+// own count; one with a failing statement is rolled back whole, the failure is that statement's
+// answer, and the others go again, so their effects are there once.
+func TestSharedCommitAnswersAFailureAlone(t *testing.T) {
 	c := openShared(t)
 	ctx := context.Background()
 	table := fmt.Sprintf("shared_test_%d", os.Getpid())
