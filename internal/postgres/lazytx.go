@@ -28,8 +28,7 @@ type lazyTx struct {
 	acquire func(context.Context) (*pgxpool.Conn, error)
 	pooled  *pgxpool.Conn
 	conn    *pgx.Conn
-	// shared commits a unit's writeAlone together with the other units' (shared.go); nil:
-	// the statement goes on conn.
+	// shared commits a unit's writeAlone together with the other units' (shared.go).
 	shared *sharedCommitter
 	begun  bool
 	// over is set once a write committed alone (writeAlone): the unit has nothing left to run.
@@ -74,16 +73,7 @@ var errUnitOver = errors.New("postgres: a statement after the unit's write commi
 // WriteUserIf says so); one whose write did not wrote nothing and goes on, its next statement
 // beginning a transaction.
 func (t *lazyTx) writeAlone(ctx context.Context, key, sql string, args []any) (bool, error) {
-	var changed int
-	var err error
-	if t.shared != nil {
-		changed, err = t.shared.write(ctx, key, sql, args)
-	} else {
-		var conn *pgx.Conn
-		if conn, err = t.connection(ctx); err == nil {
-			err = conn.QueryRow(ctx, sql, args...).Scan(&changed)
-		}
-	}
+	changed, err := t.shared.write(ctx, key, sql, args)
 	if err != nil {
 		return false, err
 	}

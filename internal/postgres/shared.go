@@ -38,17 +38,13 @@ import (
 // maxShared bounds the statements of one pipeline.
 const maxShared = 64
 
-// sharedPipelines is how many pipelines may be in flight at once, each on its own connection
-// (each locks its users in key order, so several would not deadlock each other). Two ran 8-21%
-// slower than one at the maximum, their pipelines half as long (BENCHMARKS.md).
-const sharedPipelines = 1
-
 // sharedLockTimeout is the committer connection's lock_timeout, in milliseconds.
 const sharedLockTimeout = "5"
 
-// sharedCommitter owns its connections (a pool of its own, apart from the requests' pool, so
-// that it never waits for a connection a waiting unit holds) and the goroutines sending the
-// pipelines.
+// sharedCommitter owns its connection (a pool of one, apart from the requests' pool, so that it
+// never waits for a connection a waiting unit holds) and the goroutine sending the pipelines.
+// One pipeline at a time: two, each on its own connection, ran 8-21% slower at the maximum,
+// their pipelines half as long (BENCHMARKS.md).
 type sharedCommitter struct {
 	pool *pgxpool.Pool
 	// queue is unbuffered: a write is the committer's only once it took it, so none is left
@@ -80,21 +76,14 @@ var errSharedClosed = errors.New("postgres: the store is closed")
 
 func newSharedCommitter(ctx context.Context, cfg *pgxpool.Config) (*sharedCommitter, error) {
 	own := cfg.Copy()
-	own.MinConns, own.MaxConns = 0, sharedPipelines
+	own.MinConns, own.MaxConns = 0, 1
 	own.ConnConfig.RuntimeParams["lock_timeout"] = sharedLockTimeout
 	pool, err := pgxpool.NewWithConfig(ctx, own)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	c := &sharedCommitter{pool: pool, queue: make(chan *sharedWrite), stop: make(chan struct{}), stopped: make(chan struct{})}
-	var running sync.WaitGroup
-	for range sharedPipelines {
-		running.Go(c.run)
-	}
-	go func() {
-		running.Wait()
-		close(c.stopped)
-	}()
+	go c.run()
 	return c, nil
 }
 
@@ -114,9 +103,9 @@ func (c *sharedCommitter) write(ctx context.Context, key, sql string, args []any
 	return r.changed, r.err
 }
 
-// run takes the writes waiting, up to maxShared, and commits them together, until close; each
-// of the sharedPipelines goroutines runs it.
+// run takes the writes waiting, up to maxShared, and commits them together, until close.
 func (c *sharedCommitter) run() {
+	defer close(c.stopped)
 	for {
 		var first *sharedWrite
 		select {
@@ -201,7 +190,7 @@ func answer(changed int, err error) sharedResult {
 	return sharedResult{changed: changed, err: err}
 }
 
-// close stops the goroutines after the pipelines in flight and closes the connections.
+// close stops the goroutine after the pipeline in flight and closes the connection.
 func (c *sharedCommitter) close() {
 	c.closeOnce.Do(func() {
 		close(c.stop)
